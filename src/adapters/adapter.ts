@@ -1,0 +1,83 @@
+/**
+ * The small contract every runtime adapter implements: spawn a process with web streams,
+ * and the few host facts the SDK needs. Runtime names appear only in `src/adapters/`.
+ *
+ * @module
+ */
+
+/** How a child process ended. */
+export interface ProcessExit {
+  /** The exit code, or `null` when a signal ended the process. */
+  readonly code: number | null;
+  /** The signal name ("SIGTERM"), or `null` when the process exited by itself. */
+  readonly signal: string | null;
+}
+
+/** What to run. The command is never passed through a shell. */
+export interface SpawnOptions {
+  /** The executable's path. */
+  readonly command: string;
+  /** Its arguments. */
+  readonly args: readonly string[];
+  /** Working directory; the parent's when omitted. */
+  readonly cwd?: string;
+  /** The complete environment of the child (already merged by the caller). */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/**
+ * A running child process whose pipes are web streams.
+ *
+ * @example
+ * ```ts
+ * import type { ChildProcess } from "./adapter.ts";
+ * async function waitFor(child: ChildProcess): Promise<number | null> {
+ *   return (await child.exited).code;
+ * }
+ * ```
+ */
+export interface ChildProcess {
+  /** The operating-system process id. */
+  readonly pid: number;
+  /** The child's stdin. */
+  readonly stdin: WritableStream<Uint8Array>;
+  /** The child's stdout. */
+  readonly stdout: ReadableStream<Uint8Array>;
+  /** The child's stderr. */
+  readonly stderr: ReadableStream<Uint8Array>;
+  /** Resolves when the process has exited; never rejects. */
+  readonly exited: Promise<ProcessExit>;
+  /** Sends a signal ("SIGTERM" by default); does nothing once the process has exited. */
+  kill(signal?: "SIGTERM" | "SIGKILL"): void;
+}
+
+/** The runtimes the SDK knows. */
+export type RuntimeName = "deno" | "bun" | "node";
+
+/**
+ * One runtime's implementation of the host operations the SDK uses.
+ *
+ * @example
+ * ```ts
+ * import type { RuntimeAdapter } from "./adapter.ts";
+ * function label(adapter: RuntimeAdapter): string {
+ *   return `${adapter.name} on ${adapter.platform}-${adapter.arch}`;
+ * }
+ * ```
+ */
+export interface RuntimeAdapter {
+  /** Which runtime this is. */
+  readonly name: RuntimeName;
+  /** The operating system, spelled as Node spells it ("linux", "darwin", "win32"). */
+  readonly platform: string;
+  /** The CPU architecture, spelled as Node spells it ("x64", "arm64"). */
+  readonly arch: string;
+  /** Starts a child process with piped stdin, stdout and stderr. */
+  spawn(options: SpawnOptions): ChildProcess;
+  /** The parent process's environment. */
+  environment(): Record<string, string>;
+  /** Whether a regular file exists at `path`. */
+  isFile(path: string): boolean;
+  /** The current working directory. */
+  cwd(): string;
+}

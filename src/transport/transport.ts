@@ -1,0 +1,49 @@
+/**
+ * The contract between a JSON-RPC connection and whatever carries its messages.
+ *
+ * @module
+ */
+
+/** Why a transport ended: a process exit, a socket close, or an error. */
+export interface TransportCloseInfo {
+  /** A one-line, human-readable reason ("codex exited with code 1"). */
+  readonly reason: string;
+  /** The process exit code, when the transport was a child process that exited. */
+  readonly exitCode?: number | null;
+  /** The signal that ended the process, when one did ("SIGKILL"). */
+  readonly signal?: string | null;
+  /** The last lines the process wrote to stderr, oldest first. */
+  readonly stderrTail?: readonly string[];
+  /** The underlying error, when the transport failed rather than ended. */
+  readonly cause?: unknown;
+}
+
+/**
+ * A bidirectional stream of parsed JSON-RPC messages.
+ *
+ * `readable` yields one parsed JSON value per message; `writable` takes one JSON value per
+ * message. `closed` settles once, when the peer is gone, and never rejects.
+ *
+ * @example
+ * ```ts
+ * import type { MessageTransport } from "./transport.ts";
+ * function describe(transport: MessageTransport): Promise<string> {
+ *   return transport.closed.then((info) => info.reason);
+ * }
+ * ```
+ */
+export interface MessageTransport {
+  /** Messages from the peer, one parsed JSON value each. */
+  readonly readable: ReadableStream<unknown>;
+  /** Messages to the peer, one JSON value each. */
+  readonly writable: WritableStream<unknown>;
+  /** Resolves once the transport has ended, with why. */
+  readonly closed: Promise<TransportCloseInfo>;
+  /** The last stderr lines of the peer process (empty for sockets). */
+  stderrTail(): readonly string[];
+  /**
+   * Ends the transport: closes the outgoing side, waits up to `graceMs` for the peer to
+   * go away, then forces it. Resolves with the same value as `closed`.
+   */
+  close(graceMs?: number): Promise<TransportCloseInfo>;
+}
