@@ -11,6 +11,8 @@ export interface ProcessExit {
   readonly code: number | null;
   /** The signal name ("SIGTERM"), or `null` when the process exited by itself. */
   readonly signal: string | null;
+  /** Set when the process could not be started or waited for. */
+  readonly error?: unknown;
 }
 
 /** What to run. The command is never passed through a shell. */

@@ -1,3 +1,4 @@
+
 /**
  * The contract between a JSON-RPC connection and whatever carries its messages.
  *
@@ -19,10 +20,11 @@ export interface TransportCloseInfo {
 }
 
 /**
- * A bidirectional stream of parsed JSON-RPC messages.
+ * A bidirectional stream of JSON-RPC messages.
  *
- * `readable` yields one parsed JSON value per message; `writable` takes one JSON value per
- * message. `closed` settles once, when the peer is gone, and never rejects.
+ * `readable` yields one parsed JSON value per message (or a `MalformedMessage` for
+ * input that was not JSON); `writable` takes one serialized JSON text per message, which the
+ * transport frames. `closed` settles once, when the peer is gone, and never rejects.
  *
  * @example
  * ```ts
@@ -33,10 +35,10 @@ export interface TransportCloseInfo {
  * ```
  */
 export interface MessageTransport {
-  /** Messages from the peer, one parsed JSON value each. */
+  /** Messages from the peer, one parsed JSON value (or malformed-input report) each. */
   readonly readable: ReadableStream<unknown>;
-  /** Messages to the peer, one JSON value each. */
-  readonly writable: WritableStream<unknown>;
+  /** Messages to the peer, one serialized JSON text each. */
+  readonly writable: WritableStream<string>;
   /** Resolves once the transport has ended, with why. */
   readonly closed: Promise<TransportCloseInfo>;
   /** The last stderr lines of the peer process (empty for sockets). */

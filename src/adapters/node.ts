@@ -1,0 +1,66 @@
+/**
+ * The Node adapter: `node:child_process` for processes.
+ *
+ * Node differences papered over here: a spawn failure (missing program) arrives as an
+ * asynchronous `error` event, which we turn into an exit with `error` set; Node streams are
+ * exposed as web streams with `Readable.toWeb` / `Writable.toWeb`.
+ *
+ * @module
+ */
+
+import { spawn as nodeSpawn } from "node:child_process";
+import { Readable, Writable } from "node:stream";
+import type { ChildProcess, ProcessExit, RuntimeAdapter, SpawnOptions } from "./adapter.ts";
+import { environment, hostFacts, isFile } from "./node_host.ts";
+
+function spawn(options: SpawnOptions): ChildProcess {
+  const child = nodeSpawn(options.command, [...options.args], {
+    cwd: options.cwd,
+    env: { ...options.env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let done = false;
+  const exited = new Promise<ProcessExit>((resolve) => {
+    child.once("error", (error) => {
+      if (child.pid === undefined) {
+        done = true;
+        resolve({ code: null, signal: null, error });
+      }
+    });
+    child.once("exit", (code, signal) => {
+      done = true;
+      resolve({ code, signal });
+    });
+  });
+  // A write to a child that died is reported through `exited`; keep the pipe quiet.
+  child.stdin.on("error", () => {});
+  return {
+    pid: child.pid ?? -1,
+    stdin: Writable.toWeb(child.stdin) as WritableStream<Uint8Array>,
+    stdout: Readable.toWeb(child.stdout) as ReadableStream<Uint8Array>,
+    stderr: Readable.toWeb(child.stderr) as ReadableStream<Uint8Array>,
+    exited,
+    kill(signal = "SIGTERM") {
+      if (!done) child.kill(signal);
+    },
+  };
+}
+
+/**
+ * The adapter used when running under Node (the npm build).
+ *
+ * @example
+ * ```ts
+ * import { nodeAdapter } from "./node.ts";
+ * console.log(nodeAdapter.platform, nodeAdapter.arch); // "linux" "x64"
+ * ```
+ */
+export const nodeAdapter: RuntimeAdapter = {
+  name: "node",
+  platform: hostFacts.platform,
+  arch: hostFacts.arch,
+  spawn,
+  environment,
+  isFile,
+  cwd: hostFacts.cwd,
+};

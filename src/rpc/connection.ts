@@ -1,0 +1,349 @@
+/**
+ * A JSON-RPC 2.0 client connection (the Codex dialect: no `"jsonrpc"` member) over any
+ * {@linkcode MessageTransport}. It owns the pending-request map, dispatches notifications
+ * and server-initiated requests, and settles everything with one error when the transport
+ * ends.
+ *
+ * @module
+ */
+
+import { MalformedMessage } from "../framing/malformed.ts";
+import type { MessageTransport, TransportCloseInfo } from "../transport/transport.ts";
+import {
+  CodexError,
+  JsonRpcError,
+  ProtocolError,
+  RequestTimeoutError,
+  TransportClosedError,
+} from "./errors.ts";
+
+/** A request id as the protocol allows it. */
+export type RequestId = string | number;
+
+/**
+ * Answers one server-initiated request. Return the `result`; throw to answer with an error
+ * (a {@linkcode JsonRpcError} keeps its code, anything else becomes -32603).
+ */
+export type ServerRequestHandler = (
+  method: string,
+  params: unknown,
+  id: RequestId,
+) => unknown | Promise<unknown>;
+
+/** Receives every notification, in arrival order. */
+export type NotificationListener = (method: string, params: unknown) => void;
+
+/** Options of {@linkcode JsonRpcConnection}. */
+export interface ConnectionOptions {
+  /**
+   * Answers server-initiated requests. Without one, every server request is answered with
+   * a -32601 error, so the server never waits on silence.
+   */
+  readonly onServerRequest?: ServerRequestHandler;
+  /**
+   * Told about input the connection had to drop: malformed lines, non-JSON-RPC messages,
+   * replies to unknown ids. Without one, these go to `console.warn`.
+   */
+  readonly onProtocolError?: (error: ProtocolError) => void;
+}
+
+/** Per-request options. */
+export interface RequestOptions {
+  /** Aborting removes the pending entry and rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+  /** Rejects with {@linkcode RequestTimeoutError} after this many milliseconds. */
+  readonly timeoutMs?: number;
+}
+
+interface Pending {
+  readonly method: string;
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  readonly cleanup: () => void;
+}
+
+/** Wire code for an internal error, used when a server-request handler throws. */
+const INTERNAL_ERROR = -32603;
+/** Wire code for "method not found", used when no handler answers a server request. */
+const METHOD_NOT_FOUND = -32601;
+/** How long the reader may lag behind a transport that has already closed. */
+const READ_SETTLE_MS = 50;
+
+/**
+ * A JSON-RPC connection to a Codex app-server.
+ *
+ * @example
+ * ```ts ignore
+ * import { JsonRpcConnection } from "./connection.ts";
+ * await using connection = new JsonRpcConnection(transport, {
+ *   onServerRequest: (method) => method.endsWith("requestApproval") ? { decision: "accept" } : {},
+ * });
+ * connection.onNotification((method, params) => console.log(method, params));
+ * const info = await connection.request("initialize", { clientInfo: { name: "demo", title: "Demo", version: "1" } });
+ * ```
+ */
+export class JsonRpcConnection implements AsyncDisposable {
+  readonly #transport: MessageTransport;
+  readonly #writer: WritableStreamDefaultWriter<string>;
+  readonly #options: ConnectionOptions;
+  readonly #pending = new Map<RequestId, Pending>();
+  readonly #listeners = new Set<NotificationListener>();
+  #nextId = 1;
+  #closedError: TransportClosedError | undefined;
+  #closing = false;
+
+  /** Resolves, once the transport has ended, with the error every waiter received. */
+  readonly closed: Promise<TransportClosedError>;
+
+  /**
+   * @param transport The message transport to speak over; the connection reads it at once.
+   * @param options Handlers for server requests and protocol problems.
+   */
+  constructor(transport: MessageTransport, options: ConnectionOptions = {}) {
+    this.#transport = transport;
+    this.#options = options;
+    this.#writer = transport.writable.getWriter();
+    this.#writer.closed.catch(() => {});
+    this.closed = this.#readAll();
+  }
+
+  /** Whether the transport has ended (or `close()` was called). */
+  get isClosed(): boolean {
+    return this.#closedError !== undefined || this.#closing;
+  }
+
+  /**
+   * Sends a request and resolves with its `result`.
+   *
+   * @param method The method name.
+   * @param params The params object (omitted from the message when `undefined`).
+   * @param options Abort signal and timeout.
+   * @returns The `result` member of the reply.
+   * @throws {JsonRpcError} The server's error reply, as its most specific subclass.
+   * @throws {TransportClosedError} The connection ended first (or had already ended).
+   * @throws {RequestTimeoutError} `timeoutMs` elapsed first.
+   */
+  request(method: string, params?: unknown, options: RequestOptions = {}): Promise<unknown> {
+    const unusable = this.#unusable(method);
+    if (unusable !== undefined) return Promise.reject(unusable);
+    const { signal, timeoutMs } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const id = this.#nextId++;
+    let text: string;
+    try {
+      text = JSON.stringify(params === undefined ? { id, method } : { id, method, params });
+    } catch (error) {
+      return Promise.reject(
+        new CodexError(`Cannot send ${method}: params are not serializable as JSON`, {
+          cause: error,
+        }),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = () => {
+        this.#pending.delete(id);
+        cleanup();
+        reject(signal!.reason);
+      };
+      const cleanup = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          this.#pending.delete(id);
+          cleanup();
+          reject(new RequestTimeoutError(method, timeoutMs));
+        }, timeoutMs);
+      }
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#pending.set(id, { method, resolve, reject, cleanup });
+      this.#send(text);
+    });
+  }
+
+  /**
+   * Sends a notification (a message without an id; nothing answers it).
+   *
+   * @param method The method name.
+   * @param params The params object, if any.
+   * @throws {TransportClosedError} The connection has ended.
+   */
+  notify(method: string, params?: unknown): Promise<void> {
+    const unusable = this.#unusable(method);
+    if (unusable !== undefined) return Promise.reject(unusable);
+    this.#send(JSON.stringify(params === undefined ? { method } : { method, params }));
+    return Promise.resolve();
+  }
+
+  /**
+   * Adds a listener for every notification.
+   *
+   * @param listener Called synchronously with each notification's method and params.
+   * @returns A function that removes the listener.
+   */
+  onNotification(listener: NotificationListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Closes the connection: ends the outgoing side, waits up to `graceMs` for the peer to
+   * go, then forces it. Every pending request rejects with {@linkcode TransportClosedError}.
+   *
+   * @param graceMs How long to wait at each step before escalating. Default 2000.
+   * @returns The error every waiter received.
+   */
+  async close(graceMs?: number): Promise<TransportClosedError> {
+    this.#closing = true;
+    await this.#transport.close(graceMs);
+    return await this.closed;
+  }
+
+  /** Closes the connection; what `await using` calls. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #unusable(method: string): TransportClosedError | undefined {
+    if (this.#closedError !== undefined) {
+      return new TransportClosedError(this.#closedInfo!, `Cannot send ${method}`);
+    }
+    if (this.#closing) {
+      return new TransportClosedError(
+        { reason: "close() was called" },
+        `Cannot send ${method}`,
+      );
+    }
+    return undefined;
+  }
+
+  #closedInfo: TransportCloseInfo | undefined;
+
+  #send(text: string): void {
+    // Writes are serialized by the stream's queue; a failed write means the peer is gone,
+    // which the transport's `closed` reports to every waiter.
+    this.#writer.write(text).catch(() => {});
+  }
+
+  async #readAll(): Promise<TransportClosedError> {
+    const reader = this.#transport.readable.getReader();
+    let stopReading: ReturnType<typeof setTimeout> | undefined;
+    this.#transport.closed.then(() => {
+      stopReading = setTimeout(() => reader.cancel().catch(() => {}), READ_SETTLE_MS);
+    });
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        this.#dispatch(value);
+      }
+    } catch {
+      // A broken pipe ends reading; the transport says why.
+    }
+    const info = await this.#transport.closed;
+    clearTimeout(stopReading);
+    this.#closedInfo = this.#closing && info.exitCode === 0
+      ? { ...info, reason: `close() was called (${info.reason})` }
+      : info;
+    const error = new TransportClosedError(this.#closedInfo);
+    this.#closedError = error;
+    for (const pending of this.#pending.values()) {
+      pending.cleanup();
+      pending.reject(new TransportClosedError(this.#closedInfo, pending.method));
+    }
+    this.#pending.clear();
+    this.#writer.abort().catch(() => {});
+    return error;
+  }
+
+  #dispatch(message: unknown): void {
+    if (message instanceof MalformedMessage) {
+      this.#report(new ProtocolError("Dropped a line that is not JSON", [], message.text));
+      return;
+    }
+    if (typeof message !== "object" || message === null || Array.isArray(message)) {
+      this.#report(new ProtocolError("Dropped a message that is not a JSON object", [], message));
+      return;
+    }
+    const { method, id } = message as { method?: unknown; id?: unknown };
+    if (typeof method === "string") {
+      const params = (message as { params?: unknown }).params;
+      if (id === undefined || id === null) this.#notifyListeners(method, params);
+      else this.#answer(id as RequestId, method, params);
+      return;
+    }
+    if (typeof id === "string" || typeof id === "number") {
+      this.#settle(id, message as { result?: unknown; error?: unknown });
+      return;
+    }
+    this.#report(new ProtocolError("Dropped a message that is not JSON-RPC", [], message));
+  }
+
+  #notifyListeners(method: string, params: unknown): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(method, params);
+      } catch (error) {
+        this.#report(
+          new ProtocolError(`A listener for ${method} threw: ${describe(error)}`, [], params),
+        );
+      }
+    }
+  }
+
+  #settle(id: RequestId, reply: { result?: unknown; error?: unknown }): void {
+    const pending = this.#pending.get(id);
+    if (pending === undefined) {
+      this.#report(new ProtocolError(`Dropped a reply to unknown request id ${id}`, [], reply));
+      return;
+    }
+    this.#pending.delete(id);
+    pending.cleanup();
+    const error = reply.error as { code?: unknown; message?: unknown; data?: unknown } | undefined;
+    if (error === undefined) {
+      pending.resolve(reply.result);
+    } else if (
+      typeof error === "object" && error !== null && typeof error.code === "number" &&
+      typeof error.message === "string"
+    ) {
+      pending.reject(
+        JsonRpcError.from(
+          { code: error.code, message: error.message, data: error.data },
+          pending.method,
+        ),
+      );
+    } else {
+      pending.reject(new ProtocolError(`Malformed error reply to ${pending.method}`, [], reply));
+    }
+  }
+
+  async #answer(id: RequestId, method: string, params: unknown): Promise<void> {
+    const handler = this.#options.onServerRequest;
+    let reply: unknown;
+    if (handler === undefined) {
+      reply = {
+        id,
+        error: { code: METHOD_NOT_FOUND, message: `No handler for server request ${method}` },
+      };
+    } else {
+      try {
+        reply = { id, result: (await handler(method, params, id)) ?? {} };
+      } catch (error) {
+        const code = error instanceof JsonRpcError ? error.code : INTERNAL_ERROR;
+        reply = { id, error: { code, message: describe(error) } };
+      }
+    }
+    if (this.#closedError === undefined) this.#send(JSON.stringify(reply));
+  }
+
+  #report(error: ProtocolError): void {
+    if (this.#options.onProtocolError) this.#options.onProtocolError(error);
+    else console.warn(`codex-app-server: ${error.message}`);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,267 @@
+/**
+ * Every error the SDK throws, one class per failure a caller may want to tell apart.
+ *
+ * @module
+ */
+
+import type { TransportCloseInfo } from "../transport/transport.ts";
+
+/**
+ * The base class of every error the SDK throws.
+ *
+ * @example
+ * ```ts
+ * import { CodexError } from "./errors.ts";
+ * try {
+ *   throw new CodexError("Cannot start turn: thread \"abc\" is closed");
+ * } catch (error) {
+ *   if (error instanceof CodexError) console.error(error.message);
+ * }
+ * ```
+ */
+export class CodexError extends Error {
+  /**
+   * @param message What failed, in a sentence.
+   * @param options The underlying cause, if any.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * An error reply from the app-server to one of our requests.
+ *
+ * @example
+ * ```ts
+ * import { JsonRpcError } from "./errors.ts";
+ * const error = JsonRpcError.from({ code: -32600, message: "Not initialized" }, "thread/start");
+ * console.log(error.code, error.name); // -32600 "InvalidRequestError"
+ * ```
+ */
+export class JsonRpcError extends CodexError {
+  /** The JSON-RPC error code. */
+  readonly code: number;
+  /** The error's `data` member, when the server sent one. */
+  readonly data: unknown;
+  /** The request method that failed, when known. */
+  readonly method: string | undefined;
+
+  /**
+   * @param code The JSON-RPC error code.
+   * @param message The server's message.
+   * @param data The server's `data` member.
+   * @param method The method of the failed request.
+   */
+  constructor(code: number, message: string, data?: unknown, method?: string) {
+    super(method === undefined ? message : `${method} failed: ${message}`);
+    this.code = code;
+    this.data = data;
+    this.method = method;
+  }
+
+  /**
+   * Builds the most specific error class for a JSON-RPC error object.
+   *
+   * @param error The `error` member of a response (`{ code, message, data? }`).
+   * @param method The method of the failed request.
+   * @returns An instance of the subclass that matches the code (or `JsonRpcError`).
+   */
+  static from(
+    error: { code: number; message: string; data?: unknown },
+    method?: string,
+  ): JsonRpcError {
+    const { code, message, data } = error;
+    if (isOverload(code, message, data)) {
+      return RETRY_LIMIT.test(message)
+        ? new RetryLimitExceededError(code, message, data, method)
+        : new ServerBusyError(code, message, data, method);
+    }
+    const ErrorClass = BY_CODE.get(code) ?? JsonRpcError;
+    return new ErrorClass(code, message, data, method);
+  }
+}
+
+/** -32700: the server could not parse what we sent. */
+export class ParseError extends JsonRpcError {}
+/** -32600: the request was not acceptable (bad shape, no active turn, not initialized …). */
+export class InvalidRequestError extends JsonRpcError {}
+/** -32601: the server does not know the method. */
+export class MethodNotFoundError extends JsonRpcError {}
+/**
+ * -32602: the parameters were invalid. Also thrown before sending when our own validation
+ * of the parameters fails; `data.issues` then holds the valibot issues.
+ */
+export class InvalidParamsError extends JsonRpcError {}
+/** -32603: the server failed while handling the request. */
+export class InternalError extends JsonRpcError {}
+/**
+ * The server is overloaded (-32001 "Server overloaded; retry later.", or an error whose
+ * data says `server_overloaded`). Safe to retry with backoff: see `retryOnOverload`.
+ */
+export class ServerBusyError extends JsonRpcError {}
+/** The server gave up after too many attempts of its own. Not worth retrying again. */
+export class RetryLimitExceededError extends ServerBusyError {}
+
+/** The JSON-RPC code the Codex app-server uses for "Server overloaded; retry later.". */
+export const OVERLOADED_CODE = -32001;
+
+const BY_CODE = new Map<number, typeof JsonRpcError>([
+  [-32700, ParseError],
+  [-32600, InvalidRequestError],
+  [-32601, MethodNotFoundError],
+  [-32602, InvalidParamsError],
+  [-32603, InternalError],
+]);
+
+const RETRY_LIMIT = /retry limit|too many failed attempts/i;
+
+function isOverload(code: number, message: string, data: unknown): boolean {
+  if (code === OVERLOADED_CODE) return true;
+  if (code > -32000 || code < -32099) return false;
+  return mentionsOverload(data, 0) || /server overloaded/i.test(message);
+}
+
+function mentionsOverload(value: unknown, depth: number): boolean {
+  if (depth > 4 || value === null || value === undefined) return false;
+  if (typeof value === "string") return value.toLowerCase().includes("server_overloaded");
+  if (typeof value !== "object") return false;
+  return Object.values(value).some((inner) => mentionsOverload(inner, depth + 1));
+}
+
+/**
+ * The connection to the app-server ended (the process exited, the socket closed, or
+ * `close()` was called) while something was still waiting on it.
+ *
+ * @example
+ * ```ts
+ * import { TransportClosedError } from "./errors.ts";
+ * const error = new TransportClosedError({ reason: "codex exited with code 1", exitCode: 1 });
+ * console.log(error.exitCode, error.message);
+ * ```
+ */
+export class TransportClosedError extends CodexError {
+  /** The process exit code, when the peer was a process that exited. */
+  readonly exitCode: number | null;
+  /** The signal that ended the process, if any. */
+  readonly signal: string | null;
+  /** The last lines the process wrote to stderr, oldest first. */
+  readonly stderrTail: readonly string[];
+
+  /**
+   * @param info Why the transport ended.
+   * @param context What was waiting ("thread/start" or "turn 123"), for the message.
+   */
+  constructor(info: TransportCloseInfo, context?: string) {
+    const tail = info.stderrTail ?? [];
+    const lines = tail.length === 0 ? "" : `\nLast stderr lines:\n${tail.slice(-10).join("\n")}`;
+    const prefix = context === undefined ? "" : `${context}: `;
+    super(`${prefix}connection closed: ${info.reason}${lines}`, { cause: info.cause });
+    this.exitCode = info.exitCode ?? null;
+    this.signal = info.signal ?? null;
+    this.stderrTail = tail;
+  }
+}
+
+/** One problem found while validating a message, with the path of the offending value. */
+export interface ValidationIssue {
+  /** Dot path of the offending value ("input.0.type"), or `""` for the root. */
+  readonly path: string;
+  /** What is wrong with it. */
+  readonly message: string;
+}
+
+/**
+ * The app-server sent something the SDK cannot accept: a line that is not JSON, a message
+ * that is not JSON-RPC, or (in strict mode) a payload that fails its schema.
+ *
+ * @example
+ * ```ts
+ * import { ProtocolError } from "./errors.ts";
+ * const error = new ProtocolError("Invalid turn/completed notification", [
+ *   { path: "turn.status", message: "Invalid option" },
+ * ]);
+ * console.log(error.issues[0].path); // "turn.status"
+ * ```
+ */
+export class ProtocolError extends CodexError {
+  /** The validation issues, when the error came from schema validation. */
+  readonly issues: readonly ValidationIssue[];
+  /** The offending message or raw text. */
+  readonly payload: unknown;
+
+  /**
+   * @param message What was wrong.
+   * @param issues The validation issues, if any.
+   * @param payload The offending message or text.
+   */
+  constructor(message: string, issues: readonly ValidationIssue[] = [], payload?: unknown) {
+    super(issues.length === 0 ? message : `${message}: ${formatIssues(issues)}`);
+    this.issues = issues;
+    this.payload = payload;
+  }
+}
+
+/**
+ * A request took longer than its `timeoutMs`. The pending entry is removed; a late reply is
+ * dropped.
+ *
+ * @example
+ * ```ts
+ * import { RequestTimeoutError } from "./errors.ts";
+ * console.log(new RequestTimeoutError("model/list", 5000).message);
+ * ```
+ */
+export class RequestTimeoutError extends CodexError {
+  /** The method that timed out. */
+  readonly method: string;
+  /** The timeout that elapsed, in milliseconds. */
+  readonly timeoutMs: number;
+
+  /**
+   * @param method The request's method.
+   * @param timeoutMs The elapsed timeout.
+   */
+  constructor(method: string, timeoutMs: number) {
+    super(`${method} timed out after ${timeoutMs} ms`);
+    this.method = method;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * Formats validation issues as `path: message; path: message`.
+ *
+ * @param issues The issues to format.
+ * @returns One line of text.
+ *
+ * @example
+ * ```ts
+ * import { formatIssues } from "./errors.ts";
+ * console.log(formatIssues([{ path: "model", message: "Invalid type" }])); // "model: Invalid type"
+ * ```
+ */
+export function formatIssues(issues: readonly ValidationIssue[]): string {
+  return issues.map((issue) => `${issue.path || "(root)"}: ${issue.message}`).join("; ");
+}
+
+/**
+ * Whether retrying the failed operation may succeed: true for a busy server
+ * ({@linkcode ServerBusyError}, but not {@linkcode RetryLimitExceededError}) and for errors
+ * whose data says `server_overloaded`.
+ *
+ * @param error Anything caught.
+ * @returns `true` when a retry with backoff is reasonable.
+ *
+ * @example
+ * ```ts
+ * import { isRetryable, ServerBusyError } from "./errors.ts";
+ * console.log(isRetryable(new ServerBusyError(-32001, "Server overloaded; retry later.")));
+ * ```
+ */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof RetryLimitExceededError) return false;
+  if (error instanceof ServerBusyError) return true;
+  return error instanceof JsonRpcError && mentionsOverload(error.data, 0);
+}

@@ -1,0 +1,155 @@
+/**
+ * Routes each notification of a turn to that turn's own consumer, buffering from the moment
+ * `turn/start` is sent so no early event (not even `turn/completed`) is lost.
+ *
+ * @module
+ */
+
+/** What the router needs from a turn's consumer. */
+export interface TurnSink {
+  /** Receives one notification of the turn, in arrival order. */
+  deliver(method: string, params: unknown): void;
+  /** The connection ended: fail every waiter with `error`. */
+  fail(error: unknown): void;
+}
+
+interface ThreadBuffer {
+  /** Turn starts sent on this thread whose reply has not come yet. */
+  starts: number;
+  /** Events of this thread seen meanwhile, in order, with the turn id they carry. */
+  events: { turnId: string; method: string; params: unknown }[];
+}
+
+/**
+ * Extracts the turn id a notification belongs to: `params.turnId`, or `params.turn.id` for
+ * `turn/started` and `turn/completed`.
+ *
+ * @param params A notification's params.
+ * @returns The turn id, or `undefined` for events not scoped to a turn.
+ *
+ * @example
+ * ```ts
+ * import { turnIdOf } from "./turn_router.ts";
+ * console.log(turnIdOf({ threadId: "t", turn: { id: "u" } })); // "u"
+ * ```
+ */
+export function turnIdOf(params: unknown): string | undefined {
+  if (typeof params !== "object" || params === null) return undefined;
+  const p = params as { turnId?: unknown; turn?: { id?: unknown } };
+  if (typeof p.turnId === "string") return p.turnId;
+  const turn = p.turn;
+  if (typeof turn === "object" && turn !== null && typeof turn.id === "string") return turn.id;
+  return undefined;
+}
+
+/**
+ * Delivers turn-scoped notifications to registered turn sinks.
+ *
+ * Protocol: call `expect(threadId)` before sending `turn/start`; then `attach(threadId,
+ * turnId, sink)` with the id from the reply (it replays what arrived meanwhile), or
+ * `abandon(threadId)` if the request failed. `detach(turnId)` once the turn is complete.
+ *
+ * @example
+ * ```ts
+ * import { TurnRouter } from "./turn_router.ts";
+ * const router = new TurnRouter();
+ * router.expect("thread-1");
+ * router.route("turn/started", { threadId: "thread-1", turn: { id: "turn-1" } });
+ * const seen: string[] = [];
+ * router.attach("thread-1", "turn-1", { deliver: (m) => seen.push(m), fail() {} });
+ * console.log(seen); // ["turn/started"]
+ * ```
+ */
+export class TurnRouter {
+  readonly #sinks = new Map<string, TurnSink>();
+  readonly #buffers = new Map<string, ThreadBuffer>();
+
+  /** How many turns currently have a consumer. */
+  get size(): number {
+    return this.#sinks.size;
+  }
+
+  /**
+   * Routes one notification. Returns `true` when a turn consumer (or a start buffer) took it.
+   *
+   * @param method The notification's method.
+   * @param params Its params.
+   * @returns Whether the event was taken.
+   */
+  route(method: string, params: unknown): boolean {
+    const turnId = turnIdOf(params);
+    if (turnId === undefined) return false;
+    const sink = this.#sinks.get(turnId);
+    if (sink !== undefined) {
+      sink.deliver(method, params);
+      return true;
+    }
+    if (this.#buffers.size === 0) return false;
+    const threadId = (params as { threadId?: unknown }).threadId;
+    const buffer = typeof threadId === "string" ? this.#buffers.get(threadId) : undefined;
+    if (buffer === undefined) return false;
+    buffer.events.push({ turnId, method, params });
+    return true;
+  }
+
+  /**
+   * Starts buffering the thread's turn events before a `turn/start` is sent.
+   *
+   * @param threadId The thread the turn starts on.
+   */
+  expect(threadId: string): void {
+    const buffer = this.#buffers.get(threadId);
+    if (buffer === undefined) this.#buffers.set(threadId, { starts: 1, events: [] });
+    else buffer.starts++;
+  }
+
+  /**
+   * Registers the consumer of a started turn and replays its buffered events.
+   *
+   * @param threadId The turn's thread.
+   * @param turnId The id from the `turn/start` reply.
+   * @param sink The consumer.
+   */
+  attach(threadId: string, turnId: string, sink: TurnSink): void {
+    this.#sinks.set(turnId, sink);
+    const buffer = this.#buffers.get(threadId);
+    if (buffer === undefined) return;
+    const others = [];
+    for (const event of buffer.events) {
+      if (event.turnId === turnId) sink.deliver(event.method, event.params);
+      else others.push(event);
+    }
+    buffer.events = others;
+    this.abandon(threadId);
+  }
+
+  /**
+   * Ends one expectation on the thread (its `turn/start` failed or was attached).
+   *
+   * @param threadId The thread.
+   */
+  abandon(threadId: string): void {
+    const buffer = this.#buffers.get(threadId);
+    if (buffer !== undefined && --buffer.starts <= 0) this.#buffers.delete(threadId);
+  }
+
+  /**
+   * Removes a turn's consumer.
+   *
+   * @param turnId The turn.
+   */
+  detach(turnId: string): void {
+    this.#sinks.delete(turnId);
+  }
+
+  /**
+   * Fails every consumer (the connection ended) and forgets them all.
+   *
+   * @param error What each consumer receives.
+   */
+  failAll(error: unknown): void {
+    for (const sink of this.#sinks.values()) sink.fail(error);
+    this.#sinks.clear();
+    this.#buffers.clear();
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The stdio transport: JSON Lines over a child process's stdin and stdout.
+ *
+ * @module
+ */
+
+import type { ChildProcess, ProcessExit } from "../adapters/adapter.ts";
+import { JsonlDecodeStream } from "../framing/jsonl_decode.ts";
+import type { MessageTransport, TransportCloseInfo } from "./transport.ts";
+
+/** Options of {@linkcode stdioTransport}. */
+export interface StdioTransportOptions {
+  /** Called with each line the process writes to stderr. */
+  readonly onStderr?: (line: string) => void;
+  /** How many stderr lines to keep for error messages. Default 50. */
+  readonly stderrLines?: number;
+  /** The program's name in close reasons. Default "codex". */
+  readonly label?: string;
+}
+
+/** How long `closed` waits, after the exit, for stderr's last lines. */
+const STDERR_SETTLE_MS = 100;
+
+/**
+ * Wraps a spawned process as a {@linkcode MessageTransport}: messages are JSON Lines on
+ * stdin and stdout; stderr is drained continuously into a ring buffer (an undrained pipe
+ * would block the child) and optionally forwarded line by line.
+ *
+ * @param child A process from a runtime adapter's `spawn`.
+ * @param options Stderr handling.
+ * @returns The transport.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadAdapter } from "../adapters/detect.ts";
+ * import { stdioTransport } from "./stdio.ts";
+ * const adapter = await loadAdapter();
+ * const child = adapter.spawn({ command: "codex", args: ["app-server"], env: adapter.environment() });
+ * const transport = stdioTransport(child, { onStderr: (line) => console.error(line) });
+ * await transport.close();
+ * ```
+ */
+export function stdioTransport(
+  child: ChildProcess,
+  options: StdioTransportOptions = {},
+): MessageTransport {
+  const label = options.label ?? "codex";
+  const tail = new LineRing(options.stderrLines ?? 50);
+  const stderrDone = drainLines(child.stderr, (line) => {
+    tail.push(line);
+    options.onStderr?.(line);
+  });
+
+  const stdin = child.stdin.getWriter();
+  stdin.closed.catch(() => {}); // a dead child is reported through `closed`
+  const encoder = new TextEncoder();
+  const writable = new WritableStream<string>({
+    write: (text) => stdin.write(encoder.encode(text + "\n")),
+  });
+
+  const closed = child.exited.then(async (exit) => {
+    await settleWithin(stderrDone, STDERR_SETTLE_MS);
+    return describeExit(label, exit, tail.lines());
+  });
+
+  let closing: Promise<TransportCloseInfo> | undefined;
+  const close = (graceMs = 2000) => {
+    closing ??= (async () => {
+      await stdin.close().catch(() => {});
+      if (await settleWithin(child.exited, graceMs)) return closed;
+      child.kill("SIGTERM");
+      if (await settleWithin(child.exited, graceMs)) return closed;
+      child.kill("SIGKILL");
+      return closed;
+    })();
+    return closing;
+  };
+
+  return {
+    readable: child.stdout.pipeThrough(new JsonlDecodeStream()),
+    writable,
+    closed,
+    stderrTail: () => tail.lines(),
+    close,
+  };
+}
+
+function describeExit(label: string, exit: ProcessExit, stderrTail: string[]): TransportCloseInfo {
+  let reason: string;
+  if (exit.error !== undefined) {
+    const detail = exit.error instanceof Error ? exit.error.message : String(exit.error);
+    reason = `could not run ${label}: ${detail}`;
+  } else if (exit.signal !== null) {
+    reason = `${label} was killed by ${exit.signal}`;
+  } else {
+    reason = `${label} exited with code ${exit.code}`;
+  }
+  return { reason, exitCode: exit.code, signal: exit.signal, stderrTail, cause: exit.error };
+}
+
+/** Resolves `true` if `promise` settles within `ms`, else `false`; leaves no timer behind. */
+async function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Reads a byte stream to its end, calling `onLine` for each line of text. */
+async function drainLines(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+): Promise<void> {
+  let partial = "";
+  try {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      const lines = (partial + text).split("\n");
+      partial = lines.pop()!;
+      for (const line of lines) onLine(line.endsWith("\r") ? line.slice(0, -1) : line);
+    }
+  } catch {
+    // The pipe broke with the process: what was read is kept.
+  }
+  if (partial.length > 0) onLine(partial);
+}
+
+/** A fixed-size ring of the most recent lines. */
+class LineRing {
+  readonly #capacity: number;
+  readonly #lines: string[] = [];
+  #start = 0;
+
+  constructor(capacity: number) {
+    this.#capacity = Math.max(0, capacity);
+  }
+
+  push(line: string): void {
+    if (this.#capacity === 0) return;
+    if (this.#lines.length < this.#capacity) {
+      this.#lines.push(line);
+    } else {
+      this.#lines[this.#start] = line;
+      this.#start = (this.#start + 1) % this.#capacity;
+    }
+  }
+
+  lines(): string[] {
+    return [...this.#lines.slice(this.#start), ...this.#lines.slice(0, this.#start)];
+  }
+}
