@@ -11,6 +11,8 @@ export interface TurnSink {
   deliver(method: string, params: unknown): void;
   /** The connection ended: fail every waiter with `error`. */
   fail(error: unknown): void;
+  /** Something went wrong for this turn on the client side; the turn itself goes on. */
+  report(error: unknown): void;
 }
 
 interface ThreadBuffer {
@@ -56,13 +58,14 @@ export function turnIdOf(params: unknown): string | undefined {
  * router.expect("thread-1");
  * router.route("turn/started", { threadId: "thread-1", turn: { id: "turn-1" } });
  * const seen: string[] = [];
- * router.attach("thread-1", "turn-1", { deliver: (m) => seen.push(m), fail() {} });
+ * router.attach("thread-1", "turn-1", { deliver: (m) => seen.push(m), fail() {}, report() {} });
  * console.log(seen); // ["turn/started"]
  * ```
  */
 export class TurnRouter {
   readonly #sinks = new Map<string, TurnSink>();
   readonly #buffers = new Map<string, ThreadBuffer>();
+  readonly #threadSinks = new Map<string, TurnSink>();
 
   /** How many turns currently have a consumer. */
   get size(): number {
@@ -84,12 +87,33 @@ export class TurnRouter {
       sink.deliver(method, params);
       return true;
     }
-    if (this.#buffers.size === 0) return false;
+    if (this.#buffers.size === 0 && this.#threadSinks.size === 0) return false;
     const threadId = (params as { threadId?: unknown }).threadId;
-    const buffer = typeof threadId === "string" ? this.#buffers.get(threadId) : undefined;
-    if (buffer === undefined) return false;
-    buffer.events.push({ turnId, method, params });
+    if (typeof threadId !== "string") return false;
+    const buffer = this.#buffers.get(threadId);
+    if (buffer !== undefined) {
+      buffer.events.push({ turnId, method, params });
+      return true;
+    }
+    const watcher = this.#threadSinks.get(threadId);
+    if (watcher === undefined) return false;
+    watcher.deliver(method, params);
     return true;
+  }
+
+  /**
+   * Receives the events of every turn of a thread that has no consumer of its own — the
+   * turns the server starts by itself (goals, compaction). One watcher per thread.
+   *
+   * @param threadId The thread.
+   * @param sink The consumer.
+   * @returns A function that removes the watcher.
+   */
+  watchThread(threadId: string, sink: TurnSink): () => void {
+    this.#threadSinks.set(threadId, sink);
+    return () => {
+      if (this.#threadSinks.get(threadId) === sink) this.#threadSinks.delete(threadId);
+    };
   }
 
   /**
@@ -143,13 +167,25 @@ export class TurnRouter {
   }
 
   /**
+   * Tells one turn's consumer about a client-side error (a throwing approval handler).
+   *
+   * @param turnId The turn.
+   * @param error What its consumer receives once the turn ends.
+   */
+  report(turnId: string, error: unknown): void {
+    this.#sinks.get(turnId)?.report(error);
+  }
+
+  /**
    * Fails every consumer (the connection ended) and forgets them all.
    *
    * @param error What each consumer receives.
    */
   failAll(error: unknown): void {
     for (const sink of this.#sinks.values()) sink.fail(error);
+    for (const sink of this.#threadSinks.values()) sink.fail(error);
     this.#sinks.clear();
+    this.#threadSinks.clear();
     this.#buffers.clear();
   }
 }

@@ -1,4 +1,3 @@
-
 /**
  * The contract between a JSON-RPC connection and whatever carries its messages.
  *

@@ -1,0 +1,121 @@
+/**
+ * Running a thread goal to its end: the turns the server starts by itself are collected
+ * until the goal leaves `active`.
+ *
+ * @module
+ */
+
+import type { ThreadGoal } from "../../generated/mod.ts";
+import { turnIdOf } from "../rpc/turn_router.ts";
+import type { CodexClient } from "./client.ts";
+import { TurnHandle } from "./turn.ts";
+import type { TurnResult } from "./turn_result.ts";
+
+/**
+ * One `runGoal` call: watches a thread, adopts each turn the server starts for the goal,
+ * and settles when the goal is no longer active and no adopted turn is running.
+ *
+ * @example
+ * ```ts ignore
+ * import { GoalRun } from "./goal.ts";
+ * const { goal, turns } = await new GoalRun(client, thread.id).run("Make the tests pass", {});
+ * ```
+ */
+export class GoalRun {
+  readonly #client: CodexClient;
+  readonly #threadId: string;
+  readonly #running = new Set<Promise<unknown>>();
+  readonly #turns: TurnResult[] = [];
+
+  /**
+   * @param client The client the thread lives on.
+   * @param threadId The thread to pursue the goal on.
+   */
+  constructor(client: CodexClient, threadId: string) {
+    this.#client = client;
+    this.#threadId = threadId;
+  }
+
+  /**
+   * Sets the goal active and waits for the server to stop pursuing it.
+   *
+   * @param objective The goal's objective.
+   * @param options Token budget and abort signal (aborting pauses the goal and interrupts
+   * the running turn).
+   * @returns The final goal and the results of its turns, in completion order.
+   */
+  async run(
+    objective: string,
+    options: { tokenBudget?: number; signal?: AbortSignal },
+  ): Promise<{ goal: ThreadGoal; turns: TurnResult[] }> {
+    const client = this.#client;
+    const threadId = this.#threadId;
+    let finalGoal: ThreadGoal | undefined;
+    let settle!: () => void;
+    let fail!: (error: unknown) => void;
+    const ended = new Promise<void>((resolve, reject) => {
+      settle = resolve;
+      fail = reject;
+    });
+    const handles = new Map<string, TurnHandle>();
+    const stopWatching = client.router.watchThread(threadId, {
+      deliver: (method, params) => {
+        const turnId = turnIdOf(params)!;
+        let handle = handles.get(turnId);
+        if (handle === undefined) {
+          handle = new TurnHandle(client, threadId, turnId);
+          handles.set(turnId, handle);
+          client.router.attach(threadId, turnId, handle);
+          const done = handle.run().then(
+            (result) => this.#turns.push(result),
+            (error) => fail(error),
+          ).finally(() => {
+            this.#running.delete(done);
+            if (finalGoal !== undefined && this.#running.size === 0) settle();
+          });
+          this.#running.add(done);
+        }
+        handle.deliver(method, params);
+      },
+      fail: (error) => fail(error),
+      report: (error) => fail(error),
+    });
+    const stopListening = client.onNotification((notification) => {
+      if (notification.method === "thread/goal/updated") {
+        const { goal } = notification.params;
+        if (notification.params.threadId !== threadId || goal.status === "active") return;
+        finalGoal = goal;
+      } else if (notification.method === "thread/goal/cleared") {
+        if (notification.params.threadId !== threadId) return;
+        finalGoal ??= undefined;
+        settle();
+        return;
+      } else {
+        return;
+      }
+      if (this.#running.size === 0) settle();
+    });
+    const onAbort = () => {
+      client.request("thread/goal/set", { threadId, status: "paused" }).catch(() => {});
+      for (const handle of handles.values()) handle.interrupt().catch(() => {});
+    };
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const { goal } = await client.request("thread/goal/set", {
+        threadId,
+        objective,
+        status: "active",
+        tokenBudget: options.tokenBudget ?? null,
+      });
+      if (goal.status !== "active") finalGoal ??= goal;
+      if (finalGoal !== undefined && this.#running.size === 0) settle();
+      await ended;
+      const goalNow = finalGoal ?? (await client.request("thread/goal/get", { threadId })).goal;
+      return { goal: goalNow ?? goal, turns: this.#turns };
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+      stopListening();
+      stopWatching();
+    }
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Login flows that finish outside the SDK (a browser, a device code): handles that wait for
+ * their own completion.
+ *
+ * @module
+ */
+
+import type {
+  AccountLoginCompletedNotification,
+  CancelLoginAccountResponse,
+} from "../../generated/mod.ts";
+import type { CodexClient } from "./client.ts";
+
+/**
+ * Collects `account/login/completed` notifications by login id from the moment a login is
+ * requested, so a completion is never missed however early it arrives.
+ */
+export class LoginWaiter {
+  readonly #client: CodexClient;
+  readonly #stop: () => void;
+  readonly #completed = new Map<string, AccountLoginCompletedNotification>();
+  readonly #waiting = new Map<string, (value: AccountLoginCompletedNotification) => void>();
+
+  /** @param client The client to watch. */
+  constructor(client: CodexClient) {
+    this.#client = client;
+    this.#stop = client.onNotification((notification) => {
+      if (notification.method !== "account/login/completed") return;
+      const loginId = notification.params.loginId;
+      if (typeof loginId !== "string") return;
+      const resolve = this.#waiting.get(loginId);
+      if (resolve === undefined) this.#completed.set(loginId, notification.params);
+      else {
+        this.#waiting.delete(loginId);
+        resolve(notification.params);
+      }
+    });
+  }
+
+  /**
+   * Waits for the completion of one login.
+   *
+   * @param loginId The login's id.
+   * @returns The completion notification's params.
+   */
+  wait(loginId: string): Promise<AccountLoginCompletedNotification> {
+    const early = this.#completed.get(loginId);
+    if (early !== undefined) {
+      this.#completed.delete(loginId);
+      return Promise.resolve(early);
+    }
+    const completion = new Promise<AccountLoginCompletedNotification>((resolve) => {
+      this.#waiting.set(loginId, resolve);
+    });
+    return Promise.race([completion, this.#client.closed.then((error) => Promise.reject(error))]);
+  }
+
+  /** Stops watching. */
+  dispose(): void {
+    this.#stop();
+  }
+}
+
+/**
+ * A ChatGPT browser login in progress: open `authUrl`, then `wait()`.
+ *
+ * @example
+ * ```ts ignore
+ * const login = await codex.loginChatgpt();
+ * console.log(`Open ${login.authUrl}`);
+ * const { success, error } = await login.wait();
+ * ```
+ */
+export class ChatgptLoginHandle {
+  /** The login's id. */
+  readonly loginId: string;
+  /** The URL to open in a browser. */
+  readonly authUrl: string;
+  readonly #client: CodexClient;
+  readonly #waiter: LoginWaiter;
+
+  /**
+   * @param client The client the login runs on.
+   * @param waiter The completion collector.
+   * @param loginId The login's id.
+   * @param authUrl The browser URL.
+   */
+  constructor(client: CodexClient, waiter: LoginWaiter, loginId: string, authUrl: string) {
+    this.#client = client;
+    this.#waiter = waiter;
+    this.loginId = loginId;
+    this.authUrl = authUrl;
+  }
+
+  /**
+   * Waits for this login's `account/login/completed`.
+   *
+   * @returns Whether it succeeded, and the error if not.
+   */
+  wait(): Promise<AccountLoginCompletedNotification> {
+    return this.#waiter.wait(this.loginId);
+  }
+
+  /**
+   * Cancels the login (`account/login/cancel`); `wait()` then resolves with `success: false`.
+   *
+   * @returns The server's reply.
+   */
+  cancel(): Promise<CancelLoginAccountResponse> {
+    return this.#client.request("account/login/cancel", { loginId: this.loginId });
+  }
+}
+
+/**
+ * A ChatGPT device-code login in progress: show `verificationUrl` and `userCode`, then
+ * `wait()`.
+ *
+ * @example
+ * ```ts ignore
+ * const login = await codex.loginChatgptDeviceCode();
+ * console.log(`Go to ${login.verificationUrl} and enter ${login.userCode}`);
+ * await login.wait();
+ * ```
+ */
+export class DeviceCodeLoginHandle extends ChatgptLoginHandle {
+  /** The code the user enters. */
+  readonly userCode: string;
+
+  /**
+   * @param client The client the login runs on.
+   * @param waiter The completion collector.
+   * @param loginId The login's id.
+   * @param verificationUrl Where the user enters the code.
+   * @param userCode The code.
+   */
+  constructor(
+    client: CodexClient,
+    waiter: LoginWaiter,
+    loginId: string,
+    verificationUrl: string,
+    userCode: string,
+  ) {
+    super(client, waiter, loginId, verificationUrl);
+    this.userCode = userCode;
+  }
+
+  /** Where the user enters the code (the same URL as `authUrl`). */
+  get verificationUrl(): string {
+    return this.authUrl;
+  }
+}
