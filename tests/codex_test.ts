@@ -19,7 +19,6 @@ test("Codex.start initializes and exposes validated metadata", T, async () => {
   const metadata = h.codex.metadata;
   assert.equal(metadata.codexHome, h.home.path);
   assert.ok(metadata.userAgent.length > 0);
-  assert.ok(metadata.serverName.length > 0);
   assert.match(metadata.serverVersion, /^\d+\.\d+\.\d+/);
 });
 

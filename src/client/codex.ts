@@ -67,11 +67,12 @@ export interface CodexOptions extends LaunchOptions {
   readonly onProtocolError?: (error: ProtocolError) => void;
 }
 
-/** The validated `initialize` result, with the server's name and version parsed out. */
+/** The validated `initialize` result, with the server's version parsed out. */
 export interface CodexMetadata extends InitializeResponse {
-  /** The server's name, from the user agent ("codex_cli_rs"). */
-  readonly serverName: string;
-  /** The server's version, from the user agent ("0.169.0"). */
+  /**
+   * The app-server's version ("0.169.0"), from its user agent, which reads
+   * `<clientInfo.name>/<codex version> (<os>) … (<clientInfo.name>; <clientInfo.version>)`.
+   */
   readonly serverVersion: string;
 }
 
@@ -434,16 +435,16 @@ function withApproval<T extends ApprovalOptions>(
 }
 
 /**
- * Validates the `initialize` result and parses the server's name and version from its
- * user agent ("name/version (…)").
+ * Validates the `initialize` result and parses the server's version from its user agent
+ * ("originator/version (…)").
  */
 function toMetadata(response: InitializeResponse): CodexMetadata {
   const userAgent = response.userAgent;
-  const match = typeof userAgent === "string" ? /^([^/\s]+)\/(\S+)/.exec(userAgent) : null;
+  const match = typeof userAgent === "string" ? /^[^/\s]+\/(\d\S*)/.exec(userAgent) : null;
   if (match === null) {
     throw new CodexError(
       `initialize response is missing server metadata: userAgent ${JSON.stringify(userAgent)}`,
     );
   }
-  return { ...response, serverName: match[1], serverVersion: match[2] };
+  return { ...response, serverVersion: match[1] };
 }

@@ -77,6 +77,7 @@ export function stdioTransport(
   };
 
   return {
+    pid: child.pid,
     readable: child.stdout.pipeThrough(new JsonlDecodeStream()),
     writable,
     closed,

@@ -40,6 +40,8 @@ export interface MessageTransport {
   readonly writable: WritableStream<string>;
   /** Resolves once the transport has ended, with why. */
   readonly closed: Promise<TransportCloseInfo>;
+  /** The peer's process id, when the transport spawned it. */
+  readonly pid?: number;
   /** The last stderr lines of the peer process (empty for sockets). */
   stderrTail(): readonly string[];
   /**

@@ -1,0 +1,168 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { execFileSync } from "node:child_process";
+import {
+  Codex,
+  CODEX_VERSION,
+  CodexNotFoundError,
+  JsonRpcConnection,
+  loadAdapter,
+  locateCodex,
+  spawnAppServer,
+  TransportClosedError,
+} from "../mod.ts";
+import { createCodexHome } from "./support/codex_home.ts";
+import { startFakeResponses } from "./support/fake_responses.ts";
+
+const T = { timeout: 30_000 };
+const root = new URL("..", import.meta.url);
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(condition: () => boolean, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  while (performance.now() < deadline) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return condition();
+}
+
+test(
+  "The pinned versions agree: deno.json, package.json, generated code, the binary",
+  T,
+  async () => {
+    const denoJson = JSON.parse(await readFile(new URL("deno.json", root), "utf8"));
+    const packageJson = JSON.parse(await readFile(new URL("package.json", root), "utf8"));
+    const pin = packageJson.dependencies["@openai/codex"];
+    const { binary } = locateCodex(await loadAdapter());
+    const reported = execFileSync(binary, ["--version"], { encoding: "utf8" }).trim();
+    assert.equal(denoJson.version, pin);
+    assert.equal(CODEX_VERSION, pin);
+    assert.equal(reported, `codex-cli ${pin}`);
+    await using fake = await startFakeResponses();
+    await using home = await createCodexHome(fake.url);
+    await using codex = await Codex.start({ env: home.env });
+    assert.equal(codex.metadata.serverVersion, pin);
+  },
+);
+
+test(
+  "locateCodex finds the pinned binary and names what it looked for when missing",
+  T,
+  async () => {
+    const adapter = await loadAdapter();
+    const { binary, pathDir } = locateCodex(adapter);
+    assert.match(binary, /@openai\/codex-[a-z0-9-]+\/vendor\/.+\/bin\/codex(\.exe)?$/);
+    assert.ok(pathDir?.endsWith("codex-path"));
+    assert.throws(() => locateCodex(adapter, "/nonexistent/codex"), (error: unknown) => {
+      assert.ok(error instanceof CodexNotFoundError);
+      assert.match(error.message, /\/nonexistent\/codex/);
+      return true;
+    });
+    const missing = { ...adapter, isFile: () => false };
+    assert.throws(() => locateCodex(missing), /npm install @openai\/codex@0\.169\.0/);
+  },
+);
+
+test("The initialize handshake works over a bare JsonRpcConnection", T, async () => {
+  await using fake = await startFakeResponses();
+  await using home = await createCodexHome(fake.url);
+  const adapter = await loadAdapter();
+  await using connection = new JsonRpcConnection(spawnAppServer(adapter, { env: home.env }));
+  const result = await connection.request("initialize", {
+    clientInfo: { name: "handshake_test", title: "Handshake", version: "1.2.3" },
+  }) as { userAgent: string; codexHome: string };
+  await connection.notify("initialized");
+  assert.match(result.userAgent, /^handshake_test\/0\.169\.0 /);
+  assert.equal(result.codexHome, home.path);
+  const models = await connection.request("model/list", {}) as { data: unknown[] };
+  assert.ok(Array.isArray(models.data));
+});
+
+test("Killing the app-server mid-turn rejects every waiter within a second", T, async () => {
+  await using fake = await startFakeResponses();
+  await using home = await createCodexHome(fake.url);
+  const transport = spawnAppServer(await loadAdapter(), { env: home.env });
+  await using codex = await Codex.start({ transport });
+  const thread = await codex.threadStart({ model: "slow" });
+  const turn = await thread.turn("Keep going.");
+  const running = turn.run();
+  await fake.waitForRequests(1);
+  const pending = thread.read();
+  const killedAt = performance.now();
+  process.kill(transport.pid!, "SIGKILL");
+  for (const waiter of [running, pending]) {
+    const error = await waiter.then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof TransportClosedError, String(error));
+    assert.equal(error.signal, "SIGKILL");
+    assert.match(error.message, /killed by SIGKILL/);
+    assert.ok(error.stderrTail.length > 0, "stderr tail is kept");
+  }
+  assert.ok(performance.now() - killedAt < 1000, "rejected within a second");
+  await assert.rejects(thread.run("after"), TransportClosedError);
+});
+
+test(
+  "An app-server that exits by itself fails start-up with its exit code and stderr",
+  T,
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fake-codex-"));
+    try {
+      const script = join(dir, "codex");
+      await writeFile(script, "#!/bin/sh\necho 'fatal: config is broken' >&2\nexit 3\n");
+      await chmod(script, 0o755);
+      const started = performance.now();
+      const error = await Codex.start({ codexBin: script }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof TransportClosedError, String(error));
+      assert.equal(error.exitCode, 3);
+      assert.deepEqual(error.stderrTail, ["fatal: config is broken"]);
+      assert.match(error.message, /exited with code 3/);
+      assert.match(error.message, /fatal: config is broken/);
+      assert.ok(performance.now() - started < 5000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test("await using leaves no app-server process behind", T, async () => {
+  await using fake = await startFakeResponses();
+  await using home = await createCodexHome(fake.url);
+  let pid: number;
+  {
+    const transport = spawnAppServer(await loadAdapter(), { env: home.env });
+    pid = transport.pid!;
+    await using codex = await Codex.start({ transport });
+    await codex.threadStart();
+    assert.ok(isAlive(pid));
+  }
+  assert.ok(await waitUntil(() => !isAlive(pid), 3000), `pid ${pid} still alive`);
+});
+
+test("Config overrides reach the app-server as TOML values", T, async () => {
+  await using fake = await startFakeResponses();
+  await using home = await createCodexHome(fake.url);
+  await using codex = await Codex.start({
+    env: home.env,
+    config: { model: "deltas-3", "model_providers.fake.name": 'Override "quoted"' },
+  });
+  const thread = await codex.threadStart();
+  const result = await thread.run("Which model?");
+  assert.equal(result.finalResponse, "d0 d1 d2 ");
+  assert.equal((fake.requests[0] as { model: string }).model, "deltas-3");
+});
