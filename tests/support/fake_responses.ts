@@ -8,6 +8,7 @@
  * | model           | behaviour                                                              |
  * |-----------------|------------------------------------------------------------------------|
  * | `plain`, other  | one assistant message "Hello from the fake model." in a few deltas     |
+ * | `demo`          | echoes the prompt, then a sentence, one word every 25 ms               |
  * | `deltas-N`      | exactly N `response.output_text.delta` events (`"d0 "`, `"d1 "`, ...) |
  * | `approval`      | 1st request: `exec_command` call                                       |
  * |                 | `{"cmd":"echo approved-output","login":false}`;                        |
@@ -39,6 +40,7 @@ export const APPROVAL_REPLY_PREFIX = "The command printed: ";
 /** All scenario names (any other model name behaves like `plain`). */
 export const SCENARIOS = [
   "plain",
+  "demo",
   "deltas-N",
   "approval",
   "error-500",
@@ -146,6 +148,20 @@ function outputText(output: unknown): string {
  * The `function_call_output` answering the model's latest tool call, if it comes after the
  * latest user message (i.e. this request continues a tool round trip).
  */
+/** The text of the last user message in a request body (the prompt of this turn). */
+function lastUserText(body: Record<string, unknown>): string {
+  const input = Array.isArray(body.input) ? body.input : [];
+  for (let i = input.length - 1; i >= 0; i--) {
+    const item = input[i] as { type?: string; role?: string; content?: unknown };
+    if (item.type !== "message" || item.role !== "user" || !Array.isArray(item.content)) continue;
+    const texts = item.content
+      .map((part: { text?: unknown }) => typeof part.text === "string" ? part.text : "")
+      .join("");
+    if (!texts.startsWith("<")) return texts;
+  }
+  return "";
+}
+
 function pendingToolOutput(body: Record<string, unknown>): string | undefined {
   const input = Array.isArray(body.input) ? (body.input as Record<string, unknown>[]) : [];
   let lastUser = -1;
@@ -380,6 +396,10 @@ export async function startFakeResponses(
       await streamMessage(ctx, { count: slowDeltas, make: (i) => `s${i} ` }, {
         intervalMs: slowIntervalMs,
       });
+    } else if (model === "demo") {
+      const words = `You asked: "${lastUserText(body)}". This answer streams word by word from ` +
+        "a fake model on 127.0.0.1, through the real codex app-server.";
+      await streamMessage(ctx, words.split(/(?<= )/), { intervalMs: 25 });
     } else if (model === "final-answer") {
       await streamMessage(ctx, ["This is ", "the final ", "answer."], { phase: "final_answer" });
     } else {
