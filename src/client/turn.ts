@@ -196,7 +196,7 @@ export class TurnHandle implements TurnSink {
 
   #complete(method: string, params: { turn: Turn }): void {
     this.#finished = true;
-    this.#client.router.detach(this.id);
+    this.#client.router.detach(this.id, this);
     if (this.#buffering) this.#events.push({ method, params } as ServerNotification);
     this.#started.resolve();
     if (this.#handlerError !== undefined) {

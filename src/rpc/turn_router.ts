@@ -63,7 +63,8 @@ export function turnIdOf(params: unknown): string | undefined {
  * ```
  */
 export class TurnRouter {
-  readonly #sinks = new Map<string, TurnSink>();
+  /** Consumers by turn id: usually one; several when `turn/start` calls joined one turn. */
+  readonly #sinks = new Map<string, TurnSink | TurnSink[]>();
   readonly #buffers = new Map<string, ThreadBuffer>();
   readonly #threadSinks = new Map<string, TurnSink>();
 
@@ -82,19 +83,22 @@ export class TurnRouter {
   route(method: string, params: unknown): boolean {
     const turnId = turnIdOf(params);
     if (turnId === undefined) return false;
-    const sink = this.#sinks.get(turnId);
-    if (sink !== undefined) {
-      sink.deliver(method, params);
-      return true;
+    const sinks = this.#sinks.get(turnId);
+    if (sinks !== undefined) {
+      if (Array.isArray(sinks)) { for (const sink of sinks) sink.deliver(method, params); }
+      else sinks.deliver(method, params);
+      if (this.#buffers.size === 0) return true;
+    } else if (this.#buffers.size === 0 && this.#threadSinks.size === 0) {
+      return false;
     }
-    if (this.#buffers.size === 0 && this.#threadSinks.size === 0) return false;
     const threadId = (params as { threadId?: unknown }).threadId;
-    if (typeof threadId !== "string") return false;
+    if (typeof threadId !== "string") return sinks !== undefined;
     const buffer = this.#buffers.get(threadId);
     if (buffer !== undefined) {
       buffer.events.push({ turnId, method, params });
       return true;
     }
+    if (sinks !== undefined) return true;
     const watcher = this.#threadSinks.get(threadId);
     if (watcher === undefined) return false;
     watcher.deliver(method, params);
@@ -128,22 +132,25 @@ export class TurnRouter {
   }
 
   /**
-   * Registers the consumer of a started turn and replays its buffered events.
+   * Registers the consumer of a started turn and replays the events buffered since its
+   * `expect`. A `turn/start` sent while the thread already runs a turn joins that turn (the
+   * server answers with the running turn's id): each caller's consumer then receives every
+   * event from its own start on.
    *
    * @param threadId The turn's thread.
    * @param turnId The id from the `turn/start` reply.
    * @param sink The consumer.
    */
   attach(threadId: string, turnId: string, sink: TurnSink): void {
-    this.#sinks.set(turnId, sink);
+    const existing = this.#sinks.get(turnId);
+    if (existing === undefined) this.#sinks.set(turnId, sink);
+    else if (Array.isArray(existing)) existing.push(sink);
+    else this.#sinks.set(turnId, [existing, sink]);
     const buffer = this.#buffers.get(threadId);
     if (buffer === undefined) return;
-    const others = [];
     for (const event of buffer.events) {
       if (event.turnId === turnId) sink.deliver(event.method, event.params);
-      else others.push(event);
     }
-    buffer.events = others;
     this.abandon(threadId);
   }
 
@@ -158,22 +165,31 @@ export class TurnRouter {
   }
 
   /**
-   * Removes a turn's consumer.
+   * Removes one consumer of a turn.
    *
    * @param turnId The turn.
+   * @param sink The consumer to remove.
    */
-  detach(turnId: string): void {
-    this.#sinks.delete(turnId);
+  detach(turnId: string, sink: TurnSink): void {
+    const existing = this.#sinks.get(turnId);
+    if (existing === sink) {
+      this.#sinks.delete(turnId);
+    } else if (Array.isArray(existing)) {
+      const rest = existing.filter((other) => other !== sink);
+      this.#sinks.set(turnId, rest.length === 1 ? rest[0] : rest);
+    }
   }
 
   /**
-   * Tells one turn's consumer about a client-side error (a throwing approval handler).
+   * Tells a turn's consumers about a client-side error (a throwing approval handler).
    *
    * @param turnId The turn.
-   * @param error What its consumer receives once the turn ends.
+   * @param error What its consumers receive once the turn ends.
    */
   report(turnId: string, error: unknown): void {
-    this.#sinks.get(turnId)?.report(error);
+    const sinks = this.#sinks.get(turnId);
+    if (sinks === undefined) return;
+    for (const sink of Array.isArray(sinks) ? sinks : [sinks]) sink.report(error);
   }
 
   /**
@@ -182,7 +198,9 @@ export class TurnRouter {
    * @param error What each consumer receives.
    */
   failAll(error: unknown): void {
-    for (const sink of this.#sinks.values()) sink.fail(error);
+    for (const sinks of this.#sinks.values()) {
+      for (const sink of Array.isArray(sinks) ? sinks : [sinks]) sink.fail(error);
+    }
     for (const sink of this.#threadSinks.values()) sink.fail(error);
     this.#sinks.clear();
     this.#threadSinks.clear();

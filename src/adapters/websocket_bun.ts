@@ -1,0 +1,100 @@
+/**
+ * The Bun WebSocket client: the global `WebSocket`, no dependency.
+ *
+ * Bun differences papered over here:
+ * - Request headers (the bearer token) go in the non-standard `{ headers }` option.
+ * - Unix sockets work natively with a `ws+unix:///abs/path` URL. Bun splits that path at
+ *   its first `:` (socket path before, request path after), so a socket path containing
+ *   `:` cannot be expressed and is refused up front.
+ * - A refused upgrade is reported only as text (`Expected 101 status code: 401`), so the
+ *   HTTP status is parsed out of the error message.
+ * - Every close is reported as 1006, ours included; `terminate()` exists.
+ * - Binary frames arrive as a Node `Buffer` by default; `binaryType` is set to
+ *   `"arraybuffer"`.
+ *
+ * @module
+ */
+
+import type {
+  RawWebSocket,
+  WebSocketEndpoint,
+  WebSocketEvents,
+  WebSocketOpener,
+} from "./websocket_adapter.ts";
+
+/** The slice of Bun's `WebSocket` this adapter uses. */
+interface BunWebSocket {
+  binaryType: string;
+  onopen: (() => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onerror: ((event: { message?: string; error?: unknown }) => void) | null;
+  onclose: ((event: { code: number }) => void) | null;
+  send(data: string): void;
+  close(): void;
+  terminate(): void;
+}
+
+/** The slice of the Bun globals this adapter uses, so `tsc` needs no Bun types. */
+interface BunWebSocketHost {
+  WebSocket: new (url: string, options: { headers?: Record<string, string> }) => BunWebSocket;
+}
+
+const host = globalThis as unknown as BunWebSocketHost;
+
+const STATUS_IN_MESSAGE = /status code:?\s*(\d{3})/i;
+
+/**
+ * Opens a WebSocket with Bun's global `WebSocket` (over TCP, or over a unix socket with a
+ * `ws+unix://` URL).
+ *
+ * @param endpoint Where to connect.
+ * @param events Where to report what happens.
+ * @returns The socket.
+ * @throws {Error} The socket path contains `:`.
+ *
+ * @example
+ * ```ts ignore
+ * import { openBunWebSocket } from "./websocket_bun.ts";
+ * const socket = openBunWebSocket({ kind: "unix", path: "/tmp/codex.sock" }, {
+ *   open: () => socket.close(),
+ *   message: () => {},
+ *   error: (failure) => console.error(failure.message),
+ *   close: (code) => console.log("closed", code),
+ * });
+ * ```
+ */
+export const openBunWebSocket: WebSocketOpener = (
+  endpoint: WebSocketEndpoint,
+  events: WebSocketEvents,
+): RawWebSocket => {
+  let socket: BunWebSocket;
+  if (endpoint.kind === "tcp") {
+    socket = new host.WebSocket(endpoint.url, { headers: { ...endpoint.headers } });
+  } else {
+    if (endpoint.path.includes(":")) {
+      throw new Error(`a socket path containing ":" cannot be used with Bun's WebSocket`);
+    }
+    socket = new host.WebSocket(`ws+unix://${endpoint.path}`, {});
+  }
+  socket.binaryType = "arraybuffer";
+  socket.onopen = () => events.open();
+  socket.onmessage = (event) => {
+    const data = event.data;
+    events.message(typeof data === "string" ? data : new Uint8Array(data as ArrayBuffer));
+  };
+  socket.onerror = (event) => {
+    const message = event.message ?? String(event.error ?? "WebSocket error");
+    const status = STATUS_IN_MESSAGE.exec(message);
+    events.error({
+      message,
+      ...(status === null ? {} : { httpStatus: Number(status[1]) }),
+      cause: event.error ?? event,
+    });
+  };
+  socket.onclose = (event) => events.close(event.code);
+  return {
+    send: (text) => socket.send(text),
+    close: () => socket.close(),
+    terminate: () => socket.terminate(),
+  };
+};
