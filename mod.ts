@@ -92,6 +92,18 @@ export {
 } from "./src/rpc/connection.ts";
 export type { MessageTransport, TransportCloseInfo } from "./src/transport/transport.ts";
 export { stdioTransport, type StdioTransportOptions } from "./src/transport/stdio.ts";
+export {
+  connectUnixSocket,
+  connectWebSocket,
+  listenAppServer,
+  type ListenAppServerOptions,
+  type ListeningAppServer,
+  type SocketConnectOptions,
+  WebSocketAuthError,
+  WebSocketConnectError,
+  type WebSocketConnectOptions,
+} from "./src/transport/websocket.ts";
+export type { ChildProcess, ProcessExit } from "./src/adapters/adapter.ts";
 export { type ConfigValue, type LaunchOptions, spawnAppServer } from "./src/launch.ts";
 export { CodexNotFoundError, locateCodex } from "./src/runtime_locator.ts";
 export type { RuntimeAdapter, RuntimeName } from "./src/adapters/adapter.ts";

@@ -51,7 +51,7 @@ export async function loadNodeWebSocket(): Promise<WebSocketOpener> {
     ws = await import("ws");
   } catch (error) {
     throw new Error(
-      `Cannot load the "ws" package, which WebSocket connections need on Node: ${
+      `the "ws" package, which WebSocket connections need on Node, cannot be loaded: ${
         error instanceof Error ? error.message : String(error)
       }`,
       { cause: error },

@@ -17,6 +17,7 @@ import {
   type RawWebSocket,
   type WebSocketEndpoint,
   type WebSocketFailure,
+  type WebSocketOpener,
 } from "../adapters/websocket_adapter.ts";
 import { MalformedMessage } from "../framing/malformed.ts";
 import { buildLaunch, type LaunchOptions } from "../launch.ts";
@@ -64,6 +65,8 @@ export class WebSocketConnectError extends CodexError {
   readonly httpStatus: number | null;
 
   /**
+   * Builds the error; the message reads "Cannot connect to <target>: <detail>".
+   *
    * @param target The URL or socket path.
    * @param detail Why the connect failed.
    * @param httpStatus The HTTP status of a refused upgrade.
@@ -185,7 +188,12 @@ async function openSocket(
 ): Promise<MessageTransport> {
   const { signal } = options;
   signal?.throwIfAborted();
-  const open = await loadWebSocketOpener(options.runtime);
+  let open: WebSocketOpener;
+  try {
+    open = await loadWebSocketOpener(options.runtime);
+  } catch (error) {
+    throw new WebSocketConnectError(target, describe(error), null, { cause: error });
+  }
   signal?.throwIfAborted();
   const timeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
   const sentToken = endpoint.kind === "tcp" && endpoint.headers.Authorization !== undefined;
