@@ -34,6 +34,7 @@ export {
 } from "./src/client/codex.ts";
 export { Thread, type TurnOptions } from "./src/client/thread.ts";
 export { TurnHandle } from "./src/client/turn.ts";
+export { TurnRouter, type TurnSink } from "./src/rpc/turn_router.ts";
 export { finalResponseOf, TurnFailedError, type TurnResult } from "./src/client/turn_result.ts";
 export {
   image,
@@ -86,7 +87,6 @@ export {
   type ConnectionOptions,
   JsonRpcConnection,
   type NotificationListener,
-  type RequestId,
   type RequestOptions,
   type ServerRequestHandler,
 } from "./src/rpc/connection.ts";
@@ -103,19 +103,26 @@ export {
   WebSocketConnectError,
   type WebSocketConnectOptions,
 } from "./src/transport/websocket.ts";
-export type { ChildProcess, ProcessExit } from "./src/adapters/adapter.ts";
 export { type ConfigValue, type LaunchOptions, spawnAppServer } from "./src/launch.ts";
-export { CodexNotFoundError, locateCodex } from "./src/runtime_locator.ts";
-export type { RuntimeAdapter, RuntimeName } from "./src/adapters/adapter.ts";
+export { CodexNotFoundError, type CodexRuntime, locateCodex } from "./src/runtime_locator.ts";
+export type {
+  ChildProcess,
+  ProcessExit,
+  RuntimeAdapter,
+  RuntimeName,
+  SpawnOptions,
+} from "./src/adapters/adapter.ts";
 export { detectRuntime, loadAdapter } from "./src/adapters/detect.ts";
 export { CODEX_VERSION } from "./generated/version.ts";
 export type {
+  ClientRequestMap,
   ClientRequestMethod,
+  ServerNotificationMap,
   ServerNotificationMethod,
+  ServerRequestMap,
   ServerRequestMethod,
-  ThreadItem,
-  ThreadTokenUsage,
-  TurnError,
-  TurnStatus,
-  UserInput,
 } from "./generated/mod.ts";
+/** The protocol's thread record (`thread/read`, `thread/list` …); `Thread` is the SDK's class. */
+export type { Thread as ThreadInfo } from "./generated/types.ts";
+/** Every type of the pinned protocol (`ThreadItem`, `TurnStartParams`, …), as on the wire. */
+export type * from "./generated/types.ts";

@@ -13,7 +13,6 @@ import type {
   ServerRequestMethod,
 } from "../../generated/mod.ts";
 import { CodexError } from "../rpc/errors.ts";
-import type { RequestId } from "../rpc/connection.ts";
 
 /**
  * Who decides approvals, as the Python SDK's `ApprovalMode` presets:
@@ -173,7 +172,7 @@ export type ServerRequest = {
     /** Its params. */
     readonly params: ServerRequestMap[M]["params"];
     /** Its JSON-RPC id. */
-    readonly id: RequestId;
+    readonly id: string | number;
   };
 }[ServerRequestMethod];
 
@@ -211,6 +210,8 @@ export class ApprovalHandlerError extends CodexError {
   readonly method: string;
 
   /**
+   * Creates an `ApprovalHandlerError`.
+   *
    * @param method The server request's method.
    * @param cause What the handler threw.
    */

@@ -20,7 +20,6 @@ import {
 import {
   type ConnectionOptions,
   JsonRpcConnection,
-  type RequestId,
   type RequestOptions,
 } from "../rpc/connection.ts";
 import {
@@ -103,6 +102,8 @@ export class CodexClient implements AsyncDisposable {
   readonly #listeners = new Set<(notification: ServerNotification) => void>();
 
   /**
+   * Creates a `CodexClient`.
+   *
    * @param transport The transport to the app-server.
    * @param options Approval handler and validation.
    */
@@ -244,7 +245,7 @@ export class CodexClient implements AsyncDisposable {
     for (const listener of this.#listeners) listener(notification);
   }
 
-  async #answer(method: string, params: unknown, id: RequestId): Promise<unknown> {
+  async #answer(method: string, params: unknown, id: string | number): Promise<unknown> {
     const schemas = serverRequestSchemas(method);
     if (schemas !== undefined && this.#options.validation !== "off") {
       const checked = v.safeParse(schemas.params, params);

@@ -28,6 +28,8 @@ export class GoalRun {
   readonly #turns: TurnResult[] = [];
 
   /**
+   * Creates a `GoalRun`.
+   *
    * @param client The client the thread lives on.
    * @param threadId The thread to pursue the goal on.
    */

@@ -80,6 +80,8 @@ export class ChatgptLoginHandle {
   readonly #waiter: LoginWaiter;
 
   /**
+   * Creates a `ChatgptLoginHandle`.
+   *
    * @param client The client the login runs on.
    * @param waiter The completion collector.
    * @param loginId The login's id.
@@ -127,6 +129,8 @@ export class DeviceCodeLoginHandle extends ChatgptLoginHandle {
   readonly userCode: string;
 
   /**
+   * Creates a `DeviceCodeLoginHandle`.
+   *
    * @param client The client the login runs on.
    * @param waiter The completion collector.
    * @param loginId The login's id.

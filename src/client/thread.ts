@@ -48,6 +48,8 @@ export class Thread {
   readonly #client: CodexClient;
 
   /**
+   * Creates a `Thread`.
+   *
    * @param client The client the thread lives on.
    * @param id The thread's id.
    */

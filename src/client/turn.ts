@@ -67,6 +67,8 @@ export class TurnHandle implements TurnSink {
   #handlerError: { error: unknown } | undefined;
 
   /**
+   * Creates a `TurnHandle`.
+   *
    * @param client The client the turn runs on.
    * @param threadId The turn's thread.
    * @param id The turn's id.

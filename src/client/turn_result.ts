@@ -129,6 +129,8 @@ export class TurnFailedError extends CodexError {
   readonly codexErrorInfo: CodexErrorInfo | null;
 
   /**
+   * Creates a `TurnFailedError`.
+   *
    * @param result The failed turn's result.
    */
   constructor(result: TurnResult) {

@@ -22,6 +22,8 @@ export class MalformedMessage {
   readonly error: unknown;
 
   /**
+   * Creates a `MalformedMessage`.
+   *
    * @param text The raw text that failed to parse.
    * @param error The parse error.
    */

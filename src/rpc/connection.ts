@@ -17,8 +17,8 @@ import {
   TransportClosedError,
 } from "./errors.ts";
 
-/** A request id as the protocol allows it. */
-export type RequestId = string | number;
+/** A request id as JSON-RPC allows it. */
+type Id = string | number;
 
 /**
  * Answers one server-initiated request. Return the `result`; throw to answer with an error
@@ -27,7 +27,7 @@ export type RequestId = string | number;
 export type ServerRequestHandler = (
   method: string,
   params: unknown,
-  id: RequestId,
+  id: string | number,
 ) => unknown | Promise<unknown>;
 
 /** Receives every notification, in arrival order. */
@@ -86,7 +86,7 @@ export class JsonRpcConnection implements AsyncDisposable {
   readonly #transport: MessageTransport;
   readonly #writer: WritableStreamDefaultWriter<string>;
   readonly #options: ConnectionOptions;
-  readonly #pending = new Map<RequestId, Pending>();
+  readonly #pending = new Map<Id, Pending>();
   readonly #listeners = new Set<NotificationListener>();
   #nextId = 1;
   #closedError: TransportClosedError | undefined;
@@ -96,6 +96,8 @@ export class JsonRpcConnection implements AsyncDisposable {
   readonly closed: Promise<TransportClosedError>;
 
   /**
+   * Creates a `JsonRpcConnection`.
+   *
    * @param transport The message transport to speak over; the connection reads it at once.
    * @param options Handlers for server requests and protocol problems.
    */
@@ -271,7 +273,7 @@ export class JsonRpcConnection implements AsyncDisposable {
     if (typeof method === "string") {
       const params = (message as { params?: unknown }).params;
       if (id === undefined || id === null) this.#notifyListeners(method, params);
-      else this.#answer(id as RequestId, method, params);
+      else this.#answer(id as Id, method, params);
       return;
     }
     if (typeof id === "string" || typeof id === "number") {
@@ -293,7 +295,7 @@ export class JsonRpcConnection implements AsyncDisposable {
     }
   }
 
-  #settle(id: RequestId, reply: { result?: unknown; error?: unknown }): void {
+  #settle(id: Id, reply: { result?: unknown; error?: unknown }): void {
     const pending = this.#pending.get(id);
     if (pending === undefined) {
       this.#report(new ProtocolError(`Dropped a reply to unknown request id ${id}`, [], reply));
@@ -319,7 +321,7 @@ export class JsonRpcConnection implements AsyncDisposable {
     }
   }
 
-  async #answer(id: RequestId, method: string, params: unknown): Promise<void> {
+  async #answer(id: Id, method: string, params: unknown): Promise<void> {
     const handler = this.#options.onServerRequest;
     let reply: unknown;
     if (handler === undefined) {

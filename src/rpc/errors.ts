@@ -21,6 +21,8 @@ import type { TransportCloseInfo } from "../transport/transport.ts";
  */
 export class CodexError extends Error {
   /**
+   * Creates a `CodexError`.
+   *
    * @param message What failed, in a sentence.
    * @param options The underlying cause, if any.
    */
@@ -49,6 +51,8 @@ export class JsonRpcError extends CodexError {
   readonly method: string | undefined;
 
   /**
+   * Creates a `JsonRpcError`.
+   *
    * @param code The JSON-RPC error code.
    * @param message The server's message.
    * @param data The server's `data` member.
@@ -105,7 +109,7 @@ export class ServerBusyError extends JsonRpcError {}
 export class RetryLimitExceededError extends ServerBusyError {}
 
 /** The JSON-RPC code the Codex app-server uses for "Server overloaded; retry later.". */
-export const OVERLOADED_CODE = -32001;
+export const OVERLOADED_CODE: number = -32001;
 
 const BY_CODE = new Map<number, typeof JsonRpcError>([
   [-32700, ParseError],
@@ -150,6 +154,8 @@ export class TransportClosedError extends CodexError {
   readonly stderrTail: readonly string[];
 
   /**
+   * Creates a `TransportClosedError`.
+   *
    * @param info Why the transport ended.
    * @param context What was waiting ("thread/start" or "turn 123"), for the message.
    */
@@ -192,6 +198,8 @@ export class ProtocolError extends CodexError {
   readonly payload: unknown;
 
   /**
+   * Creates a `ProtocolError`.
+   *
    * @param message What was wrong.
    * @param issues The validation issues, if any.
    * @param payload The offending message or text.
@@ -220,6 +228,8 @@ export class RequestTimeoutError extends CodexError {
   readonly timeoutMs: number;
 
   /**
+   * Creates a `RequestTimeoutError`.
+   *
    * @param method The request's method.
    * @param timeoutMs The elapsed timeout.
    */
