@@ -1,0 +1,64 @@
+/**
+ * 06 — Thread lifecycle: name a thread, read it back, list threads, fork it, archive and
+ * unarchive the fork, and compact the original's context.
+ *
+ * Run: `deno run -A examples/06_thread_lifecycle/main.ts`
+ * (or `bun examples/06_thread_lifecycle/main.ts`).
+ *
+ * @module
+ */
+
+import { Codex } from "../../mod.ts";
+
+await using codex = await Codex.start();
+
+// A thread is written to disk, listed and archivable once it has run a turn.
+const thread = await codex.threadStart();
+await thread.run("Name three prime numbers.");
+
+await thread.setName("Prime numbers");
+const { thread: stored } = await thread.read();
+console.log(
+  `thread ${stored.id}: name=${JSON.stringify(stored.name)} status=${stored.status.type}`,
+);
+
+const withTurns = await thread.read({ includeTurns: true });
+console.log(
+  `  ${withTurns.thread.turns.length} turn(s); preview ${JSON.stringify(stored.preview)}`,
+);
+
+// Forking copies the history (and the name) into a new thread.
+const fork = await codex.threadFork(thread.id);
+const { thread: forked } = await fork.read();
+console.log(
+  `fork ${fork.id}: forkedFromId=${forked.forkedFromId} name=${JSON.stringify(forked.name)}`,
+);
+
+const listed = await codex.threadList({ limit: 10, sortKey: "created_at" });
+console.log(`threadList: ${listed.data.length} thread(s), newest first`);
+for (const entry of listed.data) console.log(`  ${entry.id} ${JSON.stringify(entry.name ?? null)}`);
+
+// Archiving hides the fork from the default listing; `archived: true` lists only archived ones.
+await codex.threadArchive(fork.id);
+const archived = await codex.threadList({ archived: true });
+console.log(`archived fork; archived threads: ${archived.data.map((t) => t.id).join(", ")}`);
+
+const restored = await codex.threadUnarchive(fork.id);
+const active = await codex.threadList({});
+console.log(
+  `unarchived ${restored.id}; listed again: ${active.data.some((t) => t.id === fork.id)}`,
+);
+
+// Compaction runs as a turn the server starts by itself: `compact()` only starts it. Watch
+// the client's notifications to see it finish.
+const client = await codex.client();
+const compacted = new Promise<string>((resolve) => {
+  const stop = client.onNotification((event) => {
+    if (event.method === "turn/completed" && event.params.threadId === thread.id) {
+      stop();
+      resolve(event.params.turn.status);
+    }
+  });
+});
+await thread.compact();
+console.log(`compaction finished: ${await compacted}`);

@@ -1,0 +1,87 @@
+/**
+ * 10 — Errors and retries: retry a turn while the server is overloaded, tell a failed turn
+ * (`TurnFailedError`) from a refused request (`JsonRpcError` and its subclasses), catch bad
+ * params before they are sent, and ask `isRetryable()` what is worth retrying.
+ *
+ * Run: `deno run -A examples/10_error_handling_and_retry/main.ts`
+ * (or `bun examples/10_error_handling_and_retry/main.ts`).
+ *
+ * @module
+ */
+
+import {
+  Codex,
+  InternalError,
+  InvalidParamsError,
+  InvalidRequestError,
+  isRetryable,
+  JsonRpcError,
+  OVERLOADED_CODE,
+  RetryLimitExceededError,
+  retryOnOverload,
+  ServerBusyError,
+  TurnFailedError,
+} from "../../mod.ts";
+
+await using codex = await Codex.start();
+const thread = await codex.threadStart();
+
+// 1. A turn, retried with exponential backoff (250 ms, 500 ms, 1 s ± 20 %) while the server
+//    answers "overloaded". Only the refused `turn/start` is retried: once a turn has run,
+//    its failure is a `TurnFailedError`, which `retryOnOverload` passes through untouched.
+try {
+  const result = await retryOnOverload(() => thread.run("Say hello in one sentence."), {
+    maxAttempts: 4,
+    initialDelayMs: 250,
+  });
+  console.log(`turn completed: ${result.finalResponse}`);
+} catch (error) {
+  if (error instanceof TurnFailedError) {
+    // The turn ran and ended with status "failed": the model provider failed, the context
+    // window was exceeded, the usage limit was hit … The thread itself stays usable.
+    console.log(`TurnFailedError: ${error.message}`);
+    // `TurnStatus` is a string union: compare with the literal.
+    if (error.result.status === "failed") console.log(`  status: failed`);
+    console.log(`  codexErrorInfo: ${JSON.stringify(error.codexErrorInfo)}`);
+    console.log(`  retryable: ${isRetryable(error)}`);
+  } else if (error instanceof ServerBusyError) {
+    console.log(`still overloaded after 4 attempts: ${error.message}`);
+  } else if (error instanceof JsonRpcError) {
+    console.log(`request refused (${error.name} ${error.code}): ${error.message}`);
+  } else {
+    throw error;
+  }
+}
+
+// 2. Error replies come back as typed subclasses of `JsonRpcError`, by code.
+try {
+  await codex.threadResume("00000000-0000-7000-8000-000000000000");
+} catch (error) {
+  if (!(error instanceof JsonRpcError)) throw error;
+  const kind = error instanceof InvalidRequestError
+    ? "invalid request"
+    : error instanceof InternalError
+    ? "internal error"
+    : "other";
+  console.log(`resume of an unknown thread: ${error.name} (${kind}), code ${error.code}`);
+  console.log(`  message: ${error.message}`);
+  console.log(`  retryable: ${isRetryable(error)}`);
+}
+
+// 3. Params are validated against the protocol's schema before anything is sent.
+try {
+  await thread.run("Hello", { effort: 42 as unknown as string });
+} catch (error) {
+  if (!(error instanceof InvalidParamsError)) throw error;
+  console.log(`InvalidParamsError before sending: ${error.message}`);
+}
+
+// 4. What is worth retrying: a busy server, yes; a server that gave up, or a bad request, no.
+const samples = [
+  new ServerBusyError(OVERLOADED_CODE, "Server overloaded; retry later."),
+  new RetryLimitExceededError(-32000, "too many failed attempts"),
+  new InvalidRequestError(-32600, "no active turn to steer"),
+];
+for (const sample of samples) {
+  console.log(`isRetryable(${sample.name}): ${isRetryable(sample)}`);
+}

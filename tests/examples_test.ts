@@ -1,0 +1,353 @@
+/**
+ * Runs every example in `examples/` as a subprocess against the real app-server and the
+ * fake model, and checks that it exits 0 and prints what it is about.
+ *
+ * The examples are TypeScript for Deno and Bun: under Deno they run with `deno run -A`,
+ * under Bun with `bun`, and under Node (the compiled test build) with the `deno` binary
+ * of `node_modules/deno`.
+ *
+ * @module
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { type CodexHomeOptions, createCodexHome } from "./support/codex_home.ts";
+import {
+  APPROVAL_OUTPUT,
+  type FakeResponsesOptions,
+  PLAIN_TEXT,
+  startFakeResponses,
+} from "./support/fake_responses.ts";
+
+const T = { timeout: 60_000 };
+/** How long one example may run before it is killed. */
+const EXAMPLE_TIMEOUT_MS = 50_000;
+
+/** Every example folder, in order; the last test checks this list against the disk. */
+const EXAMPLES = [
+  "01_quickstart",
+  "02_turn_run",
+  "03_turn_stream_events",
+  "04_models_and_metadata",
+  "05_existing_thread",
+  "06_thread_lifecycle",
+  "07_image_and_text",
+  "08_local_image_and_text",
+  "09_lazy_client",
+  "10_error_handling_and_retry",
+  "11_cli_mini_app",
+  "12_turn_params_kitchen_sink",
+  "13_approvals",
+  "14_turn_controls",
+  "15_login_and_account",
+  "16_goals",
+  "17_concurrent_turns",
+  "18_websocket",
+];
+
+/** The first directory at or above `start` that holds `examples/README.md`. */
+function findRoot(start: string): string | undefined {
+  for (let dir = start;; dir = dirname(dir)) {
+    if (existsSync(join(dir, "examples", "README.md"))) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+const ROOT = findRoot(dirname(fileURLToPath(import.meta.url))) ?? findRoot(process.cwd());
+
+/** The program and leading arguments that run a `.ts` example on this host. */
+function exampleRunner(): { command: string; args: string[] } {
+  if ("Deno" in globalThis) return { command: process.execPath, args: ["run", "-A"] };
+  if ("Bun" in globalThis) return { command: process.execPath, args: [] };
+  // Node runs the compiled tests, but the examples are TypeScript: use the repo's Deno.
+  const exe = process.platform === "win32" ? "deno.exe" : "deno";
+  for (let dir = ROOT!;; dir = dirname(dir)) {
+    const candidate = join(dir, "node_modules", "deno", exe);
+    if (existsSync(candidate)) return { command: candidate, args: ["run", "-A"] };
+    if (dirname(dir) === dir) break;
+  }
+  return { command: "deno", args: ["run", "-A"] };
+}
+
+interface ExampleRun {
+  stdout: string;
+  stderr: string;
+  /** The bodies of the `POST /v1/responses` requests the fake model received. */
+  requests: Record<string, unknown>[];
+}
+
+interface ExampleOptions {
+  /** The codex home's settings; `model` picks the fake model's scenario. */
+  home?: CodexHomeOptions;
+  /** Settings of the fake model. */
+  fake?: FakeResponsesOptions;
+  /** Written to the example's stdin, which is then closed (closed at once by default). */
+  stdin?: string;
+  /** Arguments after the example's path. */
+  args?: string[];
+}
+
+/**
+ * Runs one example with a fresh codex home on the fake model and asserts it exits 0.
+ */
+async function runExample(name: string, options: ExampleOptions = {}): Promise<ExampleRun> {
+  assert.ok(ROOT !== undefined, "cannot find the repository root (examples/README.md)");
+  const file = join(ROOT, "examples", name, "main.ts");
+  await using fake = await startFakeResponses(options.fake);
+  await using home = await createCodexHome(fake.url, options.home);
+  const runner = exampleRunner();
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined) env[key] = value;
+  }
+  Object.assign(env, home.env, { NO_COLOR: "1" });
+  const { code, signal, stdout, stderr } = await new Promise<{
+    code: number | null;
+    signal: string | null;
+    stdout: string;
+    stderr: string;
+  }>((resolve) => {
+    const child = execFile(
+      runner.command,
+      [...runner.args, file, ...(options.args ?? [])],
+      { cwd: ROOT, env, timeout: EXAMPLE_TIMEOUT_MS, killSignal: "SIGKILL", maxBuffer: 16 << 20 },
+      (error, stdout, stderr) => {
+        const failure = error as { code?: unknown; signal?: string | null } | null;
+        resolve({
+          code: failure === null ? 0 : typeof failure.code === "number" ? failure.code : null,
+          signal: failure?.signal ?? null,
+          stdout: String(stdout),
+          stderr: String(stderr),
+        });
+      },
+    );
+    child.stdin?.on("error", () => {}); // the example may exit before reading everything
+    child.stdin?.end(options.stdin ?? "");
+  });
+  assert.equal(
+    code,
+    0,
+    `${name} exited with ${code ?? signal}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`,
+  );
+  return { stdout, stderr, requests: [...fake.requests] };
+}
+
+test("Example 01_quickstart prints the server's metadata and one answer", T, async () => {
+  const { stdout } = await runExample("01_quickstart");
+  assert.match(stdout, /^app-server \d+\.\d+\.\d+ on \S+$/m);
+  // The default clientInfo names this SDK; the server echoes it in its user agent.
+  assert.match(stdout, /^user agent: codex_app_server_ts\/\d+\.\d+\.\d+ /m);
+  assert.match(stdout, /^status: completed$/m);
+  assert.match(stdout, new RegExp(`^final response: ${PLAIN_TEXT}$`, "m"));
+});
+
+test("Example 02_turn_run prints every TurnResult field", T, async () => {
+  const { stdout } = await runExample("02_turn_run");
+  for (
+    const field of [
+      "id",
+      "threadId",
+      "status",
+      "error",
+      "startedAt",
+      "completedAt",
+      "durationMs",
+      "finalResponse",
+      "items",
+    ]
+  ) {
+    assert.match(stdout, new RegExp(`^${field}:`, "m"), field);
+  }
+  assert.match(stdout, /^status:\s+completed$/m);
+  assert.match(stdout, /^error:\s+none$/m);
+  assert.match(stdout, new RegExp(`^finalResponse:\\s+"${PLAIN_TEXT}"$`, "m"));
+  assert.match(stdout, /^items:\s+2$/m);
+  assert.match(stdout, /^usage \(last\):\s+10 in/m);
+});
+
+test("Example 03_turn_stream_events prints deltas and item events in order", T, async () => {
+  const { stdout } = await runExample("03_turn_stream_events", { home: { model: "deltas-5" } });
+  assert.match(stdout, /^d0 d1 d2 d3 d4 $/m);
+  const order = ["[turn/started]", "[item/started] agentMessage", "d0 d1", "[turn/completed]"]
+    .map((marker) => stdout.indexOf(marker));
+  assert.ok(order.every((index, i) => index >= 0 && (i === 0 || index > order[i - 1])), stdout);
+  assert.match(stdout, /^\[turn\/completed\] status=completed$/m);
+  assert.match(stdout, /^5 text deltas; final response: "d0 d1 d2 d3 d4 "$/m);
+});
+
+test("Example 04_models_and_metadata lists models and the server version", T, async () => {
+  const { stdout, requests } = await runExample("04_models_and_metadata");
+  assert.match(stdout, /serverVersion:\s+(\S+) \(this SDK is pinned to \1\)/);
+  assert.match(stdout, /^\d+ models \(\d+ more hidden from pickers\):$/m);
+  assert.match(stdout, /^default model: \S+$/m);
+  assert.equal(requests.length, 0);
+});
+
+test("Example 05_existing_thread resumes the thread in a second app-server", T, async () => {
+  const { stdout, requests } = await runExample("05_existing_thread");
+  const created = /^first process:\s+thread (\S+)$/m.exec(stdout)?.[1];
+  assert.ok(created, stdout);
+  assert.match(stdout, new RegExp(`^second process: resumed thread ${created}$`, "m"));
+  assert.match(stdout, /it has 1 turn\(s\) so far/);
+  assert.equal(requests.length, 2);
+});
+
+test("Example 06_thread_lifecycle names, forks, archives, lists and compacts", T, async () => {
+  const { stdout, requests } = await runExample("06_thread_lifecycle");
+  const id = /^thread (\S+): name="Prime numbers" status=idle$/m.exec(stdout)?.[1];
+  assert.ok(id, stdout);
+  assert.match(stdout, new RegExp(`forkedFromId=${id} name="Prime numbers"`));
+  assert.match(stdout, /^threadList: 2 thread\(s\)/m);
+  assert.match(stdout, /^unarchived \S+; listed again: true$/m);
+  assert.match(stdout, /^compaction finished: completed$/m);
+  assert.ok(requests.length >= 2, "the compaction reached the model");
+});
+
+test("Example 07_image_and_text sends the data: URL image with the text", T, async () => {
+  const { stdout, requests } = await runExample("07_image_and_text");
+  assert.match(stdout, /^sent: text \+ image$/m);
+  assert.match(stdout, new RegExp(`^answer: ${PLAIN_TEXT}$`, "m"));
+  assert.match(JSON.stringify(requests[0]), /data:image\/png;base64,iVBORw0KGgo/);
+});
+
+test("Example 08_local_image_and_text sends the PNG it wrote", T, async () => {
+  const { stdout, requests } = await runExample("08_local_image_and_text");
+  assert.match(stdout, /^wrote .+pixels\.png$/m);
+  assert.match(stdout, new RegExp(`^answer: ${PLAIN_TEXT}$`, "m"));
+  // The app-server read the file and inlined it for the model.
+  assert.match(JSON.stringify(requests[0]), /data:image\/png;base64,/);
+});
+
+test("Example 09_lazy_client starts on first use and runs two threads", T, async () => {
+  const { stdout, requests } = await runExample("09_lazy_client");
+  assert.match(stdout, /^before first use: /m);
+  assert.match(stdout, /^started lazily: app-server \d+\.\d+\.\d+$/m);
+  assert.match(stdout, new RegExp(`^thread a: ${PLAIN_TEXT}$`, "m"));
+  assert.match(stdout, new RegExp(`^thread b: ${PLAIN_TEXT}$`, "m"));
+  assert.equal(requests.length, 2);
+});
+
+test("Example 10_error_handling_and_retry handles a good turn and typed errors", T, async () => {
+  const { stdout } = await runExample("10_error_handling_and_retry");
+  assert.match(stdout, new RegExp(`^turn completed: ${PLAIN_TEXT}$`, "m"));
+  assert.match(stdout, /^resume of an unknown thread: InvalidRequestError .*code -32600$/m);
+  assert.match(stdout, /^InvalidParamsError before sending: .*effort/m);
+  assert.match(stdout, /^isRetryable\(ServerBusyError\): true$/m);
+  assert.match(stdout, /^isRetryable\(RetryLimitExceededError\): false$/m);
+});
+
+test("Example 10_error_handling_and_retry catches a failed turn", T, async () => {
+  const { stdout } = await runExample("10_error_handling_and_retry", {
+    home: { model: "error-500" },
+  });
+  assert.match(stdout, /^TurnFailedError: Turn \S+ failed: /m);
+  assert.match(stdout, /^ {2}status: failed$/m);
+  assert.match(stdout, /^ {2}retryable: false$/m);
+});
+
+test("Example 11_cli_mini_app answers each stdin line and ends on EOF", T, async () => {
+  const { stdout, requests } = await runExample("11_cli_mini_app", {
+    home: { model: "demo" },
+    stdin: "What is 2+2?\n\nAnd 3+3?\n",
+  });
+  assert.match(stdout, /^codex> You asked: "What is 2\+2\?"\./m);
+  assert.match(stdout, /^codex> You asked: "And 3\+3\?"\./m);
+  assert.match(stdout, /^bye \(2 turns\)$/m);
+  assert.equal(requests.length, 2);
+});
+
+test("Example 12_turn_params_kitchen_sink sends model, effort and output schema", T, async () => {
+  const { stdout, requests } = await runExample("12_turn_params_kitchen_sink");
+  const [, model, effort] = /^model: (\S+), effort: (\S+)$/m.exec(stdout) ?? [];
+  assert.ok(model && effort, stdout);
+  assert.match(stdout, /^status: completed$/m);
+  assert.match(stdout, new RegExp(`^thread now: model=${model} effort=${effort} `, "m"));
+  const request = requests.at(-1)!;
+  assert.equal(request.model, model);
+  assert.equal((request.reasoning as { effort?: string } | undefined)?.effort, effort);
+  assert.match(JSON.stringify(request.text), /"language"/, "the output schema reached the model");
+});
+
+test("Example 13_approvals accepts the echo command through its handler", T, async () => {
+  const { stdout, requests } = await runExample("13_approvals", { home: { model: "approval" } });
+  assert.match(stdout, /^\[approval\] command ".*echo approved-output.*" -> accept$/m);
+  assert.match(stdout, new RegExp(`: completed, output "${APPROVAL_OUTPUT}"$`, "m"));
+  assert.match(stdout, new RegExp(`^answer: .*${APPROVAL_OUTPUT}`, "m"));
+  assert.equal(requests.length, 2);
+});
+
+test("Example 14_turn_controls steers one turn and interrupts another", T, async () => {
+  const { stdout } = await runExample("14_turn_controls", {
+    home: { model: "slow" },
+    fake: { slowDeltas: 30, slowIntervalMs: 100 },
+  });
+  assert.match(stdout, /^\[steer accepted for turn \S+\]$/m);
+  assert.match(stdout, /^status: completed, user messages in the turn: 2$/m);
+  assert.match(stdout, /^status: interrupted after \d+ deltas$/m);
+});
+
+test("Example 15_login_and_account starts a ChatGPT login and cancels it", T, async () => {
+  const { stdout } = await runExample("15_login_and_account");
+  assert.match(stdout, /^account: not signed in/m);
+  assert.match(stdout, /^ {2}https:\/\/\S+$/m);
+  assert.match(stdout, /^cancel: canceled$/m);
+  assert.match(stdout, /^completed: success=false /m);
+});
+
+test("Example 16_goals sets, reads and clears a goal", T, async () => {
+  const { stdout, requests } = await runExample("16_goals");
+  assert.match(stdout, /^set: "List three facts about octopuses\." \(paused\)$/m);
+  assert.match(stdout, /^get: "List five facts about octopuses\." \(paused\)$/m);
+  assert.match(stdout, /^cleared: true; goal now: null$/m);
+  assert.equal(requests.length, 1, "a paused goal starts no turn");
+});
+
+test("Example 16_goals --run-goal pursues a goal until its budget runs out", T, async () => {
+  const { stdout } = await runExample("16_goals", { args: ["--run-goal", "--budget=300"] });
+  assert.match(stdout, /^runGoal: budgetLimited after [1-9]\d* turn\(s\), \d+ tokens$/m);
+});
+
+test("Example 17_concurrent_turns streams three turns at once", T, async () => {
+  const { stdout, requests } = await runExample("17_concurrent_turns", {
+    home: { model: "demo" },
+  });
+  for (const name of ["A", "B", "C"]) {
+    assert.match(stdout, new RegExp(`^\\[${name}\\] completed`, "m"));
+  }
+  assert.match(stdout, /^A: You asked: "Name a colour/m);
+  assert.match(stdout, /^B: You asked: "Name an animal/m);
+  assert.match(stdout, /^C: You asked: "Name a city/m);
+  assert.equal(requests.length, 3);
+});
+
+test("Example 18_websocket runs a turn over WebSocket and refuses a wrong token", T, async () => {
+  const { stdout } = await runExample("18_websocket");
+  assert.match(stdout, /^app-server listening on ws:\/\/127\.0\.0\.1:\d+$/m);
+  assert.match(
+    stdout,
+    new RegExp(`^turn completed after \\d+ streamed deltas: ${PLAIN_TEXT}$`, "m"),
+  );
+  assert.match(stdout, /^second client sees thread \S+ with 1 turn\(s\)$/m);
+  assert.match(stdout, /^wrong token refused: WebSocketAuthError \(HTTP 401\)$/m);
+});
+
+test("Every example folder is tested here and listed in examples/README.md", T, () => {
+  assert.ok(ROOT !== undefined);
+  const onDisk = readdirSync(join(ROOT, "examples"), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && /^\d\d_/.test(entry.name))
+    .map((entry) => entry.name)
+    .sort();
+  assert.deepEqual(onDisk, EXAMPLES);
+  const readme = readFileSync(join(ROOT, "examples", "README.md"), "utf8");
+  for (const name of EXAMPLES) {
+    assert.ok(readme.includes(`(${name}/main.ts)`), `examples/README.md links ${name}`);
+    const source: string = readFileSync(join(ROOT, "examples", name, "main.ts"), "utf8");
+    assert.ok(source.includes(`examples/${name}/main.ts`), `${name} says how to run it`);
+    assert.match(source, /from "\.\.\/\.\.\/mod\.ts"/, `${name} imports the SDK from mod.ts`);
+  }
+});
