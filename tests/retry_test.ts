@@ -85,6 +85,11 @@ test("isRetryable knows the overload shapes", T, () => {
     true,
   );
   assert.equal(isRetryable(new Error("x")), false);
+  const overloadedTurn = Object.assign(new Error("turn failed"), {
+    codexErrorInfo: "serverOverloaded",
+  });
+  assert.equal(isRetryable(overloadedTurn), true);
+  assert.equal(isRetryable(Object.assign(new Error("x"), { codexErrorInfo: "other" })), false);
 });
 
 test("CodexClient validates results and reports mismatches without dropping them", T, async () => {

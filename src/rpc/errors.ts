@@ -127,12 +127,19 @@ function isOverload(code: number, message: string, data: unknown): boolean {
   return mentionsOverload(data, 0) || /server overloaded/i.test(message);
 }
 
+/** Finds `server_overloaded` (or the protocol's `serverOverloaded`) anywhere in `value`. */
 function mentionsOverload(value: unknown, depth: number): boolean {
   if (depth > 4 || value === null || value === undefined) return false;
-  if (typeof value === "string") return value.toLowerCase().includes("server_overloaded");
+  if (typeof value === "string") {
+    return value.toLowerCase().replace(/_/g, "") === "serveroverloaded" ||
+      value.toLowerCase().includes("server_overloaded");
+  }
   if (typeof value !== "object") return false;
   return Object.values(value).some((inner) => mentionsOverload(inner, depth + 1));
 }
+
+/** Stack-backtrace lines, left out of error messages (they stay in `stderrTail`). */
+const BACKTRACE_LINE = /^\s*(Stack backtrace:|\d+: |at )/;
 
 /**
  * The connection to the app-server ended (the process exited, the socket closed, or
@@ -161,7 +168,10 @@ export class TransportClosedError extends CodexError {
    */
   constructor(info: TransportCloseInfo, context?: string) {
     const tail = info.stderrTail ?? [];
-    const lines = tail.length === 0 ? "" : `\nLast stderr lines:\n${tail.slice(-10).join("\n")}`;
+    const telling = tail.filter((line) => !BACKTRACE_LINE.test(line));
+    const lines = telling.length === 0
+      ? ""
+      : `\nLast stderr lines:\n${telling.slice(-10).join("\n")}`;
     const prefix = context === undefined ? "" : `${context}: `;
     super(`${prefix}connection closed: ${info.reason}${lines}`, { cause: info.cause });
     this.exitCode = info.exitCode ?? null;
@@ -258,8 +268,9 @@ export function formatIssues(issues: readonly ValidationIssue[]): string {
 
 /**
  * Whether retrying the failed operation may succeed: true for a busy server
- * ({@linkcode ServerBusyError}, but not {@linkcode RetryLimitExceededError}) and for errors
- * whose data says `server_overloaded`.
+ * ({@linkcode ServerBusyError}, but not {@linkcode RetryLimitExceededError}), for errors
+ * whose data says `server_overloaded`, and for turns that failed with the protocol's
+ * `serverOverloaded` error info.
  *
  * @param error Anything caught.
  * @returns `true` when a retry with backoff is reasonable.
@@ -273,5 +284,8 @@ export function formatIssues(issues: readonly ValidationIssue[]): string {
 export function isRetryable(error: unknown): boolean {
   if (error instanceof RetryLimitExceededError) return false;
   if (error instanceof ServerBusyError) return true;
-  return error instanceof JsonRpcError && mentionsOverload(error.data, 0);
+  if (error instanceof JsonRpcError) return mentionsOverload(error.data, 0);
+  // A turn that failed because the model provider was overloaded (`TurnFailedError`).
+  const info = (error as { codexErrorInfo?: unknown } | null)?.codexErrorInfo;
+  return info !== undefined && mentionsOverload(info, 0);
 }

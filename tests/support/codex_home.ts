@@ -12,8 +12,11 @@ import { join } from "node:path";
 export interface CodexHomeOptions {
   /** Default model (scenario name of the fake server). Default `"plain"`. */
   model?: string;
-  /** `approval_policy`. Default `"never"`. */
-  approvalPolicy?: "untrusted" | "on-request" | "never";
+  /**
+   * `approval_policy`. Default `"never"`. (0.169.0 refuses `"untrusted"` in config.toml and
+   * exits at start-up; pass `approvalPolicy: "untrusted"` per thread or turn instead.)
+   */
+  approvalPolicy?: "on-request" | "never";
   /** `sandbox_mode`. Default `"read-only"`. */
   sandboxMode?: "read-only" | "workspace-write" | "danger-full-access";
   /** Extra TOML appended verbatim at the end of `config.toml`. */
