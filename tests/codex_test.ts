@@ -22,6 +22,22 @@ test("Codex.start initializes and exposes validated metadata", T, async () => {
   assert.match(metadata.serverVersion, /^\d+\.\d+\.\d+/);
 });
 
+test("optOutNotificationMethods stops the server sending those notifications", T, async () => {
+  await using h = await startHarness({
+    codex: { optOutNotificationMethods: ["thread/started", "item/agentMessage/delta"] },
+  });
+  const seen = new Set<string>();
+  (await h.codex.client()).onNotification((notification) => seen.add(notification.method));
+  const thread = await h.codex.threadStart();
+  const turn = await thread.turn("Hi.");
+  const methods: string[] = [];
+  for await (const event of turn.stream()) methods.push(event.method);
+  assert.equal(seen.has("thread/started"), false);
+  assert.equal(methods.includes("item/agentMessage/delta"), false);
+  assert.equal(methods.at(-1), "turn/completed");
+  assert.equal((await turn.run()).finalResponse, PLAIN_TEXT);
+});
+
 test("new Codex() initializes lazily, once, under concurrent first calls", T, async () => {
   await using h = await startHarness();
   const lazy = new Codex({ cwd: h.home.path, env: h.home.env });

@@ -1,17 +1,28 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  Codex,
+  CODEX_VERSION,
+  CodexClient,
+  InternalError,
+  InvalidParamsError,
   InvalidRequestError,
   JsonRpcConnection,
   JsonRpcError,
+  loadAdapter,
   MethodNotFoundError,
+  ParseError,
   ProtocolError,
   RequestTimeoutError,
   RetryLimitExceededError,
   ServerBusyError,
+  stdioTransport,
   TransportClosedError,
 } from "../mod.ts";
 import { fakePeer } from "./support/fake_peer.ts";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const T = { timeout: 10_000 };
 
@@ -41,7 +52,10 @@ test("JsonRpcConnection routes out-of-order responses by id", T, async () => {
 test("JsonRpcConnection maps error codes to typed errors", T, async () => {
   const { peer, connection } = connect();
   const cases: [number, string, unknown, new (...args: never[]) => Error][] = [
+    [-32700, "Parse error", undefined, ParseError],
     [-32600, "Not initialized", undefined, InvalidRequestError],
+    [-32602, "bad params", undefined, InvalidParamsError],
+    [-32603, "boom", undefined, InternalError],
     [-32601, "unknown method", undefined, MethodNotFoundError],
     [-32001, "Server overloaded; retry later.", null, ServerBusyError],
     [-32050, "busy", { codexErrorInfo: "server_overloaded" }, ServerBusyError],
@@ -204,4 +218,61 @@ test("JsonRpcConnection refuses calls at once after close()", T, async () => {
   const closing = connection.close();
   await assert.rejects(connection.request("x"), /close\(\) was called/);
   await closing;
+});
+
+test("JsonRpcConnection.close escalates to SIGKILL when the peer ignores EOF and SIGTERM", {
+  timeout: 15_000,
+}, async () => {
+  const dir = await mkdtemp(join(tmpdir(), "stubborn-"));
+  try {
+    const script = join(dir, "stubborn.sh");
+    await writeFile(script, "#!/bin/sh\ntrap '' TERM\nwhile true; do sleep 0.05; done\n");
+    await chmod(script, 0o755);
+    const adapter = await loadAdapter();
+    const child = adapter.spawn({ command: script, args: [], env: adapter.environment() });
+    const connection = new JsonRpcConnection(stdioTransport(child));
+    const pending = connection.request("never/answered");
+    const started = performance.now();
+    const closed = await connection.close(200);
+    assert.equal(closed.signal, "SIGKILL");
+    assert.ok(performance.now() - started < 3000);
+    const error = await pending.then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof TransportClosedError);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("CodexClient delivers notifications the registry does not know", T, async () => {
+  const peer = fakePeer();
+  const client = new CodexClient(peer.transport);
+  const seen: string[] = [];
+  client.onNotification((notification) => seen.push(notification.method));
+  peer.send({ method: "future/featureAdded", params: { x: 1 } });
+  peer.send({ method: "turn/started", params: { threadId: "t", turn: { id: "u" } } });
+  const pending = client.requestUnchecked("sync");
+  const { id } = await peer.next();
+  peer.send({ id, result: {} });
+  await pending;
+  assert.deepEqual(seen, ["future/featureAdded", "turn/started"]);
+  await client.close();
+});
+
+test("Codex.start rejects an initialize reply without server metadata and closes", T, async () => {
+  const peer = fakePeer();
+  const starting = Codex.start({ transport: peer.transport });
+  const init = await peer.next();
+  assert.equal(init.method, "initialize");
+  const params = init.params as {
+    clientInfo: { name: string; version: string };
+    capabilities: { experimentalApi: boolean };
+  };
+  assert.equal(params.clientInfo.name, "codex_app_server_ts");
+  assert.equal(params.clientInfo.version, CODEX_VERSION);
+  assert.equal(params.capabilities.experimentalApi, true);
+  peer.send({
+    id: init.id,
+    result: { userAgent: "", codexHome: "/x", platformFamily: "unix", platformOs: "linux" },
+  });
+  await assert.rejects(starting, /missing server metadata/);
 });
