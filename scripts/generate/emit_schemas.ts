@@ -1,0 +1,243 @@
+/**
+ * Emits `schemas.ts`: the valibot schema of every definition, reachable as
+ * `schemas.<TypeName>`, each built on first use and checked against its type.
+ *
+ * Shape of the output, and why (measured on the 0.169.0 schema, ~940 definitions):
+ * - One `BUILDERS` table of arrow functions instead of ~940 exported consts: Deno loads a
+ *   TypeScript module together with an inline source map that embeds the whole source, so
+ *   import time grows with the module's size; the table is about a third smaller.
+ * - Each schema is a {@link LAZY_SCHEMA} wrapper that runs its builder on first use, so
+ *   importing builds nothing (building everything eagerly cost ~15 ms more).
+ * - Objects and variants go through small typed helpers (`obj`, `variant`): valibot's own
+ *   types make the checker compute every object's output type from its entries, which
+ *   took most of `deno check`; the helpers check each entry against the declared member
+ *   type instead. `BUILDERS` is annotated so that each builder must return a
+ *   `v.GenericSchema` of its definition's type: the checker proves schema and type agree.
+ *
+ * @module
+ */
+
+import { EXPERIMENTAL_TAG, fileHeader, jsdoc, propertyKey } from "./emit.ts";
+import type { Definition, Node, Prop } from "./model.ts";
+
+/** Shared leaf schemas, emitted only when used. */
+const LEAVES: Record<string, { doc: string; code: string }> = {
+  str: { doc: "A string.", code: "const str = v.string();" },
+  bool: { doc: "A boolean.", code: "const bool = v.boolean();" },
+  num: { doc: "A number (`double`).", code: "const num = v.number();" },
+  int: {
+    doc: "An integer (`int32`/`int64` formats).",
+    code: "const int: v.GenericSchema<number> = v.pipe(v.number(), v.integer());",
+  },
+  uint: {
+    doc: "A non-negative integer (`uint*` formats).",
+    code: "const uint: v.GenericSchema<number> = v.pipe(v.number(), v.integer(), v.minValue(0));",
+  },
+  unk: { doc: "Any value (a `true` or `{}` JSON Schema).", code: "const unk = v.unknown();" },
+};
+
+/** The typed object helpers (see the module doc). */
+const OBJECT_HELPERS = [
+  jsdoc(
+    "The schema of each member of `T`, as the checker sees it: every key, with optional keys\naccepting `undefined`.",
+  ),
+  "type Entries<T> = { [K in keyof T]-?: v.GenericSchema<T[K]> };",
+  "",
+  jsdoc(
+    "`v.looseObject(entries)`, typed as a schema of `T`, which is inferred from the entries or\ngiven: each entry is checked against its member of `T`. Loose: unknown members pass.",
+    "@param entries One schema per member of `T`.\n@returns The loose object schema.",
+  ),
+  "function obj<T>(entries: Entries<T>): v.GenericSchema<T> {",
+  "  return v.looseObject(entries as v.ObjectEntries) as unknown as v.GenericSchema<T>;",
+  "}",
+  "",
+  jsdoc(
+    "`v.variant(key, options)`, typed as a schema of the union `T`: each option must be a\nschema of a member of `T`.",
+    "@param key The discriminator, a member of every option.\n@param options Loose object schemas, one per member.\n@returns The variant schema.",
+  ),
+  "function variant<T>(key: keyof T & string, options: v.GenericSchema<T>[]): v.GenericSchema<T> {",
+  "  return v.variant(key, options as never) as unknown as v.GenericSchema<T>;",
+  "}",
+  "",
+].join("\n");
+
+/** The lazy wrapper (see the module doc). */
+const LAZY_SCHEMA = [
+  jsdoc(
+    "What `v.lazy(getter)` builds, with the build memoized and the methods on the prototype:\none small object per definition at import (`v.lazy` allocates three objects and three\nclosures each).",
+  ),
+  "class LazySchema<T> {",
+  "  /** valibot schema kind. */",
+  '  readonly kind = "schema";',
+  "  /** Schema type, as for `v.lazy`. */",
+  '  readonly type = "lazy";',
+  "  /** The function this stands in for. */",
+  "  readonly reference = v.lazy;",
+  "  /** Expected input, as for `v.lazy`. */",
+  '  readonly expects = "unknown";',
+  "  /** Synchronous. */",
+  "  readonly async = false;",
+  "  /** The real schema, once built. */",
+  "  #built: v.GenericSchema<T> | undefined;",
+  "  /** Builds the real schema. */",
+  "  #build: () => v.GenericSchema<T>;",
+  "",
+  jsdoc("Wraps a builder.", "@param build Builds the real schema; called once."),
+  "  constructor(build: () => v.GenericSchema<T>) {",
+  "    this.#build = build;",
+  "  }",
+  "",
+  jsdoc("The real schema (`v.lazy`'s getter).", "@returns The schema, built on the first call."),
+  "  getter(): v.GenericSchema<T> {",
+  "    return (this.#built ??= this.#build());",
+  "  }",
+  "",
+  jsdoc(
+    "Validates with the real schema.",
+    "@param dataset The input dataset.\n@param config The parse configuration.\n@returns The output dataset.",
+  ),
+  '  "~run"(',
+  "    dataset: v.UnknownDataset,",
+  "    config: v.Config<v.BaseIssue<unknown>>,",
+  "  ): v.OutputDataset<T, v.BaseIssue<unknown>> {",
+  '    return this.getter()["~run"](dataset, config);',
+  "  }",
+  "",
+  "  /** The real schema's Standard Schema interface. */",
+  '  get "~standard"(): v.StandardProps<T, T> {',
+  '    return this.getter()["~standard"];',
+  "  }",
+  "}",
+  "",
+].join("\n");
+
+/**
+ * Emits `schemas.ts`.
+ *
+ * @param definitions The model, sorted by name.
+ * @param version Codex version, for the header.
+ * @returns The source (unformatted).
+ */
+export function emitSchemas(definitions: Definition[], version: string): string {
+  const used = new Set<string>();
+  const rows = definitions.map((definition) => {
+    const body = vSchema(definition.node, `T.${definition.name}`, used);
+    const doc = definition.experimental ? jsdoc(EXPERIMENTAL_TAG) : "";
+    return `${doc}${definition.name}: () => ${body},\n`;
+  });
+
+  let out = fileHeader(
+    version,
+    "Valibot schemas of every definition in the Codex app-server JSON Schema, as\n" +
+      "`schemas.<TypeName>` (see {@link schemas}). Generated from the `--experimental` superset;\n" +
+      "objects are loose, so members a newer server adds pass through.",
+  );
+  out += `import * as v from "valibot";\nimport type * as T from "./types.ts";\n\n`;
+  out += jsdoc(
+    "The valibot schema of every definition, by type name (the type of {@link schemas}).",
+  );
+  out += "export type Schemas = {\n" +
+    "  readonly [K in keyof T.Definitions]: v.GenericSchema<T.Definitions[K]>;\n};\n\n";
+  for (const [name, leaf] of Object.entries(LEAVES)) {
+    if (used.has(name)) out += `${jsdoc(leaf.doc)}${leaf.code}\n`;
+  }
+  out += `\n${OBJECT_HELPERS}\n${LAZY_SCHEMA}\n`;
+  out += jsdoc(
+    "The schemas under construction, filled from `BUILDERS` below; builders refer to other\ndefinitions through it (`s.Turn`), so order and recursion do not matter.",
+  );
+  out += "const s = {} as { -readonly [K in keyof Schemas]: Schemas[K] };\n\n";
+  out += jsdoc(
+    "How each definition's schema is built. The annotation makes the checker prove that each\nbuilder returns a schema of its definition's type.",
+  );
+  out += "const BUILDERS: {\n" +
+    "  readonly [K in keyof T.Definitions]: () => v.GenericSchema<T.Definitions[K]>;\n" +
+    `} = {\n${rows.join("")}};\n\n`;
+  out += "for (const name of Object.keys(BUILDERS) as (keyof Schemas)[]) {\n" +
+    "  (s as Record<string, unknown>)[name] = new LazySchema(\n" +
+    "    BUILDERS[name] as () => v.GenericSchema<unknown>,\n  );\n}\n\n";
+  out += jsdoc(
+    "The valibot schema of every protocol definition, by type name: `schemas.ThreadItem`\n" +
+      "validates a {@link T.ThreadItem}. Each schema is built on its first use.",
+    "@example\n```ts\n" +
+      'import * as v from "valibot";\n' +
+      'import { schemas } from "./schemas.ts";\n\n' +
+      'const status = v.parse(schemas.ThreadStatus, { type: "idle" });\n' +
+      "console.log(status.type);\n```",
+  );
+  out += "export const schemas: Schemas = Object.freeze(s);\n";
+  return out;
+}
+
+/**
+ * A valibot expression for a node.
+ *
+ * @param node The node.
+ * @param type The declared type of a definition's top level (`T.ThreadItem`), given to
+ * `obj`/`variant` there; nested objects infer theirs from their entries and are checked
+ * where they are used.
+ * @param used Collects the shared leaves used.
+ * @returns The expression.
+ */
+function vSchema(node: Node, type: string | undefined, used: Set<string>): string {
+  const leaf = (name: string) => {
+    used.add(name);
+    return name;
+  };
+  switch (node.kind) {
+    case "ref":
+      return `s.${node.name}`;
+    case "unknown":
+      return leaf("unk");
+    case "never":
+      return "v.never()";
+    case "null":
+      return "v.null()";
+    case "string":
+      return node.minLength === undefined
+        ? leaf("str")
+        : `v.pipe(v.string(), v.minLength(${node.minLength}))`;
+    case "number":
+      if (node.integer && node.minimum === undefined) return leaf("int");
+      if (node.integer && node.minimum === 0) return leaf("uint");
+      if (!node.integer && node.minimum === undefined) return leaf("num");
+      return `v.pipe(v.number(), ${
+        node.integer ? "v.integer(), " : ""
+      }v.minValue(${node.minimum}))`;
+    case "boolean":
+      return leaf("bool");
+    case "literal":
+      return `v.literal(${JSON.stringify(node.value)})`;
+    case "picklist":
+      return `v.picklist([${node.values.map((m) => JSON.stringify(m.value)).join(", ")}])`;
+    case "array":
+      return `v.array(${vSchema(node.items, undefined, used)})`;
+    case "record":
+      return `v.record(v.string(), ${vSchema(node.values, undefined, used)})`;
+    case "object": {
+      if (node.props.length === 0) return "v.looseObject({})";
+      const entries = node.props.map((prop) => `${propertyKey(prop.name)}: ${member(prop, used)}`);
+      return `obj${type === undefined ? "" : `<${type}>`}({${entries.join(", ")}})`;
+    }
+    case "union": {
+      const options = node.options.map((m) => vSchema(m.value, undefined, used)).join(", ");
+      if (node.discriminator === undefined) return `v.union([${options}])`;
+      const key = JSON.stringify(node.discriminator);
+      return `variant${type === undefined ? "" : `<${type}>`}(${key}, [${options}])`;
+    }
+    case "nullable":
+      return `v.nullable(${vSchema(node.inner, undefined, used)})`;
+    case "intersect":
+      return `v.intersect([${
+        node.parts.map((part) => vSchema(part, undefined, used)).join(", ")
+      }])`;
+  }
+}
+
+/** An object member's schema: optional members accept absence, and null when nullable. */
+function member(prop: Prop, used: Set<string>): string {
+  if (prop.required) return vSchema(prop.node, undefined, used);
+  if (prop.node.kind === "nullable") {
+    return `v.nullish(${vSchema(prop.node.inner, undefined, used)})`;
+  }
+  return `v.optional(${vSchema(prop.node, undefined, used)})`;
+}

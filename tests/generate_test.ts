@@ -1,0 +1,352 @@
+/**
+ * Tests of `scripts/generate.ts` and the `generated/` modules it writes: the output is
+ * reproducible, the registry covers every method of the pinned runtime's schema, and the
+ * schemas accept real payloads and reject bad ones with useful issue paths.
+ *
+ * Runs under `deno test -A` (and uses only `node:` APIs, for Bun and Node).
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { test } from "node:test";
+import * as v from "valibot";
+import { generate, REPO_ROOT } from "../scripts/generate.ts";
+import { locateCodex } from "../scripts/generate/codex.ts";
+import {
+  CLIENT_REQUEST_METHODS,
+  clientRequestSchemas,
+  CODEX_VERSION,
+  EXPERIMENTAL_CLIENT_REQUEST_METHODS,
+  EXPERIMENTAL_SERVER_REQUEST_METHODS,
+  schemas,
+  SERVER_NOTIFICATION_METHODS,
+  SERVER_REQUEST_METHODS,
+  serverNotificationSchema,
+  serverRequestSchemas,
+} from "../generated/mod.ts";
+
+const GENERATED = join(REPO_ROOT, "generated");
+const BUNDLE = "codex_app_server_protocol.schemas.json";
+
+/** Runs `fn` with a fresh temporary directory, removed afterwards. */
+function withTempDir<T>(fn: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), "generate-test-"));
+  try {
+    return fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The method names of a root union in a freshly printed schema bundle. */
+function bundleMethods(bundle: Record<string, unknown>, root: string): string[] {
+  const definitions = bundle.definitions as Record<string, { oneOf?: unknown[] }>;
+  const union = definitions[root] ??
+    (definitions.v2 as Record<string, { oneOf?: unknown[] }>)[root];
+  assert.ok(union?.oneOf, `the bundle has a ${root} union`);
+  return union.oneOf.map((variant) => {
+    const method = (variant as { properties: { method: { enum: string[] } } }).properties.method;
+    assert.equal(method.enum.length, 1);
+    return method.enum[0];
+  });
+}
+
+/** Prints the runtime's JSON Schema (stable or experimental) and reads the bundle. */
+function printBundle(experimental: boolean): Record<string, unknown> {
+  return withTempDir((dir) => {
+    execFileSync(
+      locateCodex(REPO_ROOT),
+      [
+        "app-server",
+        "generate-json-schema",
+        ...(experimental ? ["--experimental"] : []),
+        "--out",
+        dir,
+      ],
+      { env: { ...process.env, CODEX_HOME: dir }, stdio: ["ignore", "ignore", "pipe"] },
+    );
+    return JSON.parse(readFileSync(join(dir, BUNDLE), "utf8"));
+  });
+}
+
+/** `v.getDotPath` of every issue of a failed parse. */
+function issuePaths(schema: v.GenericSchema, input: unknown): string[] {
+  const result = v.safeParse(schema, input);
+  assert.equal(result.success, false, "the payload is rejected");
+  return (result.issues ?? []).map((issue) => v.getDotPath(issue) ?? "");
+}
+
+/** Asserts that a payload validates, showing the issues when it does not. */
+function assertValid(schema: v.GenericSchema, input: unknown): unknown {
+  const result = v.safeParse(schema, input);
+  assert.ok(
+    result.success,
+    `payload is valid: ${
+      JSON.stringify(result.issues?.map((i) => `${v.getDotPath(i)}: ${i.message}`))
+    }`,
+  );
+  return result.output;
+}
+
+test("generate() reproduces generated/ byte for byte, with no missing or extra files", {
+  timeout: 180_000,
+}, () => {
+  withTempDir((dir) => {
+    const written = generate({ outDir: dir });
+    const fresh = readdirSync(dir).sort();
+    assert.deepEqual(fresh, [...written].sort());
+    assert.deepEqual(readdirSync(GENERATED).sort(), fresh, "generated/ holds exactly these files");
+    for (const name of fresh) {
+      const expected = readFileSync(join(GENERATED, name), "utf8");
+      const actual = readFileSync(join(dir, name), "utf8");
+      assert.ok(actual === expected, `${name} is identical (run \`deno task generate\`)`);
+    }
+  });
+});
+
+test("registry covers every method of ClientRequest, ServerNotification and ServerRequest", {
+  timeout: 60_000,
+}, () => {
+  const bundle = printBundle(true);
+  const clientRequests = bundleMethods(bundle, "ClientRequest");
+  const notifications = bundleMethods(bundle, "ServerNotification");
+  const serverRequests = bundleMethods(bundle, "ServerRequest");
+  assert.ok(clientRequests.length > 100 && notifications.length > 50 && serverRequests.length > 5);
+
+  assert.deepEqual([...CLIENT_REQUEST_METHODS].sort(), [...clientRequests].sort());
+  assert.deepEqual([...SERVER_NOTIFICATION_METHODS].sort(), [...notifications].sort());
+  assert.deepEqual([...SERVER_REQUEST_METHODS].sort(), [...serverRequests].sort());
+  for (const method of clientRequests) {
+    assert.ok(clientRequestSchemas(method)?.result, `schemas for client request ${method}`);
+  }
+  for (const method of notifications) {
+    assert.ok(serverNotificationSchema(method), `schema for notification ${method}`);
+  }
+  for (const method of serverRequests) {
+    const schemas = serverRequestSchemas(method);
+    assert.ok(schemas?.params && schemas.result, `schemas for server request ${method}`);
+  }
+});
+
+test("EXPERIMENTAL_* sets hold exactly the methods missing from the stable schema", {
+  timeout: 60_000,
+}, () => {
+  const stable = printBundle(false);
+  const stableClient = new Set(bundleMethods(stable, "ClientRequest"));
+  const stableServer = new Set(bundleMethods(stable, "ServerRequest"));
+  assert.deepEqual(
+    [...EXPERIMENTAL_CLIENT_REQUEST_METHODS].sort(),
+    CLIENT_REQUEST_METHODS.filter((m) => !stableClient.has(m)),
+  );
+  assert.deepEqual(
+    [...EXPERIMENTAL_SERVER_REQUEST_METHODS].sort(),
+    SERVER_REQUEST_METHODS.filter((m) => !stableServer.has(m)),
+  );
+  assert.ok(EXPERIMENTAL_CLIENT_REQUEST_METHODS.has("thread/realtime/start"));
+  assert.ok(!EXPERIMENTAL_CLIENT_REQUEST_METHODS.has("thread/start"));
+});
+
+test("CODEX_VERSION is the pinned binary's version", { timeout: 30_000 }, () => {
+  const output = execFileSync(locateCodex(REPO_ROOT), ["--version"], { encoding: "utf8" });
+  assert.equal(output.trim().split(/\s+/).at(-1), CODEX_VERSION);
+});
+
+test("clientRequestSchemas gives no params schema for methods without params", {
+  timeout: 10_000,
+}, () => {
+  assert.equal(clientRequestSchemas("account/logout")?.params, undefined);
+  assert.ok(clientRequestSchemas("account/logout")?.result);
+  // Optional params (`GetAccountRateLimitsParams | null`) accept absence and null.
+  const optional = clientRequestSchemas("account/rateLimits/read")?.params;
+  assert.ok(optional);
+  assertValid(optional, undefined);
+  assertValid(optional, null);
+  assert.equal(clientRequestSchemas("no/such/method"), undefined);
+  assert.equal(clientRequestSchemas("toString"), undefined);
+  assert.equal(serverNotificationSchema("no/such/notification"), undefined);
+  assert.equal(serverRequestSchemas("no/such/request"), undefined);
+});
+
+// Observed from app-server 0.169.0 (`thread/start {cwd}` right after initialize).
+const THREAD_START_RESULT = {
+  thread: {
+    id: "01a20134-f7b3-7d71-9ccc-7488ffd58f9f",
+    environments: [{
+      environmentId: "local",
+      cwd: "/tmp/live",
+      runtimeWorkspaceRoots: ["/tmp/live"],
+    }],
+    extra: null,
+    sessionId: "01a20134-f7b3-7d71-9ccc-7488ffd58f9f",
+    forkedFromId: null,
+    attachedToThreadId: null,
+    parentThreadId: null,
+    preview: "",
+    ephemeral: false,
+    section: null,
+    sectionEnteredAt: null,
+    projectId: null,
+    historyMode: "paginated",
+    modelProvider: "openai",
+    model: "gpt-6.1-sol",
+    reasoningEffort: null,
+    createdAt: 1795316578,
+    updatedAt: 1795316578,
+    recencyAt: 1795316578,
+    status: { type: "idle" },
+    path: "/tmp/live/home/sessions/2026/11/22/rollout-01a20134.jsonl",
+    cwd: "/tmp/live",
+    cliVersion: "0.169.0",
+    originator: "t",
+    source: "vscode",
+    canAcceptDirectInput: true,
+    threadSource: null,
+    agentNickname: null,
+    agentRole: null,
+    gitInfo: null,
+    name: null,
+    daybreakEnabled: null,
+    turns: [],
+  },
+  model: "gpt-6.1-sol",
+  modelProvider: "openai",
+  serviceTier: null,
+  disabledPluginIds: [],
+  cwd: "/tmp/live",
+  runtimeWorkspaceRoots: ["/tmp/live"],
+  instructionSources: [],
+  approvalPolicy: "on-request",
+  approvalsReviewer: "user",
+  sandbox: { type: "readOnly", networkAccess: false },
+  activePermissionProfile: { id: ":read-only", extends: null },
+  reasoningEffort: null,
+  multiAgentMode: "explicitRequestOnly",
+};
+
+test("a thread/start result observed from the runtime validates", { timeout: 10_000 }, () => {
+  const { result } = clientRequestSchemas("thread/start");
+  assertValid(result, THREAD_START_RESULT);
+  // Experimental-only members are optional: a connection without experimentalApi lacks them.
+  const { activePermissionProfile: _a, multiAgentMode: _m, runtimeWorkspaceRoots: _r, ...stable } =
+    THREAD_START_RESULT;
+  assertValid(result, stable);
+});
+
+test("a turn/start result validates", { timeout: 10_000 }, () => {
+  const { result } = clientRequestSchemas("turn/start");
+  const output = assertValid(result, {
+    turn: { id: "turn_1", status: "inProgress", items: [], error: null },
+  });
+  assert.deepEqual(output, {
+    turn: { id: "turn_1", status: "inProgress", items: [], error: null },
+  });
+});
+
+test("notification params validate: item/agentMessage/delta and turn/completed", {
+  timeout: 10_000,
+}, () => {
+  assertValid(serverNotificationSchema("item/agentMessage/delta"), {
+    threadId: "thr_1",
+    turnId: "turn_1",
+    itemId: "msg_1",
+    delta: "Hel",
+  });
+  assertValid(serverNotificationSchema("turn/completed"), {
+    threadId: "thr_1",
+    turn: {
+      id: "turn_1",
+      status: "completed",
+      items: [{ type: "agentMessage", id: "msg_1", text: "Hello", phase: null }],
+      error: null,
+      startedAt: 1795316578,
+      completedAt: 1795316580,
+      durationMs: 2113,
+    },
+  });
+  assertValid(serverNotificationSchema("turn/completed"), {
+    threadId: "thr_1",
+    turn: {
+      id: "turn_2",
+      status: "failed",
+      items: [],
+      error: { message: "stream error", codexErrorInfo: "internalServerError" },
+    },
+  });
+  // The whole-message union, with the top-level `emittedAtMs` the server adds.
+  assertValid(schemas.ServerNotification, {
+    method: "item/agentMessage/delta",
+    params: { threadId: "thr_1", turnId: "turn_1", itemId: "msg_1", delta: "lo" },
+    emittedAtMs: 1795316578224,
+  });
+});
+
+test(
+  "item/commandExecution/requestApproval params and replies validate",
+  { timeout: 10_000 },
+  () => {
+    const { params, result } = serverRequestSchemas("item/commandExecution/requestApproval");
+    assertValid(params, {
+      threadId: "thr_1",
+      turnId: "turn_1",
+      itemId: "call_1",
+      startedAtMs: 1795316579000,
+      approvalId: null,
+      reason: null,
+      command: "/bin/bash -lc 'touch made.txt'",
+      cwd: "/tmp/work",
+      commandActions: [{ type: "unknown", command: "touch made.txt" }],
+      proposedExecpolicyAmendment: ["touch", "made.txt"],
+      availableDecisions: [
+        "accept",
+        { acceptWithExecpolicyAmendment: { execpolicy_amendment: ["touch", "made.txt"] } },
+        "cancel",
+      ],
+    });
+    assertValid(result, { decision: "accept" });
+    assertValid(result, {
+      decision: { acceptWithExecpolicyAmendment: { execpolicy_amendment: ["ls"] } },
+    });
+    assert.deepEqual(issuePaths(result, { decision: "maybe" }), ["decision"]);
+  },
+);
+
+test("unknown extra properties pass and are kept", { timeout: 10_000 }, () => {
+  const { result } = clientRequestSchemas("turn/start");
+  const output = assertValid(result, {
+    turn: { id: "turn_1", status: "inProgress", items: [], error: null, newField: { x: 1 } },
+    newTopLevel: true,
+  }) as Record<string, unknown>;
+  assert.equal(output.newTopLevel, true);
+  assert.deepEqual((output.turn as Record<string, unknown>).newField, { x: 1 });
+  assertValid(clientRequestSchemas("thread/start").result, {
+    ...THREAD_START_RESULT,
+    thread: { ...THREAD_START_RESULT.thread, futureMember: [1, 2] },
+  });
+});
+
+test("thread/start params with model: 42 fail at path model", { timeout: 10_000 }, () => {
+  const { params } = clientRequestSchemas("thread/start");
+  assert.ok(params);
+  assertValid(params, {});
+  assertValid(params, { model: "gpt-5", cwd: null });
+  assert.deepEqual(issuePaths(params, { model: 42 }), ["model"]);
+});
+
+test("turn/start params with input [{type: 42}] fail at a path under input.0", {
+  timeout: 10_000,
+}, () => {
+  const { params } = clientRequestSchemas("turn/start");
+  assert.ok(params);
+  assertValid(params, { threadId: "thr_1", input: [{ type: "text", text: "hi" }] });
+  const paths = issuePaths(params, { threadId: "thr_1", input: [{ type: 42 }] });
+  assert.ok(paths.length > 0 && paths.every((path) => path.startsWith("input.0")), paths.join());
+  assert.deepEqual(issuePaths(params, { threadId: "thr_1", input: [{ type: "text" }] }), [
+    "input.0.text",
+  ]);
+});
