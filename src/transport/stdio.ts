@@ -119,7 +119,9 @@ async function drainLines(
 ): Promise<void> {
   let partial = "";
   try {
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+    // (The cast: TypeScript's lib types TextDecoderStream's writable as BufferSource.)
+    const decoder = new TextDecoderStream() as TransformStream<Uint8Array, string>;
+    for await (const text of stream.pipeThrough(decoder)) {
       const lines = (partial + text).split("\n");
       partial = lines.pop()!;
       for (const line of lines) onLine(line.endsWith("\r") ? line.slice(0, -1) : line);
