@@ -12,7 +12,7 @@ import {
   loadAdapter,
   MethodNotFoundError,
   ParseError,
-  ProtocolError,
+  type ProtocolError,
   RequestTimeoutError,
   RetryLimitExceededError,
   ServerBusyError,
