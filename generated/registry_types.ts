@@ -12,66 +12,108 @@ import type * as T from "./types.ts";
 
 /** Params and result types of every request the client can send, by method. */
 export interface ClientRequestMap {
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.BedrockCheckGovCloudRequirementsParams}; result: {@link T.BedrockCheckGovCloudRequirementsResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "account/bedrock/checkGovCloudRequirements": {
     params: T.BedrockCheckGovCloudRequirementsParams;
     result: T.BedrockCheckGovCloudRequirementsResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.BedrockDiscoverParams}; result: {@link T.BedrockDiscoverResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "account/bedrock/discover": {
     params: T.BedrockDiscoverParams;
     result: T.BedrockDiscoverResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.BedrockSetupParams}; result: {@link T.BedrockSetupResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "account/bedrock/setup": { params: T.BedrockSetupParams; result: T.BedrockSetupResponse };
+  /** Params: none; result: {@link T.GatewayOAuthCancelResponse}. */
   "account/gatewayOAuth/cancel": { params: undefined; result: T.GatewayOAuthCancelResponse };
+  /** Params: {@link T.GatewayOAuthLoginParams}; result: {@link T.GatewayOAuthLoginResponse}. */
   "account/gatewayOAuth/login": {
     params: T.GatewayOAuthLoginParams | null | undefined;
     result: T.GatewayOAuthLoginResponse;
   };
+  /** Params: {@link T.GatewayOAuthReadParams}; result: {@link T.GatewayOAuthReadResponse}. */
   "account/gatewayOAuth/read": {
     params: T.GatewayOAuthReadParams | null | undefined;
     result: T.GatewayOAuthReadResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.GcpSetupParams}; result: {@link T.GcpSetupResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "account/gcp/setup": { params: T.GcpSetupParams; result: T.GcpSetupResponse };
+  /** Params: {@link T.CancelLoginAccountParams}; result: {@link T.CancelLoginAccountResponse}. */
   "account/login/cancel": {
     params: T.CancelLoginAccountParams;
     result: T.CancelLoginAccountResponse;
   };
+  /** Params: {@link T.LoginAccountParams}; result: {@link T.LoginAccountResponse}. */
   "account/login/start": { params: T.LoginAccountParams; result: T.LoginAccountResponse };
+  /** Params: none; result: {@link T.LogoutAccountResponse}. */
   "account/logout": { params: undefined; result: T.LogoutAccountResponse };
+  /** Params: {@link T.ConsumeAccountRateLimitResetCreditParams}; result: {@link T.ConsumeAccountRateLimitResetCreditResponse}. */
   "account/rateLimitResetCredit/consume": {
     params: T.ConsumeAccountRateLimitResetCreditParams;
     result: T.ConsumeAccountRateLimitResetCreditResponse;
   };
+  /** Params: {@link T.GetAccountRateLimitsParams}; result: {@link T.GetAccountRateLimitsResponse}. */
   "account/rateLimits/read": {
     params: T.GetAccountRateLimitsParams | null | undefined;
     result: T.GetAccountRateLimitsResponse;
   };
+  /** Params: {@link T.GetAccountParams}; result: {@link T.GetAccountResponse}. */
   "account/read": { params: T.GetAccountParams; result: T.GetAccountResponse };
+  /** Params: none; result: {@link T.GetAccountSecuritySetupResponse}. */
   "account/securitySetup/read": { params: undefined; result: T.GetAccountSecuritySetupResponse };
+  /** Params: {@link T.SendAddCreditsNudgeEmailParams}; result: {@link T.SendAddCreditsNudgeEmailResponse}. */
   "account/sendAddCreditsNudgeEmail": {
     params: T.SendAddCreditsNudgeEmailParams;
     result: T.SendAddCreditsNudgeEmailResponse;
   };
+  /** Params: {@link T.GetAccountTokenUsageParams}; result: {@link T.GetAccountTokenUsageResponse}. */
   "account/usage/read": {
     params: T.GetAccountTokenUsageParams | null | undefined;
     result: T.GetAccountTokenUsageResponse;
   };
+  /** Params: none; result: {@link T.GetWorkspaceMessagesResponse}. */
   "account/workspaceMessages/read": { params: undefined; result: T.GetWorkspaceMessagesResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.AccountSessionsListParams}; result: {@link T.AccountSessionsResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "accountSession/list": { params: T.AccountSessionsListParams; result: T.AccountSessionsResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.AccountSessionsSwitchParams}; result: {@link T.AccountSessionsSwitchResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "accountSession/switch": {
     params: T.AccountSessionsSwitchParams;
     result: T.AccountSessionsSwitchResponse;
   };
+  /** Params: {@link T.AppsInstalledParams}; result: {@link T.AppsInstalledResponse}. */
   "app/installed": { params: T.AppsInstalledParams; result: T.AppsInstalledResponse };
+  /** Params: {@link T.AppsListParams}; result: {@link T.AppsListResponse}. */
   "app/list": { params: T.AppsListParams; result: T.AppsListResponse };
+  /** Params: {@link T.AppsReadParams}; result: {@link T.AppsReadResponse}. */
   "app/read": { params: T.AppsReadParams; result: T.AppsReadResponse };
   /**
    * Lists collaboration mode presets.
+   *
+   * Params: {@link T.CollaborationModeListParams}; result: {@link T.CollaborationModeListResponse}.
    *
    * @experimental Requires `experimentalApi` at initialize.
    */
@@ -79,24 +121,47 @@ export interface ClientRequestMap {
     params: T.CollaborationModeListParams;
     result: T.CollaborationModeListResponse;
   };
-  /** Execute a standalone command (argv vector) under the server's sandbox. */
+  /**
+   * Execute a standalone command (argv vector) under the server's sandbox.
+   *
+   * Params: {@link T.CommandExecParams}; result: {@link T.CommandExecResponse}.
+   */
   "command/exec": { params: T.CommandExecParams; result: T.CommandExecResponse };
-  /** Resize a running PTY-backed `command/exec` session by client-supplied `processId`. */
+  /**
+   * Resize a running PTY-backed `command/exec` session by client-supplied `processId`.
+   *
+   * Params: {@link T.CommandExecResizeParams}; result: {@link T.CommandExecResizeResponse}.
+   */
   "command/exec/resize": { params: T.CommandExecResizeParams; result: T.CommandExecResizeResponse };
-  /** Terminate a running `command/exec` session by client-supplied `processId`. */
+  /**
+   * Terminate a running `command/exec` session by client-supplied `processId`.
+   *
+   * Params: {@link T.CommandExecTerminateParams}; result: {@link T.CommandExecTerminateResponse}.
+   */
   "command/exec/terminate": {
     params: T.CommandExecTerminateParams;
     result: T.CommandExecTerminateResponse;
   };
-  /** Write stdin bytes to a running `command/exec` session or close stdin. */
+  /**
+   * Write stdin bytes to a running `command/exec` session or close stdin.
+   *
+   * Params: {@link T.CommandExecWriteParams}; result: {@link T.CommandExecWriteResponse}.
+   */
   "command/exec/write": { params: T.CommandExecWriteParams; result: T.CommandExecWriteResponse };
+  /** Params: {@link T.ConfigBatchWriteParams}; result: {@link T.ConfigWriteResponse}. */
   "config/batchWrite": { params: T.ConfigBatchWriteParams; result: T.ConfigWriteResponse };
+  /** Params: none; result: {@link T.McpServerRefreshResponse}. */
   "config/mcpServer/reload": { params: undefined; result: T.McpServerRefreshResponse };
+  /** Params: {@link T.ConfigReadParams}; result: {@link T.ConfigReadResponse}. */
   "config/read": { params: T.ConfigReadParams; result: T.ConfigReadResponse };
+  /** Params: {@link T.ConfigValueWriteParams}; result: {@link T.ConfigWriteResponse}. */
   "config/value/write": { params: T.ConfigValueWriteParams; result: T.ConfigWriteResponse };
+  /** Params: none; result: {@link T.ConfigRequirementsReadResponse}. */
   "configRequirements/read": { params: undefined; result: T.ConfigRequirementsReadResponse };
   /**
    * Adds or replaces a remote environment by id for later selection.
+   *
+   * Params: {@link T.EnvironmentAddParams}; result: {@link T.EnvironmentAddResponse}.
    *
    * @experimental Requires `experimentalApi` at initialize.
    */
@@ -104,100 +169,161 @@ export interface ClientRequestMap {
   /**
    * Reads information from a configured execution environment.
    *
+   * Params: {@link T.EnvironmentInfoParams}; result: {@link T.EnvironmentInfoResponse}.
+   *
    * @experimental Requires `experimentalApi` at initialize.
    */
   "environment/info": { params: T.EnvironmentInfoParams; result: T.EnvironmentInfoResponse };
   /**
    * Reads the current status of a configured execution environment.
    *
+   * Params: {@link T.EnvironmentStatusParams}; result: {@link T.EnvironmentStatusResponse}.
+   *
    * @experimental Requires `experimentalApi` at initialize.
    */
   "environment/status": { params: T.EnvironmentStatusParams; result: T.EnvironmentStatusResponse };
+  /** Params: {@link T.ExperimentalFeatureEnablementSetParams}; result: {@link T.ExperimentalFeatureEnablementSetResponse}. */
   "experimentalFeature/enablement/set": {
     params: T.ExperimentalFeatureEnablementSetParams;
     result: T.ExperimentalFeatureEnablementSetResponse;
   };
+  /** Params: {@link T.ExperimentalFeatureListParams}; result: {@link T.ExperimentalFeatureListResponse}. */
   "experimentalFeature/list": {
     params: T.ExperimentalFeatureListParams;
     result: T.ExperimentalFeatureListResponse;
   };
+  /** Params: {@link T.ExternalAgentConfigDetectParams}; result: {@link T.ExternalAgentConfigDetectResponse}. */
   "externalAgentConfig/detect": {
     params: T.ExternalAgentConfigDetectParams;
     result: T.ExternalAgentConfigDetectResponse;
   };
+  /** Params: {@link T.ExternalAgentConfigImportParams}; result: {@link T.ExternalAgentConfigImportResponse}. */
   "externalAgentConfig/import": {
     params: T.ExternalAgentConfigImportParams;
     result: T.ExternalAgentConfigImportResponse;
   };
+  /** Params: none; result: {@link T.ExternalAgentConfigImportHistoriesReadResponse}. */
   "externalAgentConfig/import/readHistories": {
     params: undefined;
     result: T.ExternalAgentConfigImportHistoriesReadResponse;
   };
+  /** Params: {@link T.ExternalAgentConfigImportHistoryRecordParams}; result: {@link T.ExternalAgentConfigImportHistoryRecordResponse}. */
   "externalAgentConfig/import/recordHistory": {
     params: T.ExternalAgentConfigImportHistoryRecordParams;
     result: T.ExternalAgentConfigImportHistoryRecordResponse;
   };
+  /** Params: {@link T.FeedbackSaveParams}; result: {@link T.FeedbackSaveResponse}. */
   "feedback/save": { params: T.FeedbackSaveParams; result: T.FeedbackSaveResponse };
+  /** Params: {@link T.FeedbackUploadParams}; result: {@link T.FeedbackUploadResponse}. */
   "feedback/upload": { params: T.FeedbackUploadParams; result: T.FeedbackUploadResponse };
+  /** Params: {@link T.FsCopyParams}; result: {@link T.FsCopyResponse}. */
   "fs/copy": { params: T.FsCopyParams; result: T.FsCopyResponse };
+  /** Params: {@link T.FsCreateDirectoryParams}; result: {@link T.FsCreateDirectoryResponse}. */
   "fs/createDirectory": { params: T.FsCreateDirectoryParams; result: T.FsCreateDirectoryResponse };
+  /** Params: {@link T.FsGetMetadataParams}; result: {@link T.FsGetMetadataResponse}. */
   "fs/getMetadata": { params: T.FsGetMetadataParams; result: T.FsGetMetadataResponse };
+  /** Params: {@link T.FsReadDirectoryParams}; result: {@link T.FsReadDirectoryResponse}. */
   "fs/readDirectory": { params: T.FsReadDirectoryParams; result: T.FsReadDirectoryResponse };
+  /** Params: {@link T.FsReadFileParams}; result: {@link T.FsReadFileResponse}. */
   "fs/readFile": { params: T.FsReadFileParams; result: T.FsReadFileResponse };
+  /** Params: {@link T.FsRemoveParams}; result: {@link T.FsRemoveResponse}. */
   "fs/remove": { params: T.FsRemoveParams; result: T.FsRemoveResponse };
+  /** Params: {@link T.FsUnwatchParams}; result: {@link T.FsUnwatchResponse}. */
   "fs/unwatch": { params: T.FsUnwatchParams; result: T.FsUnwatchResponse };
+  /** Params: {@link T.FsWatchParams}; result: {@link T.FsWatchResponse}. */
   "fs/watch": { params: T.FsWatchParams; result: T.FsWatchResponse };
+  /** Params: {@link T.FsWriteFileParams}; result: {@link T.FsWriteFileResponse}. */
   "fs/writeFile": { params: T.FsWriteFileParams; result: T.FsWriteFileResponse };
+  /** Params: {@link T.FuzzyFileSearchParams}; result: {@link T.FuzzyFileSearchResponse}. */
   "fuzzyFileSearch": { params: T.FuzzyFileSearchParams; result: T.FuzzyFileSearchResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.FuzzyFileSearchSessionStartParams}; result: {@link T.FuzzyFileSearchSessionStartResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "fuzzyFileSearch/sessionStart": {
     params: T.FuzzyFileSearchSessionStartParams;
     result: T.FuzzyFileSearchSessionStartResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.FuzzyFileSearchSessionStopParams}; result: {@link T.FuzzyFileSearchSessionStopResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "fuzzyFileSearch/sessionStop": {
     params: T.FuzzyFileSearchSessionStopParams;
     result: T.FuzzyFileSearchSessionStopResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.FuzzyFileSearchSessionUpdateParams}; result: {@link T.FuzzyFileSearchSessionUpdateResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "fuzzyFileSearch/sessionUpdate": {
     params: T.FuzzyFileSearchSessionUpdateParams;
     result: T.FuzzyFileSearchSessionUpdateResponse;
   };
+  /** Params: {@link T.HooksListParams}; result: {@link T.HooksListResponse}. */
   "hooks/list": { params: T.HooksListParams; result: T.HooksListResponse };
+  /** Params: {@link T.InitializeParams}; result: {@link T.InitializeResponse}. */
   "initialize": { params: T.InitializeParams; result: T.InitializeResponse };
+  /** Params: {@link T.MarketplaceAddParams}; result: {@link T.MarketplaceAddResponse}. */
   "marketplace/add": { params: T.MarketplaceAddParams; result: T.MarketplaceAddResponse };
+  /** Params: {@link T.MarketplaceRemoveParams}; result: {@link T.MarketplaceRemoveResponse}. */
   "marketplace/remove": { params: T.MarketplaceRemoveParams; result: T.MarketplaceRemoveResponse };
+  /** Params: {@link T.MarketplaceUpgradeParams}; result: {@link T.MarketplaceUpgradeResponse}. */
   "marketplace/upgrade": {
     params: T.MarketplaceUpgradeParams;
     result: T.MarketplaceUpgradeResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.McpServerEventStreamStartParams}; result: {@link T.McpServerEventStreamStartResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "mcpServer/event/stream/start": {
     params: T.McpServerEventStreamStartParams;
     result: T.McpServerEventStreamStartResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.McpServerEventStreamStopParams}; result: {@link T.McpServerEventStreamStopResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "mcpServer/event/stream/stop": {
     params: T.McpServerEventStreamStopParams;
     result: T.McpServerEventStreamStopResponse;
   };
+  /** Params: {@link T.McpServerOauthLoginParams}; result: {@link T.McpServerOauthLoginResponse}. */
   "mcpServer/oauth/login": {
     params: T.McpServerOauthLoginParams;
     result: T.McpServerOauthLoginResponse;
   };
+  /** Params: {@link T.McpResourceReadParams}; result: {@link T.McpResourceReadResponse}. */
   "mcpServer/resource/read": { params: T.McpResourceReadParams; result: T.McpResourceReadResponse };
+  /** Params: {@link T.McpServerToolCallParams}; result: {@link T.McpServerToolCallResponse}. */
   "mcpServer/tool/call": { params: T.McpServerToolCallParams; result: T.McpServerToolCallResponse };
+  /** Params: {@link T.ListMcpServerStatusParams}; result: {@link T.ListMcpServerStatusResponse}. */
   "mcpServerStatus/list": {
     params: T.ListMcpServerStatusParams;
     result: T.ListMcpServerStatusResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: none; result: {@link T.MemoryResetResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "memory/reset": { params: undefined; result: T.MemoryResetResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.MemoryStatusParams}; result: {@link T.MemoryStatusResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "memory/status": { params: T.MemoryStatusParams; result: T.MemoryStatusResponse };
   /**
    * Test-only method used to validate experimental gating.
+   *
+   * Params: {@link T.MockExperimentalMethodParams}; result: {@link T.MockExperimentalMethodResponse}.
    *
    * @experimental Requires `experimentalApi` at initialize.
    */
@@ -205,42 +331,65 @@ export interface ClientRequestMap {
     params: T.MockExperimentalMethodParams;
     result: T.MockExperimentalMethodResponse;
   };
+  /** Params: {@link T.ModelListParams}; result: {@link T.ModelListResponse}. */
   "model/list": { params: T.ModelListParams; result: T.ModelListResponse };
+  /** Params: {@link T.ModelProviderCapabilitiesReadParams}; result: {@link T.ModelProviderCapabilitiesReadResponse}. */
   "modelProvider/capabilities/read": {
     params: T.ModelProviderCapabilitiesReadParams;
     result: T.ModelProviderCapabilitiesReadResponse;
   };
+  /** Params: {@link T.ModelProviderConfigWriteParams}; result: {@link T.ModelProviderConfigWriteResponse}. */
   "modelProvider/config/write": {
     params: T.ModelProviderConfigWriteParams;
     result: T.ModelProviderConfigWriteResponse;
   };
+  /** Params: {@link T.ModelProviderListParams}; result: {@link T.ModelProviderListResponse}. */
   "modelProvider/list": { params: T.ModelProviderListParams; result: T.ModelProviderListResponse };
+  /** Params: {@link T.PermissionProfileListParams}; result: {@link T.PermissionProfileListResponse}. */
   "permissionProfile/list": {
     params: T.PermissionProfileListParams;
     result: T.PermissionProfileListResponse;
   };
+  /** Params: {@link T.PluginInstallParams}; result: {@link T.PluginInstallResponse}. */
   "plugin/install": { params: T.PluginInstallParams; result: T.PluginInstallResponse };
+  /** Params: {@link T.PluginInstalledParams}; result: {@link T.PluginInstalledResponse}. */
   "plugin/installed": { params: T.PluginInstalledParams; result: T.PluginInstalledResponse };
+  /** Params: {@link T.PluginListParams}; result: {@link T.PluginListResponse}. */
   "plugin/list": { params: T.PluginListParams; result: T.PluginListResponse };
+  /** Params: {@link T.PluginReadParams}; result: {@link T.PluginReadResponse}. */
   "plugin/read": { params: T.PluginReadParams; result: T.PluginReadResponse };
+  /** Params: {@link T.PluginReconcileParams}; result: {@link T.PluginReconcileResponse}. */
   "plugin/reconcile": { params: T.PluginReconcileParams; result: T.PluginReconcileResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.PluginSearchParams}; result: {@link T.PluginSearchResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "plugin/search": { params: T.PluginSearchParams; result: T.PluginSearchResponse };
+  /** Params: {@link T.PluginShareCheckoutParams}; result: {@link T.PluginShareCheckoutResponse}. */
   "plugin/share/checkout": {
     params: T.PluginShareCheckoutParams;
     result: T.PluginShareCheckoutResponse;
   };
+  /** Params: {@link T.PluginShareDeleteParams}; result: {@link T.PluginShareDeleteResponse}. */
   "plugin/share/delete": { params: T.PluginShareDeleteParams; result: T.PluginShareDeleteResponse };
+  /** Params: {@link T.PluginShareListParams}; result: {@link T.PluginShareListResponse}. */
   "plugin/share/list": { params: T.PluginShareListParams; result: T.PluginShareListResponse };
+  /** Params: {@link T.PluginShareSaveParams}; result: {@link T.PluginShareSaveResponse}. */
   "plugin/share/save": { params: T.PluginShareSaveParams; result: T.PluginShareSaveResponse };
+  /** Params: {@link T.PluginShareUpdateTargetsParams}; result: {@link T.PluginShareUpdateTargetsResponse}. */
   "plugin/share/updateTargets": {
     params: T.PluginShareUpdateTargetsParams;
     result: T.PluginShareUpdateTargetsResponse;
   };
+  /** Params: {@link T.PluginSkillReadParams}; result: {@link T.PluginSkillReadResponse}. */
   "plugin/skill/read": { params: T.PluginSkillReadParams; result: T.PluginSkillReadResponse };
+  /** Params: {@link T.PluginUninstallParams}; result: {@link T.PluginUninstallResponse}. */
   "plugin/uninstall": { params: T.PluginUninstallParams; result: T.PluginUninstallResponse };
   /**
    * Terminate a running `process/spawn` session by client-supplied `processHandle`.
+   *
+   * Params: {@link T.ProcessKillParams}; result: {@link T.ProcessKillResponse}.
    *
    * @experimental Requires `experimentalApi` at initialize.
    */
@@ -248,11 +397,15 @@ export interface ClientRequestMap {
   /**
    * Resize a running PTY-backed `process/spawn` session by client-supplied `processHandle`.
    *
+   * Params: {@link T.ProcessResizePtyParams}; result: {@link T.ProcessResizePtyResponse}.
+   *
    * @experimental Requires `experimentalApi` at initialize.
    */
   "process/resizePty": { params: T.ProcessResizePtyParams; result: T.ProcessResizePtyResponse };
   /**
    * Spawn a standalone process (argv vector) without a Codex sandbox.
+   *
+   * Params: {@link T.ProcessSpawnParams}; result: {@link T.ProcessSpawnResponse}.
    *
    * @experimental Requires `experimentalApi` at initialize.
    */
@@ -260,58 +413,119 @@ export interface ClientRequestMap {
   /**
    * Write stdin bytes to a running `process/spawn` session or close stdin.
    *
+   * Params: {@link T.ProcessWriteStdinParams}; result: {@link T.ProcessWriteStdinResponse}.
+   *
    * @experimental Requires `experimentalApi` at initialize.
    */
   "process/writeStdin": { params: T.ProcessWriteStdinParams; result: T.ProcessWriteStdinResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ProjectCreateParams}; result: {@link T.ProjectCreateResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "project/create": { params: T.ProjectCreateParams; result: T.ProjectCreateResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ProjectDeleteParams}; result: {@link T.ProjectDeleteResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "project/delete": { params: T.ProjectDeleteParams; result: T.ProjectDeleteResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ProjectImportParams}; result: {@link T.ProjectImportResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "project/import": { params: T.ProjectImportParams; result: T.ProjectImportResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ProjectListParams}; result: {@link T.ProjectListResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "project/list": { params: T.ProjectListParams; result: T.ProjectListResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ProjectMoveParams}; result: {@link T.ProjectMoveResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "project/move": { params: T.ProjectMoveParams; result: T.ProjectMoveResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ProjectReadParams}; result: {@link T.ProjectReadResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "project/read": { params: T.ProjectReadParams; result: T.ProjectReadResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ProjectUpdateParams}; result: {@link T.ProjectUpdateResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "project/update": { params: T.ProjectUpdateParams; result: T.ProjectUpdateResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.RemoteControlClientsListParams}; result: {@link T.RemoteControlClientsListResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "remoteControl/client/list": {
     params: T.RemoteControlClientsListParams;
     result: T.RemoteControlClientsListResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.RemoteControlClientsRevokeParams}; result: {@link T.RemoteControlClientsRevokeResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "remoteControl/client/revoke": {
     params: T.RemoteControlClientsRevokeParams;
     result: T.RemoteControlClientsRevokeResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.RemoteControlDisableParams}; result: {@link T.RemoteControlDisableResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "remoteControl/disable": {
     params: T.RemoteControlDisableParams | null | undefined;
     result: T.RemoteControlDisableResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.RemoteControlEnableParams}; result: {@link T.RemoteControlEnableResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "remoteControl/enable": {
     params: T.RemoteControlEnableParams | null | undefined;
     result: T.RemoteControlEnableResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.RemoteControlPairingStartParams}; result: {@link T.RemoteControlPairingStartResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "remoteControl/pairing/start": {
     params: T.RemoteControlPairingStartParams;
     result: T.RemoteControlPairingStartResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.RemoteControlPairingStatusParams}; result: {@link T.RemoteControlPairingStatusResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "remoteControl/pairing/status": {
     params: T.RemoteControlPairingStatusParams;
     result: T.RemoteControlPairingStatusResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: none; result: {@link T.RemoteControlStatusReadResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "remoteControl/status/read": { params: undefined; result: T.RemoteControlStatusReadResponse };
+  /** Params: {@link T.ReviewStartParams}; result: {@link T.ReviewStartResponse}. */
   "review/start": { params: T.ReviewStartParams; result: T.ReviewStartResponse };
   /**
    * Start a best-effort background compression pass for cold local rollouts.
+   *
+   * Params: none; result: {@link T.RolloutCompressResponse}.
    *
    * @experimental Requires `experimentalApi` at initialize.
    */
@@ -319,51 +533,75 @@ export interface ClientRequestMap {
   /**
    * Read content-free, process-local diagnostics.
    *
+   * Params: {@link T.ServerDiagnosticsParams}; result: {@link T.ServerDiagnosticsResponse}.
+   *
    * @experimental Requires `experimentalApi` at initialize.
    */
   "server/diagnostics": { params: T.ServerDiagnosticsParams; result: T.ServerDiagnosticsResponse };
+  /** Params: {@link T.SkillsConfigWriteParams}; result: {@link T.SkillsConfigWriteResponse}. */
   "skills/config/write": { params: T.SkillsConfigWriteParams; result: T.SkillsConfigWriteResponse };
+  /** Params: {@link T.SkillsExtraRootsSetParams}; result: {@link T.SkillsExtraRootsSetResponse}. */
   "skills/extraRoots/set": {
     params: T.SkillsExtraRootsSetParams;
     result: T.SkillsExtraRootsSetResponse;
   };
+  /** Params: {@link T.SkillsListParams}; result: {@link T.SkillsListResponse}. */
   "skills/list": { params: T.SkillsListParams; result: T.SkillsListResponse };
+  /** Params: {@link T.ThreadApproveGuardianDeniedActionParams}; result: {@link T.ThreadApproveGuardianDeniedActionResponse}. */
   "thread/approveGuardianDeniedAction": {
     params: T.ThreadApproveGuardianDeniedActionParams;
     result: T.ThreadApproveGuardianDeniedActionResponse;
   };
+  /** Params: {@link T.ThreadArchiveParams}; result: {@link T.ThreadArchiveResponse}. */
   "thread/archive": { params: T.ThreadArchiveParams; result: T.ThreadArchiveResponse };
+  /** Params: {@link T.ThreadAttachmentAddParams}; result: {@link T.ThreadAttachmentAddResponse}. */
   "thread/attachment/add": {
     params: T.ThreadAttachmentAddParams;
     result: T.ThreadAttachmentAddResponse;
   };
+  /** Params: {@link T.ThreadAttachmentListParams}; result: {@link T.ThreadAttachmentListResponse}. */
   "thread/attachment/list": {
     params: T.ThreadAttachmentListParams;
     result: T.ThreadAttachmentListResponse;
   };
+  /** Params: {@link T.ThreadAttachmentRemoveParams}; result: {@link T.ThreadAttachmentRemoveResponse}. */
   "thread/attachment/remove": {
     params: T.ThreadAttachmentRemoveParams;
     result: T.ThreadAttachmentRemoveResponse;
   };
+  /** Params: {@link T.ThreadAttachmentOwnerListParams}; result: {@link T.ThreadAttachmentOwnerListResponse}. */
   "thread/attachmentOwner/list": {
     params: T.ThreadAttachmentOwnerListParams;
     result: T.ThreadAttachmentOwnerListResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadBackgroundTerminalsCleanParams}; result: {@link T.ThreadBackgroundTerminalsCleanResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/backgroundTerminals/clean": {
     params: T.ThreadBackgroundTerminalsCleanParams;
     result: T.ThreadBackgroundTerminalsCleanResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadBackgroundTerminalsListParams}; result: {@link T.ThreadBackgroundTerminalsListResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/backgroundTerminals/list": {
     params: T.ThreadBackgroundTerminalsListParams;
     result: T.ThreadBackgroundTerminalsListResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadBackgroundTerminalsTerminateParams}; result: {@link T.ThreadBackgroundTerminalsTerminateResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/backgroundTerminals/terminate": {
     params: T.ThreadBackgroundTerminalsTerminateParams;
     result: T.ThreadBackgroundTerminalsTerminateResponse;
   };
+  /** Params: {@link T.ThreadCompactStartParams}; result: {@link T.ThreadCompactStartResponse}. */
   "thread/compact/start": {
     params: T.ThreadCompactStartParams;
     result: T.ThreadCompactStartResponse;
@@ -373,19 +611,28 @@ export interface ClientRequestMap {
    *
    * When the count reaches zero, timeout accounting resumes for the thread.
    *
+   * Params: {@link T.ThreadDecrementElicitationParams}; result: {@link T.ThreadDecrementElicitationResponse}.
+   *
    * @experimental Requires `experimentalApi` at initialize.
    */
   "thread/decrement_elicitation": {
     params: T.ThreadDecrementElicitationParams;
     result: T.ThreadDecrementElicitationResponse;
   };
+  /** Params: {@link T.ThreadDeleteParams}; result: {@link T.ThreadDeleteResponse}. */
   "thread/delete": { params: T.ThreadDeleteParams; result: T.ThreadDeleteResponse };
+  /** Params: {@link T.ThreadForkParams}; result: {@link T.ThreadForkResponse}. */
   "thread/fork": { params: T.ThreadForkParams; result: T.ThreadForkResponse };
+  /** Params: {@link T.ThreadGoalClearParams}; result: {@link T.ThreadGoalClearResponse}. */
   "thread/goal/clear": { params: T.ThreadGoalClearParams; result: T.ThreadGoalClearResponse };
+  /** Params: {@link T.ThreadGoalGetParams}; result: {@link T.ThreadGoalGetResponse}. */
   "thread/goal/get": { params: T.ThreadGoalGetParams; result: T.ThreadGoalGetResponse };
+  /** Params: {@link T.ThreadGoalSetParams}; result: {@link T.ThreadGoalSetResponse}. */
   "thread/goal/set": { params: T.ThreadGoalSetParams; result: T.ThreadGoalSetResponse };
   /**
    * Review the idle thread's final injected exec_command without executing it.
+   *
+   * Params: {@link T.ThreadGuardianReviewParams}; result: {@link T.ThreadGuardianReviewResponse}.
    *
    * @experimental Requires `experimentalApi` at initialize.
    */
@@ -398,175 +645,327 @@ export interface ClientRequestMap {
    *
    * This is used by external helpers to pause timeout accounting while a user approval or other elicitation is pending outside the app-server request flow.
    *
+   * Params: {@link T.ThreadIncrementElicitationParams}; result: {@link T.ThreadIncrementElicitationResponse}.
+   *
    * @experimental Requires `experimentalApi` at initialize.
    */
   "thread/increment_elicitation": {
     params: T.ThreadIncrementElicitationParams;
     result: T.ThreadIncrementElicitationResponse;
   };
-  /** Append raw Responses API items to the thread history without starting a user turn. */
+  /**
+   * Append raw Responses API items to the thread history without starting a user turn.
+   *
+   * Params: {@link T.ThreadInjectItemsParams}; result: {@link T.ThreadInjectItemsResponse}.
+   */
   "thread/inject_items": { params: T.ThreadInjectItemsParams; result: T.ThreadInjectItemsResponse };
+  /** Params: {@link T.ThreadItemsListParams}; result: {@link T.ThreadItemsListResponse}. */
   "thread/items/list": { params: T.ThreadItemsListParams; result: T.ThreadItemsListResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadItemsReadParams}; result: {@link T.ThreadItemsReadResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/items/read": { params: T.ThreadItemsReadParams; result: T.ThreadItemsReadResponse };
+  /** Params: {@link T.ThreadListParams}; result: {@link T.ThreadListResponse}. */
   "thread/list": { params: T.ThreadListParams; result: T.ThreadListResponse };
+  /** Params: {@link T.ThreadLoadedListParams}; result: {@link T.ThreadLoadedListResponse}. */
   "thread/loaded/list": { params: T.ThreadLoadedListParams; result: T.ThreadLoadedListResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadMemoryReadParams}; result: {@link T.ThreadMemoryReadResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/memory/read": { params: T.ThreadMemoryReadParams; result: T.ThreadMemoryReadResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadMemoryModeSetParams}; result: {@link T.ThreadMemoryModeSetResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/memoryMode/set": {
     params: T.ThreadMemoryModeSetParams;
     result: T.ThreadMemoryModeSetResponse;
   };
+  /** Params: {@link T.ThreadMetadataUpdateParams}; result: {@link T.ThreadMetadataUpdateResponse}. */
   "thread/metadata/update": {
     params: T.ThreadMetadataUpdateParams;
     result: T.ThreadMetadataUpdateResponse;
   };
+  /** Params: {@link T.ThreadSetNameParams}; result: {@link T.ThreadSetNameResponse}. */
   "thread/name/set": { params: T.ThreadSetNameParams; result: T.ThreadSetNameResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadPredictionRequestParams}; result: {@link T.ThreadPredictionRequestResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/prediction/request": {
     params: T.ThreadPredictionRequestParams;
     result: T.ThreadPredictionRequestResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadPrepareApprovedPlanParams}; result: {@link T.ThreadPrepareApprovedPlanResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/prepareApprovedPlan": {
     params: T.ThreadPrepareApprovedPlanParams;
     result: T.ThreadPrepareApprovedPlanResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadQueueAddParams}; result: {@link T.ThreadQueueAddResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/queue/add": { params: T.ThreadQueueAddParams; result: T.ThreadQueueAddResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadQueueDeleteParams}; result: {@link T.ThreadQueueDeleteResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/queue/delete": { params: T.ThreadQueueDeleteParams; result: T.ThreadQueueDeleteResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadQueueListParams}; result: {@link T.ThreadQueueListResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/queue/list": { params: T.ThreadQueueListParams; result: T.ThreadQueueListResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadQueueReorderParams}; result: {@link T.ThreadQueueReorderResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/queue/reorder": {
     params: T.ThreadQueueReorderParams;
     result: T.ThreadQueueReorderResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadQueueStartParams}; result: {@link T.ThreadQueueStartResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/queue/start": { params: T.ThreadQueueStartParams; result: T.ThreadQueueStartResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadQueueUpdateParams}; result: {@link T.ThreadQueueUpdateResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/queue/update": { params: T.ThreadQueueUpdateParams; result: T.ThreadQueueUpdateResponse };
+  /** Params: {@link T.ThreadReadParams}; result: {@link T.ThreadReadResponse}. */
   "thread/read": { params: T.ThreadReadParams; result: T.ThreadReadResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadReadStateUpdateParams}; result: {@link T.ThreadReadStateUpdateResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/readState/update": {
     params: T.ThreadReadStateUpdateParams;
     result: T.ThreadReadStateUpdateResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadRealtimeAppendAudioParams}; result: {@link T.ThreadRealtimeAppendAudioResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/realtime/appendAudio": {
     params: T.ThreadRealtimeAppendAudioParams;
     result: T.ThreadRealtimeAppendAudioResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadRealtimeAppendSpeechParams}; result: {@link T.ThreadRealtimeAppendSpeechResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/realtime/appendSpeech": {
     params: T.ThreadRealtimeAppendSpeechParams;
     result: T.ThreadRealtimeAppendSpeechResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadRealtimeAppendTextParams}; result: {@link T.ThreadRealtimeAppendTextResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/realtime/appendText": {
     params: T.ThreadRealtimeAppendTextParams;
     result: T.ThreadRealtimeAppendTextResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadRealtimeListVoicesParams}; result: {@link T.ThreadRealtimeListVoicesResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/realtime/listVoices": {
     params: T.ThreadRealtimeListVoicesParams;
     result: T.ThreadRealtimeListVoicesResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadRealtimeStartParams}; result: {@link T.ThreadRealtimeStartResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/realtime/start": {
     params: T.ThreadRealtimeStartParams;
     result: T.ThreadRealtimeStartResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadRealtimeStopParams}; result: {@link T.ThreadRealtimeStopResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/realtime/stop": {
     params: T.ThreadRealtimeStopParams;
     result: T.ThreadRealtimeStopResponse;
   };
+  /** Params: {@link T.ThreadResumeParams}; result: {@link T.ThreadResumeResponse}. */
   "thread/resume": { params: T.ThreadResumeParams; result: T.ThreadResumeResponse };
+  /** Params: {@link T.ThreadRevertParams}; result: {@link T.ThreadRevertResponse}. */
   "thread/revert": { params: T.ThreadRevertParams; result: T.ThreadRevertResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadSampleParams}; result: {@link T.ThreadSampleResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/sample": { params: T.ThreadSampleParams; result: T.ThreadSampleResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadSampleCancelParams}; result: {@link T.ThreadSampleCancelResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/sample/cancel": {
     params: T.ThreadSampleCancelParams;
     result: T.ThreadSampleCancelResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadSearchParams}; result: {@link T.ThreadSearchResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/search": { params: T.ThreadSearchParams; result: T.ThreadSearchResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadSearchOccurrencesParams}; result: {@link T.ThreadSearchOccurrencesResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/searchOccurrences": {
     params: T.ThreadSearchOccurrencesParams;
     result: T.ThreadSearchOccurrencesResponse;
   };
+  /** Params: {@link T.ThreadSectionMoveParams}; result: {@link T.ThreadSectionMoveResponse}. */
   "thread/section/move": { params: T.ThreadSectionMoveParams; result: T.ThreadSectionMoveResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadSettingsUpdateParams}; result: {@link T.ThreadSettingsUpdateResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/settings/update": {
     params: T.ThreadSettingsUpdateParams;
     result: T.ThreadSettingsUpdateResponse;
   };
+  /** Params: {@link T.ThreadShellCommandParams}; result: {@link T.ThreadShellCommandResponse}. */
   "thread/shellCommand": {
     params: T.ThreadShellCommandParams;
     result: T.ThreadShellCommandResponse;
   };
-  /** NEW APIs */
+  /**
+   * NEW APIs
+   *
+   * Params: {@link T.ThreadStartParams}; result: {@link T.ThreadStartResponse}.
+   */
   "thread/start": { params: T.ThreadStartParams; result: T.ThreadStartResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.ThreadTimelineListParams}; result: {@link T.ThreadTimelineListResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "thread/timeline/list": {
     params: T.ThreadTimelineListParams;
     result: T.ThreadTimelineListResponse;
   };
+  /** Params: {@link T.ThreadTurnsListParams}; result: {@link T.ThreadTurnsListResponse}. */
   "thread/turns/list": { params: T.ThreadTurnsListParams; result: T.ThreadTurnsListResponse };
+  /** Params: {@link T.ThreadUnarchiveParams}; result: {@link T.ThreadUnarchiveResponse}. */
   "thread/unarchive": { params: T.ThreadUnarchiveParams; result: T.ThreadUnarchiveResponse };
+  /** Params: {@link T.ThreadUnsubscribeParams}; result: {@link T.ThreadUnsubscribeResponse}. */
   "thread/unsubscribe": { params: T.ThreadUnsubscribeParams; result: T.ThreadUnsubscribeResponse };
+  /** Params: {@link T.ThreadSectionCreateParams}; result: {@link T.ThreadSectionCreateResponse}. */
   "threadSection/create": {
     params: T.ThreadSectionCreateParams;
     result: T.ThreadSectionCreateResponse;
   };
+  /** Params: {@link T.ThreadSectionDeleteParams}; result: {@link T.ThreadSectionDeleteResponse}. */
   "threadSection/delete": {
     params: T.ThreadSectionDeleteParams;
     result: T.ThreadSectionDeleteResponse;
   };
+  /** Params: {@link T.ThreadSectionListParams}; result: {@link T.ThreadSectionListResponse}. */
   "threadSection/list": { params: T.ThreadSectionListParams; result: T.ThreadSectionListResponse };
+  /** Params: {@link T.ThreadSectionUpdateParams}; result: {@link T.ThreadSectionUpdateResponse}. */
   "threadSection/update": {
     params: T.ThreadSectionUpdateParams;
     result: T.ThreadSectionUpdateResponse;
   };
+  /** Params: {@link T.TurnInterruptParams}; result: {@link T.TurnInterruptResponse}. */
   "turn/interrupt": { params: T.TurnInterruptParams; result: T.TurnInterruptResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.TurnSettingsUpdateParams}; result: {@link T.TurnSettingsUpdateResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "turn/settings/update": {
     params: T.TurnSettingsUpdateParams;
     result: T.TurnSettingsUpdateResponse;
   };
+  /** Params: {@link T.TurnStartParams}; result: {@link T.TurnStartResponse}. */
   "turn/start": { params: T.TurnStartParams; result: T.TurnStartResponse };
+  /** Params: {@link T.TurnSteerParams}; result: {@link T.TurnSteerResponse}. */
   "turn/steer": { params: T.TurnSteerParams; result: T.TurnSteerResponse };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.UserVerificationCancelParams}; result: {@link T.UserVerificationCancelResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "userVerification/cancel": {
     params: T.UserVerificationCancelParams;
     result: T.UserVerificationCancelResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.UserVerificationDeleteParams}; result: {@link T.UserVerificationDeleteResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "userVerification/delete": {
     params: T.UserVerificationDeleteParams;
     result: T.UserVerificationDeleteResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.UserVerificationEnrollParams}; result: {@link T.UserVerificationEnrollResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "userVerification/enroll": {
     params: T.UserVerificationEnrollParams;
     result: T.UserVerificationEnrollResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.UserVerificationStatusParams}; result: {@link T.UserVerificationStatusResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "userVerification/status": {
     params: T.UserVerificationStatusParams;
     result: T.UserVerificationStatusResponse;
   };
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * Params: {@link T.UserVerificationVerifyParams}; result: {@link T.UserVerificationVerifyResponse}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   "userVerification/verify": {
     params: T.UserVerificationVerifyParams;
     result: T.UserVerificationVerifyResponse;
   };
+  /** Params: none; result: {@link T.WindowsSandboxReadinessResponse}. */
   "windowsSandbox/readiness": { params: undefined; result: T.WindowsSandboxReadinessResponse };
+  /** Params: {@link T.WindowsSandboxSetupStartParams}; result: {@link T.WindowsSandboxSetupStartResponse}. */
   "windowsSandbox/setupStart": {
     params: T.WindowsSandboxSetupStartParams;
     result: T.WindowsSandboxSetupStartResponse;
@@ -578,6 +977,7 @@ export type ClientRequestMethod = keyof ClientRequestMap;
 
 /** Params type of every notification the client can send, by method. */
 export interface ClientNotificationMap {
+  /** Params: none. */
   "initialized": undefined;
 }
 
@@ -586,99 +986,209 @@ export type ClientNotificationMethod = keyof ClientNotificationMap;
 
 /** Params type of every notification the server can send, by method. */
 export interface ServerNotificationMap {
+  /** Params: {@link T.GatewayOAuthChangedNotification}. */
   "account/gatewayOAuth/changed": T.GatewayOAuthChangedNotification;
+  /** Params: {@link T.AccountLoginCompletedNotification}. */
   "account/login/completed": T.AccountLoginCompletedNotification;
+  /** Params: {@link T.AccountRateLimitsUpdatedNotification}. */
   "account/rateLimits/updated": T.AccountRateLimitsUpdatedNotification;
+  /** Params: {@link T.AccountUpdatedNotification}. */
   "account/updated": T.AccountUpdatedNotification;
+  /** Params: {@link T.AppListUpdatedNotification}. */
   "app/list/updated": T.AppListUpdatedNotification;
+  /** Params: {@link T.StrictReviewRequiredNotification}. */
   "autoApprovalReview/strictReviewRequired": T.StrictReviewRequiredNotification;
-  /** Stream base64-encoded stdout/stderr chunks for a running `command/exec` session. */
+  /**
+   * Stream base64-encoded stdout/stderr chunks for a running `command/exec` session.
+   *
+   * Params: {@link T.CommandExecOutputDeltaNotification}.
+   */
   "command/exec/outputDelta": T.CommandExecOutputDeltaNotification;
+  /** Params: {@link T.ConfigWarningNotification}. */
   "configWarning": T.ConfigWarningNotification;
+  /** Params: {@link T.DeprecationNoticeNotification}. */
   "deprecationNotice": T.DeprecationNoticeNotification;
-  /** NEW NOTIFICATIONS */
+  /**
+   * NEW NOTIFICATIONS
+   *
+   * Params: {@link T.ErrorNotification}.
+   */
   "error": T.ErrorNotification;
+  /** Params: {@link T.ExternalAgentConfigImportCompletedNotification}. */
   "externalAgentConfig/import/completed": T.ExternalAgentConfigImportCompletedNotification;
+  /** Params: {@link T.ExternalAgentConfigImportProgressNotification}. */
   "externalAgentConfig/import/progress": T.ExternalAgentConfigImportProgressNotification;
+  /** Params: {@link T.FsChangedNotification}. */
   "fs/changed": T.FsChangedNotification;
+  /** Params: {@link T.FuzzyFileSearchSessionCompletedNotification}. */
   "fuzzyFileSearch/sessionCompleted": T.FuzzyFileSearchSessionCompletedNotification;
+  /** Params: {@link T.FuzzyFileSearchSessionUpdatedNotification}. */
   "fuzzyFileSearch/sessionUpdated": T.FuzzyFileSearchSessionUpdatedNotification;
+  /** Params: {@link T.GuardianWarningNotification}. */
   "guardianWarning": T.GuardianWarningNotification;
+  /** Params: {@link T.HookCompletedNotification}. */
   "hook/completed": T.HookCompletedNotification;
+  /** Params: {@link T.HookStartedNotification}. */
   "hook/started": T.HookStartedNotification;
+  /** Params: {@link T.AgentMessageDeltaNotification}. */
   "item/agentMessage/delta": T.AgentMessageDeltaNotification;
+  /** Params: {@link T.ItemGuardianApprovalReviewCompletedNotification}. */
   "item/autoApprovalReview/completed": T.ItemGuardianApprovalReviewCompletedNotification;
+  /** Params: {@link T.ItemGuardianApprovalReviewStartedNotification}. */
   "item/autoApprovalReview/started": T.ItemGuardianApprovalReviewStartedNotification;
+  /** Params: {@link T.CommandExecutionOutputDeltaNotification}. */
   "item/commandExecution/outputDelta": T.CommandExecutionOutputDeltaNotification;
+  /** Params: {@link T.TerminalInteractionNotification}. */
   "item/commandExecution/terminalInteraction": T.TerminalInteractionNotification;
+  /** Params: {@link T.ItemCompletedNotification}. */
   "item/completed": T.ItemCompletedNotification;
-  /** Deprecated legacy apply_patch output stream notification. */
+  /**
+   * Deprecated legacy apply_patch output stream notification.
+   *
+   * Params: {@link T.FileChangeOutputDeltaNotification}.
+   */
   "item/fileChange/outputDelta": T.FileChangeOutputDeltaNotification;
+  /** Params: {@link T.FileChangePatchUpdatedNotification}. */
   "item/fileChange/patchUpdated": T.FileChangePatchUpdatedNotification;
+  /** Params: {@link T.McpToolCallProgressNotification}. */
   "item/mcpToolCall/progress": T.McpToolCallProgressNotification;
-  /** EXPERIMENTAL - proposed plan streaming deltas for plan items. */
+  /**
+   * EXPERIMENTAL - proposed plan streaming deltas for plan items.
+   *
+   * Params: {@link T.PlanDeltaNotification}.
+   */
   "item/plan/delta": T.PlanDeltaNotification;
+  /** Params: {@link T.ReasoningSummaryPartAddedNotification}. */
   "item/reasoning/summaryPartAdded": T.ReasoningSummaryPartAddedNotification;
+  /** Params: {@link T.ReasoningSummaryTextDeltaNotification}. */
   "item/reasoning/summaryTextDelta": T.ReasoningSummaryTextDeltaNotification;
+  /** Params: {@link T.ReasoningTextDeltaNotification}. */
   "item/reasoning/textDelta": T.ReasoningTextDeltaNotification;
+  /** Params: {@link T.ItemStartedNotification}. */
   "item/started": T.ItemStartedNotification;
+  /** Params: {@link T.McpServerEventStreamNotification}. */
   "mcpServer/event/stream/notification": T.McpServerEventStreamNotification;
+  /** Params: {@link T.McpServerOauthLoginCompletedNotification}. */
   "mcpServer/oauthLogin/completed": T.McpServerOauthLoginCompletedNotification;
+  /** Params: {@link T.McpServerStatusUpdatedNotification}. */
   "mcpServer/startupStatus/updated": T.McpServerStatusUpdatedNotification;
+  /** Params: {@link T.ModelReroutedNotification}. */
   "model/rerouted": T.ModelReroutedNotification;
+  /** Params: {@link T.ModelSafetyBufferingUpdatedNotification}. */
   "model/safetyBuffering/updated": T.ModelSafetyBufferingUpdatedNotification;
+  /** Params: {@link T.ModelVerificationNotification}. */
   "model/verification": T.ModelVerificationNotification;
+  /** Params: {@link T.AuthRecoveryNotification}. */
   "modelProvider/authRecoveryCompleted": T.AuthRecoveryNotification;
+  /** Params: {@link T.AuthRecoveryNotification}. */
   "modelProvider/authRecoveryStarted": T.AuthRecoveryNotification;
-  /** Final exit notification for a `process/spawn` session. */
+  /**
+   * Final exit notification for a `process/spawn` session.
+   *
+   * Params: {@link T.ProcessExitedNotification}.
+   */
   "process/exited": T.ProcessExitedNotification;
-  /** Stream base64-encoded stdout/stderr chunks for a running `process/spawn` session. */
+  /**
+   * Stream base64-encoded stdout/stderr chunks for a running `process/spawn` session.
+   *
+   * Params: {@link T.ProcessOutputDeltaNotification}.
+   */
   "process/outputDelta": T.ProcessOutputDeltaNotification;
+  /** Params: {@link T.ProjectChangedNotification}. */
   "project/changed": T.ProjectChangedNotification;
+  /** Params: {@link T.RemoteControlStatusChangedNotification}. */
   "remoteControl/status/changed": T.RemoteControlStatusChangedNotification;
+  /** Params: {@link T.ServerRequestResolvedNotification}. */
   "serverRequest/resolved": T.ServerRequestResolvedNotification;
+  /** Params: {@link T.SkillsChangedNotification}. */
   "skills/changed": T.SkillsChangedNotification;
+  /** Params: {@link T.ThreadArchivedNotification}. */
   "thread/archived": T.ThreadArchivedNotification;
+  /** Params: {@link T.ThreadAttachmentUpdatedNotification}. */
   "thread/attachment/updated": T.ThreadAttachmentUpdatedNotification;
+  /** Params: {@link T.ThreadClosedNotification}. */
   "thread/closed": T.ThreadClosedNotification;
-  /** Deprecated: Use `ContextCompaction` item type instead. */
+  /**
+   * Deprecated: Use `ContextCompaction` item type instead.
+   *
+   * Params: {@link T.ContextCompactedNotification}.
+   */
   "thread/compacted": T.ContextCompactedNotification;
+  /** Params: {@link T.ThreadDeletedNotification}. */
   "thread/deleted": T.ThreadDeletedNotification;
+  /** Params: {@link T.EnvironmentConnectionNotification}. */
   "thread/environment/connected": T.EnvironmentConnectionNotification;
+  /** Params: {@link T.EnvironmentConnectionNotification}. */
   "thread/environment/disconnected": T.EnvironmentConnectionNotification;
+  /** Params: {@link T.ThreadGoalClearedNotification}. */
   "thread/goal/cleared": T.ThreadGoalClearedNotification;
+  /** Params: {@link T.ThreadGoalUpdatedNotification}. */
   "thread/goal/updated": T.ThreadGoalUpdatedNotification;
+  /** Params: {@link T.ThreadNameUpdatedNotification}. */
   "thread/name/updated": T.ThreadNameUpdatedNotification;
+  /** Params: {@link T.ThreadPredictionUpdatedNotification}. */
   "thread/prediction/updated": T.ThreadPredictionUpdatedNotification;
+  /** Params: {@link T.ThreadProjectUpdatedNotification}. */
   "thread/project/updated": T.ThreadProjectUpdatedNotification;
+  /** Params: {@link T.ThreadQueueChangedNotification}. */
   "thread/queue/changed": T.ThreadQueueChangedNotification;
+  /** Params: {@link T.ThreadReadStateChangedNotification}. */
   "thread/readState/changed": T.ThreadReadStateChangedNotification;
+  /** Params: {@link T.ThreadRealtimeClosedNotification}. */
   "thread/realtime/closed": T.ThreadRealtimeClosedNotification;
+  /** Params: {@link T.ThreadRealtimeErrorNotification}. */
   "thread/realtime/error": T.ThreadRealtimeErrorNotification;
+  /** Params: {@link T.ThreadRealtimeItemCompletedNotification}. */
   "thread/realtime/item/completed": T.ThreadRealtimeItemCompletedNotification;
+  /** Params: {@link T.ThreadRealtimeItemStartedNotification}. */
   "thread/realtime/item/started": T.ThreadRealtimeItemStartedNotification;
+  /** Params: {@link T.ThreadRealtimeItemTranscriptDeltaNotification}. */
   "thread/realtime/item/transcript/delta": T.ThreadRealtimeItemTranscriptDeltaNotification;
+  /** Params: {@link T.ThreadRealtimeItemAddedNotification}. */
   "thread/realtime/itemAdded": T.ThreadRealtimeItemAddedNotification;
+  /** Params: {@link T.ThreadRealtimeOutputAudioDeltaNotification}. */
   "thread/realtime/outputAudio/delta": T.ThreadRealtimeOutputAudioDeltaNotification;
+  /** Params: {@link T.ThreadRealtimeSdpNotification}. */
   "thread/realtime/sdp": T.ThreadRealtimeSdpNotification;
+  /** Params: {@link T.ThreadRealtimeStartedNotification}. */
   "thread/realtime/started": T.ThreadRealtimeStartedNotification;
+  /** Params: {@link T.ThreadRealtimeTranscriptDeltaNotification}. */
   "thread/realtime/transcript/delta": T.ThreadRealtimeTranscriptDeltaNotification;
+  /** Params: {@link T.ThreadRealtimeTranscriptDoneNotification}. */
   "thread/realtime/transcript/done": T.ThreadRealtimeTranscriptDoneNotification;
+  /** Params: {@link T.ThreadRevertedNotification}. */
   "thread/reverted": T.ThreadRevertedNotification;
+  /** Params: {@link T.ThreadSectionChangedNotification}. */
   "thread/section/changed": T.ThreadSectionChangedNotification;
+  /** Params: {@link T.ThreadSettingsUpdatedNotification}. */
   "thread/settings/updated": T.ThreadSettingsUpdatedNotification;
+  /** Params: {@link T.ThreadStartedNotification}. */
   "thread/started": T.ThreadStartedNotification;
+  /** Params: {@link T.ThreadStatusChangedNotification}. */
   "thread/status/changed": T.ThreadStatusChangedNotification;
+  /** Params: {@link T.ThreadTokenUsageUpdatedNotification}. */
   "thread/tokenUsage/updated": T.ThreadTokenUsageUpdatedNotification;
+  /** Params: {@link T.ThreadUnarchivedNotification}. */
   "thread/unarchived": T.ThreadUnarchivedNotification;
+  /** Params: {@link T.TurnCompletedNotification}. */
   "turn/completed": T.TurnCompletedNotification;
+  /** Params: {@link T.TurnDiffUpdatedNotification}. */
   "turn/diff/updated": T.TurnDiffUpdatedNotification;
+  /** Params: {@link T.TurnModerationMetadataNotification}. */
   "turn/moderationMetadata": T.TurnModerationMetadataNotification;
+  /** Params: {@link T.TurnPlanUpdatedNotification}. */
   "turn/plan/updated": T.TurnPlanUpdatedNotification;
+  /** Params: {@link T.TurnStartedNotification}. */
   "turn/started": T.TurnStartedNotification;
+  /** Params: {@link T.WarningNotification}. */
   "warning": T.WarningNotification;
-  /** Notifies the user of world-writable directories on Windows, which cannot be protected by the sandbox. */
+  /**
+   * Notifies the user of world-writable directories on Windows, which cannot be protected by the sandbox.
+   *
+   * Params: {@link T.WindowsWorldWritableWarningNotification}.
+   */
   "windows/worldWritableWarning": T.WindowsWorldWritableWarningNotification;
+  /** Params: {@link T.WindowsSandboxSetupCompletedNotification}. */
   "windowsSandbox/setupCompleted": T.WindowsSandboxSetupCompletedNotification;
 }
 
@@ -687,16 +1197,25 @@ export type ServerNotificationMethod = keyof ServerNotificationMap;
 
 /** Params and result types of every request the server can send to the client, by method. */
 export interface ServerRequestMap {
+  /** Params: {@link T.ChatgptAuthTokensRefreshParams}; result: {@link T.ChatgptAuthTokensRefreshResponse}. */
   "account/chatgptAuthTokens/refresh": {
     params: T.ChatgptAuthTokensRefreshParams;
     result: T.ChatgptAuthTokensRefreshResponse;
   };
-  /** DEPRECATED APIs below Request to approve a patch. This request is used for Turns started via the legacy APIs (i.e. SendUserTurn, SendUserMessage). */
+  /**
+   * DEPRECATED APIs below Request to approve a patch. This request is used for Turns started via the legacy APIs (i.e. SendUserTurn, SendUserMessage).
+   *
+   * Params: {@link T.ApplyPatchApprovalParams}; result: {@link T.ApplyPatchApprovalResponse}.
+   */
   "applyPatchApproval": {
     params: T.ApplyPatchApprovalParams;
     result: T.ApplyPatchApprovalResponse;
   };
-  /** Generate a fresh upstream attestation result on demand. */
+  /**
+   * Generate a fresh upstream attestation result on demand.
+   *
+   * Params: {@link T.AttestationGenerateParams}; result: {@link T.AttestationGenerateResponse}.
+   */
   "attestation/generate": {
     params: T.AttestationGenerateParams;
     result: T.AttestationGenerateResponse;
@@ -704,37 +1223,67 @@ export interface ServerRequestMap {
   /**
    * Read the current time from an external clock owned by the client.
    *
+   * Params: {@link T.CurrentTimeReadParams}; result: {@link T.CurrentTimeReadResponse}.
+   *
    * @experimental Requires `experimentalApi` at initialize.
    */
   "currentTime/read": { params: T.CurrentTimeReadParams; result: T.CurrentTimeReadResponse };
-  /** Request to exec a command. This request is used for Turns started via the legacy APIs (i.e. SendUserTurn, SendUserMessage). */
+  /**
+   * Request to exec a command. This request is used for Turns started via the legacy APIs (i.e. SendUserTurn, SendUserMessage).
+   *
+   * Params: {@link T.ExecCommandApprovalParams}; result: {@link T.ExecCommandApprovalResponse}.
+   */
   "execCommandApproval": {
     params: T.ExecCommandApprovalParams;
     result: T.ExecCommandApprovalResponse;
   };
-  /** NEW APIs Sent when approval is requested for a specific command execution. This request is used for Turns started via turn/start. */
+  /**
+   * NEW APIs Sent when approval is requested for a specific command execution. This request is used for Turns started via turn/start.
+   *
+   * Params: {@link T.CommandExecutionRequestApprovalParams}; result: {@link T.CommandExecutionRequestApprovalResponse}.
+   */
   "item/commandExecution/requestApproval": {
     params: T.CommandExecutionRequestApprovalParams;
     result: T.CommandExecutionRequestApprovalResponse;
   };
-  /** Sent when approval is requested for a specific file change. This request is used for Turns started via turn/start. */
+  /**
+   * Sent when approval is requested for a specific file change. This request is used for Turns started via turn/start.
+   *
+   * Params: {@link T.FileChangeRequestApprovalParams}; result: {@link T.FileChangeRequestApprovalResponse}.
+   */
   "item/fileChange/requestApproval": {
     params: T.FileChangeRequestApprovalParams;
     result: T.FileChangeRequestApprovalResponse;
   };
-  /** Request approval for additional permissions from the user. */
+  /**
+   * Request approval for additional permissions from the user.
+   *
+   * Params: {@link T.PermissionsRequestApprovalParams}; result: {@link T.PermissionsRequestApprovalResponse}.
+   */
   "item/permissions/requestApproval": {
     params: T.PermissionsRequestApprovalParams;
     result: T.PermissionsRequestApprovalResponse;
   };
-  /** Execute a dynamic tool call on the client. */
+  /**
+   * Execute a dynamic tool call on the client.
+   *
+   * Params: {@link T.DynamicToolCallParams}; result: {@link T.DynamicToolCallResponse}.
+   */
   "item/tool/call": { params: T.DynamicToolCallParams; result: T.DynamicToolCallResponse };
-  /** EXPERIMENTAL - Request input from the user for a tool call. */
+  /**
+   * EXPERIMENTAL - Request input from the user for a tool call.
+   *
+   * Params: {@link T.ToolRequestUserInputParams}; result: {@link T.ToolRequestUserInputResponse}.
+   */
   "item/tool/requestUserInput": {
     params: T.ToolRequestUserInputParams;
     result: T.ToolRequestUserInputResponse;
   };
-  /** Request input for an MCP server elicitation. */
+  /**
+   * Request input for an MCP server elicitation.
+   *
+   * Params: {@link T.McpServerElicitationRequestParams}; result: {@link T.McpServerElicitationRequestResponse}.
+   */
   "mcpServer/elicitation/request": {
     params: T.McpServerElicitationRequestParams;
     result: T.McpServerElicitationRequestResponse;

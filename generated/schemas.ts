@@ -2,8 +2,8 @@
 
 /**
  * Valibot schemas of every definition in the Codex app-server JSON Schema, as
- * `schemas.<TypeName>` (see {@link schemas}). Generated from the `--experimental` superset;
- * objects are loose, so members a newer server adds pass through.
+ * `schemas.<TypeName>`. Generated from the `--experimental` superset; objects are loose,
+ * so members a newer server adds pass through.
  *
  * @module
  */
@@ -11,7 +11,7 @@
 import * as v from "valibot";
 import type * as T from "./types.ts";
 
-/** The valibot schema of every definition, by type name (the type of {@link schemas}). */
+/** The valibot schema of every definition, by type name (the type of `schemas`). */
 export type Schemas = {
   readonly [K in keyof T.Definitions]: v.GenericSchema<T.Definitions[K]>;
 };
@@ -37,8 +37,8 @@ const unk = v.unknown();
 type Entries<T> = { [K in keyof T]-?: v.GenericSchema<T[K]> };
 
 /**
- * `v.looseObject(entries)`, typed as a schema of `T`, which is inferred from the entries or
- * given: each entry is checked against its member of `T`. Loose: unknown members pass.
+ * `v.looseObject(entries)`, typed as a schema of `T` (given, or inferred from the entries):
+ * each entry is checked against its member of `T`. Loose: unknown members pass.
  *
  * @param entries One schema per member of `T`.
  * @returns The loose object schema.
@@ -50,14 +50,19 @@ function obj<T>(entries: Entries<T>): v.GenericSchema<T> {
 
 /**
  * `v.variant(key, options)`, typed as a schema of the union `T`: each option must be a
- * schema of a member of `T`.
+ * schema of a member of `T`. The options are rest arguments, not an array literal: the
+ * checker reduces an array literal's element types pairwise (quadratic in the 184 options
+ * of `ClientRequest`).
  *
  * @param key The discriminator, a member of every option.
  * @param options Loose object schemas, one per member.
  * @returns The variant schema.
  */
 
-function variant<T>(key: keyof T & string, options: v.GenericSchema<T>[]): v.GenericSchema<T> {
+function variant<T>(
+  key: keyof T & string,
+  ...options: v.GenericSchema<T>[]
+): v.GenericSchema<T> {
   return v.variant(key, options as never) as unknown as v.GenericSchema<T>;
 }
 
@@ -139,7 +144,8 @@ const BUILDERS: {
 } = {
   AbsolutePathBuf: () => str,
   Account: () =>
-    variant<T.Account>("type", [
+    variant<T.Account>(
+      "type",
       obj({ type: v.literal("apiKey") }),
       obj({
         email: v.nullable(str),
@@ -149,7 +155,7 @@ const BUILDERS: {
       }),
       obj({ type: v.literal("amazonBedrock"), usesCodexManagedCredentials: v.optional(bool) }),
       obj({ type: v.literal("gcp") }),
-    ]),
+    ),
   AccountLoginCompletedNotification: () =>
     obj<T.AccountLoginCompletedNotification>({
       error: v.nullish(str),
@@ -189,23 +195,19 @@ const BUILDERS: {
       name: v.nullish(str),
     }),
   AccountSessionWorkspaceKind: () => v.picklist(["personal", "workspace"]),
-  /** @experimental Requires `experimentalApi` at initialize. */
   AccountSessionsListParams: () =>
     obj<T.AccountSessionsListParams>({ refreshWorkspaceMetadata: v.optional(bool) }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   AccountSessionsResponse: () =>
     obj<T.AccountSessionsResponse>({
       activeSessionId: v.nullish(str),
       sessions: v.array(s.AccountSession),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   AccountSessionsSwitchParams: () =>
     obj<T.AccountSessionsSwitchParams>({
       accountId: str,
       allowBrowserLogin: v.optional(bool),
       sessionId: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   AccountSessionsSwitchResponse: () =>
     v.union([
       obj({ activeSessionId: v.nullish(str), sessions: v.array(s.AccountSession) }),
@@ -262,10 +264,11 @@ const BUILDERS: {
       cyberTrustedAccess: v.nullish(bool),
     }),
   AgentMessageInputContent: () =>
-    variant<T.AgentMessageInputContent>("type", [
+    variant<T.AgentMessageInputContent>(
+      "type",
       obj({ text: str, type: v.literal("input_text") }),
       obj({ encrypted_content: str, type: v.literal("encrypted_content") }),
-    ]),
+    ),
   AgentMessageModeration: () =>
     obj<T.AgentMessageModeration>({ display: v.nullish(s.AgentMessageDisplay), moderated: bool }),
   AgentPath: () => str,
@@ -461,34 +464,26 @@ const BUILDERS: {
       ignoreRules: v.nullish(v.array(str)),
       requiredOnModels: v.nullish(v.array(str)),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   AwsCredentialType: () => v.picklist(["accessKeys", "bedrockApiKey"]),
-  /** @experimental Requires `experimentalApi` at initialize. */
   BedrockAwsProfile: () => obj<T.BedrockAwsProfile>({ name: str, region: v.nullish(str) }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   BedrockCheckGovCloudRequirementsParams: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   BedrockCheckGovCloudRequirementsResponse: () =>
     obj<T.BedrockCheckGovCloudRequirementsResponse>({ isGovCloud: bool, shouldWarn: bool }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   BedrockDiscoverParams: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   BedrockDiscoverResponse: () =>
     obj<T.BedrockDiscoverResponse>({
       environmentCredentials: v.array(s.BedrockEnvironmentCredential),
       profiles: v.array(s.BedrockAwsProfile),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   BedrockEnvironmentCredential: () =>
     obj<T.BedrockEnvironmentCredential>({ region: v.nullish(str), type: s.AwsCredentialType }),
   BedrockProviderId: () => v.picklist(["amazon-bedrock", "amazon-bedrock-runtime"]),
-  /** @experimental Requires `experimentalApi` at initialize. */
   BedrockSetupParams: () =>
-    variant<T.BedrockSetupParams>("type", [
+    variant<T.BedrockSetupParams>(
+      "type",
       obj({ profile: str, region: str, type: v.literal("profile") }),
       obj({ region: str, type: v.literal("environment") }),
-    ]),
-  /** @experimental Requires `experimentalApi` at initialize. */
+    ),
   BedrockSetupResponse: () => v.looseObject({}),
   BrowserUseAccessApprovalLifetime: () => v.picklist(["turn", "thread"]),
   BrowserUseConfig: () =>
@@ -553,7 +548,8 @@ const BUILDERS: {
   ClientInfo: () => obj<T.ClientInfo>({ name: str, title: v.nullish(str), version: str }),
   ClientNotification: () => obj<T.ClientNotification>({ method: v.literal("initialized") }),
   ClientRequest: () =>
-    variant<T.ClientRequest>("method", [
+    variant<T.ClientRequest>(
+      "method",
       obj({ id: s.RequestId, method: v.literal("initialize"), params: s.InitializeParams }),
       obj({
         id: s.RequestId,
@@ -1262,7 +1258,7 @@ const BUILDERS: {
         method: v.literal("fuzzyFileSearch/sessionStop"),
         params: s.FuzzyFileSearchSessionStopParams,
       }),
-    ]),
+    ),
   CodexErrorInfo: () =>
     v.union([
       v.picklist([
@@ -1319,9 +1315,7 @@ const BUILDERS: {
     ]),
   CollabAgentToolCallStatus: () => v.picklist(["inProgress", "completed", "failed", "interrupted"]),
   CollaborationMode: () => obj<T.CollaborationMode>({ mode: s.ModeKind, settings: s.Settings }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   CollaborationModeListParams: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   CollaborationModeListResponse: () =>
     obj<T.CollaborationModeListResponse>({ data: v.array(s.CollaborationModeMask) }),
   CollaborationModeMask: () =>
@@ -1332,12 +1326,13 @@ const BUILDERS: {
       reasoning_effort: v.nullish(s.ReasoningEffort),
     }),
   CommandAction: () =>
-    variant<T.CommandAction>("type", [
+    variant<T.CommandAction>(
+      "type",
       obj({ command: str, name: str, path: s.LegacyAppPathString, type: v.literal("read") }),
       obj({ command: str, path: v.nullish(str), type: v.literal("listFiles") }),
       obj({ command: str, path: v.nullish(str), query: v.nullish(str), type: v.literal("search") }),
       obj({ command: str, type: v.literal("unknown") }),
-    ]),
+    ),
   CommandExecOutputDeltaNotification: () =>
     obj<T.CommandExecOutputDeltaNotification>({
       capReached: bool,
@@ -1519,7 +1514,8 @@ const BUILDERS: {
   ConfigLayerMetadata: () =>
     obj<T.ConfigLayerMetadata>({ name: s.ConfigLayerSource, version: str }),
   ConfigLayerSource: () =>
-    variant<T.ConfigLayerSource>("type", [
+    variant<T.ConfigLayerSource>(
+      "type",
       obj({ file: s.AbsolutePathBuf, type: v.literal("packagedDefaults") }),
       obj({ domain: str, key: str, type: v.literal("mdm") }),
       obj({ file: s.AbsolutePathBuf, type: v.literal("system") }),
@@ -1529,7 +1525,7 @@ const BUILDERS: {
       obj({ type: v.literal("sessionFlags") }),
       obj({ file: s.AbsolutePathBuf, type: v.literal("legacyManagedConfigTomlFromFile") }),
       obj({ type: v.literal("legacyManagedConfigTomlFromMdm") }),
-    ]),
+    ),
   ConfigReadParams: () =>
     obj<T.ConfigReadParams>({ cwd: v.nullish(str), includeLayers: v.optional(bool) }),
   ConfigReadResponse: () =>
@@ -1604,7 +1600,8 @@ const BUILDERS: {
     }),
   ConfigurationReasoning: () => obj<T.ConfigurationReasoning>({ effort: s.ReasoningEffort }),
   ConfiguredHookHandler: () =>
-    variant<T.ConfiguredHookHandler>("type", [
+    variant<T.ConfiguredHookHandler>(
+      "type",
       obj({
         additionalContextLimit: v.nullish(uint),
         async: bool,
@@ -1624,7 +1621,7 @@ const BUILDERS: {
       }),
       obj({ type: v.literal("prompt") }),
       obj({ type: v.literal("agent") }),
-    ]),
+    ),
   ConfiguredHookMatcherGroup: () =>
     obj<T.ConfiguredHookMatcherGroup>({
       hooks: v.array(s.ConfiguredHookHandler),
@@ -1654,7 +1651,8 @@ const BUILDERS: {
       outcome: s.ConsumeAccountRateLimitResetCreditOutcome,
     }),
   ContentItem: () =>
-    variant<T.ContentItem>("type", [
+    variant<T.ContentItem>(
+      "type",
       obj({ text: str, type: v.literal("input_text") }),
       obj({ detail: v.nullish(s.ImageDetail), image_url: str, type: v.literal("input_image") }),
       obj({ detail: v.nullish(s.ImageDetail), file_id: str, type: v.literal("input_image") }),
@@ -1666,26 +1664,25 @@ const BUILDERS: {
         text: str,
         type: v.literal("output_text"),
       }),
-    ]),
+    ),
   ContextCompactedNotification: () =>
     obj<T.ContextCompactedNotification>({ threadId: str, turnId: str }),
   ConversationTextRole: () => v.picklist(["user", "developer", "assistant"]),
   CreditsSnapshot: () =>
     obj<T.CreditsSnapshot>({ balance: v.nullish(str), hasCredits: bool, unlimited: bool }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   CurrentTimeReadParams: () => obj<T.CurrentTimeReadParams>({ threadId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   CurrentTimeReadResponse: () => obj<T.CurrentTimeReadResponse>({ currentTimeAt: int }),
   CyberAccessProgram: () => v.picklist(["standard", "daybreakBlue", "daybreakRed"]),
   DeprecationNoticeNotification: () =>
     obj<T.DeprecationNoticeNotification>({ details: v.nullish(str), summary: str }),
   DesktopOnboardingEntrypoint: () => v.literal("life_sciences"),
   DynamicToolCallOutputContentItem: () =>
-    variant<T.DynamicToolCallOutputContentItem>("type", [
+    variant<T.DynamicToolCallOutputContentItem>(
+      "type",
       obj({ text: str, type: v.literal("inputText") }),
       obj({ imageUrl: str, type: v.literal("inputImage") }),
       obj({ audioUrl: str, type: v.literal("inputAudio") }),
-    ]),
+    ),
   DynamicToolCallParams: () =>
     obj<T.DynamicToolCallParams>({
       arguments: unk,
@@ -1710,7 +1707,8 @@ const BUILDERS: {
       type: v.literal("function"),
     }),
   DynamicToolSpec: () =>
-    variant<T.DynamicToolSpec>("type", [
+    variant<T.DynamicToolSpec>(
+      "type",
       obj({
         deferLoading: v.optional(bool),
         description: str,
@@ -1724,8 +1722,7 @@ const BUILDERS: {
         tools: v.array(s.DynamicToolNamespaceTool),
         type: v.literal("namespace"),
       }),
-    ]),
-  /** @experimental Requires `experimentalApi` at initialize. */
+    ),
   EnvironmentAddParams: () =>
     obj<T.EnvironmentAddParams>({
       authBearerToken: v.nullish(str),
@@ -1735,24 +1732,17 @@ const BUILDERS: {
       skills: v.nullish(s.EnvironmentSkillsParams),
       websocketRequestId: v.nullish(str),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   EnvironmentAddResponse: () => v.looseObject({}),
   EnvironmentConnectionNotification: () =>
     obj<T.EnvironmentConnectionNotification>({ environmentId: str, threadId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   EnvironmentInfoParams: () => obj<T.EnvironmentInfoParams>({ environmentId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   EnvironmentInfoResponse: () =>
     obj<T.EnvironmentInfoResponse>({ cwd: v.nullish(s.PathUri), shell: s.EnvironmentShellInfo }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   EnvironmentShellInfo: () => obj<T.EnvironmentShellInfo>({ name: str, path: str }),
   EnvironmentSkillsParams: () =>
     obj<T.EnvironmentSkillsParams>({ required: v.nullish(v.array(str)) }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   EnvironmentStatusKind: () => v.picklist(["ready", "pending", "disconnected", "unknown"]),
-  /** @experimental Requires `experimentalApi` at initialize. */
   EnvironmentStatusParams: () => obj<T.EnvironmentStatusParams>({ environmentId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   EnvironmentStatusResponse: () =>
     obj<T.EnvironmentStatusResponse>({ error: v.nullish(str), status: s.EnvironmentStatusKind }),
   ErrorNotification: () =>
@@ -1951,11 +1941,12 @@ const BUILDERS: {
   FeedbackUploadResponse: () =>
     obj<T.FeedbackUploadResponse>({ promptHash: v.nullish(str), threadId: str }),
   FileChange: () =>
-    variant<T.FileChange>("type", [
+    variant<T.FileChange>(
+      "type",
       obj({ content: str, type: v.literal("add") }),
       obj({ content: str, type: v.literal("delete") }),
       obj({ move_path: v.nullish(str), type: v.literal("update"), unified_diff: str }),
-    ]),
+    ),
   FileChangeApprovalDecision: () => v.picklist(["accept", "acceptForSession", "decline", "cancel"]),
   FileChangeOutputDeltaNotification: () =>
     obj<T.FileChangeOutputDeltaNotification>({
@@ -1984,22 +1975,24 @@ const BUILDERS: {
     obj<T.FileChangeRequestApprovalResponse>({ decision: s.FileChangeApprovalDecision }),
   FileSystemAccessMode: () => v.picklist(["read", "write", "deny"]),
   FileSystemPath: () =>
-    variant<T.FileSystemPath>("type", [
+    variant<T.FileSystemPath>(
+      "type",
       obj({ path: s.LegacyAppPathString, type: v.literal("path") }),
       obj({ pattern: str, type: v.literal("glob_pattern") }),
       obj({ type: v.literal("special"), value: s.FileSystemSpecialPath }),
-    ]),
+    ),
   FileSystemSandboxEntry: () =>
     obj<T.FileSystemSandboxEntry>({ access: s.FileSystemAccessMode, path: s.FileSystemPath }),
   FileSystemSpecialPath: () =>
-    variant<T.FileSystemSpecialPath>("kind", [
+    variant<T.FileSystemSpecialPath>(
+      "kind",
       obj({ kind: v.literal("root") }),
       obj({ kind: v.literal("minimal") }),
       obj({ kind: v.literal("project_roots"), subpath: v.nullish(s.LegacyAppPathString) }),
       obj({ kind: v.literal("tmpdir") }),
       obj({ kind: v.literal("slash_tmp") }),
       obj({ kind: v.literal("unknown"), path: str, subpath: v.nullish(s.LegacyAppPathString) }),
-    ]),
+    ),
   FileUpdateChange: () =>
     obj<T.FileUpdateChange>({ diff: str, kind: s.PatchChangeKind, path: str }),
   ForcedChatgptWorkspaceIds: () => v.union([str, v.array(str)]),
@@ -2047,14 +2040,15 @@ const BUILDERS: {
   FsWriteFileResponse: () => v.looseObject({}),
   FunctionCallOutputBody: () => v.union([str, v.array(s.FunctionCallOutputContentItem)]),
   FunctionCallOutputContentItem: () =>
-    variant<T.FunctionCallOutputContentItem>("type", [
+    variant<T.FunctionCallOutputContentItem>(
+      "type",
       obj({ text: str, type: v.literal("input_text") }),
       obj({ detail: v.nullish(s.ImageDetail), image_url: str, type: v.literal("input_image") }),
       obj({ detail: v.nullish(s.ImageDetail), file_id: str, type: v.literal("input_image") }),
       obj({ audio_url: str, type: v.literal("input_audio") }),
       obj({ file_id: str, type: v.literal("input_audio") }),
       obj({ encrypted_content: str, type: v.literal("encrypted_content") }),
-    ]),
+    ),
   FuzzyFileSearchMatchType: () => v.picklist(["file", "directory"]),
   FuzzyFileSearchParams: () =>
     obj<T.FuzzyFileSearchParams>({
@@ -2075,20 +2069,14 @@ const BUILDERS: {
     }),
   FuzzyFileSearchSessionCompletedNotification: () =>
     obj<T.FuzzyFileSearchSessionCompletedNotification>({ sessionId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   FuzzyFileSearchSessionStartParams: () =>
     obj<T.FuzzyFileSearchSessionStartParams>({ roots: v.array(str), sessionId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   FuzzyFileSearchSessionStartResponse: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   FuzzyFileSearchSessionStopParams: () =>
     obj<T.FuzzyFileSearchSessionStopParams>({ sessionId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   FuzzyFileSearchSessionStopResponse: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   FuzzyFileSearchSessionUpdateParams: () =>
     obj<T.FuzzyFileSearchSessionUpdateParams>({ query: str, sessionId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   FuzzyFileSearchSessionUpdateResponse: () => v.looseObject({}),
   FuzzyFileSearchSessionUpdatedNotification: () =>
     obj<T.FuzzyFileSearchSessionUpdatedNotification>({
@@ -2097,11 +2085,12 @@ const BUILDERS: {
       sessionId: str,
     }),
   GatewayAuth: () =>
-    variant<T.GatewayAuth>("mode", [
+    variant<T.GatewayAuth>(
+      "mode",
       obj({ mode: v.literal("none") }),
       obj({ envKey: str, mode: v.literal("environmentVariable") }),
       obj({ envKey: v.nullish(str), mode: v.literal("externallyConfigured") }),
-    ]),
+    ),
   GatewayOAuthCancelResponse: () => v.looseObject({}),
   GatewayOAuthChangedNotification: () =>
     obj<T.GatewayOAuthChangedNotification>({
@@ -2129,14 +2118,12 @@ const BUILDERS: {
     }),
   GatewayOAuthStatus: () => v.picklist(["notReady", "started", "succeeded", "failed"]),
   GcpProviderId: () => v.literal("gcp"),
-  /** @experimental Requires `experimentalApi` at initialize. */
   GcpSetupParams: () =>
     obj<T.GcpSetupParams>({
       credentialFile: v.nullish(str),
       location: v.nullish(str),
       projectId: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   GcpSetupResponse: () => v.looseObject({}),
   GetAccountParams: () => obj<T.GetAccountParams>({ refreshToken: v.optional(bool) }),
   GetAccountRateLimitsParams: () =>
@@ -2189,7 +2176,8 @@ const BUILDERS: {
       userAuthorization: v.nullish(s.GuardianUserAuthorization),
     }),
   GuardianApprovalReviewAction: () =>
-    variant<T.GuardianApprovalReviewAction>("type", [
+    variant<T.GuardianApprovalReviewAction>(
+      "type",
       obj({
         command: str,
         cwd: s.LegacyAppPathString,
@@ -2235,10 +2223,9 @@ const BUILDERS: {
         reason: v.nullish(str),
         type: v.literal("requestPermissions"),
       }),
-    ]),
+    ),
   GuardianApprovalReviewStatus: () =>
     v.picklist(["inProgress", "approved", "denied", "timedOut", "aborted"]),
-  /** @experimental Requires `experimentalApi` at initialize. */
   GuardianAssessmentOutcome: () => v.picklist(["allow", "deny"]),
   GuardianCommandSource: () => v.picklist(["shell", "unifiedExec"]),
   GuardianRiskLevel: () => v.picklist(["low", "medium", "high", "critical"]),
@@ -2272,7 +2259,8 @@ const BUILDERS: {
   HookExecutionMode: () => v.picklist(["sync", "async"]),
   HookHandlerType: () => v.picklist(["command", "mcpTool", "prompt", "agent"]),
   HookMetadata: () =>
-    variant<T.HookMetadata>("handlerType", [
+    variant<T.HookMetadata>(
+      "handlerType",
       obj({
         additionalContextLimit: v.nullish(uint),
         async: v.optional(bool),
@@ -2349,7 +2337,7 @@ const BUILDERS: {
         timeoutSec: uint,
         trustStatus: s.HookTrustStatus,
       }),
-    ]),
+    ),
   HookMigration: () => obj<T.HookMigration>({ name: str }),
   HookOutputEntry: () => obj<T.HookOutputEntry>({ kind: s.HookOutputEntryKind, text: str }),
   HookOutputEntryKind: () => v.picklist(["warning", "stop", "feedback", "context", "error"]),
@@ -2518,7 +2506,8 @@ const BUILDERS: {
     }),
   LocalShellStatus: () => v.picklist(["completed", "in_progress", "incomplete"]),
   LoginAccountParams: () =>
-    variant<T.LoginAccountParams>("type", [
+    variant<T.LoginAccountParams>(
+      "type",
       obj({ apiKey: str, type: v.literal("apiKey") }),
       obj({
         appBrand: v.nullish(s.LoginAppBrand),
@@ -2541,9 +2530,10 @@ const BUILDERS: {
         sessionToken: v.nullish(str),
         type: v.literal("amazonBedrockAccessKeys"),
       }),
-    ]),
+    ),
   LoginAccountResponse: () =>
-    variant<T.LoginAccountResponse>("type", [
+    variant<T.LoginAccountResponse>(
+      "type",
       obj({ type: v.literal("apiKey") }),
       obj({ authUrl: str, loginId: str, type: v.literal("chatgpt") }),
       obj({
@@ -2554,7 +2544,7 @@ const BUILDERS: {
       }),
       obj({ type: v.literal("chatgptAuthTokens") }),
       obj({ type: v.literal("amazonBedrock") }),
-    ]),
+    ),
   LoginAppBrand: () => v.picklist(["codex", "chatgpt"]),
   LogoutAccountResponse: () => v.looseObject({}),
   ManagedHooksRequirements: () =>
@@ -2756,7 +2746,8 @@ const BUILDERS: {
     ]),
   McpServerElicitationAction: () => v.picklist(["accept", "decline", "cancel"]),
   McpServerElicitationRequestParams: () =>
-    variant<T.McpServerElicitationRequestParams>("mode", [
+    variant<T.McpServerElicitationRequestParams>(
+      "mode",
       obj({
         _meta: v.optional(unk),
         challenge: str,
@@ -2804,7 +2795,7 @@ const BUILDERS: {
         turnId: v.nullish(str),
         url: str,
       }),
-    ]),
+    ),
   McpServerElicitationRequestResponse: () =>
     obj<T.McpServerElicitationRequestResponse>({
       _meta: v.optional(unk),
@@ -2817,7 +2808,6 @@ const BUILDERS: {
       notification: s.McpServerEventNotification,
       subscriptionId: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   McpServerEventStreamStartParams: () =>
     obj<T.McpServerEventStreamStartParams>({
       _meta: v.optional(unk),
@@ -2827,12 +2817,9 @@ const BUILDERS: {
       subscriptionId: str,
       threadId: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   McpServerEventStreamStartResponse: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   McpServerEventStreamStopParams: () =>
     obj<T.McpServerEventStreamStopParams>({ subscriptionId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   McpServerEventStreamStopResponse: () => v.looseObject({}),
   McpServerInfo: () =>
     obj<T.McpServerInfo>({
@@ -2932,11 +2919,8 @@ const BUILDERS: {
     obj<T.MemoryCitation>({ entries: v.array(s.MemoryCitationEntry), threadIds: v.array(str) }),
   MemoryCitationEntry: () =>
     obj<T.MemoryCitationEntry>({ lineEnd: uint, lineStart: uint, note: str, path: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   MemoryResetResponse: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   MemoryStatusParams: () => obj<T.MemoryStatusParams>({ minConsolidatedThreads: v.nullish(uint) }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   MemoryStatusResponse: () =>
     obj<T.MemoryStatusResponse>({ v2ConsolidatedThreads: uint, v2Ready: bool }),
   MergeStrategy: () => v.picklist(["replace", "upsert"]),
@@ -2960,10 +2944,8 @@ const BUILDERS: {
       steer: v.nullish(s.MisalignmentSteer),
     }),
   MisalignmentSteer: () => obj<T.MisalignmentSteer>({ message: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   MockExperimentalMethodParams: () =>
     obj<T.MockExperimentalMethodParams>({ value: v.nullish(str) }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   MockExperimentalMethodResponse: () =>
     obj<T.MockExperimentalMethodResponse>({ echoed: v.nullish(str) }),
   ModeKind: () => v.picklist(["plan", "default"]),
@@ -3008,7 +2990,8 @@ const BUILDERS: {
   ModelProviderConfigWriteResponse: () =>
     obj<T.ModelProviderConfigWriteResponse>({ provider: s.ModelProviderSummary }),
   ModelProviderError: () =>
-    variant<T.ModelProviderError>("type", [
+    variant<T.ModelProviderError>(
+      "type",
       obj({
         currentModelProvider: str,
         modelProvider: str,
@@ -3020,7 +3003,7 @@ const BUILDERS: {
         requiredModelProvider: str,
         type: v.literal("modelProviderPolicyConflict"),
       }),
-    ]),
+    ),
   ModelProviderListParams: () => v.looseObject({}),
   ModelProviderListResponse: () =>
     obj<T.ModelProviderListResponse>({
@@ -3113,9 +3096,7 @@ const BUILDERS: {
   NullableGatewayOAuthReadParams: () => v.nullable(s.GatewayOAuthReadParams),
   NullableGetAccountRateLimitsParams: () => v.nullable(s.GetAccountRateLimitsParams),
   NullableGetAccountTokenUsageParams: () => v.nullable(s.GetAccountTokenUsageParams),
-  /** @experimental Requires `experimentalApi` at initialize. */
   NullableRemoteControlDisableParams: () => v.nullable(s.RemoteControlDisableParams),
-  /** @experimental Requires `experimentalApi` at initialize. */
   NullableRemoteControlEnableParams: () => v.nullable(s.RemoteControlEnableParams),
   OtelExporter: () =>
     v.union([
@@ -3165,19 +3146,21 @@ const BUILDERS: {
       overridingLayer: s.ConfigLayerMetadata,
     }),
   ParsedCommand: () =>
-    variant<T.ParsedCommand>("type", [
+    variant<T.ParsedCommand>(
+      "type",
       obj({ cmd: str, name: str, path: str, type: v.literal("read") }),
       obj({ cmd: str, path: v.nullish(str), type: v.literal("list_files") }),
       obj({ cmd: str, path: v.nullish(str), query: v.nullish(str), type: v.literal("search") }),
       obj({ cmd: str, type: v.literal("unknown") }),
-    ]),
+    ),
   PatchApplyStatus: () => v.picklist(["inProgress", "completed", "failed", "declined"]),
   PatchChangeKind: () =>
-    variant<T.PatchChangeKind>("type", [
+    variant<T.PatchChangeKind>(
+      "type",
       obj({ type: v.literal("add") }),
       obj({ type: v.literal("delete") }),
       obj({ move_path: v.nullish(str), type: v.literal("update") }),
-    ]),
+    ),
   PathUri: () => str,
   PermissionGrantScope: () => v.picklist(["turn", "session"]),
   PermissionProfileListParams: () =>
@@ -3351,7 +3334,6 @@ const BUILDERS: {
       failedMaterializationRemotePluginIds: v.array(str),
       failedRemotePluginIds: v.array(str),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   PluginSearchParams: () =>
     obj<T.PluginSearchParams>({
       cursor: v.nullish(str),
@@ -3360,7 +3342,6 @@ const BUILDERS: {
       scope: v.nullish(s.PluginSearchScope),
       searchTerm: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   PluginSearchResponse: () =>
     obj<T.PluginSearchResponse>({
       data: v.array(s.PluginSearchResult),
@@ -3455,7 +3436,8 @@ const BUILDERS: {
     }),
   PluginSkillReadResponse: () => obj<T.PluginSkillReadResponse>({ contents: v.nullish(str) }),
   PluginSource: () =>
-    variant<T.PluginSource>("type", [
+    variant<T.PluginSource>(
+      "type",
       obj({ path: s.AbsolutePathBuf, type: v.literal("local") }),
       obj({
         path: v.nullish(str),
@@ -3471,7 +3453,7 @@ const BUILDERS: {
         version: v.nullish(str),
       }),
       obj({ type: v.literal("remote") }),
-    ]),
+    ),
   PluginSummary: () =>
     obj<T.PluginSummary>({
       authPolicy: s.PluginAuthPolicy,
@@ -3508,9 +3490,7 @@ const BUILDERS: {
       stdout: str,
       stdoutCapReached: bool,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProcessKillParams: () => obj<T.ProcessKillParams>({ processHandle: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProcessKillResponse: () => v.looseObject({}),
   ProcessOutputDeltaNotification: () =>
     obj<T.ProcessOutputDeltaNotification>({
@@ -3520,12 +3500,9 @@ const BUILDERS: {
       stream: s.ProcessOutputStream,
     }),
   ProcessOutputStream: () => v.picklist(["stdout", "stderr"]),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProcessResizePtyParams: () =>
     obj<T.ProcessResizePtyParams>({ processHandle: str, size: s.ProcessTerminalSize }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProcessResizePtyResponse: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProcessSpawnParams: () =>
     obj<T.ProcessSpawnParams>({
       command: v.array(str),
@@ -3539,17 +3516,14 @@ const BUILDERS: {
       timeoutMs: v.nullish(int),
       tty: v.optional(bool),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProcessSpawnResponse: () => v.looseObject({}),
   ProcessTerminalSize: () => obj<T.ProcessTerminalSize>({ cols: uint, rows: uint }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProcessWriteStdinParams: () =>
     obj<T.ProcessWriteStdinParams>({
       closeStdin: v.optional(bool),
       deltaBase64: v.nullish(str),
       processHandle: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProcessWriteStdinResponse: () => v.looseObject({}),
   Project: () =>
     obj<T.Project>({
@@ -3565,7 +3539,6 @@ const BUILDERS: {
   ProjectChangeType: () => v.picklist(["created", "updated", "deleted"]),
   ProjectChangedNotification: () =>
     obj<T.ProjectChangedNotification>({ changeType: s.ProjectChangeType, projectId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProjectCreateParams: () =>
     obj<T.ProjectCreateParams>({
       idempotencyKey: str,
@@ -3573,13 +3546,9 @@ const BUILDERS: {
       name: str,
       roots: v.array(s.ProjectRoot),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProjectCreateResponse: () => obj<T.ProjectCreateResponse>({ project: s.Project }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProjectDeleteParams: () => obj<T.ProjectDeleteParams>({ projectId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProjectDeleteResponse: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProjectImportParams: () =>
     obj<T.ProjectImportParams>({
       idempotencyKey: str,
@@ -3588,9 +3557,7 @@ const BUILDERS: {
       roots: v.array(s.ProjectRoot),
       threads: v.nullish(v.array(str)),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProjectImportResponse: () => obj<T.ProjectImportResponse>({ project: s.Project }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProjectListParams: () =>
     obj<T.ProjectListParams>({
       cursor: v.nullish(str),
@@ -3598,21 +3565,15 @@ const BUILDERS: {
       sortDirection: v.nullish(s.SortDirection),
       sortKey: v.nullish(s.ProjectSortKey),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProjectListResponse: () =>
     obj<T.ProjectListResponse>({ data: v.array(s.Project), nextCursor: v.nullish(str) }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProjectMoveParams: () =>
     obj<T.ProjectMoveParams>({ beforeProjectId: v.nullish(str), projectId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProjectMoveResponse: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProjectReadParams: () => obj<T.ProjectReadParams>({ projectId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProjectReadResponse: () => obj<T.ProjectReadResponse>({ project: s.Project }),
   ProjectRoot: () => obj<T.ProjectRoot>({ path: s.AbsolutePathBuf }),
   ProjectSortKey: () => v.picklist(["position", "recencyAt"]),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProjectUpdateParams: () =>
     obj<T.ProjectUpdateParams>({
       metadata: v.nullish(v.record(v.string(), str)),
@@ -3620,10 +3581,10 @@ const BUILDERS: {
       projectId: str,
       roots: v.nullish(v.array(s.ProjectRoot)),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ProjectUpdateResponse: () => obj<T.ProjectUpdateResponse>({ project: s.Project }),
   ProviderSettings: () =>
-    variant<T.ProviderSettings>("type", [
+    variant<T.ProviderSettings>(
+      "type",
       obj({ type: v.literal("openai") }),
       obj({ auth: s.GatewayAuth, type: v.literal("customGateway") }),
       obj({ profile: v.nullish(str), region: v.nullish(str), type: v.literal("bedrock") }),
@@ -3633,9 +3594,10 @@ const BUILDERS: {
         projectId: v.nullish(str),
         type: v.literal("gcp"),
       }),
-    ]),
+    ),
   ProviderSettingsPatch: () =>
-    variant<T.ProviderSettingsPatch>("type", [
+    variant<T.ProviderSettingsPatch>(
+      "type",
       obj({
         baseUrl: v.nullish(str),
         envKey: v.nullish(str),
@@ -3656,7 +3618,7 @@ const BUILDERS: {
         providerId: s.GcpProviderId,
         type: v.literal("gcp"),
       }),
-    ]),
+    ),
   QueuedSubmission: () =>
     obj<T.QueuedSubmission>({
       clientUserMessageId: str,
@@ -3774,10 +3736,11 @@ const BUILDERS: {
   ReasoningEffortOption: () =>
     obj<T.ReasoningEffortOption>({ description: str, reasoningEffort: s.ReasoningEffort }),
   ReasoningItemContent: () =>
-    variant<T.ReasoningItemContent>("type", [
+    variant<T.ReasoningItemContent>(
+      "type",
       obj({ text: str, type: v.literal("reasoning_text") }),
       obj({ text: str, type: v.literal("text") }),
-    ]),
+    ),
   ReasoningItemReasoningSummary: () =>
     obj<T.ReasoningItemReasoningSummary>({ text: str, type: v.literal("summary_text") }),
   ReasoningSummary: () => v.union([v.picklist(["auto", "concise", "detailed"]), v.literal("none")]),
@@ -3804,7 +3767,6 @@ const BUILDERS: {
       threadId: str,
       turnId: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   RemoteControlClient: () =>
     obj<T.RemoteControlClient>({
       appVersion: v.nullish(str),
@@ -3816,9 +3778,7 @@ const BUILDERS: {
       osVersion: v.nullish(str),
       platform: v.nullish(str),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   RemoteControlClientsListOrder: () => v.picklist(["asc", "desc"]),
-  /** @experimental Requires `experimentalApi` at initialize. */
   RemoteControlClientsListParams: () =>
     obj<T.RemoteControlClientsListParams>({
       cursor: v.nullish(str),
@@ -3826,22 +3786,18 @@ const BUILDERS: {
       limit: v.nullish(uint),
       order: v.nullish(s.RemoteControlClientsListOrder),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   RemoteControlClientsListResponse: () =>
     obj<T.RemoteControlClientsListResponse>({
       data: v.array(s.RemoteControlClient),
       nextCursor: v.nullish(str),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   RemoteControlClientsRevokeParams: () =>
     obj<T.RemoteControlClientsRevokeParams>({ clientId: str, environmentId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   RemoteControlClientsRevokeResponse: () => v.looseObject({}),
   RemoteControlConnectionStatus: () =>
     v.picklist(["disabled", "connecting", "connected", "errored"]),
   RemoteControlDisableParams: () =>
     obj<T.RemoteControlDisableParams>({ ephemeral: v.optional(bool) }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   RemoteControlDisableResponse: () =>
     obj<T.RemoteControlDisableResponse>({
       environmentId: v.nullish(str),
@@ -3851,7 +3807,6 @@ const BUILDERS: {
     }),
   RemoteControlEnableParams: () =>
     obj<T.RemoteControlEnableParams>({ ephemeral: v.optional(bool) }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   RemoteControlEnableResponse: () =>
     obj<T.RemoteControlEnableResponse>({
       environmentId: v.nullish(str),
@@ -3859,10 +3814,8 @@ const BUILDERS: {
       serverName: str,
       status: s.RemoteControlConnectionStatus,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   RemoteControlPairingStartParams: () =>
     obj<T.RemoteControlPairingStartParams>({ manualCode: v.optional(bool) }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   RemoteControlPairingStartResponse: () =>
     obj<T.RemoteControlPairingStartResponse>({
       environmentId: str,
@@ -3870,13 +3823,11 @@ const BUILDERS: {
       manualPairingCode: v.nullish(str),
       pairingCode: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   RemoteControlPairingStatusParams: () =>
     obj<T.RemoteControlPairingStatusParams>({
       manualPairingCode: v.nullish(str),
       pairingCode: v.nullish(str),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   RemoteControlPairingStatusResponse: () =>
     obj<T.RemoteControlPairingStatusResponse>({ claimed: bool }),
   RemoteControlStatusChangedNotification: () =>
@@ -3886,7 +3837,6 @@ const BUILDERS: {
       serverName: str,
       status: s.RemoteControlConnectionStatus,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   RemoteControlStatusReadResponse: () =>
     obj<T.RemoteControlStatusReadResponse>({
       environmentId: v.nullish(str),
@@ -3929,7 +3879,8 @@ const BUILDERS: {
       uriTemplate: str,
     }),
   ResponseItem: () =>
-    variant<T.ResponseItem>("type", [
+    variant<T.ResponseItem>(
+      "type",
       obj({
         id: v.nullish(str),
         role: str,
@@ -4090,16 +4041,17 @@ const BUILDERS: {
         type: v.literal("context_compaction"),
       }),
       obj({ type: v.literal("other") }),
-    ]),
+    ),
   ResponseUsageMetadata: () =>
     obj<T.ResponseUsageMetadata>({ amount: v.nullish(str), metadata: v.optional(unk) }),
   ResponsesApiWebSearchAction: () =>
-    variant<T.ResponsesApiWebSearchAction>("type", [
+    variant<T.ResponsesApiWebSearchAction>(
+      "type",
       obj({ queries: v.nullish(v.array(str)), query: v.nullish(str), type: v.literal("search") }),
       obj({ type: v.literal("open_page"), url: v.nullish(str) }),
       obj({ pattern: v.nullish(str), type: v.literal("find_in_page"), url: v.nullish(str) }),
       obj({ type: v.literal("other") }),
-    ]),
+    ),
   ReviewDecision: () =>
     v.union([
       v.literal("approved"),
@@ -4122,17 +4074,18 @@ const BUILDERS: {
     }),
   ReviewStartResponse: () => obj<T.ReviewStartResponse>({ reviewThreadId: str, turn: s.Turn }),
   ReviewTarget: () =>
-    variant<T.ReviewTarget>("type", [
+    variant<T.ReviewTarget>(
+      "type",
       obj({ type: v.literal("uncommittedChanges") }),
       obj({ branch: str, type: v.literal("baseBranch") }),
       obj({ sha: str, title: v.nullish(str), type: v.literal("commit") }),
       obj({ instructions: str, type: v.literal("custom") }),
-    ]),
-  /** @experimental Requires `experimentalApi` at initialize. */
+    ),
   RolloutCompressResponse: () => v.looseObject({}),
   SandboxMode: () => v.picklist(["read-only", "workspace-write", "danger-full-access"]),
   SandboxPolicy: () =>
-    variant<T.SandboxPolicy>("type", [
+    variant<T.SandboxPolicy>(
+      "type",
       obj({ type: v.literal("dangerFullAccess") }),
       obj({ networkAccess: v.optional(bool), type: v.literal("readOnly") }),
       obj({ networkAccess: v.optional(s.NetworkAccess), type: v.literal("externalSandbox") }),
@@ -4143,7 +4096,7 @@ const BUILDERS: {
         type: v.literal("workspaceWrite"),
         writableRoots: v.optional(v.array(s.AbsolutePathBuf)),
       }),
-    ]),
+    ),
   SandboxWorkspaceWrite: () =>
     obj<T.SandboxWorkspaceWrite>({
       exclude_slash_tmp: v.optional(bool),
@@ -4152,7 +4105,8 @@ const BUILDERS: {
       writable_roots: v.optional(v.array(str)),
     }),
   ScheduledTaskSchedule: () =>
-    variant<T.ScheduledTaskSchedule>("type", [
+    variant<T.ScheduledTaskSchedule>(
+      "type",
       obj({
         days: v.nullish(v.array(s.ScheduledTaskWeekday)),
         intervalHours: uint,
@@ -4161,7 +4115,7 @@ const BUILDERS: {
       obj({ time: str, type: v.literal("daily") }),
       obj({ time: str, type: v.literal("weekdays") }),
       obj({ days: v.array(s.ScheduledTaskWeekday), time: str, type: v.literal("weekly") }),
-    ]),
+    ),
   ScheduledTaskSummary: () =>
     obj<T.ScheduledTaskSummary>({
       key: str,
@@ -4177,7 +4131,6 @@ const BUILDERS: {
   SendAddCreditsNudgeEmailResponse: () =>
     obj<T.SendAddCreditsNudgeEmailResponse>({ status: s.AddCreditsNudgeEmailStatus }),
   ServerDiagnosticsGauge: () => obj<T.ServerDiagnosticsGauge>({ name: str, value: uint }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ServerDiagnosticsParams: () => v.looseObject({}),
   ServerDiagnosticsProcess: () =>
     obj<T.ServerDiagnosticsProcess>({
@@ -4185,14 +4138,14 @@ const BUILDERS: {
       physicalFootprintBytes: v.nullish(uint),
       residentMemoryBytes: v.nullish(uint),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ServerDiagnosticsResponse: () =>
     obj<T.ServerDiagnosticsResponse>({
       gauges: v.array(s.ServerDiagnosticsGauge),
       process: s.ServerDiagnosticsProcess,
     }),
   ServerNotification: () =>
-    variant<T.ServerNotification>("method", [
+    variant<T.ServerNotification>(
+      "method",
       obj({
         emittedAtMs: v.optional(int),
         method: v.literal("error"),
@@ -4623,9 +4576,10 @@ const BUILDERS: {
         method: v.literal("account/login/completed"),
         params: s.AccountLoginCompletedNotification,
       }),
-    ]),
+    ),
   ServerRequest: () =>
-    variant<T.ServerRequest>("method", [
+    variant<T.ServerRequest>(
+      "method",
       obj({
         id: s.RequestId,
         method: v.literal("item/commandExecution/requestApproval"),
@@ -4681,7 +4635,7 @@ const BUILDERS: {
         method: v.literal("execCommandApproval"),
         params: s.ExecCommandApprovalParams,
       }),
-    ]),
+    ),
   ServerRequestResolvedNotification: () =>
     obj<T.ServerRequestResolvedNotification>({ requestId: s.RequestId, threadId: str }),
   SessionMigration: () => obj<T.SessionMigration>({ cwd: str, path: str, title: v.nullish(str) }),
@@ -4900,7 +4854,6 @@ const BUILDERS: {
       operation: s.ThreadAttachmentOperation,
       threadId: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadBackgroundTerminal: () =>
     obj<T.ThreadBackgroundTerminal>({
       command: str,
@@ -4911,37 +4864,29 @@ const BUILDERS: {
       processId: str,
       rssKb: v.nullish(uint),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadBackgroundTerminalsCleanParams: () =>
     obj<T.ThreadBackgroundTerminalsCleanParams>({ threadId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadBackgroundTerminalsCleanResponse: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadBackgroundTerminalsListParams: () =>
     obj<T.ThreadBackgroundTerminalsListParams>({
       cursor: v.nullish(str),
       limit: v.nullish(uint),
       threadId: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadBackgroundTerminalsListResponse: () =>
     obj<T.ThreadBackgroundTerminalsListResponse>({
       data: v.array(s.ThreadBackgroundTerminal),
       nextCursor: v.nullish(str),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadBackgroundTerminalsTerminateParams: () =>
     obj<T.ThreadBackgroundTerminalsTerminateParams>({ processId: str, threadId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadBackgroundTerminalsTerminateResponse: () =>
     obj<T.ThreadBackgroundTerminalsTerminateResponse>({ terminated: bool }),
   ThreadClosedNotification: () => obj<T.ThreadClosedNotification>({ threadId: str }),
   ThreadCompactStartParams: () => obj<T.ThreadCompactStartParams>({ threadId: str }),
   ThreadCompactStartResponse: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadDecrementElicitationParams: () =>
     obj<T.ThreadDecrementElicitationParams>({ threadId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadDecrementElicitationResponse: () =>
     obj<T.ThreadDecrementElicitationResponse>({ count: int, paused: bool }),
   ThreadDeleteParams: () => obj<T.ThreadDeleteParams>({ threadId: str }),
@@ -5032,7 +4977,6 @@ const BUILDERS: {
       threadId: str,
       turnId: v.nullish(str),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadGuardianAssessment: () =>
     obj<T.ThreadGuardianAssessment>({
       outcome: s.GuardianAssessmentOutcome,
@@ -5040,9 +4984,7 @@ const BUILDERS: {
       riskLevel: s.GuardianRiskLevel,
       userAuthorization: s.GuardianUserAuthorization,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadGuardianReviewParams: () => obj<T.ThreadGuardianReviewParams>({ threadId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadGuardianReviewResponse: () =>
     obj<T.ThreadGuardianReviewResponse>({
       assessment: v.nullish(s.ThreadGuardianAssessment),
@@ -5050,17 +4992,16 @@ const BUILDERS: {
     }),
   ThreadHistoryMode: () => v.picklist(["legacy", "paginated"]),
   ThreadId: () => str,
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadIncrementElicitationParams: () =>
     obj<T.ThreadIncrementElicitationParams>({ threadId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadIncrementElicitationResponse: () =>
     obj<T.ThreadIncrementElicitationResponse>({ count: int, paused: bool }),
   ThreadInjectItemsParams: () =>
     obj<T.ThreadInjectItemsParams>({ items: v.array(unk), threadId: str }),
   ThreadInjectItemsResponse: () => v.looseObject({}),
   ThreadItem: () =>
-    variant<T.ThreadItem>("type", [
+    variant<T.ThreadItem>(
+      "type",
       obj({
         clientId: v.nullish(str),
         completedAtMs: v.nullish(int),
@@ -5264,7 +5205,7 @@ const BUILDERS: {
         startedAtMs: v.nullish(int),
         type: v.literal("contextCompaction"),
       }),
-    ]),
+    ),
   ThreadItemEntry: () =>
     obj<T.ThreadItemEntry>({
       completedAtMs: v.nullish(int),
@@ -5296,10 +5237,8 @@ const BUILDERS: {
       data: v.array(s.ThreadItemEntry),
       nextCursor: v.nullish(str),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadItemsReadParams: () =>
     obj<T.ThreadItemsReadParams>({ itemIds: v.array(str), threadId: str, turnId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadItemsReadResponse: () =>
     obj<T.ThreadItemsReadResponse>({ data: v.array(s.ThreadItemEntry) }),
   ThreadListCwdFilter: () => v.union([str, v.array(str)]),
@@ -5337,14 +5276,10 @@ const BUILDERS: {
   ThreadLoadedListResponse: () =>
     obj<T.ThreadLoadedListResponse>({ data: v.array(str), nextCursor: v.nullish(str) }),
   ThreadMemoryMode: () => v.picklist(["enabled", "disabled"]),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadMemoryModeSetParams: () =>
     obj<T.ThreadMemoryModeSetParams>({ mode: s.ThreadMemoryMode, threadId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadMemoryModeSetResponse: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadMemoryReadParams: () => obj<T.ThreadMemoryReadParams>({ threadId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadMemoryReadResponse: () => obj<T.ThreadMemoryReadResponse>({ summary: v.nullish(str) }),
   ThreadMetadataGitInfoUpdateParams: () =>
     obj<T.ThreadMetadataGitInfoUpdateParams>({
@@ -5362,35 +5297,31 @@ const BUILDERS: {
   ThreadMetadataUpdateResponse: () => obj<T.ThreadMetadataUpdateResponse>({ thread: s.Thread }),
   ThreadNameUpdatedNotification: () =>
     obj<T.ThreadNameUpdatedNotification>({ threadId: str, threadName: v.nullish(str) }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadPredictionRequestParams: () =>
     obj<T.ThreadPredictionRequestParams>({ sourceTurnId: str, threadId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadPredictionRequestResponse: () => v.looseObject({}),
   ThreadPredictionResult: () =>
-    variant<T.ThreadPredictionResult>("type", [
+    variant<T.ThreadPredictionResult>(
+      "type",
       obj({ text: v.nullish(str), type: v.literal("completed") }),
       obj({ type: v.literal("failed") }),
-    ]),
+    ),
   ThreadPredictionUpdatedNotification: () =>
     obj<T.ThreadPredictionUpdatedNotification>({
       result: s.ThreadPredictionResult,
       sourceTurnId: str,
       threadId: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadPrepareApprovedPlanParams: () =>
     obj<T.ThreadPrepareApprovedPlanParams>({
       attachmentPath: v.nullish(str),
       markdown: str,
       threadId: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadPrepareApprovedPlanResponse: () =>
     obj<T.ThreadPrepareApprovedPlanResponse>({ prompt: str }),
   ThreadProjectUpdatedNotification: () =>
     obj<T.ThreadProjectUpdatedNotification>({ projectId: v.nullable(str), threadId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadQueueAddParams: () =>
     obj<T.ThreadQueueAddParams>({
       clientUserMessageId: str,
@@ -5398,35 +5329,25 @@ const BUILDERS: {
       responsesapiClientMetadata: v.nullish(v.record(v.string(), str)),
       threadId: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadQueueAddResponse: () =>
     obj<T.ThreadQueueAddResponse>({ queuedSubmission: s.QueuedSubmission }),
   ThreadQueueChangedNotification: () => obj<T.ThreadQueueChangedNotification>({ threadId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadQueueDeleteParams: () =>
     obj<T.ThreadQueueDeleteParams>({ queuedSubmissionId: str, threadId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadQueueDeleteResponse: () => obj<T.ThreadQueueDeleteResponse>({ deleted: bool }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadQueueListParams: () =>
     obj<T.ThreadQueueListParams>({ cursor: v.nullish(str), limit: v.nullish(uint), threadId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadQueueListResponse: () =>
     obj<T.ThreadQueueListResponse>({
       data: v.array(s.QueuedSubmission),
       nextCursor: v.nullish(str),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadQueueReorderParams: () =>
     obj<T.ThreadQueueReorderParams>({ queuedSubmissionIds: v.array(str), threadId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadQueueReorderResponse: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadQueueStartParams: () =>
     obj<T.ThreadQueueStartParams>({ queuedSubmissionId: v.nullish(str), threadId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadQueueStartResponse: () => obj<T.ThreadQueueStartResponse>({ turn: s.Turn }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadQueueUpdateParams: () =>
     obj<T.ThreadQueueUpdateParams>({
       input: v.array(s.UserInput),
@@ -5434,7 +5355,6 @@ const BUILDERS: {
       responsesapiClientMetadata: v.nullish(v.record(v.string(), str)),
       threadId: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadQueueUpdateResponse: () =>
     obj<T.ThreadQueueUpdateResponse>({ queuedSubmission: s.QueuedSubmission }),
   ThreadReadParams: () =>
@@ -5446,38 +5366,31 @@ const BUILDERS: {
   ThreadReadStateChangedNotification: () =>
     obj<T.ThreadReadStateChangedNotification>({ readState: s.ThreadReadState, threadId: str }),
   ThreadReadStateOperation: () =>
-    variant<T.ThreadReadStateOperation>("type", [
+    variant<T.ThreadReadStateOperation>(
+      "type",
       obj({ type: v.literal("read") }),
       obj({ type: v.literal("unread") }),
-    ]),
-  /** @experimental Requires `experimentalApi` at initialize. */
+    ),
   ThreadReadStateUpdateParams: () =>
     obj<T.ThreadReadStateUpdateParams>({
       expectedRevision: str,
       operation: s.ThreadReadStateOperation,
       threadId: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadReadStateUpdateResponse: () =>
     obj<T.ThreadReadStateUpdateResponse>({ readState: s.ThreadReadState }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadRealtimeAppendAudioParams: () =>
     obj<T.ThreadRealtimeAppendAudioParams>({ audio: s.ThreadRealtimeAudioChunk, threadId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadRealtimeAppendAudioResponse: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadRealtimeAppendSpeechParams: () =>
     obj<T.ThreadRealtimeAppendSpeechParams>({ text: str, threadId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadRealtimeAppendSpeechResponse: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadRealtimeAppendTextParams: () =>
     obj<T.ThreadRealtimeAppendTextParams>({
       role: v.optional(s.ConversationTextRole),
       text: str,
       threadId: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadRealtimeAppendTextResponse: () => v.looseObject({}),
   ThreadRealtimeAudioChunk: () =>
     obj<T.ThreadRealtimeAudioChunk>({
@@ -5488,11 +5401,12 @@ const BUILDERS: {
       samplesPerChannel: v.nullish(uint),
     }),
   ThreadRealtimeBemItemPresentation: () =>
-    variant<T.ThreadRealtimeBemItemPresentation>("type", [
+    variant<T.ThreadRealtimeBemItemPresentation>(
+      "type",
       obj({ type: v.literal("wholeItem") }),
       obj({ type: v.literal("inlineMarkdown") }),
       obj({ index: uint, type: v.literal("inlineVisualization") }),
-    ]),
+    ),
   ThreadRealtimeClosedNotification: () =>
     obj<T.ThreadRealtimeClosedNotification>({ reason: v.nullish(str), threadId: str }),
   ThreadRealtimeErrorNotification: () =>
@@ -5500,7 +5414,8 @@ const BUILDERS: {
   ThreadRealtimeInitialItem: () =>
     obj<T.ThreadRealtimeInitialItem>({ role: s.ConversationTextRole, text: str }),
   ThreadRealtimeItem: () =>
-    variant<T.ThreadRealtimeItem>("type", [
+    variant<T.ThreadRealtimeItem>(
+      "type",
       obj({ id: str, realtimeSessionId: str, type: v.literal("realtimeSessionStarted") }),
       obj({
         id: str,
@@ -5523,7 +5438,7 @@ const BUILDERS: {
         realtimeSessionId: str,
         type: v.literal("realtimeSessionClosed"),
       }),
-    ]),
+    ),
   ThreadRealtimeItemAddedNotification: () =>
     obj<T.ThreadRealtimeItemAddedNotification>({ item: unk, threadId: str }),
   ThreadRealtimeItemCompletedNotification: () =>
@@ -5536,9 +5451,7 @@ const BUILDERS: {
       itemId: str,
       threadId: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadRealtimeListVoicesParams: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadRealtimeListVoicesResponse: () =>
     obj<T.ThreadRealtimeListVoicesResponse>({ voices: s.RealtimeVoicesList }),
   ThreadRealtimeOutputAudioDeltaNotification: () =>
@@ -5549,7 +5462,6 @@ const BUILDERS: {
   ThreadRealtimeSdpNotification: () =>
     obj<T.ThreadRealtimeSdpNotification>({ sdp: str, threadId: str }),
   ThreadRealtimeSessionOutcome: () => v.picklist(["ended", "failed"]),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadRealtimeStartParams: () =>
     obj<T.ThreadRealtimeStartParams>({
       backendReasoningStatus: v.optional(bool),
@@ -5574,23 +5486,21 @@ const BUILDERS: {
       voice: v.nullish(s.RealtimeVoice),
       voiceSessionId: v.nullish(str),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadRealtimeStartResponse: () => v.looseObject({}),
   ThreadRealtimeStartTransport: () =>
-    variant<T.ThreadRealtimeStartTransport>("type", [
+    variant<T.ThreadRealtimeStartTransport>(
+      "type",
       obj({ type: v.literal("websocket") }),
       obj({ sdp: str, type: v.literal("webrtc") }),
       obj({ callId: str, type: v.literal("existingCall") }),
-    ]),
+    ),
   ThreadRealtimeStartedNotification: () =>
     obj<T.ThreadRealtimeStartedNotification>({
       realtimeSessionId: v.nullish(str),
       threadId: str,
       version: s.RealtimeConversationVersion,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadRealtimeStopParams: () => obj<T.ThreadRealtimeStopParams>({ threadId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadRealtimeStopResponse: () => v.looseObject({}),
   ThreadRealtimeTranscriptDeltaNotification: () =>
     obj<T.ThreadRealtimeTranscriptDeltaNotification>({ delta: str, role: str, threadId: str }),
@@ -5653,11 +5563,8 @@ const BUILDERS: {
       turnsBackwardsCursor: v.nullish(str),
     }),
   ThreadRevertedNotification: () => obj<T.ThreadRevertedNotification>({ threadId: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadSampleCancelParams: () => obj<T.ThreadSampleCancelParams>({ requestId: s.RequestId }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadSampleCancelResponse: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadSampleParams: () =>
     obj<T.ThreadSampleParams>({
       allowInProgressTurn: v.optional(bool),
@@ -5671,7 +5578,6 @@ const BUILDERS: {
       threadSource: v.nullish(s.ThreadSource),
       turnTrigger: v.nullish(str),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadSampleResponse: () =>
     obj<T.ThreadSampleResponse>({
       cachedInputTokens: v.nullish(int),
@@ -5681,7 +5587,6 @@ const BUILDERS: {
       sourceTurnId: str,
       text: v.nullish(str),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadSearchOccurrence: () =>
     obj<T.ThreadSearchOccurrence>({
       itemId: str,
@@ -5690,7 +5595,6 @@ const BUILDERS: {
       turnCursor: str,
       turnId: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadSearchOccurrencesParams: () =>
     obj<T.ThreadSearchOccurrencesParams>({
       cursor: v.nullish(str),
@@ -5698,13 +5602,11 @@ const BUILDERS: {
       searchTerm: str,
       threadId: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadSearchOccurrencesResponse: () =>
     obj<T.ThreadSearchOccurrencesResponse>({
       data: v.array(s.ThreadSearchOccurrence),
       nextCursor: v.nullish(str),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadSearchParams: () =>
     obj<T.ThreadSearchParams>({
       archived: v.nullish(bool),
@@ -5717,7 +5619,6 @@ const BUILDERS: {
       sortKey: v.nullish(s.ThreadSearchSortKey),
       sourceKinds: v.nullish(v.array(s.ThreadSourceKind)),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadSearchResponse: () =>
     obj<T.ThreadSearchResponse>({
       backwardsCursor: v.nullish(str),
@@ -5726,7 +5627,6 @@ const BUILDERS: {
     }),
   ThreadSearchResult: () => obj<T.ThreadSearchResult>({ snippet: str, thread: s.Thread }),
   ThreadSearchSortKey: () => v.picklist(["created_at", "updated_at", "recency_at"]),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadSearchTextRange: () => obj<T.ThreadSearchTextRange>({ end: uint, start: uint }),
   ThreadSection: () =>
     obj<T.ThreadSection>({ appearance: v.nullish(s.ThreadSectionAppearance), id: str, name: str }),
@@ -5785,7 +5685,6 @@ const BUILDERS: {
       serviceTier: v.nullish(str),
       summary: v.nullish(s.ReasoningSummary),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadSettingsUpdateParams: () =>
     obj<T.ThreadSettingsUpdateParams>({
       approvalPolicy: v.nullish(s.AskForApproval),
@@ -5804,7 +5703,6 @@ const BUILDERS: {
       summary: v.nullish(s.ReasoningSummary),
       threadId: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadSettingsUpdateResponse: () => v.looseObject({}),
   ThreadSettingsUpdatedNotification: () =>
     obj<T.ThreadSettingsUpdatedNotification>({ threadId: str, threadSettings: s.ThreadSettings }),
@@ -5876,16 +5774,18 @@ const BUILDERS: {
   ThreadStartSource: () => v.picklist(["startup", "clear"]),
   ThreadStartedNotification: () => obj<T.ThreadStartedNotification>({ thread: s.Thread }),
   ThreadStatus: () =>
-    variant<T.ThreadStatus>("type", [
+    variant<T.ThreadStatus>(
+      "type",
       obj({ type: v.literal("notLoaded") }),
       obj({ type: v.literal("idle") }),
       obj({ type: v.literal("systemError") }),
       obj({ activeFlags: v.array(s.ThreadActiveFlag), type: v.literal("active") }),
-    ]),
+    ),
   ThreadStatusChangedNotification: () =>
     obj<T.ThreadStatusChangedNotification>({ status: s.ThreadStatus, threadId: str }),
   ThreadTimelineEntry: () =>
-    variant<T.ThreadTimelineEntry>("type", [
+    variant<T.ThreadTimelineEntry>(
+      "type",
       obj({ item: s.ThreadItem, position: uint, turnId: str, type: v.literal("item") }),
       obj({ item: s.ThreadRealtimeItem, position: uint, type: v.literal("realtime") }),
       obj({
@@ -5904,15 +5804,13 @@ const BUILDERS: {
         turn_id: str,
         type: v.literal("turnCompleted"),
       }),
-    ]),
-  /** @experimental Requires `experimentalApi` at initialize. */
+    ),
   ThreadTimelineListParams: () =>
     obj<T.ThreadTimelineListParams>({
       cursor: v.nullish(str),
       limit: v.nullish(uint),
       threadId: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   ThreadTimelineListResponse: () =>
     obj<T.ThreadTimelineListResponse>({
       activeRealtimeSessionAtPageStart: v.nullish(str),
@@ -5949,10 +5847,11 @@ const BUILDERS: {
   ThreadUnarchiveResponse: () => obj<T.ThreadUnarchiveResponse>({ thread: s.Thread }),
   ThreadUnarchivedNotification: () => obj<T.ThreadUnarchivedNotification>({ threadId: str }),
   ThreadUnreadPosition: () =>
-    variant<T.ThreadUnreadPosition>("type", [
+    variant<T.ThreadUnreadPosition>(
+      "type",
       obj({ type: v.literal("threadStart") }),
       obj({ turnId: str, type: v.literal("turn") }),
-    ]),
+    ),
   ThreadUnsubscribeParams: () => obj<T.ThreadUnsubscribeParams>({ threadId: str }),
   ThreadUnsubscribeResponse: () =>
     obj<T.ThreadUnsubscribeResponse>({ status: s.ThreadUnsubscribeStatus }),
@@ -6067,7 +5966,6 @@ const BUILDERS: {
       threadId: str,
       turnId: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   TurnSettingsUpdateParams: () =>
     obj<T.TurnSettingsUpdateParams>({
       approvalsReviewer: v.nullish(s.ApprovalsReviewer),
@@ -6079,10 +5977,8 @@ const BUILDERS: {
       threadId: str,
       turnId: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   TurnSettingsUpdateResponse: () =>
     obj<T.TurnSettingsUpdateResponse>({ status: s.TurnSettingsUpdateStatus }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   TurnSettingsUpdateStatus: () => v.picklist(["applied", "targetUnavailable"]),
   TurnStartParams: () =>
     obj<T.TurnStartParams>({
@@ -6143,7 +6039,8 @@ const BUILDERS: {
       nextCursor: v.nullish(str),
     }),
   UserInput: () =>
-    variant<T.UserInput>("type", [
+    variant<T.UserInput>(
+      "type",
       obj({
         text: str,
         text_elements: v.optional(v.array(s.TextElement)),
@@ -6157,65 +6054,49 @@ const BUILDERS: {
       obj({ path: str, type: v.literal("localAudio") }),
       obj({ name: str, path: str, type: v.literal("skill") }),
       obj({ name: str, path: str, type: v.literal("mention") }),
-    ]),
-  /** @experimental Requires `experimentalApi` at initialize. */
+    ),
   UserVerificationCancelParams: () =>
     obj<T.UserVerificationCancelParams>({ requestId: s.RequestId }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   UserVerificationCancelResponse: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   UserVerificationCancellationReason: () => v.picklist(["userCancelled", "interrupted"]),
-  /** @experimental Requires `experimentalApi` at initialize. */
   UserVerificationDeleteParams: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   UserVerificationDeleteResponse: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   UserVerificationEnrollParams: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   UserVerificationEnrollResponse: () =>
     obj<T.UserVerificationEnrollResponse>({
       algorithm: v.nullish(str),
       credentialId: str,
       publicKey: v.nullish(str),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   UserVerificationErrorDetails: () =>
-    variant<T.UserVerificationErrorDetails>("type", [
+    variant<T.UserVerificationErrorDetails>(
+      "type",
       obj({ reason: s.UserVerificationInvalidRequestReason, type: v.literal("invalidRequest") }),
       obj({ reason: s.UserVerificationUnavailableReason, type: v.literal("unavailable") }),
       obj({ reason: s.UserVerificationCancellationReason, type: v.literal("cancelled") }),
       obj({ reason: s.UserVerificationFailureReason, type: v.literal("failed") }),
-    ]),
-  /** @experimental Requires `experimentalApi` at initialize. */
+    ),
   UserVerificationFailureReason: () =>
     v.picklist(["authenticationFailed", "timeout", "providerError", "serviceError"]),
-  /** @experimental Requires `experimentalApi` at initialize. */
   UserVerificationInvalidRequestReason: () => v.literal("invalidParams"),
-  /** @experimental Requires `experimentalApi` at initialize. */
   UserVerificationProof: () => obj<T.UserVerificationProof>({ credentialId: str, signature: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   UserVerificationRpcError: () =>
     obj<T.UserVerificationRpcError>({
       code: int,
       data: s.UserVerificationErrorDetails,
       message: str,
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   UserVerificationStatusParams: () => v.looseObject({}),
-  /** @experimental Requires `experimentalApi` at initialize. */
   UserVerificationStatusResponse: () =>
     obj<T.UserVerificationStatusResponse>({
       credentialId: v.nullish(str),
       unavailableMessage: v.nullish(str),
       unavailableReason: v.nullish(s.UserVerificationUnavailableReason),
     }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   UserVerificationUnavailableReason: () =>
     v.picklist(["credentialMissing", "biometricsUnavailable", "providerUnavailable"]),
-  /** @experimental Requires `experimentalApi` at initialize. */
   UserVerificationVerifyParams: () =>
     obj<T.UserVerificationVerifyParams>({ challenge: str, description: str, title: str }),
-  /** @experimental Requires `experimentalApi` at initialize. */
   UserVerificationVerifyResponse: () =>
     obj<T.UserVerificationVerifyResponse>({ proof: s.UserVerificationProof }),
   Verbosity: () => v.picklist(["low", "medium", "high"]),
@@ -6223,12 +6104,13 @@ const BUILDERS: {
     obj<T.W3cTraceContext>({ traceparent: v.nullish(str), tracestate: v.nullish(str) }),
   WarningNotification: () => obj<T.WarningNotification>({ message: str, threadId: v.nullish(str) }),
   WebSearchAction: () =>
-    variant<T.WebSearchAction>("type", [
+    variant<T.WebSearchAction>(
+      "type",
       obj({ queries: v.nullish(v.array(str)), query: v.nullish(str), type: v.literal("search") }),
       obj({ type: v.literal("openPage"), url: v.nullish(str) }),
       obj({ pattern: v.nullish(str), type: v.literal("findInPage"), url: v.nullish(str) }),
       obj({ type: v.literal("other") }),
-    ]),
+    ),
   WebSearchContextSize: () => v.picklist(["low", "medium", "high"]),
   WebSearchLocation: () =>
     obj<T.WebSearchLocation>({
@@ -6295,12 +6177,12 @@ for (const name of Object.keys(BUILDERS) as (keyof Schemas)[]) {
 
 /**
  * The valibot schema of every protocol definition, by type name: `schemas.ThreadItem`
- * validates a {@link T.ThreadItem}. Each schema is built on its first use.
+ * validates a `ThreadItem`. Each schema is built on its first use.
  *
  * @example
  * ```ts
  * import * as v from "valibot";
- * import { schemas } from "./schemas.ts";
+ * import { schemas } from "./mod.ts";
  *
  * const status = v.parse(schemas.ThreadStatus, { type: "idle" });
  * console.log(status.type);

@@ -4,7 +4,8 @@
  * definition, the typed method registry (`registry.ts`, `registry_types.ts`), the version
  * (`version.ts`) and `mod.ts`.
  *
- * Usage: `deno task generate [--codex-bin PATH] [--out DIR]` (default `generated/`).
+ * Usage: `deno task generate [--codex-bin PATH] [--out DIR] [--js-twin]` (default
+ * `generated/`; `--js-twin`: see {@link GenerateOptions.jsTwin}).
  *
  * It runs `codex app-server generate-json-schema` twice (stable and `--experimental`),
  * generates from the experimental superset and tags what only it contains `@experimental`.
@@ -43,12 +44,19 @@ export interface GenerateOptions {
   outDir?: string;
   /** Codex binary; default the pinned one under `node_modules`. */
   codexBin?: string;
+  /**
+   * Also write `schemas.js` (the run-time twin of `schemas.ts`, without types) and
+   * `schemas.d.ts`, and load the schemas from the twin: about half the import time under
+   * Deno, which loads a `.ts` module with an inline source map of its whole text. Off by
+   * default because `scripts/build_npm.ts` accepts only `.ts` modules under `generated/`.
+   */
+  jsTwin?: boolean;
 }
 
 /**
  * Generates the `generated/` modules.
  *
- * @param options Output directory and binary.
+ * @param options Output directory, binary, layout.
  * @returns The names of the files written, sorted.
  * @throws {Error} The binary is missing, the schema has an unsupported construct, or
  * formatting fails.
@@ -66,18 +74,25 @@ export function generate(options: GenerateOptions = {}): string[] {
   const { stable, experimental } = readSchemas(binary);
 
   const model = buildModel(experimental, stable);
-  const { registry, registryTypes } = emitRegistry(buildRegistry(experimental, stable), version);
+  const schemasModule = options.jsTwin ? "./schemas.js" : "./schemas.ts";
+  const { registry, registryTypes } = emitRegistry(
+    buildRegistry(experimental, stable),
+    version,
+    schemasModule,
+  );
+  const schemas = emitSchemas(model, version, options.jsTwin === true);
   const files: Record<string, string> = {
-    "mod.ts": emitMod(version),
+    "mod.ts": emitMod(version, schemasModule),
     "registry.ts": registry,
     "registry_types.ts": registryTypes,
-    "schemas.ts": emitSchemas(model, version),
+    "schemas.ts": schemas.ts,
     "types.ts": emitTypes(model, version),
     "version.ts": emitVersion(version),
+    ...(options.jsTwin ? { "schemas.d.ts": schemas.dts, "schemas.js": schemas.js } : {}),
   };
   // Format everything before writing anything, so a failure leaves generated/ untouched.
   const names = Object.keys(files).sort();
-  const formatted = names.map((name) => format(files[name]));
+  const formatted = names.map((name) => format(files[name], name.endsWith(".js") ? "js" : "ts"));
   mkdirSync(outDir, { recursive: true });
   names.forEach((name, i) => writeFileSync(join(outDir, name), formatted[i]));
   pruneStale(outDir, new Set(names));
@@ -94,7 +109,7 @@ function emitVersion(version: string): string {
 }
 
 /** `mod.ts`. */
-function emitMod(version: string): string {
+function emitMod(version: string, schemasModule: string): string {
   return fileHeader(
     version,
     "Everything generated from the Codex app-server JSON Schema: the TypeScript type and\n" +
@@ -111,7 +126,7 @@ function emitMod(version: string): string {
       "});\n" +
       "console.log(params.turn.status);\n```",
   ) +
-    `export type * from "./types.ts";\nexport * from "./schemas.ts";\nexport * from "./registry.ts";\n` +
+    `export type * from "./types.ts";\nexport * from "${schemasModule}";\nexport * from "./registry.ts";\n` +
     `export * from "./version.ts";\n`;
 }
 
@@ -133,16 +148,17 @@ function denoBinary(): string {
  * only on the next pass), so it repeats until the text stops changing.
  *
  * @param source Unformatted source.
+ * @param ext The language (`ts` or `js`).
  * @returns Formatted source that `deno fmt --check` accepts.
  * @throws {Error} `deno fmt` failed (usually a syntax error in the emitted code) or did not
  * settle.
  */
-export function format(source: string): string {
+export function format(source: string, ext: "ts" | "js" = "ts"): string {
   let text = source;
   for (let pass = 0; pass < 4; pass++) {
     const result = spawnSync(
       denoBinary(),
-      ["fmt", "--config", join(REPO_ROOT, "deno.json"), "--ext", "ts", "-"],
+      ["fmt", "--config", join(REPO_ROOT, "deno.json"), "--ext", ext, "-"],
       { input: text, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 },
     );
     if (result.status !== 0) {
@@ -166,15 +182,22 @@ function pruneStale(outDir: string, keep: Set<string>): void {
   }
 }
 
-/** Parses `--out DIR` / `--codex-bin PATH` (also `--flag=value`). */
+/** Command-line usage. */
+const USAGE = "usage: [--codex-bin PATH] [--out DIR] [--js-twin]";
+
+/** Parses `--out DIR`, `--codex-bin PATH` (also `--flag=value`) and `--js-twin`. */
 function parseArgs(args: string[]): GenerateOptions {
   const options: GenerateOptions = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
+    if (arg === "--js-twin") {
+      options.jsTwin = true;
+      continue;
+    }
     const [flag, inline] = arg.split(/=(.*)/s, 2);
     const value = inline ?? args[++i];
     if ((flag !== "--out" && flag !== "--codex-bin") || value === undefined) {
-      throw new Error(`Unexpected argument "${arg}" (usage: [--codex-bin PATH] [--out DIR])`);
+      throw new Error(`Unexpected argument "${arg}" (${USAGE})`);
     }
     if (flag === "--out") options.outDir = value;
     else options.codexBin = value;

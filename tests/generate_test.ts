@@ -10,7 +10,7 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -30,8 +30,11 @@ import {
   serverNotificationSchema,
   serverRequestSchemas,
 } from "../generated/mod.ts";
+import { schemas as checkedSchemas } from "../generated/schemas.ts";
 
 const GENERATED = join(REPO_ROOT, "generated");
+/** Whether `generated/` was written with `--js-twin` (it then holds `schemas.js`). */
+const JS_TWIN = existsSync(join(GENERATED, "schemas.js"));
 const BUNDLE = "codex_app_server_protocol.schemas.json";
 
 /** Runs `fn` with a fresh temporary directory, removed afterwards. */
@@ -98,7 +101,7 @@ test("generate() reproduces generated/ byte for byte, with no missing or extra f
   timeout: 180_000,
 }, () => {
   withTempDir((dir) => {
-    const written = generate({ outDir: dir });
+    const written = generate({ outDir: dir, jsTwin: JS_TWIN });
     const fresh = readdirSync(dir).sort();
     assert.deepEqual(fresh, [...written].sort());
     assert.deepEqual(readdirSync(GENERATED).sort(), fresh, "generated/ holds exactly these files");
@@ -108,6 +111,62 @@ test("generate() reproduces generated/ byte for byte, with no missing or extra f
       assert.ok(actual === expected, `${name} is identical (run \`deno task generate\`)`);
     }
   });
+});
+
+/** Own properties of a valibot schema that hold functions or caches, not structure. */
+const SKIPPED_KEYS = new Set(["~standard", "~run", "getter", "message"]);
+
+/**
+ * Asserts that two built valibot schemas have the same structure (types, expectations,
+ * entries, options, wrapped and item schemas, pipes, literals), identifying lazy
+ * definition wrappers by the definition they stand for.
+ */
+function assertSameSchema(
+  a: unknown,
+  b: unknown,
+  names: [Map<unknown, string>, Map<unknown, string>],
+  path: string,
+): void {
+  if (names[0].has(a) || names[1].has(b)) {
+    assert.equal(names[0].get(a), names[1].get(b), `${path}: same definition`);
+    return;
+  }
+  if (typeof a === "function" || typeof b === "function") {
+    assert.equal(a, b, `${path}: same function`);
+    return;
+  }
+  if (a === null || typeof a !== "object" || b === null || typeof b !== "object") {
+    assert.deepEqual(a, b, path);
+    return;
+  }
+  const keys = (o: object) => Object.keys(o).filter((k) => !SKIPPED_KEYS.has(k)).sort();
+  assert.deepEqual(keys(a), keys(b), `${path}: same keys`);
+  for (const key of keys(a)) {
+    assertSameSchema(
+      (a as Record<string, unknown>)[key],
+      (b as Record<string, unknown>)[key],
+      names,
+      `${path}.${key}`,
+    );
+  }
+}
+
+test("schemas.js (the --js-twin) builds the same schemas as the checked schemas.ts", {
+  timeout: 60_000,
+  skip: !JS_TWIN && "generated/ has no schemas.js",
+}, async () => {
+  const twin = "../generated/schemas.js";
+  const { schemas: runtimeSchemas } = await import(twin);
+  const runtime = runtimeSchemas as Record<string, { getter(): unknown }>;
+  const checked = checkedSchemas as unknown as Record<string, { getter(): unknown }>;
+  assert.deepEqual(Object.keys(runtime), Object.keys(checked));
+  const names: [Map<unknown, string>, Map<unknown, string>] = [
+    new Map(Object.entries(checked).map(([name, schema]) => [schema, name])),
+    new Map(Object.entries(runtime).map(([name, schema]) => [schema, name])),
+  ];
+  for (const name of Object.keys(checked)) {
+    assertSameSchema(checked[name].getter(), runtime[name].getter(), names, name);
+  }
 });
 
 test("registry covers every method of ClientRequest, ServerNotification and ServerRequest", {

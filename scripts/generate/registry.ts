@@ -89,7 +89,7 @@ export function buildRegistry(
 ): Registry {
   const read = (
     root: string,
-    result: ((entry: MethodEntry, node: JsonSchemaObject) => string) | undefined,
+    result: ((entry: MethodEntry) => string) | undefined,
   ) => {
     const stableMethods = new Set(methodsOf(stable, root));
     const entries = variantsOf(experimental, root).map((variant): MethodEntry => {
@@ -100,7 +100,7 @@ export function buildRegistry(
         doc: variant.description?.trim() || undefined,
         experimental: !stableMethods.has(method),
       };
-      if (result !== undefined) entry.result = result(entry, variant);
+      if (result !== undefined) entry.result = result(entry);
       return entry;
     });
     return entries.sort((a, b) => compare(a.method, b.method));
@@ -108,12 +108,17 @@ export function buildRegistry(
   const exists = (name: string) => experimental.has(name);
   const used = new Set<string>();
   const clientResult = (entry: MethodEntry) => {
-    const candidates: string[] = [];
     const override = CLIENT_RESULT_OVERRIDES[entry.method];
     if (override !== undefined) {
       used.add(entry.method);
-      candidates.push(override);
+      if (!exists(override)) {
+        throw new Error(
+          `CLIENT_RESULT_OVERRIDES["${entry.method}"] names "${override}", which is not defined`,
+        );
+      }
+      return override;
     }
+    const candidates: string[] = [];
     if (entry.params.type?.endsWith("Params")) {
       candidates.push(`${entry.params.type.slice(0, -"Params".length)}Response`);
     }
@@ -231,7 +236,11 @@ function paramsSchema(params: ParamsShape): string {
 
 /** Doc for a map entry. */
 function entryDoc(entry: MethodEntry): string {
-  return jsdoc(entry.doc, entry.experimental ? EXPERIMENTAL_TAG : undefined);
+  const params = entry.params.type === undefined ? "none" : `{@link T.${entry.params.type}}`;
+  const shape = entry.result === undefined
+    ? `Params: ${params}.`
+    : `Params: ${params}; result: {@link T.${entry.result}}.`;
+  return jsdoc(entry.doc, shape, entry.experimental ? EXPERIMENTAL_TAG : undefined);
 }
 
 /** A `readonly [...]` list of method names. */
@@ -272,10 +281,19 @@ const MAP_TYPES = [
  *
  * @param registry The method lists.
  * @param version Codex version, for the header.
+ * @param schemasModule The module `registry.ts` takes `schemas` from (`./schemas.ts`, or
+ * its run-time twin `./schemas.js`).
  * @returns The sources (unformatted).
  */
-export function emitRegistry(registry: Registry, version: string): RegistryFiles {
-  return { registry: emitLookups(registry, version), registryTypes: emitMaps(registry, version) };
+export function emitRegistry(
+  registry: Registry,
+  version: string,
+  schemasModule: string,
+): RegistryFiles {
+  return {
+    registry: emitLookups(registry, version, schemasModule),
+    registryTypes: emitMaps(registry, version),
+  };
 }
 
 /** `registry_types.ts`. */
@@ -322,7 +340,7 @@ function emitMaps(registry: Registry, version: string): string {
 }
 
 /** `registry.ts`. */
-function emitLookups(registry: Registry, version: string): string {
+function emitLookups(registry: Registry, version: string, schemasModule: string): string {
   const { clientRequests, clientNotifications, serverNotifications, serverRequests } = registry;
   const requestRow = (e: MethodEntry) =>
     `${JSON.stringify(e.method)}: [${paramsSchema(e.params)}, s.${e.result}],\n`;
@@ -342,7 +360,7 @@ function emitLookups(registry: Registry, version: string): string {
       `console.log(reply.turn.id);\n` +
       "```",
   );
-  out += `import * as v from "valibot";\nimport { schemas as s } from "./schemas.ts";\n`;
+  out += `import * as v from "valibot";\nimport { schemas as s } from "${schemasModule}";\n`;
   const used = MAP_TYPES.filter((name) => name !== "ClientNotificationMap");
   out += `import type {\n${used.map((n) => `  ${n},\n`).join("")}} from "./registry_types.ts";\n\n`;
   out += `export type {\n${
