@@ -14,7 +14,7 @@ async function decode(chunks: Uint8Array[]): Promise<unknown[]> {
       controller.close();
     },
   }).pipeThrough(new JsonlDecodeStream());
-  for await (const message of stream) out.push(message);
+  for await (const batch of stream) out.push(...batch);
   return out;
 }
 
@@ -74,6 +74,16 @@ test("JsonlDecodeStream parses a 10 MB line in small chunks in linear time", {
     assert.equal((message as { payload: string }).payload.length, payload.length);
     assert.ok(elapsed < 5_000, `${chunks.length} chunks took ${elapsed.toFixed(0)} ms`);
   }
+});
+
+test("JsonlDecodeStream emits one batch per chunk, in order", { timeout: 5_000 }, async () => {
+  const stream = ReadableStream.from([
+    encoder.encode('{"a":1}\n{"b":2}\n{"c"'),
+    encoder.encode(":3}\n"),
+  ]).pipeThrough(new JsonlDecodeStream());
+  const batches: unknown[][] = [];
+  for await (const batch of stream) batches.push(batch);
+  assert.deepEqual(batches, [[{ a: 1 }, { b: 2 }], [{ c: 3 }]]);
 });
 
 test("JsonlEncodeStream frames each text with one newline", { timeout: 5_000 }, async () => {

@@ -210,7 +210,7 @@ function readClientFrame(socket: Socket): Promise<{ opcode: number; text: string
 
 async function readAll(transport: MessageTransport): Promise<unknown[]> {
   const messages: unknown[] = [];
-  for await (const message of transport.readable) messages.push(message);
+  for await (const batch of transport.readable) messages.push(...batch);
   return messages;
 }
 

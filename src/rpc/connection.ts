@@ -239,7 +239,7 @@ export class JsonRpcConnection implements AsyncDisposable {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        this.#dispatch(value);
+        for (let i = 0; i < value.length; i++) this.#dispatch(value[i]);
       }
     } catch {
       // A broken pipe ends reading; the transport says why.

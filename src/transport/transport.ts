@@ -21,9 +21,11 @@ export interface TransportCloseInfo {
 /**
  * A bidirectional stream of JSON-RPC messages.
  *
- * `readable` yields one parsed JSON value per message (or a `MalformedMessage` for
- * input that was not JSON); `writable` takes one serialized JSON text per message, which the
- * transport frames. `closed` settles once, when the peer is gone, and never rejects.
+ * `readable` yields batches: arrays of parsed JSON values, one per message, in order (a
+ * `MalformedMessage` stands for input that was not JSON). A batch is whatever arrived
+ * together — a pipe read, a WebSocket frame — so the reader pays one stream read per batch,
+ * not per message. `writable` takes one serialized JSON text per message, which the transport
+ * frames. `closed` settles once, when the peer is gone, and never rejects.
  *
  * @example
  * ```ts
@@ -34,8 +36,8 @@ export interface TransportCloseInfo {
  * ```
  */
 export interface MessageTransport {
-  /** Messages from the peer, one parsed JSON value (or malformed-input report) each. */
-  readonly readable: ReadableStream<unknown>;
+  /** Batches of messages from the peer, each message a parsed JSON value (or malformed-input report). */
+  readonly readable: ReadableStream<unknown[]>;
   /** Messages to the peer, one serialized JSON text each. */
   readonly writable: WritableStream<string>;
   /** Resolves once the transport has ended, with why. */

@@ -205,7 +205,7 @@ async function openSocket(
     let closedByUs = false;
     let forcedAfterMs: number | undefined;
     let readableDone = false;
-    let reader!: ReadableStreamDefaultController<unknown>;
+    let reader!: ReadableStreamDefaultController<unknown[]>;
     let settleClosed!: (info: TransportCloseInfo) => void;
     const closed = new Promise<TransportCloseInfo>((done) => (settleClosed = done));
 
@@ -252,7 +252,7 @@ async function openSocket(
       settleClosed({ reason, cause: lastFailure?.cause });
     }
 
-    const readable = new ReadableStream<unknown>({
+    const readable = new ReadableStream<unknown[]>({
       start(controller) {
         reader = controller;
       },
@@ -310,7 +310,7 @@ async function openSocket(
         },
         message(data) {
           if (state !== "open" || readableDone) return;
-          reader.enqueue(parseMessage(data));
+          reader.enqueue([parseMessage(data)]);
         },
         error(failure) {
           if (state === "connecting") fail(connectError(target, failure, sentToken));
