@@ -23,6 +23,7 @@
  */
 
 export type * from "./types.ts";
+export type { Definitions } from "./definitions.ts";
 export * from "./schemas.ts";
 export * from "./registry.ts";
 export * from "./version.ts";

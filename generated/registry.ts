@@ -21,6 +21,12 @@
  * @module
  */
 
+/**
+ * valibot, whose public types (`v.GenericSchema`) appear in this module's API; they are
+ * documented by valibot (https://valibot.dev/api/), not re-exported here.
+ *
+ * @ignore
+ */
 import * as v from "valibot";
 import { schemas as s } from "./schemas.ts";
 import type {

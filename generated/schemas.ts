@@ -8,12 +8,19 @@
  * @module
  */
 
+/**
+ * valibot, whose public types (`v.GenericSchema`) appear in this module's API; they are
+ * documented by valibot (https://valibot.dev/api/), not re-exported here.
+ *
+ * @ignore
+ */
 import * as v from "valibot";
+import type { Definitions } from "./definitions.ts";
 import type * as T from "./types.ts";
 
 /** The valibot schema of every definition, by type name (the type of `schemas`). */
 export type Schemas = {
-  readonly [K in keyof T.Definitions]: v.GenericSchema<T.Definitions[K]>;
+  readonly [K in keyof Definitions]: v.GenericSchema<Definitions[K]>;
 };
 
 /** A string. */
@@ -140,7 +147,7 @@ const s = {} as { -readonly [K in keyof Schemas]: Schemas[K] };
  * builder returns a schema of its definition's type.
  */
 const BUILDERS: {
-  readonly [K in keyof T.Definitions]: () => v.GenericSchema<T.Definitions[K]>;
+  readonly [K in keyof Definitions]: () => v.GenericSchema<Definitions[K]>;
 } = {
   AbsolutePathBuf: () => str,
   Account: () =>

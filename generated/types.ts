@@ -16,30 +16,46 @@
  */
 export type AbsolutePathBuf = string;
 
+/** Used by {@linkcode GetAccountResponse}. Tagged by `type`: one of `apiKey`, `chatgpt`, `amazonBedrock`, `gcp`. */
 export type Account =
-  | {
+  | /** Variant `type: "apiKey"` of {@linkcode Account}. */ {
+    /** `type` of {@linkcode Account} (`type: "apiKey"`). Always `"apiKey"`. */
     type: "apiKey";
   }
-  | {
+  | /** Variant `type: "chatgpt"` of {@linkcode Account}. */ {
+    /** `email` of {@linkcode Account} (`type: "chatgpt"`). Nullable. */
     email: string | null;
+    /** `planType` of {@linkcode Account} (`type: "chatgpt"`). */
     planType: PlanType;
+    /** `type` of {@linkcode Account} (`type: "chatgpt"`). Always `"chatgpt"`. */
     type: "chatgpt";
     /** Display name of the selected ChatGPT workspace, when available. */
     workspaceName?: string | null;
   }
-  | {
+  | /** Variant `type: "amazonBedrock"` of {@linkcode Account}. */ {
+    /** `type` of {@linkcode Account} (`type: "amazonBedrock"`). Always `"amazonBedrock"`. */
     type: "amazonBedrock";
-    /** @default false */
+    /**
+     * `usesCodexManagedCredentials` of {@linkcode Account} (`type: "amazonBedrock"`). Optional.
+     *
+     * @default false
+     */
     usesCodexManagedCredentials?: boolean;
   }
   | /** Google Cloud Vertex AI with externally managed credentials. */ {
+    /** `type` of {@linkcode Account} (`type: "gcp"`). Always `"gcp"`. */
     type: "gcp";
   };
 
+/** Params of the server notification `account/login/completed`. */
 export interface AccountLoginCompletedNotification {
+  /** `error` of {@linkcode AccountLoginCompletedNotification}. Optional. Nullable. */
   error?: string | null;
+  /** `loginId` of {@linkcode AccountLoginCompletedNotification}. Optional. Nullable. */
   loginId?: string | null;
+  /** `onboardingEntrypoint` of {@linkcode AccountLoginCompletedNotification}. Optional. Nullable. */
   onboardingEntrypoint?: DesktopOnboardingEntrypoint | null;
+  /** `success` of {@linkcode AccountLoginCompletedNotification}. */
   success: boolean;
 }
 
@@ -49,58 +65,99 @@ export interface AccountLoginCompletedNotification {
  * Clients should merge available values into the most recent `account/rateLimits/read` response or refetch that snapshot. Nullable account metadata may be unavailable in a rolling update and does not clear a previously observed value.
  */
 export interface AccountRateLimitsUpdatedNotification {
+  /** `rateLimits` of {@linkcode AccountRateLimitsUpdatedNotification}. */
   rateLimits: RateLimitSnapshot;
 }
 
 /** Backend routing policy. Wire values match the accounts/check contract. */
 export type AccountRoutingOverride = "NO_CONSTRAINT" | "us" | "us_cr";
 
+/** Used by {@linkcode AccountSecuritySetupNotice}. */
 export interface AccountSecuritySetupAction {
+  /** `label` of {@linkcode AccountSecuritySetupAction}. */
   label: string;
+  /** `url` of {@linkcode AccountSecuritySetupAction}. */
   url: string;
 }
 
+/** Used by {@linkcode GetAccountSecuritySetupResponse}. */
 export interface AccountSecuritySetupNotice {
+  /** `accountId` of {@linkcode AccountSecuritySetupNotice}. */
   accountId: string;
+  /** `action` of {@linkcode AccountSecuritySetupNotice}. */
   action: AccountSecuritySetupAction;
+  /** `description` of {@linkcode AccountSecuritySetupNotice}. */
   description: string;
+  /** `title` of {@linkcode AccountSecuritySetupNotice}. */
   title: string;
+  /** `userId` of {@linkcode AccountSecuritySetupNotice}. */
   userId: string;
 }
 
+/** Used by {@linkcode AccountSessionsResponse} and {@linkcode AccountSessionsSwitchResponse}. */
 export interface AccountSession {
+  /** `displayName` of {@linkcode AccountSession}. Optional. Nullable. */
   displayName?: string | null;
+  /** `email` of {@linkcode AccountSession}. Optional. Nullable. */
   email?: string | null;
+  /** `imageUrl` of {@linkcode AccountSession}. Optional. Nullable. */
   imageUrl?: string | null;
+  /** `isActive` of {@linkcode AccountSession}. */
   isActive: boolean;
+  /** `lastUsedAt` of {@linkcode AccountSession}. Integer (int64). */
   lastUsedAt: number;
+  /** `selectedWorkspaceAccountId` of {@linkcode AccountSession}. Optional. Nullable. */
   selectedWorkspaceAccountId?: string | null;
+  /** `sessionId` of {@linkcode AccountSession}. */
   sessionId: string;
+  /** `userId` of {@linkcode AccountSession}. Optional. Nullable. */
   userId?: string | null;
+  /** `workspaces` of {@linkcode AccountSession}. */
   workspaces: AccountSessionWorkspace[];
 }
 
+/** Used by {@linkcode AccountSession}. */
 export interface AccountSessionWorkspace {
+  /** `accountId` of {@linkcode AccountSessionWorkspace}. */
   accountId: string;
+  /** `imageUrl` of {@linkcode AccountSessionWorkspace}. Optional. Nullable. */
   imageUrl?: string | null;
+  /** `kind` of {@linkcode AccountSessionWorkspace}. Optional. Nullable. */
   kind?: AccountSessionWorkspaceKind | null;
+  /** `name` of {@linkcode AccountSessionWorkspace}. Optional. Nullable. */
   name?: string | null;
 }
 
+/** Used by {@linkcode AccountSessionWorkspace}. One of `personal`, `workspace`. */
 export type AccountSessionWorkspaceKind = "personal" | "workspace";
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `accountSession/list`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface AccountSessionsListParams {
+  /** `refreshWorkspaceMetadata` of {@linkcode AccountSessionsListParams}. Optional. */
   refreshWorkspaceMetadata?: boolean;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `accountSession/list`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface AccountSessionsResponse {
+  /** `activeSessionId` of {@linkcode AccountSessionsResponse}. Optional. Nullable. */
   activeSessionId?: string | null;
+  /** `sessions` of {@linkcode AccountSessionsResponse}. */
   sessions: AccountSession[];
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `accountSession/switch`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface AccountSessionsSwitchParams {
   /** Workspace to select within that login; this is not a user identifier. */
   accountId: string;
@@ -110,35 +167,56 @@ export interface AccountSessionsSwitchParams {
   sessionId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `accountSession/switch`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type AccountSessionsSwitchResponse =
-  | {
+  | /** Variant 1 of {@linkcode AccountSessionsSwitchResponse}. */ {
+    /** `activeSessionId` of {@linkcode AccountSessionsSwitchResponse} (variant 1). Optional. Nullable. */
     activeSessionId?: string | null;
+    /** `sessions` of {@linkcode AccountSessionsSwitchResponse} (variant 1). */
     sessions: AccountSession[];
   }
   | /** Open the URL and await account/login/completed for this login ID. */ {
+    /** `auth_url` of {@linkcode AccountSessionsSwitchResponse} (variant 2). */
     auth_url: string;
+    /** `login_id` of {@linkcode AccountSessionsSwitchResponse} (variant 2). */
     login_id: string;
   };
 
+/** Used by {@linkcode GetAccountTokenUsageResponse}. */
 export interface AccountTokenUsageDailyBucket {
+  /** `startDate` of {@linkcode AccountTokenUsageDailyBucket}. */
   startDate: string;
+  /** `tokens` of {@linkcode AccountTokenUsageDailyBucket}. Integer (int64). */
   tokens: number;
 }
 
+/** Used by {@linkcode GetAccountTokenUsageResponse}. */
 export interface AccountTokenUsageSummary {
+  /** `currentStreakDays` of {@linkcode AccountTokenUsageSummary}. Optional. Nullable. Integer (int64). */
   currentStreakDays?: number | null;
+  /** `lifetimeTokens` of {@linkcode AccountTokenUsageSummary}. Optional. Nullable. Integer (int64). */
   lifetimeTokens?: number | null;
+  /** `longestRunningTurnSec` of {@linkcode AccountTokenUsageSummary}. Optional. Nullable. Integer (int64). */
   longestRunningTurnSec?: number | null;
+  /** `longestStreakDays` of {@linkcode AccountTokenUsageSummary}. Optional. Nullable. Integer (int64). */
   longestStreakDays?: number | null;
+  /** `peakDailyTokens` of {@linkcode AccountTokenUsageSummary}. Optional. Nullable. Integer (int64). */
   peakDailyTokens?: number | null;
 }
 
+/** Params of the server notification `account/updated`. */
 export interface AccountUpdatedNotification {
+  /** `authMode` of {@linkcode AccountUpdatedNotification}. Optional. Nullable. */
   authMode?: AuthMode | null;
+  /** `planType` of {@linkcode AccountUpdatedNotification}. Optional. Nullable. */
   planType?: PlanType | null;
 }
 
+/** Used by {@linkcode ThreadForkResponse}, {@linkcode ThreadResumeResponse}, {@linkcode ThreadSettings} and 1 more. */
 export interface ActivePermissionProfile {
   /** Parent profile identifier from the selected permissions profile's `extends` setting, when present. */
   extends?: string | null;
@@ -146,21 +224,30 @@ export interface ActivePermissionProfile {
   id: string;
 }
 
+/** Used by {@linkcode SendAddCreditsNudgeEmailParams}. One of `credits`, `usage_limit`. */
 export type AddCreditsNudgeCreditType = "credits" | "usage_limit";
 
+/** Used by {@linkcode SendAddCreditsNudgeEmailResponse}. One of `sent`, `cooldown_active`. */
 export type AddCreditsNudgeEmailStatus = "sent" | "cooldown_active";
 
+/** Used by {@linkcode TurnStartParams} and {@linkcode TurnSteerParams}. */
 export interface AdditionalContextEntry {
+  /** `kind` of {@linkcode AdditionalContextEntry}. */
   kind: AdditionalContextKind;
   /** Optional name for untrusted context, used to label its tool output. */
   name?: string | null;
+  /** `value` of {@linkcode AdditionalContextEntry}. */
   value: string;
 }
 
+/** Used by {@linkcode AdditionalContextEntry}. One of `untrusted`, `application`. */
 export type AdditionalContextKind = "untrusted" | "application";
 
+/** Used by {@linkcode AdditionalPermissionProfile}, {@linkcode GrantedPermissionProfile} and {@linkcode RequestPermissionProfile}. */
 export interface AdditionalFileSystemPermissions {
+  /** `entries` of {@linkcode AdditionalFileSystemPermissions}. Optional. Nullable. */
   entries?: FileSystemSandboxEntry[] | null;
+  /** `globScanMaxDepth` of {@linkcode AdditionalFileSystemPermissions}. Optional. Nullable. Integer (uint), at least 1. */
   globScanMaxDepth?: number | null;
   /** This will be removed in favor of `entries`. */
   read?: LegacyAppPathString[] | null;
@@ -168,22 +255,32 @@ export interface AdditionalFileSystemPermissions {
   write?: LegacyAppPathString[] | null;
 }
 
+/** Used by {@linkcode AdditionalPermissionProfile}, {@linkcode GrantedPermissionProfile} and {@linkcode RequestPermissionProfile}. */
 export interface AdditionalNetworkPermissions {
+  /** `enabled` of {@linkcode AdditionalNetworkPermissions}. Optional. Nullable. */
   enabled?: boolean | null;
 }
 
+/** Used by {@linkcode CommandExecutionRequestApprovalParams}. */
 export interface AdditionalPermissionProfile {
+  /** `fileSystem` of {@linkcode AdditionalPermissionProfile}. Optional. Nullable. */
   fileSystem?: AdditionalFileSystemPermissions | null;
   /** Partial overlay used for per-command permission requests. */
   network?: AdditionalNetworkPermissions | null;
 }
 
+/** Used by {@linkcode ThreadItem}. Always `"async"`. */
 export type AgentMessageDelivery = "async";
 
+/** Params of the server notification `item/agentMessage/delta`. */
 export interface AgentMessageDeltaNotification {
+  /** `delta` of {@linkcode AgentMessageDeltaNotification}. */
   delta: string;
+  /** `itemId` of {@linkcode AgentMessageDeltaNotification}. */
   itemId: string;
+  /** `threadId` of {@linkcode AgentMessageDeltaNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode AgentMessageDeltaNotification}. */
   turnId: string;
 }
 
@@ -191,68 +288,114 @@ export interface AgentMessageDeltaNotification {
 export interface AgentMessageDisplay {
   /** Unknown actions must be left for the producing client to handle. */
   action: string;
+  /** `blockType` of {@linkcode AgentMessageDisplay}. Optional. Nullable. */
   blockType?: string | null;
+  /** `checkTrustedContacts` of {@linkcode AgentMessageDisplay}. Optional. Nullable. */
   checkTrustedContacts?: boolean | null;
+  /** `cyberTrustedAccess` of {@linkcode AgentMessageDisplay}. Optional. Nullable. */
   cyberTrustedAccess?: boolean | null;
 }
 
-export type AgentMessageInputContent = {
-  text: string;
-  type: "input_text";
-} | {
-  encrypted_content: string;
-  type: "encrypted_content";
-};
+/** Used by {@linkcode ResponseItem}. Tagged by `type`: one of `input_text`, `encrypted_content`. */
+export type AgentMessageInputContent =
+  | /** Variant `type: "input_text"` of {@linkcode AgentMessageInputContent}. */ {
+    /** `text` of {@linkcode AgentMessageInputContent} (`type: "input_text"`). */
+    text: string;
+    /** `type` of {@linkcode AgentMessageInputContent} (`type: "input_text"`). Always `"input_text"`. */
+    type: "input_text";
+  }
+  | /** Variant `type: "encrypted_content"` of {@linkcode AgentMessageInputContent}. */ {
+    /** `encrypted_content` of {@linkcode AgentMessageInputContent} (`type: "encrypted_content"`). */
+    encrypted_content: string;
+    /** `type` of {@linkcode AgentMessageInputContent} (`type: "encrypted_content"`). Always `"encrypted_content"`. */
+    type: "encrypted_content";
+  };
 
+/** Used by {@linkcode ThreadItem}. */
 export interface AgentMessageModeration {
+  /** `display` of {@linkcode AgentMessageModeration}. Optional. Nullable. */
   display?: AgentMessageDisplay | null;
+  /** `moderated` of {@linkcode AgentMessageModeration}. */
   moderated: boolean;
 }
 
+/** Used by {@linkcode SubAgentSource}. */
 export type AgentPath = string;
 
+/** Used by {@linkcode BrowserUseOriginPolicy}, {@linkcode BrowserUseOriginPolicyConfig}, {@linkcode ComputerUseConfig} and 7 more. One of `allow`, `deny`. */
 export type AllowDenyRequirement = "allow" | "deny";
 
+/** Used by {@linkcode Config}. */
 export interface AnalyticsConfig {
+  /** `enabled` of {@linkcode AnalyticsConfig}. Optional. Nullable. */
   enabled?: boolean | null;
 }
 
 /** EXPERIMENTAL - app metadata returned by app-list APIs. */
 export interface AppBranding {
+  /** `category` of {@linkcode AppBranding}. Optional. Nullable. */
   category?: string | null;
+  /** `developer` of {@linkcode AppBranding}. Optional. Nullable. */
   developer?: string | null;
+  /** `isDiscoverableApp` of {@linkcode AppBranding}. */
   isDiscoverableApp: boolean;
+  /** `privacyPolicy` of {@linkcode AppBranding}. Optional. Nullable. */
   privacyPolicy?: string | null;
+  /** `termsOfService` of {@linkcode AppBranding}. Optional. Nullable. */
   termsOfService?: string | null;
+  /** `website` of {@linkcode AppBranding}. Optional. Nullable. */
   website?: string | null;
 }
 
+/** The `AppConfig` type of the app-server protocol. */
 export interface AppConfig {
+  /** `approvals_reviewer` of {@linkcode AppConfig}. Optional. Nullable. */
   approvals_reviewer?: ApprovalsReviewer | null;
+  /** `default_tools_approval_mode` of {@linkcode AppConfig}. Optional. Nullable. */
   default_tools_approval_mode?: AppToolApproval | null;
+  /** `default_tools_enabled` of {@linkcode AppConfig}. Optional. Nullable. */
   default_tools_enabled?: boolean | null;
+  /** `destructive_enabled` of {@linkcode AppConfig}. Optional. Nullable. */
   destructive_enabled?: boolean | null;
-  /** @default true */
+  /**
+   * `enabled` of {@linkcode AppConfig}. Optional.
+   *
+   * @default true
+   */
   enabled?: boolean;
   /** Per-account approval settings keyed by link ID. */
   links?: AppLinksConfig | null;
   /** Additional model-facing surfaces omitted for this connector's tools. */
   omit_tools_from?: ToolExposureSurface[] | null;
+  /** `open_world_enabled` of {@linkcode AppConfig}. Optional. Nullable. */
   open_world_enabled?: boolean | null;
+  /** `tools` of {@linkcode AppConfig}. Optional. Nullable. */
   tools?: AppToolsConfig | null;
 }
 
 /** EXPERIMENTAL - app metadata returned by app-list APIs. */
 export interface AppInfo {
+  /** `appMetadata` of {@linkcode AppInfo}. Optional. Nullable. */
   appMetadata?: AppMetadata | null;
+  /** `branding` of {@linkcode AppInfo}. Optional. Nullable. */
   branding?: AppBranding | null;
+  /** `description` of {@linkcode AppInfo}. Optional. Nullable. */
   description?: string | null;
+  /** `distributionChannel` of {@linkcode AppInfo}. Optional. Nullable. */
   distributionChannel?: string | null;
+  /** `iconAssets` of {@linkcode AppInfo}. Optional. Nullable. */
   iconAssets?: { [key: string]: string } | null;
+  /** `iconDarkAssets` of {@linkcode AppInfo}. Optional. Nullable. */
   iconDarkAssets?: { [key: string]: string } | null;
+  /** `id` of {@linkcode AppInfo}. */
   id: string;
+  /** `installUrl` of {@linkcode AppInfo}. Optional. Nullable. */
   installUrl?: string | null;
-  /** @default false */
+  /**
+   * `isAccessible` of {@linkcode AppInfo}. Optional.
+   *
+   * @default false
+   */
   isAccessible?: boolean;
   /**
    * Whether this app is enabled in config.toml. Example: ```toml [apps.bad_app] enabled = false ```
@@ -260,17 +403,27 @@ export interface AppInfo {
    * @default true
    */
   isEnabled?: boolean;
+  /** `labels` of {@linkcode AppInfo}. Optional. Nullable. */
   labels?: { [key: string]: string } | null;
+  /** `logoUrl` of {@linkcode AppInfo}. Optional. Nullable. */
   logoUrl?: string | null;
+  /** `logoUrlDark` of {@linkcode AppInfo}. Optional. Nullable. */
   logoUrlDark?: string | null;
+  /** `name` of {@linkcode AppInfo}. */
   name: string;
-  /** @default [] */
+  /**
+   * `pluginDisplayNames` of {@linkcode AppInfo}. Optional.
+   *
+   * @default []
+   */
   pluginDisplayNames?: string[];
 }
 
 /** Approval settings for a connected account within an app. */
 export interface AppLinkConfig {
+  /** `approvals_reviewer` of {@linkcode AppLinkConfig}. Optional. Nullable. */
   approvals_reviewer?: ApprovalsReviewer | null;
+  /** `default_tools_approval_mode` of {@linkcode AppLinkConfig}. Optional. Nullable. */
   default_tools_approval_mode?: AppToolApproval | null;
 }
 
@@ -279,98 +432,160 @@ export type AppLinksConfig = { [key: string]: unknown };
 
 /** EXPERIMENTAL - notification emitted when the app list changes. */
 export interface AppListUpdatedNotification {
+  /** `data` of {@linkcode AppListUpdatedNotification}. */
   data: AppInfo[];
 }
 
+/** Used by {@linkcode AppInfo}. */
 export interface AppMetadata {
+  /** `categories` of {@linkcode AppMetadata}. Optional. Nullable. */
   categories?: string[] | null;
+  /** `developer` of {@linkcode AppMetadata}. Optional. Nullable. */
   developer?: string | null;
+  /** `firstPartyRequiresInstall` of {@linkcode AppMetadata}. Optional. Nullable. */
   firstPartyRequiresInstall?: boolean | null;
+  /** `review` of {@linkcode AppMetadata}. Optional. Nullable. */
   review?: AppReview | null;
+  /** `screenshots` of {@linkcode AppMetadata}. Optional. Nullable. */
   screenshots?: AppScreenshot[] | null;
+  /** `seoDescription` of {@linkcode AppMetadata}. Optional. Nullable. */
   seoDescription?: string | null;
+  /** `showInComposerWhenUnlinked` of {@linkcode AppMetadata}. Optional. Nullable. */
   showInComposerWhenUnlinked?: boolean | null;
+  /** `subCategories` of {@linkcode AppMetadata}. Optional. Nullable. */
   subCategories?: string[] | null;
+  /** `version` of {@linkcode AppMetadata}. Optional. Nullable. */
   version?: string | null;
+  /** `versionId` of {@linkcode AppMetadata}. Optional. Nullable. */
   versionId?: string | null;
+  /** `versionNotes` of {@linkcode AppMetadata}. Optional. Nullable. */
   versionNotes?: string | null;
 }
 
+/** Used by {@linkcode AppMetadata}. */
 export interface AppReview {
+  /** `status` of {@linkcode AppReview}. */
   status: string;
 }
 
+/** Used by {@linkcode AppMetadata}. */
 export interface AppScreenshot {
+  /** `fileId` of {@linkcode AppScreenshot}. Optional. Nullable. */
   fileId?: string | null;
+  /** `url` of {@linkcode AppScreenshot}. Optional. Nullable. */
   url?: string | null;
+  /** `userPrompt` of {@linkcode AppScreenshot}. */
   userPrompt: string;
 }
 
 /** EXPERIMENTAL - app metadata summary for plugin responses. */
 export interface AppSummary {
+  /** `category` of {@linkcode AppSummary}. Optional. Nullable. */
   category?: string | null;
+  /** `description` of {@linkcode AppSummary}. Optional. Nullable. */
   description?: string | null;
+  /** `id` of {@linkcode AppSummary}. */
   id: string;
+  /** `installUrl` of {@linkcode AppSummary}. Optional. Nullable. */
   installUrl?: string | null;
+  /** `name` of {@linkcode AppSummary}. */
   name: string;
 }
 
+/** Used by {@linkcode PluginDetail}. */
 export interface AppTemplateSummary {
+  /** `canonicalConnectorId` of {@linkcode AppTemplateSummary}. Optional. Nullable. */
   canonicalConnectorId?: string | null;
+  /** `category` of {@linkcode AppTemplateSummary}. Optional. Nullable. */
   category?: string | null;
+  /** `description` of {@linkcode AppTemplateSummary}. Optional. Nullable. */
   description?: string | null;
+  /** `logoUrl` of {@linkcode AppTemplateSummary}. Optional. Nullable. */
   logoUrl?: string | null;
+  /** `logoUrlDark` of {@linkcode AppTemplateSummary}. Optional. Nullable. */
   logoUrlDark?: string | null;
+  /** `materializedAppIds` of {@linkcode AppTemplateSummary}. */
   materializedAppIds: string[];
+  /** `name` of {@linkcode AppTemplateSummary}. */
   name: string;
+  /** `reason` of {@linkcode AppTemplateSummary}. Optional. Nullable. */
   reason?: AppTemplateUnavailableReason | null;
+  /** `templateId` of {@linkcode AppTemplateSummary}. */
   templateId: string;
 }
 
+/** Used by {@linkcode AppTemplateSummary}. One of `NOT_CONFIGURED_FOR_WORKSPACE`, `NO_ACTIVE_WORKSPACE`. */
 export type AppTemplateUnavailableReason = "NOT_CONFIGURED_FOR_WORKSPACE" | "NO_ACTIVE_WORKSPACE";
 
+/** Used by {@linkcode AppConfig}, {@linkcode AppLinkConfig}, {@linkcode AppToolConfig} and 1 more. One of `auto`, `prompt`, `writes`, `approve`. */
 export type AppToolApproval = "auto" | "prompt" | "writes" | "approve";
 
+/** The `AppToolConfig` type of the app-server protocol. */
 export interface AppToolConfig {
+  /** `approval_mode` of {@linkcode AppToolConfig}. Optional. Nullable. */
   approval_mode?: AppToolApproval | null;
+  /** `enabled` of {@linkcode AppToolConfig}. Optional. Nullable. */
   enabled?: boolean | null;
 }
 
 /** EXPERIMENTAL - metadata returned by app/read. */
 export interface AppToolSummary {
+  /** `description` of {@linkcode AppToolSummary}. */
   description: string;
+  /** `disabledReason` of {@linkcode AppToolSummary}. Optional. Nullable. */
   disabledReason?: string | null;
-  /** @default true */
+  /**
+   * `isEnabled` of {@linkcode AppToolSummary}. Optional.
+   *
+   * @default true
+   */
   isEnabled?: boolean;
-  /** @default false */
+  /**
+   * `isReadOnly` of {@linkcode AppToolSummary}. Optional.
+   *
+   * @default false
+   */
   isReadOnly?: boolean;
+  /** `name` of {@linkcode AppToolSummary}. */
   name: string;
+  /** `title` of {@linkcode AppToolSummary}. Optional. Nullable. */
   title?: string | null;
 }
 
+/** Used by {@linkcode AppConfig}. */
 export type AppToolsConfig = { [key: string]: unknown };
 
+/** Used by {@linkcode ApplicationRequirements}. */
 export interface ApplicationNetworkRequirements {
+  /** `domains` of {@linkcode ApplicationNetworkRequirements}. */
   domains: { [key: string]: NetworkDomainPermission };
   /** When enabled, only explicitly allowed exact domains may be contacted. */
   enabled: boolean;
 }
 
+/** Used by {@linkcode ConfigRequirements}. */
 export interface ApplicationRequirements {
+  /** `network` of {@linkcode ApplicationRequirements}. Optional. Nullable. */
   network?: ApplicationNetworkRequirements | null;
+  /** `storage` of {@linkcode ApplicationRequirements}. Optional. Nullable. */
   storage?: ApplicationStorageRequirements | null;
 }
 
 /** Managed storage settings for new Desktop workspaces, not filesystem access restrictions. */
 export interface ApplicationStorageRequirements {
+  /** `defaultProjectParent` of {@linkcode ApplicationStorageRequirements}. Optional. Nullable. */
   defaultProjectParent?: LegacyAppPathString | null;
+  /** `projectlessWorkspaceRoot` of {@linkcode ApplicationStorageRequirements}. Optional. Nullable. */
   projectlessWorkspaceRoot?: LegacyAppPathString | null;
 }
 
+/** Params of the server request `applyPatchApproval`. */
 export interface ApplyPatchApprovalParams {
   /** Use to correlate this with [codex_protocol::protocol::PatchApplyBeginEvent] and [codex_protocol::protocol::PatchApplyEndEvent]. */
   callId: string;
+  /** `conversationId` of {@linkcode ApplyPatchApprovalParams}. */
   conversationId: ThreadId;
+  /** `fileChanges` of {@linkcode ApplyPatchApprovalParams}. */
   fileChanges: { [key: string]: FileChange };
   /** When set, the agent is asking the user to allow writes under this root for the remainder of the session (unclear if this is honored today). */
   grantRoot?: string | null;
@@ -378,25 +593,44 @@ export interface ApplyPatchApprovalParams {
   reason?: string | null;
 }
 
+/** Result of the server request `applyPatchApproval`. */
 export interface ApplyPatchApprovalResponse {
+  /** `decision` of {@linkcode ApplyPatchApprovalResponse}. */
   decision: ReviewDecision;
 }
 
 /** Configures who approval requests are routed to for review. Examples include sandbox escapes, blocked network access, MCP approval prompts, and ARC escalations. Defaults to `user`. `auto_review` uses a carefully prompted subagent to gather relevant context and apply a risk-based decision framework before approving or denying the request. The legacy value `guardian_subagent` is accepted for compatibility. */
 export type ApprovalsReviewer = "user" | "auto_review" | "guardian_subagent";
 
+/** Used by {@linkcode Config}. */
 export interface AppsConfig {
+  /** `_default` of {@linkcode AppsConfig}. Optional. Nullable. */
   _default?: AppsDefaultConfig | null;
 }
 
+/** Used by {@linkcode AppsConfig}. */
 export interface AppsDefaultConfig {
+  /** `approvals_reviewer` of {@linkcode AppsDefaultConfig}. Optional. Nullable. */
   approvals_reviewer?: ApprovalsReviewer | null;
+  /** `default_tools_approval_mode` of {@linkcode AppsDefaultConfig}. Optional. Nullable. */
   default_tools_approval_mode?: AppToolApproval | null;
-  /** @default true */
+  /**
+   * `destructive_enabled` of {@linkcode AppsDefaultConfig}. Optional.
+   *
+   * @default true
+   */
   destructive_enabled?: boolean;
-  /** @default true */
+  /**
+   * `enabled` of {@linkcode AppsDefaultConfig}. Optional.
+   *
+   * @default true
+   */
   enabled?: boolean;
-  /** @default true */
+  /**
+   * `open_world_enabled` of {@linkcode AppsDefaultConfig}. Optional.
+   *
+   * @default true
+   */
   open_world_enabled?: boolean;
 }
 
@@ -410,6 +644,7 @@ export interface AppsInstalledParams {
 
 /** The installed connectors in one committed runtime snapshot. */
 export interface AppsInstalledResponse {
+  /** `apps` of {@linkcode AppsInstalledResponse}. */
   apps: InstalledApp[];
 }
 
@@ -427,6 +662,7 @@ export interface AppsListParams {
 
 /** EXPERIMENTAL - app list response. */
 export interface AppsListResponse {
+  /** `data` of {@linkcode AppsListResponse}. */
   data: AppInfo[];
   /** Opaque cursor to pass to the next call to continue after the last item. If None, there are no more items to return. */
   nextCursor?: string | null;
@@ -444,29 +680,55 @@ export interface AppsReadParams {
 
 /** EXPERIMENTAL - app/read response. */
 export interface AppsReadResponse {
+  /** `apps` of {@linkcode AppsReadResponse}. */
   apps: ConnectorMetadata[];
+  /** `missingAppIds` of {@linkcode AppsReadResponse}. */
   missingAppIds: string[];
 }
 
-export type AskForApproval = ("untrusted" | "on-request" | "never") | {
-  granular: {
-    mcp_elicitations: boolean;
-    /** @default false */
-    request_permissions?: boolean;
-    rules: boolean;
-    sandbox_approval: boolean;
-    /** @default false */
-    skill_approval?: boolean;
+/** Used by {@linkcode Config}, {@linkcode ConfigRequirements}, {@linkcode ThreadForkParams} and 8 more. */
+export type AskForApproval =
+  | /** A form of {@linkcode AskForApproval}: `untrusted`, `on-request` or `never`. */ (
+    | "untrusted"
+    | "on-request"
+    | "never"
+  )
+  | /** Variant 2 of {@linkcode AskForApproval}. */ {
+    /** `granular` of {@linkcode AskForApproval} (variant 2). */
+    granular: {
+      /** `mcp_elicitations` of `granular` of {@linkcode AskForApproval} (variant 2). */
+      mcp_elicitations: boolean;
+      /**
+       * `request_permissions` of `granular` of {@linkcode AskForApproval} (variant 2). Optional.
+       *
+       * @default false
+       */
+      request_permissions?: boolean;
+      /** `rules` of `granular` of {@linkcode AskForApproval} (variant 2). */
+      rules: boolean;
+      /** `sandbox_approval` of `granular` of {@linkcode AskForApproval} (variant 2). */
+      sandbox_approval: boolean;
+      /**
+       * `skill_approval` of `granular` of {@linkcode AskForApproval} (variant 2). Optional.
+       *
+       * @default false
+       */
+      skill_approval?: boolean;
+    };
   };
-};
 
+/** Used by {@linkcode ThreadItem}. */
 export interface AsyncUserInputQuestion {
+  /** `options` of {@linkcode AsyncUserInputQuestion}. Optional. Nullable. */
   options?: string[] | null;
+  /** `title` of {@linkcode AsyncUserInputQuestion}. */
   title: string;
 }
 
+/** Params of the server request `attestation/generate`. */
 export type AttestationGenerateParams = { [key: string]: unknown };
 
+/** Result of the server request `attestation/generate`. */
 export interface AttestationGenerateResponse {
   /** Opaque client attestation token. */
   token: string;
@@ -487,10 +749,15 @@ export type AuthMode =
   | /** Amazon Bedrock bearer token managed by Codex. */ "bedrockApiKey"
   | /** Amazon Bedrock AWS access keys managed by Codex. */ "bedrockAccessKeys";
 
+/** Params of the server notifications `modelProvider/authRecoveryCompleted` and `modelProvider/authRecoveryStarted`. */
 export interface AuthRecoveryNotification {
+  /** `message` of {@linkcode AuthRecoveryNotification}. */
   message: string;
+  /** `provider` of {@linkcode AuthRecoveryNotification}. */
   provider: string;
+  /** `threadId` of {@linkcode AuthRecoveryNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode AuthRecoveryNotification}. */
   turnId: string;
 }
 
@@ -502,21 +769,38 @@ export type AutoCompactTokenLimitScope =
 /** [UNSTABLE] Source that produced a terminal approval auto-review decision. */
 export type AutoReviewDecisionSource = "agent";
 
+/** Used by {@linkcode ConfigRequirements}. */
 export interface AutoReviewRequirements {
+  /** `ignoreRules` of {@linkcode AutoReviewRequirements}. Optional. Nullable. */
   ignoreRules?: string[] | null;
+  /** `requiredOnModels` of {@linkcode AutoReviewRequirements}. Optional. Nullable. */
   requiredOnModels?: string[] | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Used by {@linkcode BedrockEnvironmentCredential}. One of `accessKeys`, `bedrockApiKey`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type AwsCredentialType = "accessKeys" | "bedrockApiKey";
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Used by {@linkcode BedrockDiscoverResponse}.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface BedrockAwsProfile {
+  /** `name` of {@linkcode BedrockAwsProfile}. */
   name: string;
+  /** `region` of {@linkcode BedrockAwsProfile}. Optional. Nullable. */
   region?: string | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `account/bedrock/checkGovCloudRequirements`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type BedrockCheckGovCloudRequirementsParams = { [key: string]: unknown };
 
 /**
@@ -531,98 +815,169 @@ export interface BedrockCheckGovCloudRequirementsResponse {
   shouldWarn: boolean;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `account/bedrock/discover`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type BedrockDiscoverParams = { [key: string]: unknown };
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `account/bedrock/discover`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface BedrockDiscoverResponse {
+  /** `environmentCredentials` of {@linkcode BedrockDiscoverResponse}. */
   environmentCredentials: BedrockEnvironmentCredential[];
+  /** `profiles` of {@linkcode BedrockDiscoverResponse}. */
   profiles: BedrockAwsProfile[];
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Used by {@linkcode BedrockDiscoverResponse}.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface BedrockEnvironmentCredential {
+  /** `region` of {@linkcode BedrockEnvironmentCredential}. Optional. Nullable. */
   region?: string | null;
+  /** `type` of {@linkcode BedrockEnvironmentCredential}. */
   type: AwsCredentialType;
 }
 
+/** Used by {@linkcode ProviderSettingsPatch}. One of `amazon-bedrock`, `amazon-bedrock-runtime`. */
 export type BedrockProviderId = "amazon-bedrock" | "amazon-bedrock-runtime";
 
-/** @experimental Requires `experimentalApi` at initialize. */
-export type BedrockSetupParams = {
-  profile: string;
-  region: string;
-  type: "profile";
-} | {
-  region: string;
-  type: "environment";
-};
+/**
+ * Params of the client request `account/bedrock/setup`. Tagged by `type`: one of `profile`, `environment`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
+export type BedrockSetupParams =
+  | /** Variant `type: "profile"` of {@linkcode BedrockSetupParams}. */ {
+    /** `profile` of {@linkcode BedrockSetupParams} (`type: "profile"`). */
+    profile: string;
+    /** `region` of {@linkcode BedrockSetupParams} (`type: "profile"`). */
+    region: string;
+    /** `type` of {@linkcode BedrockSetupParams} (`type: "profile"`). Always `"profile"`. */
+    type: "profile";
+  }
+  | /** Variant `type: "environment"` of {@linkcode BedrockSetupParams}. */ {
+    /** `region` of {@linkcode BedrockSetupParams} (`type: "environment"`). */
+    region: string;
+    /** `type` of {@linkcode BedrockSetupParams} (`type: "environment"`). Always `"environment"`. */
+    type: "environment";
+  };
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `account/bedrock/setup`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type BedrockSetupResponse = { [key: string]: unknown };
 
+/** Used by {@linkcode BrowserUseOriginPolicy}. One of `turn`, `thread`. */
 export type BrowserUseAccessApprovalLifetime = "turn" | "thread";
 
+/** Used by {@linkcode Config}. */
 export interface BrowserUseConfig {
+  /** `allow_history_access` of {@linkcode BrowserUseConfig}. Optional. Nullable. */
   allow_history_access?: boolean | null;
+  /** `default_origin_policy` of {@linkcode BrowserUseConfig}. Optional. Nullable. */
   default_origin_policy?: BrowserUseOriginPolicyConfig | null;
+  /** `origins` of {@linkcode BrowserUseConfig}. Optional. Nullable. */
   origins?: { [key: string]: BrowserUseOriginPolicyConfig } | null;
 }
 
+/** Used by {@linkcode BrowserUseRequirements}. */
 export interface BrowserUseExtensionRequirements {
+  /** `requestHeaders` of {@linkcode BrowserUseExtensionRequirements}. Optional. Nullable. */
   requestHeaders?: RequestHeader[] | null;
 }
 
+/** Used by {@linkcode BrowserUseRequirements}. */
 export interface BrowserUseOriginPolicy {
+  /** `access` of {@linkcode BrowserUseOriginPolicy}. Optional. Nullable. */
   access?: AllowDenyRequirement | null;
+  /** `accessApprovalLifetime` of {@linkcode BrowserUseOriginPolicy}. Optional. Nullable. */
   accessApprovalLifetime?: BrowserUseAccessApprovalLifetime | null;
+  /** `autoReview` of {@linkcode BrowserUseOriginPolicy}. Optional. Nullable. */
   autoReview?: AllowDenyRequirement | null;
+  /** `downloads` of {@linkcode BrowserUseOriginPolicy}. Optional. Nullable. */
   downloads?: AllowDenyRequirement | null;
+  /** `fullCdpAccess` of {@linkcode BrowserUseOriginPolicy}. Optional. Nullable. */
   fullCdpAccess?: AllowDenyRequirement | null;
+  /** `persistentApproval` of {@linkcode BrowserUseOriginPolicy}. Optional. Nullable. */
   persistentApproval?: boolean | null;
+  /** `uploads` of {@linkcode BrowserUseOriginPolicy}. Optional. Nullable. */
   uploads?: AllowDenyRequirement | null;
 }
 
+/** Used by {@linkcode BrowserUseConfig}. */
 export interface BrowserUseOriginPolicyConfig {
+  /** `access` of {@linkcode BrowserUseOriginPolicyConfig}. Optional. Nullable. */
   access?: AllowDenyRequirement | null;
+  /** `downloads` of {@linkcode BrowserUseOriginPolicyConfig}. Optional. Nullable. */
   downloads?: AllowDenyRequirement | null;
+  /** `full_cdp_access` of {@linkcode BrowserUseOriginPolicyConfig}. Optional. Nullable. */
   full_cdp_access?: AllowDenyRequirement | null;
+  /** `uploads` of {@linkcode BrowserUseOriginPolicyConfig}. Optional. Nullable. */
   uploads?: AllowDenyRequirement | null;
 }
 
+/** Used by {@linkcode ConfigRequirements}. */
 export interface BrowserUseRequirements {
+  /** `allowGlobalPersistentApproval` of {@linkcode BrowserUseRequirements}. Optional. Nullable. */
   allowGlobalPersistentApproval?: boolean | null;
+  /** `allowHistoryAccess` of {@linkcode BrowserUseRequirements}. Optional. Nullable. */
   allowHistoryAccess?: boolean | null;
+  /** `allowWebmcp` of {@linkcode BrowserUseRequirements}. Optional. Nullable. */
   allowWebmcp?: boolean | null;
+  /** `defaultOriginPolicy` of {@linkcode BrowserUseRequirements}. Optional. Nullable. */
   defaultOriginPolicy?: BrowserUseOriginPolicy | null;
+  /** `disableAutoReview` of {@linkcode BrowserUseRequirements}. Optional. Nullable. */
   disableAutoReview?: boolean | null;
+  /** `extension` of {@linkcode BrowserUseRequirements}. Optional. Nullable. */
   extension?: BrowserUseExtensionRequirements | null;
+  /** `origins` of {@linkcode BrowserUseRequirements}. Optional. Nullable. */
   origins?: { [key: string]: BrowserUseOriginPolicy } | null;
 }
 
+/** Used by {@linkcode TextElement}. */
 export interface ByteRange {
+  /** `end` of {@linkcode ByteRange}. Non-negative integer (uint). */
   end: number;
+  /** `start` of {@linkcode ByteRange}. Non-negative integer (uint). */
   start: number;
 }
 
+/** Params of the client request `account/login/cancel`. */
 export interface CancelLoginAccountParams {
+  /** `loginId` of {@linkcode CancelLoginAccountParams}. */
   loginId: string;
 }
 
+/** Result of the client request `account/login/cancel`. */
 export interface CancelLoginAccountResponse {
+  /** `status` of {@linkcode CancelLoginAccountResponse}. */
   status: CancelLoginAccountStatus;
 }
 
+/** Used by {@linkcode CancelLoginAccountResponse}. One of `canceled`, `notFound`. */
 export type CancelLoginAccountStatus = "canceled" | "notFound";
 
 /** Location used to resolve a selected capability root. */
 export interface CapabilityRootLocation {
+  /** `environmentId` of {@linkcode CapabilityRootLocation}. */
   environmentId: string;
   /** Absolute path for the root in the selected environment. */
   path: string;
+  /** `type` of {@linkcode CapabilityRootLocation}. Always `"environment"`. */
   type: "environment";
 }
 
+/** Params of the server request `account/chatgptAuthTokens/refresh`. */
 export interface ChatgptAuthTokensRefreshParams {
   /**
    * Workspace/account identifier that Codex was previously using.
@@ -632,34 +987,50 @@ export interface ChatgptAuthTokensRefreshParams {
    * This may be `null` when the prior auth state did not include a workspace identifier (`chatgpt_account_id`).
    */
   previousAccountId?: string | null;
+  /** `reason` of {@linkcode ChatgptAuthTokensRefreshParams}. */
   reason: ChatgptAuthTokensRefreshReason;
 }
 
+/** Used by {@linkcode ChatgptAuthTokensRefreshParams}. Always `"unauthorized"`. */
 export type ChatgptAuthTokensRefreshReason = "unauthorized";
 
+/** Result of the server request `account/chatgptAuthTokens/refresh`. */
 export interface ChatgptAuthTokensRefreshResponse {
+  /** `accessToken` of {@linkcode ChatgptAuthTokensRefreshResponse}. */
   accessToken: string;
+  /** `chatgptAccountId` of {@linkcode ChatgptAuthTokensRefreshResponse}. */
   chatgptAccountId: string;
+  /** `chatgptPlanType` of {@linkcode ChatgptAuthTokensRefreshResponse}. Optional. Nullable. */
   chatgptPlanType?: string | null;
 }
 
+/** Used by {@linkcode ConfigRequirements}. One of `file`, `keyring`, `auto`, `ephemeral`. */
 export type CliAuthCredentialsStoreMode = "file" | "keyring" | "auto" | "ephemeral";
 
+/** Used by {@linkcode InitializeParams}. */
 export interface ClientInfo {
+  /** `name` of {@linkcode ClientInfo}. */
   name: string;
+  /** `title` of {@linkcode ClientInfo}. Optional. Nullable. */
   title?: string | null;
+  /** `version` of {@linkcode ClientInfo}. */
   version: string;
 }
 
+/** The `ClientNotification` type of the app-server protocol. */
 export interface ClientNotification {
+  /** `method` of {@linkcode ClientNotification}. Always `"initialized"`. */
   method: "initialized";
 }
 
 /** Request from the client to the server. */
 export type ClientRequest =
-  | {
+  | /** Variant `method: "initialize"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "initialize"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "initialize"`). Always `"initialize"`. */
     method: "initialize";
+    /** `params` of {@linkcode ClientRequest} (`method: "initialize"`). */
     params: InitializeParams;
   }
   | /**
@@ -667,73 +1038,143 @@ export type ClientRequest =
    *
    * @experimental Requires `experimentalApi` at initialize.
    */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "server/diagnostics"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "server/diagnostics"`). Always `"server/diagnostics"`. */
     method: "server/diagnostics";
+    /** `params` of {@linkcode ClientRequest} (`method: "server/diagnostics"`). */
     params: ServerDiagnosticsParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "userVerification/status"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "userVerification/status"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "userVerification/status"`). Always `"userVerification/status"`. */
     method: "userVerification/status";
+    /** `params` of {@linkcode ClientRequest} (`method: "userVerification/status"`). */
     params: UserVerificationStatusParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "userVerification/enroll"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "userVerification/enroll"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "userVerification/enroll"`). Always `"userVerification/enroll"`. */
     method: "userVerification/enroll";
+    /** `params` of {@linkcode ClientRequest} (`method: "userVerification/enroll"`). */
     params: UserVerificationEnrollParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "userVerification/delete"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "userVerification/delete"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "userVerification/delete"`). Always `"userVerification/delete"`. */
     method: "userVerification/delete";
+    /** `params` of {@linkcode ClientRequest} (`method: "userVerification/delete"`). */
     params: UserVerificationDeleteParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "userVerification/verify"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "userVerification/verify"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "userVerification/verify"`). Always `"userVerification/verify"`. */
     method: "userVerification/verify";
+    /** `params` of {@linkcode ClientRequest} (`method: "userVerification/verify"`). */
     params: UserVerificationVerifyParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "userVerification/cancel"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "userVerification/cancel"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "userVerification/cancel"`). Always `"userVerification/cancel"`. */
     method: "userVerification/cancel";
+    /** `params` of {@linkcode ClientRequest} (`method: "userVerification/cancel"`). */
     params: UserVerificationCancelParams;
   }
   | /** NEW APIs */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/start"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/start"`). Always `"thread/start"`. */
     method: "thread/start";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/start"`). */
     params: ThreadStartParams;
   }
-  | {
+  | /** Variant `method: "thread/resume"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/resume"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/resume"`). Always `"thread/resume"`. */
     method: "thread/resume";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/resume"`). */
     params: ThreadResumeParams;
   }
-  | {
+  | /** Variant `method: "thread/fork"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/fork"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/fork"`). Always `"thread/fork"`. */
     method: "thread/fork";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/fork"`). */
     params: ThreadForkParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/sample"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/sample"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/sample"`). Always `"thread/sample"`. */
     method: "thread/sample";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/sample"`). */
     params: ThreadSampleParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/sample/cancel"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/sample/cancel"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/sample/cancel"`). Always `"thread/sample/cancel"`. */
     method: "thread/sample/cancel";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/sample/cancel"`). */
     params: ThreadSampleCancelParams;
   }
-  | {
+  | /** Variant `method: "thread/archive"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/archive"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/archive"`). Always `"thread/archive"`. */
     method: "thread/archive";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/archive"`). */
     params: ThreadArchiveParams;
   }
-  | {
+  | /** Variant `method: "thread/delete"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/delete"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/delete"`). Always `"thread/delete"`. */
     method: "thread/delete";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/delete"`). */
     params: ThreadDeleteParams;
   }
-  | {
+  | /** Variant `method: "thread/unsubscribe"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/unsubscribe"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/unsubscribe"`). Always `"thread/unsubscribe"`. */
     method: "thread/unsubscribe";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/unsubscribe"`). */
     params: ThreadUnsubscribeParams;
   }
   | /**
@@ -743,8 +1184,11 @@ export type ClientRequest =
    *
    * @experimental Requires `experimentalApi` at initialize.
    */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/increment_elicitation"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/increment_elicitation"`). Always `"thread/increment_elicitation"`. */
     method: "thread/increment_elicitation";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/increment_elicitation"`). */
     params: ThreadIncrementElicitationParams;
   }
   | /**
@@ -754,118 +1198,235 @@ export type ClientRequest =
    *
    * @experimental Requires `experimentalApi` at initialize.
    */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/decrement_elicitation"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/decrement_elicitation"`). Always `"thread/decrement_elicitation"`. */
     method: "thread/decrement_elicitation";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/decrement_elicitation"`). */
     params: ThreadDecrementElicitationParams;
   }
-  | {
+  | /** Variant `method: "thread/name/set"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/name/set"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/name/set"`). Always `"thread/name/set"`. */
     method: "thread/name/set";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/name/set"`). */
     params: ThreadSetNameParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/prediction/request"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/prediction/request"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/prediction/request"`). Always `"thread/prediction/request"`. */
     method: "thread/prediction/request";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/prediction/request"`). */
     params: ThreadPredictionRequestParams;
   }
-  | {
+  | /** Variant `method: "thread/goal/set"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/goal/set"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/goal/set"`). Always `"thread/goal/set"`. */
     method: "thread/goal/set";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/goal/set"`). */
     params: ThreadGoalSetParams;
   }
-  | {
+  | /** Variant `method: "thread/goal/get"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/goal/get"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/goal/get"`). Always `"thread/goal/get"`. */
     method: "thread/goal/get";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/goal/get"`). */
     params: ThreadGoalGetParams;
   }
-  | {
+  | /** Variant `method: "thread/goal/clear"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/goal/clear"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/goal/clear"`). Always `"thread/goal/clear"`. */
     method: "thread/goal/clear";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/goal/clear"`). */
     params: ThreadGoalClearParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/queue/add"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/queue/add"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/queue/add"`). Always `"thread/queue/add"`. */
     method: "thread/queue/add";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/queue/add"`). */
     params: ThreadQueueAddParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/queue/list"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/queue/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/queue/list"`). Always `"thread/queue/list"`. */
     method: "thread/queue/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/queue/list"`). */
     params: ThreadQueueListParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/queue/update"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/queue/update"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/queue/update"`). Always `"thread/queue/update"`. */
     method: "thread/queue/update";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/queue/update"`). */
     params: ThreadQueueUpdateParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/queue/delete"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/queue/delete"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/queue/delete"`). Always `"thread/queue/delete"`. */
     method: "thread/queue/delete";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/queue/delete"`). */
     params: ThreadQueueDeleteParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/queue/reorder"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/queue/reorder"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/queue/reorder"`). Always `"thread/queue/reorder"`. */
     method: "thread/queue/reorder";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/queue/reorder"`). */
     params: ThreadQueueReorderParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/queue/start"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/queue/start"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/queue/start"`). Always `"thread/queue/start"`. */
     method: "thread/queue/start";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/queue/start"`). */
     params: ThreadQueueStartParams;
   }
-  | {
+  | /** Variant `method: "thread/metadata/update"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/metadata/update"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/metadata/update"`). Always `"thread/metadata/update"`. */
     method: "thread/metadata/update";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/metadata/update"`). */
     params: ThreadMetadataUpdateParams;
   }
-  | {
+  | /** Variant `method: "thread/attachment/add"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/attachment/add"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/attachment/add"`). Always `"thread/attachment/add"`. */
     method: "thread/attachment/add";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/attachment/add"`). */
     params: ThreadAttachmentAddParams;
   }
-  | {
+  | /** Variant `method: "thread/attachment/list"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/attachment/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/attachment/list"`). Always `"thread/attachment/list"`. */
     method: "thread/attachment/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/attachment/list"`). */
     params: ThreadAttachmentListParams;
   }
-  | {
+  | /** Variant `method: "thread/attachmentOwner/list"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/attachmentOwner/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/attachmentOwner/list"`). Always `"thread/attachmentOwner/list"`. */
     method: "thread/attachmentOwner/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/attachmentOwner/list"`). */
     params: ThreadAttachmentOwnerListParams;
   }
-  | {
+  | /** Variant `method: "thread/attachment/remove"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/attachment/remove"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/attachment/remove"`). Always `"thread/attachment/remove"`. */
     method: "thread/attachment/remove";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/attachment/remove"`). */
     params: ThreadAttachmentRemoveParams;
   }
-  | {
+  | /** Variant `method: "thread/section/move"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/section/move"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/section/move"`). Always `"thread/section/move"`. */
     method: "thread/section/move";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/section/move"`). */
     params: ThreadSectionMoveParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/settings/update"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/settings/update"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/settings/update"`). Always `"thread/settings/update"`. */
     method: "thread/settings/update";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/settings/update"`). */
     params: ThreadSettingsUpdateParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/memoryMode/set"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/memoryMode/set"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/memoryMode/set"`). Always `"thread/memoryMode/set"`. */
     method: "thread/memoryMode/set";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/memoryMode/set"`). */
     params: ThreadMemoryModeSetParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/memory/read"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/memory/read"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/memory/read"`). Always `"thread/memory/read"`. */
     method: "thread/memory/read";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/memory/read"`). */
     params: ThreadMemoryReadParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "memory/status"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "memory/status"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "memory/status"`). Always `"memory/status"`. */
     method: "memory/status";
+    /** `params` of {@linkcode ClientRequest} (`method: "memory/status"`). */
     params: MemoryStatusParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "memory/reset"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "memory/reset"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "memory/reset"`). Always `"memory/reset"`. */
     method: "memory/reset";
+    /** `params` of {@linkcode ClientRequest} (`method: "memory/reset"`). Optional. */
     params?: null;
   }
   | /**
@@ -873,148 +1434,291 @@ export type ClientRequest =
    *
    * @experimental Requires `experimentalApi` at initialize.
    */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "rollout/compress"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "rollout/compress"`). Always `"rollout/compress"`. */
     method: "rollout/compress";
+    /** `params` of {@linkcode ClientRequest} (`method: "rollout/compress"`). Optional. */
     params?: null;
   }
-  | {
+  | /** Variant `method: "thread/unarchive"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/unarchive"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/unarchive"`). Always `"thread/unarchive"`. */
     method: "thread/unarchive";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/unarchive"`). */
     params: ThreadUnarchiveParams;
   }
-  | {
+  | /** Variant `method: "thread/compact/start"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/compact/start"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/compact/start"`). Always `"thread/compact/start"`. */
     method: "thread/compact/start";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/compact/start"`). */
     params: ThreadCompactStartParams;
   }
-  | {
+  | /** Variant `method: "thread/shellCommand"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/shellCommand"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/shellCommand"`). Always `"thread/shellCommand"`. */
     method: "thread/shellCommand";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/shellCommand"`). */
     params: ThreadShellCommandParams;
   }
-  | {
+  | /** Variant `method: "thread/approveGuardianDeniedAction"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/approveGuardianDeniedAction"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/approveGuardianDeniedAction"`). Always `"thread/approveGuardianDeniedAction"`. */
     method: "thread/approveGuardianDeniedAction";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/approveGuardianDeniedAction"`). */
     params: ThreadApproveGuardianDeniedActionParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/backgroundTerminals/clean"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/backgroundTerminals/clean"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/backgroundTerminals/clean"`). Always `"thread/backgroundTerminals/clean"`. */
     method: "thread/backgroundTerminals/clean";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/backgroundTerminals/clean"`). */
     params: ThreadBackgroundTerminalsCleanParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/backgroundTerminals/list"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/backgroundTerminals/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/backgroundTerminals/list"`). Always `"thread/backgroundTerminals/list"`. */
     method: "thread/backgroundTerminals/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/backgroundTerminals/list"`). */
     params: ThreadBackgroundTerminalsListParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/backgroundTerminals/terminate"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/backgroundTerminals/terminate"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/backgroundTerminals/terminate"`). Always `"thread/backgroundTerminals/terminate"`. */
     method: "thread/backgroundTerminals/terminate";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/backgroundTerminals/terminate"`). */
     params: ThreadBackgroundTerminalsTerminateParams;
   }
-  | {
+  | /** Variant `method: "thread/revert"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/revert"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/revert"`). Always `"thread/revert"`. */
     method: "thread/revert";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/revert"`). */
     params: ThreadRevertParams;
   }
-  | {
+  | /** Variant `method: "thread/list"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/list"`). Always `"thread/list"`. */
     method: "thread/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/list"`). */
     params: ThreadListParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "project/list"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "project/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "project/list"`). Always `"project/list"`. */
     method: "project/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "project/list"`). */
     params: ProjectListParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "project/read"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "project/read"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "project/read"`). Always `"project/read"`. */
     method: "project/read";
+    /** `params` of {@linkcode ClientRequest} (`method: "project/read"`). */
     params: ProjectReadParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "project/create"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "project/create"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "project/create"`). Always `"project/create"`. */
     method: "project/create";
+    /** `params` of {@linkcode ClientRequest} (`method: "project/create"`). */
     params: ProjectCreateParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "project/import"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "project/import"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "project/import"`). Always `"project/import"`. */
     method: "project/import";
+    /** `params` of {@linkcode ClientRequest} (`method: "project/import"`). */
     params: ProjectImportParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "project/update"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "project/update"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "project/update"`). Always `"project/update"`. */
     method: "project/update";
+    /** `params` of {@linkcode ClientRequest} (`method: "project/update"`). */
     params: ProjectUpdateParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "project/move"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "project/move"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "project/move"`). Always `"project/move"`. */
     method: "project/move";
+    /** `params` of {@linkcode ClientRequest} (`method: "project/move"`). */
     params: ProjectMoveParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "project/delete"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "project/delete"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "project/delete"`). Always `"project/delete"`. */
     method: "project/delete";
+    /** `params` of {@linkcode ClientRequest} (`method: "project/delete"`). */
     params: ProjectDeleteParams;
   }
-  | {
+  | /** Variant `method: "threadSection/list"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "threadSection/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "threadSection/list"`). Always `"threadSection/list"`. */
     method: "threadSection/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "threadSection/list"`). */
     params: ThreadSectionListParams;
   }
-  | {
+  | /** Variant `method: "threadSection/create"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "threadSection/create"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "threadSection/create"`). Always `"threadSection/create"`. */
     method: "threadSection/create";
+    /** `params` of {@linkcode ClientRequest} (`method: "threadSection/create"`). */
     params: ThreadSectionCreateParams;
   }
-  | {
+  | /** Variant `method: "threadSection/update"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "threadSection/update"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "threadSection/update"`). Always `"threadSection/update"`. */
     method: "threadSection/update";
+    /** `params` of {@linkcode ClientRequest} (`method: "threadSection/update"`). */
     params: ThreadSectionUpdateParams;
   }
-  | {
+  | /** Variant `method: "threadSection/delete"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "threadSection/delete"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "threadSection/delete"`). Always `"threadSection/delete"`. */
     method: "threadSection/delete";
+    /** `params` of {@linkcode ClientRequest} (`method: "threadSection/delete"`). */
     params: ThreadSectionDeleteParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/search"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/search"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/search"`). Always `"thread/search"`. */
     method: "thread/search";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/search"`). */
     params: ThreadSearchParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/searchOccurrences"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/searchOccurrences"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/searchOccurrences"`). Always `"thread/searchOccurrences"`. */
     method: "thread/searchOccurrences";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/searchOccurrences"`). */
     params: ThreadSearchOccurrencesParams;
   }
-  | {
+  | /** Variant `method: "thread/loaded/list"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/loaded/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/loaded/list"`). Always `"thread/loaded/list"`. */
     method: "thread/loaded/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/loaded/list"`). */
     params: ThreadLoadedListParams;
   }
-  | {
+  | /** Variant `method: "thread/read"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/read"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/read"`). Always `"thread/read"`. */
     method: "thread/read";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/read"`). */
     params: ThreadReadParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/readState/update"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/readState/update"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/readState/update"`). Always `"thread/readState/update"`. */
     method: "thread/readState/update";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/readState/update"`). */
     params: ThreadReadStateUpdateParams;
   }
-  | {
+  | /** Variant `method: "thread/turns/list"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/turns/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/turns/list"`). Always `"thread/turns/list"`. */
     method: "thread/turns/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/turns/list"`). */
     params: ThreadTurnsListParams;
   }
-  | {
+  | /** Variant `method: "thread/items/list"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/items/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/items/list"`). Always `"thread/items/list"`. */
     method: "thread/items/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/items/list"`). */
     params: ThreadItemsListParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/items/read"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/items/read"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/items/read"`). Always `"thread/items/read"`. */
     method: "thread/items/read";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/items/read"`). */
     params: ThreadItemsReadParams;
   }
   | /**
@@ -1022,323 +1726,583 @@ export type ClientRequest =
    *
    * @experimental Requires `experimentalApi` at initialize.
    */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/guardianReview"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/guardianReview"`). Always `"thread/guardianReview"`. */
     method: "thread/guardianReview";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/guardianReview"`). */
     params: ThreadGuardianReviewParams;
   }
   | /** Append raw Responses API items to the thread history without starting a user turn. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/inject_items"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/inject_items"`). Always `"thread/inject_items"`. */
     method: "thread/inject_items";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/inject_items"`). */
     params: ThreadInjectItemsParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/prepareApprovedPlan"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/prepareApprovedPlan"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/prepareApprovedPlan"`). Always `"thread/prepareApprovedPlan"`. */
     method: "thread/prepareApprovedPlan";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/prepareApprovedPlan"`). */
     params: ThreadPrepareApprovedPlanParams;
   }
-  | {
+  | /** Variant `method: "skills/list"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "skills/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "skills/list"`). Always `"skills/list"`. */
     method: "skills/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "skills/list"`). */
     params: SkillsListParams;
   }
-  | {
+  | /** Variant `method: "skills/extraRoots/set"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "skills/extraRoots/set"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "skills/extraRoots/set"`). Always `"skills/extraRoots/set"`. */
     method: "skills/extraRoots/set";
+    /** `params` of {@linkcode ClientRequest} (`method: "skills/extraRoots/set"`). */
     params: SkillsExtraRootsSetParams;
   }
-  | {
+  | /** Variant `method: "hooks/list"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "hooks/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "hooks/list"`). Always `"hooks/list"`. */
     method: "hooks/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "hooks/list"`). */
     params: HooksListParams;
   }
-  | {
+  | /** Variant `method: "marketplace/add"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "marketplace/add"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "marketplace/add"`). Always `"marketplace/add"`. */
     method: "marketplace/add";
+    /** `params` of {@linkcode ClientRequest} (`method: "marketplace/add"`). */
     params: MarketplaceAddParams;
   }
-  | {
+  | /** Variant `method: "marketplace/remove"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "marketplace/remove"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "marketplace/remove"`). Always `"marketplace/remove"`. */
     method: "marketplace/remove";
+    /** `params` of {@linkcode ClientRequest} (`method: "marketplace/remove"`). */
     params: MarketplaceRemoveParams;
   }
-  | {
+  | /** Variant `method: "marketplace/upgrade"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "marketplace/upgrade"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "marketplace/upgrade"`). Always `"marketplace/upgrade"`. */
     method: "marketplace/upgrade";
+    /** `params` of {@linkcode ClientRequest} (`method: "marketplace/upgrade"`). */
     params: MarketplaceUpgradeParams;
   }
-  | {
+  | /** Variant `method: "plugin/list"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "plugin/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "plugin/list"`). Always `"plugin/list"`. */
     method: "plugin/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "plugin/list"`). */
     params: PluginListParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "plugin/search"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "plugin/search"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "plugin/search"`). Always `"plugin/search"`. */
     method: "plugin/search";
+    /** `params` of {@linkcode ClientRequest} (`method: "plugin/search"`). */
     params: PluginSearchParams;
   }
-  | {
+  | /** Variant `method: "plugin/installed"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "plugin/installed"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "plugin/installed"`). Always `"plugin/installed"`. */
     method: "plugin/installed";
+    /** `params` of {@linkcode ClientRequest} (`method: "plugin/installed"`). */
     params: PluginInstalledParams;
   }
-  | {
+  | /** Variant `method: "plugin/reconcile"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "plugin/reconcile"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "plugin/reconcile"`). Always `"plugin/reconcile"`. */
     method: "plugin/reconcile";
+    /** `params` of {@linkcode ClientRequest} (`method: "plugin/reconcile"`). */
     params: PluginReconcileParams;
   }
-  | {
+  | /** Variant `method: "plugin/read"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "plugin/read"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "plugin/read"`). Always `"plugin/read"`. */
     method: "plugin/read";
+    /** `params` of {@linkcode ClientRequest} (`method: "plugin/read"`). */
     params: PluginReadParams;
   }
-  | {
+  | /** Variant `method: "plugin/skill/read"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "plugin/skill/read"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "plugin/skill/read"`). Always `"plugin/skill/read"`. */
     method: "plugin/skill/read";
+    /** `params` of {@linkcode ClientRequest} (`method: "plugin/skill/read"`). */
     params: PluginSkillReadParams;
   }
-  | {
+  | /** Variant `method: "plugin/share/save"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "plugin/share/save"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "plugin/share/save"`). Always `"plugin/share/save"`. */
     method: "plugin/share/save";
+    /** `params` of {@linkcode ClientRequest} (`method: "plugin/share/save"`). */
     params: PluginShareSaveParams;
   }
-  | {
+  | /** Variant `method: "plugin/share/updateTargets"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "plugin/share/updateTargets"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "plugin/share/updateTargets"`). Always `"plugin/share/updateTargets"`. */
     method: "plugin/share/updateTargets";
+    /** `params` of {@linkcode ClientRequest} (`method: "plugin/share/updateTargets"`). */
     params: PluginShareUpdateTargetsParams;
   }
-  | {
+  | /** Variant `method: "plugin/share/list"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "plugin/share/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "plugin/share/list"`). Always `"plugin/share/list"`. */
     method: "plugin/share/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "plugin/share/list"`). */
     params: PluginShareListParams;
   }
-  | {
+  | /** Variant `method: "plugin/share/checkout"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "plugin/share/checkout"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "plugin/share/checkout"`). Always `"plugin/share/checkout"`. */
     method: "plugin/share/checkout";
+    /** `params` of {@linkcode ClientRequest} (`method: "plugin/share/checkout"`). */
     params: PluginShareCheckoutParams;
   }
-  | {
+  | /** Variant `method: "plugin/share/delete"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "plugin/share/delete"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "plugin/share/delete"`). Always `"plugin/share/delete"`. */
     method: "plugin/share/delete";
+    /** `params` of {@linkcode ClientRequest} (`method: "plugin/share/delete"`). */
     params: PluginShareDeleteParams;
   }
-  | {
+  | /** Variant `method: "app/read"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "app/read"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "app/read"`). Always `"app/read"`. */
     method: "app/read";
+    /** `params` of {@linkcode ClientRequest} (`method: "app/read"`). */
     params: AppsReadParams;
   }
-  | {
+  | /** Variant `method: "app/list"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "app/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "app/list"`). Always `"app/list"`. */
     method: "app/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "app/list"`). */
     params: AppsListParams;
   }
-  | {
+  | /** Variant `method: "app/installed"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "app/installed"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "app/installed"`). Always `"app/installed"`. */
     method: "app/installed";
+    /** `params` of {@linkcode ClientRequest} (`method: "app/installed"`). */
     params: AppsInstalledParams;
   }
-  | {
+  | /** Variant `method: "fs/readFile"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "fs/readFile"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "fs/readFile"`). Always `"fs/readFile"`. */
     method: "fs/readFile";
+    /** `params` of {@linkcode ClientRequest} (`method: "fs/readFile"`). */
     params: FsReadFileParams;
   }
-  | {
+  | /** Variant `method: "fs/writeFile"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "fs/writeFile"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "fs/writeFile"`). Always `"fs/writeFile"`. */
     method: "fs/writeFile";
+    /** `params` of {@linkcode ClientRequest} (`method: "fs/writeFile"`). */
     params: FsWriteFileParams;
   }
-  | {
+  | /** Variant `method: "fs/createDirectory"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "fs/createDirectory"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "fs/createDirectory"`). Always `"fs/createDirectory"`. */
     method: "fs/createDirectory";
+    /** `params` of {@linkcode ClientRequest} (`method: "fs/createDirectory"`). */
     params: FsCreateDirectoryParams;
   }
-  | {
+  | /** Variant `method: "fs/getMetadata"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "fs/getMetadata"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "fs/getMetadata"`). Always `"fs/getMetadata"`. */
     method: "fs/getMetadata";
+    /** `params` of {@linkcode ClientRequest} (`method: "fs/getMetadata"`). */
     params: FsGetMetadataParams;
   }
-  | {
+  | /** Variant `method: "fs/readDirectory"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "fs/readDirectory"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "fs/readDirectory"`). Always `"fs/readDirectory"`. */
     method: "fs/readDirectory";
+    /** `params` of {@linkcode ClientRequest} (`method: "fs/readDirectory"`). */
     params: FsReadDirectoryParams;
   }
-  | {
+  | /** Variant `method: "fs/remove"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "fs/remove"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "fs/remove"`). Always `"fs/remove"`. */
     method: "fs/remove";
+    /** `params` of {@linkcode ClientRequest} (`method: "fs/remove"`). */
     params: FsRemoveParams;
   }
-  | {
+  | /** Variant `method: "fs/copy"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "fs/copy"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "fs/copy"`). Always `"fs/copy"`. */
     method: "fs/copy";
+    /** `params` of {@linkcode ClientRequest} (`method: "fs/copy"`). */
     params: FsCopyParams;
   }
-  | {
+  | /** Variant `method: "fs/watch"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "fs/watch"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "fs/watch"`). Always `"fs/watch"`. */
     method: "fs/watch";
+    /** `params` of {@linkcode ClientRequest} (`method: "fs/watch"`). */
     params: FsWatchParams;
   }
-  | {
+  | /** Variant `method: "fs/unwatch"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "fs/unwatch"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "fs/unwatch"`). Always `"fs/unwatch"`. */
     method: "fs/unwatch";
+    /** `params` of {@linkcode ClientRequest} (`method: "fs/unwatch"`). */
     params: FsUnwatchParams;
   }
-  | {
+  | /** Variant `method: "skills/config/write"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "skills/config/write"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "skills/config/write"`). Always `"skills/config/write"`. */
     method: "skills/config/write";
+    /** `params` of {@linkcode ClientRequest} (`method: "skills/config/write"`). */
     params: SkillsConfigWriteParams;
   }
-  | {
+  | /** Variant `method: "plugin/install"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "plugin/install"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "plugin/install"`). Always `"plugin/install"`. */
     method: "plugin/install";
+    /** `params` of {@linkcode ClientRequest} (`method: "plugin/install"`). */
     params: PluginInstallParams;
   }
-  | {
+  | /** Variant `method: "plugin/uninstall"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "plugin/uninstall"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "plugin/uninstall"`). Always `"plugin/uninstall"`. */
     method: "plugin/uninstall";
+    /** `params` of {@linkcode ClientRequest} (`method: "plugin/uninstall"`). */
     params: PluginUninstallParams;
   }
-  | {
+  | /** Variant `method: "turn/start"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "turn/start"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "turn/start"`). Always `"turn/start"`. */
     method: "turn/start";
+    /** `params` of {@linkcode ClientRequest} (`method: "turn/start"`). */
     params: TurnStartParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "turn/settings/update"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "turn/settings/update"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "turn/settings/update"`). Always `"turn/settings/update"`. */
     method: "turn/settings/update";
+    /** `params` of {@linkcode ClientRequest} (`method: "turn/settings/update"`). */
     params: TurnSettingsUpdateParams;
   }
-  | {
+  | /** Variant `method: "turn/steer"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "turn/steer"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "turn/steer"`). Always `"turn/steer"`. */
     method: "turn/steer";
+    /** `params` of {@linkcode ClientRequest} (`method: "turn/steer"`). */
     params: TurnSteerParams;
   }
-  | {
+  | /** Variant `method: "turn/interrupt"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "turn/interrupt"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "turn/interrupt"`). Always `"turn/interrupt"`. */
     method: "turn/interrupt";
+    /** `params` of {@linkcode ClientRequest} (`method: "turn/interrupt"`). */
     params: TurnInterruptParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/realtime/start"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/realtime/start"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/realtime/start"`). Always `"thread/realtime/start"`. */
     method: "thread/realtime/start";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/realtime/start"`). */
     params: ThreadRealtimeStartParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/realtime/appendAudio"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/realtime/appendAudio"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/realtime/appendAudio"`). Always `"thread/realtime/appendAudio"`. */
     method: "thread/realtime/appendAudio";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/realtime/appendAudio"`). */
     params: ThreadRealtimeAppendAudioParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/realtime/appendText"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/realtime/appendText"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/realtime/appendText"`). Always `"thread/realtime/appendText"`. */
     method: "thread/realtime/appendText";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/realtime/appendText"`). */
     params: ThreadRealtimeAppendTextParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/realtime/appendSpeech"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/realtime/appendSpeech"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/realtime/appendSpeech"`). Always `"thread/realtime/appendSpeech"`. */
     method: "thread/realtime/appendSpeech";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/realtime/appendSpeech"`). */
     params: ThreadRealtimeAppendSpeechParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/realtime/stop"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/realtime/stop"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/realtime/stop"`). Always `"thread/realtime/stop"`. */
     method: "thread/realtime/stop";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/realtime/stop"`). */
     params: ThreadRealtimeStopParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/timeline/list"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/timeline/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/timeline/list"`). Always `"thread/timeline/list"`. */
     method: "thread/timeline/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/timeline/list"`). */
     params: ThreadTimelineListParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "thread/realtime/listVoices"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "thread/realtime/listVoices"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "thread/realtime/listVoices"`). Always `"thread/realtime/listVoices"`. */
     method: "thread/realtime/listVoices";
+    /** `params` of {@linkcode ClientRequest} (`method: "thread/realtime/listVoices"`). */
     params: ThreadRealtimeListVoicesParams;
   }
-  | {
+  | /** Variant `method: "review/start"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "review/start"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "review/start"`). Always `"review/start"`. */
     method: "review/start";
+    /** `params` of {@linkcode ClientRequest} (`method: "review/start"`). */
     params: ReviewStartParams;
   }
-  | {
+  | /** Variant `method: "model/list"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "model/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "model/list"`). Always `"model/list"`. */
     method: "model/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "model/list"`). */
     params: ModelListParams;
   }
-  | {
+  | /** Variant `method: "account/gatewayOAuth/read"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "account/gatewayOAuth/read"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "account/gatewayOAuth/read"`). Always `"account/gatewayOAuth/read"`. */
     method: "account/gatewayOAuth/read";
+    /** `params` of {@linkcode ClientRequest} (`method: "account/gatewayOAuth/read"`). Optional. Nullable. */
     params?: GatewayOAuthReadParams | null;
   }
-  | {
+  | /** Variant `method: "account/gatewayOAuth/login"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "account/gatewayOAuth/login"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "account/gatewayOAuth/login"`). Always `"account/gatewayOAuth/login"`. */
     method: "account/gatewayOAuth/login";
+    /** `params` of {@linkcode ClientRequest} (`method: "account/gatewayOAuth/login"`). Optional. Nullable. */
     params?: GatewayOAuthLoginParams | null;
   }
-  | {
+  | /** Variant `method: "account/gatewayOAuth/cancel"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "account/gatewayOAuth/cancel"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "account/gatewayOAuth/cancel"`). Always `"account/gatewayOAuth/cancel"`. */
     method: "account/gatewayOAuth/cancel";
+    /** `params` of {@linkcode ClientRequest} (`method: "account/gatewayOAuth/cancel"`). Optional. */
     params?: null;
   }
-  | {
+  | /** Variant `method: "modelProvider/list"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "modelProvider/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "modelProvider/list"`). Always `"modelProvider/list"`. */
     method: "modelProvider/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "modelProvider/list"`). */
     params: ModelProviderListParams;
   }
-  | {
+  | /** Variant `method: "modelProvider/config/write"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "modelProvider/config/write"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "modelProvider/config/write"`). Always `"modelProvider/config/write"`. */
     method: "modelProvider/config/write";
+    /** `params` of {@linkcode ClientRequest} (`method: "modelProvider/config/write"`). */
     params: ModelProviderConfigWriteParams;
   }
-  | {
+  | /** Variant `method: "modelProvider/capabilities/read"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "modelProvider/capabilities/read"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "modelProvider/capabilities/read"`). Always `"modelProvider/capabilities/read"`. */
     method: "modelProvider/capabilities/read";
+    /** `params` of {@linkcode ClientRequest} (`method: "modelProvider/capabilities/read"`). */
     params: ModelProviderCapabilitiesReadParams;
   }
-  | {
+  | /** Variant `method: "experimentalFeature/list"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "experimentalFeature/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "experimentalFeature/list"`). Always `"experimentalFeature/list"`. */
     method: "experimentalFeature/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "experimentalFeature/list"`). */
     params: ExperimentalFeatureListParams;
   }
-  | {
+  | /** Variant `method: "permissionProfile/list"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "permissionProfile/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "permissionProfile/list"`). Always `"permissionProfile/list"`. */
     method: "permissionProfile/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "permissionProfile/list"`). */
     params: PermissionProfileListParams;
   }
-  | {
+  | /** Variant `method: "experimentalFeature/enablement/set"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "experimentalFeature/enablement/set"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "experimentalFeature/enablement/set"`). Always `"experimentalFeature/enablement/set"`. */
     method: "experimentalFeature/enablement/set";
+    /** `params` of {@linkcode ClientRequest} (`method: "experimentalFeature/enablement/set"`). */
     params: ExperimentalFeatureEnablementSetParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "remoteControl/enable"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "remoteControl/enable"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "remoteControl/enable"`). Always `"remoteControl/enable"`. */
     method: "remoteControl/enable";
+    /** `params` of {@linkcode ClientRequest} (`method: "remoteControl/enable"`). Optional. Nullable. */
     params?: RemoteControlEnableParams | null;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "remoteControl/disable"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "remoteControl/disable"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "remoteControl/disable"`). Always `"remoteControl/disable"`. */
     method: "remoteControl/disable";
+    /** `params` of {@linkcode ClientRequest} (`method: "remoteControl/disable"`). Optional. Nullable. */
     params?: RemoteControlDisableParams | null;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "remoteControl/status/read"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "remoteControl/status/read"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "remoteControl/status/read"`). Always `"remoteControl/status/read"`. */
     method: "remoteControl/status/read";
+    /** `params` of {@linkcode ClientRequest} (`method: "remoteControl/status/read"`). Optional. */
     params?: null;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "remoteControl/pairing/start"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "remoteControl/pairing/start"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "remoteControl/pairing/start"`). Always `"remoteControl/pairing/start"`. */
     method: "remoteControl/pairing/start";
+    /** `params` of {@linkcode ClientRequest} (`method: "remoteControl/pairing/start"`). */
     params: RemoteControlPairingStartParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "remoteControl/pairing/status"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "remoteControl/pairing/status"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "remoteControl/pairing/status"`). Always `"remoteControl/pairing/status"`. */
     method: "remoteControl/pairing/status";
+    /** `params` of {@linkcode ClientRequest} (`method: "remoteControl/pairing/status"`). */
     params: RemoteControlPairingStatusParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "remoteControl/client/list"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "remoteControl/client/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "remoteControl/client/list"`). Always `"remoteControl/client/list"`. */
     method: "remoteControl/client/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "remoteControl/client/list"`). */
     params: RemoteControlClientsListParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "remoteControl/client/revoke"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "remoteControl/client/revoke"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "remoteControl/client/revoke"`). Always `"remoteControl/client/revoke"`. */
     method: "remoteControl/client/revoke";
+    /** `params` of {@linkcode ClientRequest} (`method: "remoteControl/client/revoke"`). */
     params: RemoteControlClientsRevokeParams;
   }
   | /**
@@ -1346,8 +2310,11 @@ export type ClientRequest =
    *
    * @experimental Requires `experimentalApi` at initialize.
    */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "collaborationMode/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "collaborationMode/list"`). Always `"collaborationMode/list"`. */
     method: "collaborationMode/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "collaborationMode/list"`). */
     params: CollaborationModeListParams;
   }
   | /**
@@ -1355,8 +2322,11 @@ export type ClientRequest =
    *
    * @experimental Requires `experimentalApi` at initialize.
    */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "mock/experimentalMethod"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "mock/experimentalMethod"`). Always `"mock/experimentalMethod"`. */
     method: "mock/experimentalMethod";
+    /** `params` of {@linkcode ClientRequest} (`method: "mock/experimentalMethod"`). */
     params: MockExperimentalMethodParams;
   }
   | /**
@@ -1364,8 +2334,11 @@ export type ClientRequest =
    *
    * @experimental Requires `experimentalApi` at initialize.
    */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "environment/add"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "environment/add"`). Always `"environment/add"`. */
     method: "environment/add";
+    /** `params` of {@linkcode ClientRequest} (`method: "environment/add"`). */
     params: EnvironmentAddParams;
   }
   | /**
@@ -1373,8 +2346,11 @@ export type ClientRequest =
    *
    * @experimental Requires `experimentalApi` at initialize.
    */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "environment/info"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "environment/info"`). Always `"environment/info"`. */
     method: "environment/info";
+    /** `params` of {@linkcode ClientRequest} (`method: "environment/info"`). */
     params: EnvironmentInfoParams;
   }
   | /**
@@ -1382,158 +2358,283 @@ export type ClientRequest =
    *
    * @experimental Requires `experimentalApi` at initialize.
    */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "environment/status"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "environment/status"`). Always `"environment/status"`. */
     method: "environment/status";
+    /** `params` of {@linkcode ClientRequest} (`method: "environment/status"`). */
     params: EnvironmentStatusParams;
   }
-  | {
+  | /** Variant `method: "mcpServer/oauth/login"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "mcpServer/oauth/login"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "mcpServer/oauth/login"`). Always `"mcpServer/oauth/login"`. */
     method: "mcpServer/oauth/login";
+    /** `params` of {@linkcode ClientRequest} (`method: "mcpServer/oauth/login"`). */
     params: McpServerOauthLoginParams;
   }
-  | {
+  | /** Variant `method: "config/mcpServer/reload"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "config/mcpServer/reload"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "config/mcpServer/reload"`). Always `"config/mcpServer/reload"`. */
     method: "config/mcpServer/reload";
+    /** `params` of {@linkcode ClientRequest} (`method: "config/mcpServer/reload"`). Optional. */
     params?: null;
   }
-  | {
+  | /** Variant `method: "mcpServerStatus/list"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "mcpServerStatus/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "mcpServerStatus/list"`). Always `"mcpServerStatus/list"`. */
     method: "mcpServerStatus/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "mcpServerStatus/list"`). */
     params: ListMcpServerStatusParams;
   }
-  | {
+  | /** Variant `method: "mcpServer/resource/read"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "mcpServer/resource/read"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "mcpServer/resource/read"`). Always `"mcpServer/resource/read"`. */
     method: "mcpServer/resource/read";
+    /** `params` of {@linkcode ClientRequest} (`method: "mcpServer/resource/read"`). */
     params: McpResourceReadParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "mcpServer/event/stream/start"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "mcpServer/event/stream/start"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "mcpServer/event/stream/start"`). Always `"mcpServer/event/stream/start"`. */
     method: "mcpServer/event/stream/start";
+    /** `params` of {@linkcode ClientRequest} (`method: "mcpServer/event/stream/start"`). */
     params: McpServerEventStreamStartParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "mcpServer/event/stream/stop"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "mcpServer/event/stream/stop"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "mcpServer/event/stream/stop"`). Always `"mcpServer/event/stream/stop"`. */
     method: "mcpServer/event/stream/stop";
+    /** `params` of {@linkcode ClientRequest} (`method: "mcpServer/event/stream/stop"`). */
     params: McpServerEventStreamStopParams;
   }
-  | {
+  | /** Variant `method: "mcpServer/tool/call"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "mcpServer/tool/call"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "mcpServer/tool/call"`). Always `"mcpServer/tool/call"`. */
     method: "mcpServer/tool/call";
+    /** `params` of {@linkcode ClientRequest} (`method: "mcpServer/tool/call"`). */
     params: McpServerToolCallParams;
   }
-  | {
+  | /** Variant `method: "windowsSandbox/setupStart"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "windowsSandbox/setupStart"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "windowsSandbox/setupStart"`). Always `"windowsSandbox/setupStart"`. */
     method: "windowsSandbox/setupStart";
+    /** `params` of {@linkcode ClientRequest} (`method: "windowsSandbox/setupStart"`). */
     params: WindowsSandboxSetupStartParams;
   }
-  | {
+  | /** Variant `method: "windowsSandbox/readiness"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "windowsSandbox/readiness"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "windowsSandbox/readiness"`). Always `"windowsSandbox/readiness"`. */
     method: "windowsSandbox/readiness";
+    /** `params` of {@linkcode ClientRequest} (`method: "windowsSandbox/readiness"`). Optional. */
     params?: null;
   }
-  | {
+  | /** Variant `method: "account/login/start"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "account/login/start"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "account/login/start"`). Always `"account/login/start"`. */
     method: "account/login/start";
+    /** `params` of {@linkcode ClientRequest} (`method: "account/login/start"`). */
     params: LoginAccountParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "account/bedrock/discover"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "account/bedrock/discover"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "account/bedrock/discover"`). Always `"account/bedrock/discover"`. */
     method: "account/bedrock/discover";
+    /** `params` of {@linkcode ClientRequest} (`method: "account/bedrock/discover"`). */
     params: BedrockDiscoverParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "account/bedrock/setup"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "account/bedrock/setup"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "account/bedrock/setup"`). Always `"account/bedrock/setup"`. */
     method: "account/bedrock/setup";
+    /** `params` of {@linkcode ClientRequest} (`method: "account/bedrock/setup"`). */
     params: BedrockSetupParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "account/gcp/setup"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "account/gcp/setup"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "account/gcp/setup"`). Always `"account/gcp/setup"`. */
     method: "account/gcp/setup";
+    /** `params` of {@linkcode ClientRequest} (`method: "account/gcp/setup"`). */
     params: GcpSetupParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "account/bedrock/checkGovCloudRequirements"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "account/bedrock/checkGovCloudRequirements"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "account/bedrock/checkGovCloudRequirements"`). Always `"account/bedrock/checkGovCloudRequirements"`. */
     method: "account/bedrock/checkGovCloudRequirements";
+    /** `params` of {@linkcode ClientRequest} (`method: "account/bedrock/checkGovCloudRequirements"`). */
     params: BedrockCheckGovCloudRequirementsParams;
   }
-  | {
+  | /** Variant `method: "account/login/cancel"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "account/login/cancel"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "account/login/cancel"`). Always `"account/login/cancel"`. */
     method: "account/login/cancel";
+    /** `params` of {@linkcode ClientRequest} (`method: "account/login/cancel"`). */
     params: CancelLoginAccountParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "accountSession/list"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "accountSession/list"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "accountSession/list"`). Always `"accountSession/list"`. */
     method: "accountSession/list";
+    /** `params` of {@linkcode ClientRequest} (`method: "accountSession/list"`). */
     params: AccountSessionsListParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "accountSession/switch"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "accountSession/switch"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "accountSession/switch"`). Always `"accountSession/switch"`. */
     method: "accountSession/switch";
+    /** `params` of {@linkcode ClientRequest} (`method: "accountSession/switch"`). */
     params: AccountSessionsSwitchParams;
   }
-  | {
+  | /** Variant `method: "account/logout"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "account/logout"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "account/logout"`). Always `"account/logout"`. */
     method: "account/logout";
+    /** `params` of {@linkcode ClientRequest} (`method: "account/logout"`). Optional. */
     params?: null;
   }
-  | {
+  | /** Variant `method: "account/securitySetup/read"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "account/securitySetup/read"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "account/securitySetup/read"`). Always `"account/securitySetup/read"`. */
     method: "account/securitySetup/read";
+    /** `params` of {@linkcode ClientRequest} (`method: "account/securitySetup/read"`). Optional. */
     params?: null;
   }
-  | {
+  | /** Variant `method: "account/rateLimits/read"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "account/rateLimits/read"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "account/rateLimits/read"`). Always `"account/rateLimits/read"`. */
     method: "account/rateLimits/read";
+    /** `params` of {@linkcode ClientRequest} (`method: "account/rateLimits/read"`). Optional. Nullable. */
     params?: GetAccountRateLimitsParams | null;
   }
-  | {
+  | /** Variant `method: "account/rateLimitResetCredit/consume"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "account/rateLimitResetCredit/consume"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "account/rateLimitResetCredit/consume"`). Always `"account/rateLimitResetCredit/consume"`. */
     method: "account/rateLimitResetCredit/consume";
+    /** `params` of {@linkcode ClientRequest} (`method: "account/rateLimitResetCredit/consume"`). */
     params: ConsumeAccountRateLimitResetCreditParams;
   }
-  | {
+  | /** Variant `method: "account/usage/read"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "account/usage/read"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "account/usage/read"`). Always `"account/usage/read"`. */
     method: "account/usage/read";
+    /** `params` of {@linkcode ClientRequest} (`method: "account/usage/read"`). Optional. Nullable. */
     params?: GetAccountTokenUsageParams | null;
   }
-  | {
+  | /** Variant `method: "account/workspaceMessages/read"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "account/workspaceMessages/read"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "account/workspaceMessages/read"`). Always `"account/workspaceMessages/read"`. */
     method: "account/workspaceMessages/read";
+    /** `params` of {@linkcode ClientRequest} (`method: "account/workspaceMessages/read"`). Optional. */
     params?: null;
   }
-  | {
+  | /** Variant `method: "account/sendAddCreditsNudgeEmail"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "account/sendAddCreditsNudgeEmail"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "account/sendAddCreditsNudgeEmail"`). Always `"account/sendAddCreditsNudgeEmail"`. */
     method: "account/sendAddCreditsNudgeEmail";
+    /** `params` of {@linkcode ClientRequest} (`method: "account/sendAddCreditsNudgeEmail"`). */
     params: SendAddCreditsNudgeEmailParams;
   }
-  | {
+  | /** Variant `method: "feedback/upload"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "feedback/upload"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "feedback/upload"`). Always `"feedback/upload"`. */
     method: "feedback/upload";
+    /** `params` of {@linkcode ClientRequest} (`method: "feedback/upload"`). */
     params: FeedbackUploadParams;
   }
-  | {
+  | /** Variant `method: "feedback/save"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "feedback/save"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "feedback/save"`). Always `"feedback/save"`. */
     method: "feedback/save";
+    /** `params` of {@linkcode ClientRequest} (`method: "feedback/save"`). */
     params: FeedbackSaveParams;
   }
   | /** Execute a standalone command (argv vector) under the server's sandbox. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "command/exec"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "command/exec"`). Always `"command/exec"`. */
     method: "command/exec";
+    /** `params` of {@linkcode ClientRequest} (`method: "command/exec"`). */
     params: CommandExecParams;
   }
   | /** Write stdin bytes to a running `command/exec` session or close stdin. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "command/exec/write"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "command/exec/write"`). Always `"command/exec/write"`. */
     method: "command/exec/write";
+    /** `params` of {@linkcode ClientRequest} (`method: "command/exec/write"`). */
     params: CommandExecWriteParams;
   }
   | /** Terminate a running `command/exec` session by client-supplied `processId`. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "command/exec/terminate"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "command/exec/terminate"`). Always `"command/exec/terminate"`. */
     method: "command/exec/terminate";
+    /** `params` of {@linkcode ClientRequest} (`method: "command/exec/terminate"`). */
     params: CommandExecTerminateParams;
   }
   | /** Resize a running PTY-backed `command/exec` session by client-supplied `processId`. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "command/exec/resize"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "command/exec/resize"`). Always `"command/exec/resize"`. */
     method: "command/exec/resize";
+    /** `params` of {@linkcode ClientRequest} (`method: "command/exec/resize"`). */
     params: CommandExecResizeParams;
   }
   | /**
@@ -1541,8 +2642,11 @@ export type ClientRequest =
    *
    * @experimental Requires `experimentalApi` at initialize.
    */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "process/spawn"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "process/spawn"`). Always `"process/spawn"`. */
     method: "process/spawn";
+    /** `params` of {@linkcode ClientRequest} (`method: "process/spawn"`). */
     params: ProcessSpawnParams;
   }
   | /**
@@ -1550,8 +2654,11 @@ export type ClientRequest =
    *
    * @experimental Requires `experimentalApi` at initialize.
    */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "process/writeStdin"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "process/writeStdin"`). Always `"process/writeStdin"`. */
     method: "process/writeStdin";
+    /** `params` of {@linkcode ClientRequest} (`method: "process/writeStdin"`). */
     params: ProcessWriteStdinParams;
   }
   | /**
@@ -1559,8 +2666,11 @@ export type ClientRequest =
    *
    * @experimental Requires `experimentalApi` at initialize.
    */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "process/kill"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "process/kill"`). Always `"process/kill"`. */
     method: "process/kill";
+    /** `params` of {@linkcode ClientRequest} (`method: "process/kill"`). */
     params: ProcessKillParams;
   }
   | /**
@@ -1568,73 +2678,127 @@ export type ClientRequest =
    *
    * @experimental Requires `experimentalApi` at initialize.
    */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "process/resizePty"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "process/resizePty"`). Always `"process/resizePty"`. */
     method: "process/resizePty";
+    /** `params` of {@linkcode ClientRequest} (`method: "process/resizePty"`). */
     params: ProcessResizePtyParams;
   }
-  | {
+  | /** Variant `method: "config/read"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "config/read"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "config/read"`). Always `"config/read"`. */
     method: "config/read";
+    /** `params` of {@linkcode ClientRequest} (`method: "config/read"`). */
     params: ConfigReadParams;
   }
-  | {
+  | /** Variant `method: "externalAgentConfig/detect"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "externalAgentConfig/detect"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "externalAgentConfig/detect"`). Always `"externalAgentConfig/detect"`. */
     method: "externalAgentConfig/detect";
+    /** `params` of {@linkcode ClientRequest} (`method: "externalAgentConfig/detect"`). */
     params: ExternalAgentConfigDetectParams;
   }
-  | {
+  | /** Variant `method: "externalAgentConfig/import"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "externalAgentConfig/import"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "externalAgentConfig/import"`). Always `"externalAgentConfig/import"`. */
     method: "externalAgentConfig/import";
+    /** `params` of {@linkcode ClientRequest} (`method: "externalAgentConfig/import"`). */
     params: ExternalAgentConfigImportParams;
   }
-  | {
+  | /** Variant `method: "externalAgentConfig/import/recordHistory"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "externalAgentConfig/import/recordHistory"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "externalAgentConfig/import/recordHistory"`). Always `"externalAgentConfig/import/recordHistory"`. */
     method: "externalAgentConfig/import/recordHistory";
+    /** `params` of {@linkcode ClientRequest} (`method: "externalAgentConfig/import/recordHistory"`). */
     params: ExternalAgentConfigImportHistoryRecordParams;
   }
-  | {
+  | /** Variant `method: "externalAgentConfig/import/readHistories"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "externalAgentConfig/import/readHistories"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "externalAgentConfig/import/readHistories"`). Always `"externalAgentConfig/import/readHistories"`. */
     method: "externalAgentConfig/import/readHistories";
+    /** `params` of {@linkcode ClientRequest} (`method: "externalAgentConfig/import/readHistories"`). Optional. */
     params?: null;
   }
-  | {
+  | /** Variant `method: "config/value/write"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "config/value/write"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "config/value/write"`). Always `"config/value/write"`. */
     method: "config/value/write";
+    /** `params` of {@linkcode ClientRequest} (`method: "config/value/write"`). */
     params: ConfigValueWriteParams;
   }
-  | {
+  | /** Variant `method: "config/batchWrite"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "config/batchWrite"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "config/batchWrite"`). Always `"config/batchWrite"`. */
     method: "config/batchWrite";
+    /** `params` of {@linkcode ClientRequest} (`method: "config/batchWrite"`). */
     params: ConfigBatchWriteParams;
   }
-  | {
+  | /** Variant `method: "configRequirements/read"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "configRequirements/read"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "configRequirements/read"`). Always `"configRequirements/read"`. */
     method: "configRequirements/read";
+    /** `params` of {@linkcode ClientRequest} (`method: "configRequirements/read"`). Optional. */
     params?: null;
   }
-  | {
+  | /** Variant `method: "account/read"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "account/read"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "account/read"`). Always `"account/read"`. */
     method: "account/read";
+    /** `params` of {@linkcode ClientRequest} (`method: "account/read"`). */
     params: GetAccountParams;
   }
-  | {
+  | /** Variant `method: "fuzzyFileSearch"` of {@linkcode ClientRequest}. */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "fuzzyFileSearch"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "fuzzyFileSearch"`). Always `"fuzzyFileSearch"`. */
     method: "fuzzyFileSearch";
+    /** `params` of {@linkcode ClientRequest} (`method: "fuzzyFileSearch"`). */
     params: FuzzyFileSearchParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "fuzzyFileSearch/sessionStart"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "fuzzyFileSearch/sessionStart"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "fuzzyFileSearch/sessionStart"`). Always `"fuzzyFileSearch/sessionStart"`. */
     method: "fuzzyFileSearch/sessionStart";
+    /** `params` of {@linkcode ClientRequest} (`method: "fuzzyFileSearch/sessionStart"`). */
     params: FuzzyFileSearchSessionStartParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "fuzzyFileSearch/sessionUpdate"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "fuzzyFileSearch/sessionUpdate"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "fuzzyFileSearch/sessionUpdate"`). Always `"fuzzyFileSearch/sessionUpdate"`. */
     method: "fuzzyFileSearch/sessionUpdate";
+    /** `params` of {@linkcode ClientRequest} (`method: "fuzzyFileSearch/sessionUpdate"`). */
     params: FuzzyFileSearchSessionUpdateParams;
   }
-  | /** @experimental Requires `experimentalApi` at initialize. */ {
+  | /**
+   * Variant `method: "fuzzyFileSearch/sessionStop"` of {@linkcode ClientRequest}.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */ {
+    /** `id` of {@linkcode ClientRequest} (`method: "fuzzyFileSearch/sessionStop"`). */
     id: RequestId;
+    /** `method` of {@linkcode ClientRequest} (`method: "fuzzyFileSearch/sessionStop"`). Always `"fuzzyFileSearch/sessionStop"`. */
     method: "fuzzyFileSearch/sessionStop";
+    /** `params` of {@linkcode ClientRequest} (`method: "fuzzyFileSearch/sessionStop"`). */
     params: FuzzyFileSearchSessionStopParams;
   };
 
@@ -1644,7 +2808,7 @@ export type ClientRequest =
  * When an upstream HTTP status is available (for example, from the Responses API or a provider), it is forwarded in `httpStatusCode` on the relevant `codexErrorInfo` variant.
  */
 export type CodexErrorInfo =
-  | (
+  | /** A form of {@linkcode CodexErrorInfo}: `contextWindowExceeded`, `sessionBudgetExceeded`, `usageLimitExceeded`, `rateLimitExceeded`, `flexUnavailable`, `serverOverloaded`, `modelNotFound`, `policyCapacityUnavailable`, `cyberPolicy`, `misalignmentPolicyViolation`, `tooManyDenials`, `internalServerError`, … (17 values). */ (
     | "contextWindowExceeded"
     | "sessionBudgetExceeded"
     | "usageLimitExceeded"
@@ -1664,40 +2828,58 @@ export type CodexErrorInfo =
     | "other"
   )
   | /** The workspace's inference hook explicitly denied this request. */ "inferenceHookDenied"
-  | {
+  | /** Variant 3 of {@linkcode CodexErrorInfo}. */ {
+    /** `httpConnectionFailed` of {@linkcode CodexErrorInfo} (variant 3). */
     httpConnectionFailed: {
+      /** `httpStatusCode` of `httpConnectionFailed` of {@linkcode CodexErrorInfo} (variant 3). Optional. Nullable. Non-negative integer (uint16). */
       httpStatusCode?: number | null;
     };
   }
   | /** Failed to connect to the response SSE stream. */ {
+    /** `responseStreamConnectionFailed` of {@linkcode CodexErrorInfo} (variant 4). */
     responseStreamConnectionFailed: {
+      /** `httpStatusCode` of `responseStreamConnectionFailed` of {@linkcode CodexErrorInfo} (variant 4). Optional. Nullable. Non-negative integer (uint16). */
       httpStatusCode?: number | null;
     };
   }
   | /** The response SSE stream disconnected in the middle of a turn before completion. */ {
+    /** `responseStreamDisconnected` of {@linkcode CodexErrorInfo} (variant 5). */
     responseStreamDisconnected: {
+      /** `httpStatusCode` of `responseStreamDisconnected` of {@linkcode CodexErrorInfo} (variant 5). Optional. Nullable. Non-negative integer (uint16). */
       httpStatusCode?: number | null;
     };
   }
   | /** Reached the retry limit for responses. */ {
+    /** `responseTooManyFailedAttempts` of {@linkcode CodexErrorInfo} (variant 6). */
     responseTooManyFailedAttempts: {
+      /** `httpStatusCode` of `responseTooManyFailedAttempts` of {@linkcode CodexErrorInfo} (variant 6). Optional. Nullable. Non-negative integer (uint16). */
       httpStatusCode?: number | null;
     };
   }
   | /** Returned when `turn/start` or `turn/steer` is submitted while the current active turn cannot accept same-turn steering, for example `/review` or manual `/compact`. */ {
+    /** `activeTurnNotSteerable` of {@linkcode CodexErrorInfo} (variant 7). */
     activeTurnNotSteerable: {
+      /** `turnKind` of `activeTurnNotSteerable` of {@linkcode CodexErrorInfo} (variant 7). */
       turnKind: NonSteerableTurnKind;
     };
   }
-  | (string | { [key: string]: unknown });
+  | /** A form of {@linkcode CodexErrorInfo}: a union. */ (
+    | /** A form of {@linkcode CodexErrorInfo}: a string. */ string
+    | /** Variant 2 of {@linkcode CodexErrorInfo}. */ { [key: string]: unknown }
+  );
 
+/** Used by {@linkcode ThreadRealtimeStartParams}. One of `thinking`, `commentary`, `bemTags`. */
 export type CodexResponseHandoffMode = "thinking" | "commentary" | "bemTags";
 
+/** Used by {@linkcode ThreadItem}. */
 export interface CollabAgentState {
+  /** `message` of {@linkcode CollabAgentState}. Optional. Nullable. */
   message?: string | null;
+  /** `status` of {@linkcode CollabAgentState}. */
   status: CollabAgentStatus;
 }
 
+/** Used by {@linkcode CollabAgentState}. One of `pendingInit`, `running`, `interrupted`, `completed`, `errored`, `shutdown`, `notFound`. */
 export type CollabAgentStatus =
   | "pendingInit"
   | "running"
@@ -1707,6 +2889,7 @@ export type CollabAgentStatus =
   | "shutdown"
   | "notFound";
 
+/** Used by {@linkcode ThreadItem}. One of `spawnAgent`, `sendInput`, `resumeAgent`, `wait`, `closeAgent`, `sendMessage`, `followupTask`, `interruptAgent`, `listAgents`. */
 export type CollabAgentTool =
   | "spawnAgent"
   | "sendInput"
@@ -1718,11 +2901,14 @@ export type CollabAgentTool =
   | "interruptAgent"
   | "listAgents";
 
+/** Used by {@linkcode ThreadItem}. One of `inProgress`, `completed`, `failed`, `interrupted`. */
 export type CollabAgentToolCallStatus = "inProgress" | "completed" | "failed" | "interrupted";
 
 /** Collaboration mode for a Codex session. */
 export interface CollaborationMode {
+  /** `mode` of {@linkcode CollaborationMode}. */
   mode: ModeKind;
+  /** `settings` of {@linkcode CollaborationMode}. */
   settings: Settings;
 }
 
@@ -1739,35 +2925,58 @@ export type CollaborationModeListParams = { [key: string]: unknown };
  * @experimental Requires `experimentalApi` at initialize.
  */
 export interface CollaborationModeListResponse {
+  /** `data` of {@linkcode CollaborationModeListResponse}. */
   data: CollaborationModeMask[];
 }
 
 /** EXPERIMENTAL - collaboration mode preset metadata for clients. */
 export interface CollaborationModeMask {
+  /** `mode` of {@linkcode CollaborationModeMask}. Optional. Nullable. */
   mode?: ModeKind | null;
+  /** `model` of {@linkcode CollaborationModeMask}. Optional. Nullable. */
   model?: string | null;
+  /** `name` of {@linkcode CollaborationModeMask}. */
   name: string;
+  /** `reasoning_effort` of {@linkcode CollaborationModeMask}. Optional. Nullable. */
   reasoning_effort?: ReasoningEffort | null;
 }
 
-export type CommandAction = {
-  command: string;
-  name: string;
-  path: LegacyAppPathString;
-  type: "read";
-} | {
-  command: string;
-  path?: string | null;
-  type: "listFiles";
-} | {
-  command: string;
-  path?: string | null;
-  query?: string | null;
-  type: "search";
-} | {
-  command: string;
-  type: "unknown";
-};
+/** Used by {@linkcode CommandExecutionRequestApprovalParams} and {@linkcode ThreadItem}. Tagged by `type`: one of `read`, `listFiles`, `search`, `unknown`. */
+export type CommandAction =
+  | /** Variant `type: "read"` of {@linkcode CommandAction}. */ {
+    /** `command` of {@linkcode CommandAction} (`type: "read"`). */
+    command: string;
+    /** `name` of {@linkcode CommandAction} (`type: "read"`). */
+    name: string;
+    /** `path` of {@linkcode CommandAction} (`type: "read"`). */
+    path: LegacyAppPathString;
+    /** `type` of {@linkcode CommandAction} (`type: "read"`). Always `"read"`. */
+    type: "read";
+  }
+  | /** Variant `type: "listFiles"` of {@linkcode CommandAction}. */ {
+    /** `command` of {@linkcode CommandAction} (`type: "listFiles"`). */
+    command: string;
+    /** `path` of {@linkcode CommandAction} (`type: "listFiles"`). Optional. Nullable. */
+    path?: string | null;
+    /** `type` of {@linkcode CommandAction} (`type: "listFiles"`). Always `"listFiles"`. */
+    type: "listFiles";
+  }
+  | /** Variant `type: "search"` of {@linkcode CommandAction}. */ {
+    /** `command` of {@linkcode CommandAction} (`type: "search"`). */
+    command: string;
+    /** `path` of {@linkcode CommandAction} (`type: "search"`). Optional. Nullable. */
+    path?: string | null;
+    /** `query` of {@linkcode CommandAction} (`type: "search"`). Optional. Nullable. */
+    query?: string | null;
+    /** `type` of {@linkcode CommandAction} (`type: "search"`). Always `"search"`. */
+    type: "search";
+  }
+  | /** Variant `type: "unknown"` of {@linkcode CommandAction}. */ {
+    /** `command` of {@linkcode CommandAction} (`type: "unknown"`). */
+    command: string;
+    /** `type` of {@linkcode CommandAction} (`type: "unknown"`). Always `"unknown"`. */
+    type: "unknown";
+  };
 
 /**
  * Base64-encoded output chunk emitted for a streaming `command/exec` request.
@@ -1931,16 +3140,21 @@ export interface CommandExecWriteParams {
 /** Empty success response for `command/exec/write`. */
 export type CommandExecWriteResponse = { [key: string]: unknown };
 
+/** Used by {@linkcode CommandExecutionRequestApprovalParams} and {@linkcode CommandExecutionRequestApprovalResponse}. */
 export type CommandExecutionApprovalDecision =
   | /** User approved the command. */ "accept"
   | /** User approved the command and future prompts in the same session-scoped approval cache should run without prompting. */ "acceptForSession"
   | /** User approved the command, and wants to apply the proposed execpolicy amendment so future matching commands can run without prompting. */ {
+    /** `acceptWithExecpolicyAmendment` of {@linkcode CommandExecutionApprovalDecision} (variant 3). */
     acceptWithExecpolicyAmendment: {
+      /** `execpolicy_amendment` of `acceptWithExecpolicyAmendment` of {@linkcode CommandExecutionApprovalDecision} (variant 3). */
       execpolicy_amendment: string[];
     };
   }
   | /** User chose a persistent network policy rule (allow/deny) for this host. */ {
+    /** `applyNetworkPolicyAmendment` of {@linkcode CommandExecutionApprovalDecision} (variant 4). */
     applyNetworkPolicyAmendment: {
+      /** `network_policy_amendment` of `applyNetworkPolicyAmendment` of {@linkcode CommandExecutionApprovalDecision} (variant 4). */
       network_policy_amendment: NetworkPolicyAmendment;
     };
   }
@@ -1949,16 +3163,25 @@ export type CommandExecutionApprovalDecision =
 
 /** Distinguishes a command approval from input sent to an existing terminal. */
 export type CommandExecutionApprovalKind =
-  | ("command" | "writeStdin")
+  | /** A form of {@linkcode CommandExecutionApprovalKind}: `command` or `writeStdin`. */ (
+    | "command"
+    | "writeStdin"
+  )
   | /** A managed checkpoint requiring a fresh human decision. Only `accept`, `decline`, and `cancel` are valid. Requires the `requiredHumanApproval` initialize capability. This prompt does not itself start a command execution item. */ "humanCommand";
 
+/** Params of the server notification `item/commandExecution/outputDelta`. */
 export interface CommandExecutionOutputDeltaNotification {
+  /** `delta` of {@linkcode CommandExecutionOutputDeltaNotification}. */
   delta: string;
+  /** `itemId` of {@linkcode CommandExecutionOutputDeltaNotification}. */
   itemId: string;
+  /** `threadId` of {@linkcode CommandExecutionOutputDeltaNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode CommandExecutionOutputDeltaNotification}. */
   turnId: string;
 }
 
+/** Params of the server request `item/commandExecution/requestApproval`. */
 export interface CommandExecutionRequestApprovalParams {
   /**
    * Optional additional permissions requested for this command.
@@ -1988,6 +3211,7 @@ export interface CommandExecutionRequestApprovalParams {
   cwd?: LegacyAppPathString | null;
   /** Environment in which the command will run. */
   environmentId?: string | null;
+  /** `itemId` of {@linkcode CommandExecutionRequestApprovalParams}. */
   itemId: string;
   /**
    * Kind of action under review. Defaults to `command` for older servers.
@@ -2005,107 +3229,177 @@ export interface CommandExecutionRequestApprovalParams {
   reason?: string | null;
   /** Unix timestamp (in milliseconds) when this approval request started. */
   startedAtMs: number;
+  /** `threadId` of {@linkcode CommandExecutionRequestApprovalParams}. */
   threadId: string;
+  /** `turnId` of {@linkcode CommandExecutionRequestApprovalParams}. */
   turnId: string;
 }
 
+/** Result of the server request `item/commandExecution/requestApproval`. */
 export interface CommandExecutionRequestApprovalResponse {
+  /** `decision` of {@linkcode CommandExecutionRequestApprovalResponse}. */
   decision: CommandExecutionApprovalDecision;
 }
 
+/** Used by {@linkcode ThreadItem}. One of `agent`, `userShell`, `unifiedExecStartup`, `unifiedExecInteraction`. */
 export type CommandExecutionSource =
   | "agent"
   | "userShell"
   | "unifiedExecStartup"
   | "unifiedExecInteraction";
 
+/** Used by {@linkcode ThreadItem}. One of `inProgress`, `completed`, `failed`, `declined`. */
 export type CommandExecutionStatus = "inProgress" | "completed" | "failed" | "declined";
 
+/** Used by {@linkcode MigrationDetails}. */
 export interface CommandMigration {
+  /** `name` of {@linkcode CommandMigration}. */
   name: string;
 }
 
+/** Used by {@linkcode Config}. */
 export interface ComputerUseConfig {
+  /** `default_app_access` of {@linkcode ComputerUseConfig}. Optional. Nullable. */
   default_app_access?: AllowDenyRequirement | null;
+  /** `macos` of {@linkcode ComputerUseConfig}. Optional. Nullable. */
   macos?: ComputerUseMacosConfig | null;
+  /** `windows` of {@linkcode ComputerUseConfig}. Optional. Nullable. */
   windows?: ComputerUseWindowsConfig | null;
 }
 
+/** Used by {@linkcode ComputerUseConfig}. */
 export interface ComputerUseMacosConfig {
+  /** `bundle_ids` of {@linkcode ComputerUseMacosConfig}. Optional. Nullable. */
   bundle_ids?: { [key: string]: AllowDenyRequirement } | null;
 }
 
+/** Used by {@linkcode ComputerUseRequirements}. */
 export interface ComputerUseMacosRequirements {
+  /** `bundleIds` of {@linkcode ComputerUseMacosRequirements}. Optional. Nullable. */
   bundleIds?: { [key: string]: AllowDenyRequirement } | null;
 }
 
+/** Used by {@linkcode ConfigRequirements}. */
 export interface ComputerUseRequirements {
+  /** `allowLockedComputerUse` of {@linkcode ComputerUseRequirements}. Optional. Nullable. */
   allowLockedComputerUse?: boolean | null;
+  /** `allowPersistentApproval` of {@linkcode ComputerUseRequirements}. Optional. Nullable. */
   allowPersistentApproval?: boolean | null;
+  /** `defaultAppAccess` of {@linkcode ComputerUseRequirements}. Optional. Nullable. */
   defaultAppAccess?: AllowDenyRequirement | null;
+  /** `macos` of {@linkcode ComputerUseRequirements}. Optional. Nullable. */
   macos?: ComputerUseMacosRequirements | null;
+  /** `windows` of {@linkcode ComputerUseRequirements}. Optional. Nullable. */
   windows?: ComputerUseWindowsRequirements | null;
 }
 
+/** Used by {@linkcode ComputerUseConfig}. */
 export interface ComputerUseWindowsConfig {
+  /** `aumids` of {@linkcode ComputerUseWindowsConfig}. Optional. Nullable. */
   aumids?: { [key: string]: AllowDenyRequirement } | null;
+  /** `exes` of {@linkcode ComputerUseWindowsConfig}. Optional. Nullable. */
   exes?: ComputerUseWindowsExeConfig[] | null;
 }
 
+/** Used by {@linkcode ComputerUseWindowsConfig}. */
 export interface ComputerUseWindowsExeConfig {
+  /** `access` of {@linkcode ComputerUseWindowsExeConfig}. */
   access: AllowDenyRequirement;
+  /** `binary_name` of {@linkcode ComputerUseWindowsExeConfig}. Optional. Nullable. */
   binary_name?: string | null;
+  /** `product_name` of {@linkcode ComputerUseWindowsExeConfig}. */
   product_name: string;
+  /** `publisher_name` of {@linkcode ComputerUseWindowsExeConfig}. */
   publisher_name: string;
 }
 
+/** Used by {@linkcode ComputerUseWindowsRequirements}. */
 export interface ComputerUseWindowsExeRequirement {
+  /** `access` of {@linkcode ComputerUseWindowsExeRequirement}. */
   access: AllowDenyRequirement;
+  /** `binaryName` of {@linkcode ComputerUseWindowsExeRequirement}. Optional. Nullable. */
   binaryName?: string | null;
+  /** `productName` of {@linkcode ComputerUseWindowsExeRequirement}. */
   productName: string;
+  /** `publisherName` of {@linkcode ComputerUseWindowsExeRequirement}. */
   publisherName: string;
 }
 
+/** Used by {@linkcode ComputerUseRequirements}. */
 export interface ComputerUseWindowsRequirements {
+  /** `aumids` of {@linkcode ComputerUseWindowsRequirements}. Optional. Nullable. */
   aumids?: { [key: string]: AllowDenyRequirement } | null;
+  /** `exes` of {@linkcode ComputerUseWindowsRequirements}. Optional. Nullable. */
   exes?: ComputerUseWindowsExeRequirement[] | null;
 }
 
+/** Used by {@linkcode ConfigReadResponse}. */
 export interface Config {
+  /** `analytics` of {@linkcode Config}. Optional. Nullable. */
   analytics?: AnalyticsConfig | null;
+  /** `approval_policy` of {@linkcode Config}. Optional. Nullable. */
   approval_policy?: AskForApproval | null;
   /** [UNSTABLE] Optional default for where approval requests are routed for review. */
   approvals_reviewer?: ApprovalsReviewer | null;
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * `apps` of {@linkcode Config}. Optional. Nullable.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   apps?: AppsConfig | null;
+  /** `browser_use` of {@linkcode Config}. Optional. Nullable. */
   browser_use?: BrowserUseConfig | null;
   /** Effective tools.client_search_provider hint. Model-selected providers take precedence. */
   client_search_provider?: WebSearchProvider | null;
+  /** `compact_prompt` of {@linkcode Config}. Optional. Nullable. */
   compact_prompt?: string | null;
+  /** `computer_use` of {@linkcode Config}. Optional. Nullable. */
   computer_use?: ComputerUseConfig | null;
+  /** `desktop` of {@linkcode Config}. Optional. Nullable. */
   desktop?: { [key: string]: unknown } | null;
+  /** `developer_instructions` of {@linkcode Config}. Optional. Nullable. */
   developer_instructions?: string | null;
+  /** `forced_chatgpt_workspace_id` of {@linkcode Config}. Optional. Nullable. */
   forced_chatgpt_workspace_id?: ForcedChatgptWorkspaceIds | null;
+  /** `forced_login_method` of {@linkcode Config}. Optional. Nullable. */
   forced_login_method?: ForcedLoginMethod | null;
+  /** `instructions` of {@linkcode Config}. Optional. Nullable. */
   instructions?: string | null;
+  /** `model` of {@linkcode Config}. Optional. Nullable. */
   model?: string | null;
+  /** `model_auto_compact_token_limit` of {@linkcode Config}. Optional. Nullable. Integer (int64). */
   model_auto_compact_token_limit?: number | null;
+  /** `model_auto_compact_token_limit_scope` of {@linkcode Config}. Optional. Nullable. */
   model_auto_compact_token_limit_scope?: AutoCompactTokenLimitScope | null;
+  /** `model_context_window` of {@linkcode Config}. Optional. Nullable. Integer (int64). */
   model_context_window?: number | null;
+  /** `model_provider` of {@linkcode Config}. Optional. Nullable. */
   model_provider?: string | null;
+  /** `model_reasoning_effort` of {@linkcode Config}. Optional. Nullable. */
   model_reasoning_effort?: ReasoningEffort | null;
+  /** `model_reasoning_summary` of {@linkcode Config}. Optional. Nullable. */
   model_reasoning_summary?: ReasoningSummary | null;
+  /** `model_verbosity` of {@linkcode Config}. Optional. Nullable. */
   model_verbosity?: Verbosity | null;
+  /** `review_model` of {@linkcode Config}. Optional. Nullable. */
   review_model?: string | null;
+  /** `sandbox_mode` of {@linkcode Config}. Optional. Nullable. */
   sandbox_mode?: SandboxMode | null;
+  /** `sandbox_workspace_write` of {@linkcode Config}. Optional. Nullable. */
   sandbox_workspace_write?: SandboxWorkspaceWrite | null;
+  /** `service_tier` of {@linkcode Config}. Optional. Nullable. */
   service_tier?: string | null;
+  /** `tools` of {@linkcode Config}. Optional. Nullable. */
   tools?: ToolsV2 | null;
+  /** `web_search` of {@linkcode Config}. Optional. Nullable. */
   web_search?: WebSearchMode | null;
 }
 
+/** Params of the client request `config/batchWrite`. */
 export interface ConfigBatchWriteParams {
+  /** `edits` of {@linkcode ConfigBatchWriteParams}. */
   edits: ConfigEdit[];
+  /** `expectedVersion` of {@linkcode ConfigBatchWriteParams}. Optional. Nullable. */
   expectedVersion?: string | null;
   /** Path to the config file to write; defaults to the user's `config.toml` when omitted. */
   filePath?: string | null;
@@ -2113,38 +3407,56 @@ export interface ConfigBatchWriteParams {
   reloadUserConfig?: boolean;
 }
 
+/** Used by {@linkcode ConfigBatchWriteParams}. */
 export interface ConfigEdit {
+  /** `keyPath` of {@linkcode ConfigEdit}. */
   keyPath: string;
+  /** `mergeStrategy` of {@linkcode ConfigEdit}. */
   mergeStrategy: MergeStrategy;
+  /** `value` of {@linkcode ConfigEdit}. Any JSON value. */
   value: unknown;
 }
 
+/** Used by {@linkcode ConfigReadResponse}. */
 export interface ConfigLayer {
+  /** `config` of {@linkcode ConfigLayer}. Any JSON value. */
   config: unknown;
+  /** `disabledReason` of {@linkcode ConfigLayer}. Optional. Nullable. */
   disabledReason?: string | null;
+  /** `name` of {@linkcode ConfigLayer}. */
   name: ConfigLayerSource;
+  /** `version` of {@linkcode ConfigLayer}. */
   version: string;
 }
 
+/** Used by {@linkcode ConfigReadResponse} and {@linkcode OverriddenMetadata}. */
 export interface ConfigLayerMetadata {
+  /** `name` of {@linkcode ConfigLayerMetadata}. */
   name: ConfigLayerSource;
+  /** `version` of {@linkcode ConfigLayerMetadata}. */
   version: string;
 }
 
+/** Used by {@linkcode ConfigLayer} and {@linkcode ConfigLayerMetadata}. Tagged by `type`: one of `packagedDefaults`, `mdm`, `system`, `enterpriseManaged`, `user`, `project`, `sessionFlags`, `legacyManagedConfigTomlFromFile`, `legacyManagedConfigTomlFromMdm`. */
 export type ConfigLayerSource =
   | /** Default configuration supplied with the installed Codex package. */ {
     /** Path to the packaged default configuration file. */
     file: AbsolutePathBuf;
+    /** `type` of {@linkcode ConfigLayerSource} (`type: "packagedDefaults"`). Always `"packagedDefaults"`. */
     type: "packagedDefaults";
   }
   | /** Managed preferences layer delivered by MDM (macOS only). */ {
+    /** `domain` of {@linkcode ConfigLayerSource} (`type: "mdm"`). */
     domain: string;
+    /** `key` of {@linkcode ConfigLayerSource} (`type: "mdm"`). */
     key: string;
+    /** `type` of {@linkcode ConfigLayerSource} (`type: "mdm"`). Always `"mdm"`. */
     type: "mdm";
   }
   | /** Managed config layer from a file (usually `managed_config.toml`). */ {
     /** This is the path to the system config.toml file, though it is not guaranteed to exist. */
     file: AbsolutePathBuf;
+    /** `type` of {@linkcode ConfigLayerSource} (`type: "system"`). Always `"system"`. */
     type: "system";
   }
   | /** Enterprise-managed config layer delivered by the cloud config bundle. */ {
@@ -2152,6 +3464,7 @@ export type ConfigLayerSource =
     id: string;
     /** Admin-facing name for the delivered layer. This is surfaced in diagnostics so users know which cloud layer needs administrator attention. */
     name: string;
+    /** `type` of {@linkcode ConfigLayerSource} (`type: "enterpriseManaged"`). Always `"enterpriseManaged"`. */
     type: "enterpriseManaged";
   }
   | /** User config layer from $CODEX_HOME/config.toml. This layer is special in that it is expected to be: - writable by the user - generally outside the workspace directory */ {
@@ -2159,79 +3472,137 @@ export type ConfigLayerSource =
     file: AbsolutePathBuf;
     /** Name of the selected profile-v2 config layered on top of the base user config, when this layer represents one. */
     profile?: string | null;
+    /** `type` of {@linkcode ConfigLayerSource} (`type: "user"`). Always `"user"`. */
     type: "user";
   }
   | /** Path to a .codex/ folder within a project. There could be multiple of these between `cwd` and the project/repo root. */ {
+    /** `dotCodexFolder` of {@linkcode ConfigLayerSource} (`type: "project"`). */
     dotCodexFolder: AbsolutePathBuf;
+    /** `type` of {@linkcode ConfigLayerSource} (`type: "project"`). Always `"project"`. */
     type: "project";
   }
   | /** Session-layer overrides supplied via `-c`/`--config`. */ {
+    /** `type` of {@linkcode ConfigLayerSource} (`type: "sessionFlags"`). Always `"sessionFlags"`. */
     type: "sessionFlags";
   }
   | /** `managed_config.toml` was designed to be a config that was loaded as the last layer on top of everything else. This scheme did not quite work out as intended, but we keep this variant as a "best effort" while we phase out `managed_config.toml` in favor of `requirements.toml`. */ {
+    /** `file` of {@linkcode ConfigLayerSource} (`type: "legacyManagedConfigTomlFromFile"`). */
     file: AbsolutePathBuf;
+    /** `type` of {@linkcode ConfigLayerSource} (`type: "legacyManagedConfigTomlFromFile"`). Always `"legacyManagedConfigTomlFromFile"`. */
     type: "legacyManagedConfigTomlFromFile";
   }
-  | {
+  | /** Variant `type: "legacyManagedConfigTomlFromMdm"` of {@linkcode ConfigLayerSource}. */ {
+    /** `type` of {@linkcode ConfigLayerSource} (`type: "legacyManagedConfigTomlFromMdm"`). Always `"legacyManagedConfigTomlFromMdm"`. */
     type: "legacyManagedConfigTomlFromMdm";
   };
 
+/** Params of the client request `config/read`. */
 export interface ConfigReadParams {
   /** Optional working directory to resolve project config layers. If specified, return the effective config as seen from that directory (i.e., including any project layers between `cwd` and the project/repo root). */
   cwd?: string | null;
+  /** `includeLayers` of {@linkcode ConfigReadParams}. Optional. */
   includeLayers?: boolean;
 }
 
+/** Result of the client request `config/read`. */
 export interface ConfigReadResponse {
+  /** `config` of {@linkcode ConfigReadResponse}. */
   config: Config;
+  /** `layers` of {@linkcode ConfigReadResponse}. Optional. Nullable. */
   layers?: ConfigLayer[] | null;
+  /** `origins` of {@linkcode ConfigReadResponse}. */
   origins: { [key: string]: ConfigLayerMetadata };
 }
 
+/** Used by {@linkcode ConfigRequirementsReadResponse}. */
 export interface ConfigRequirements {
+  /** `additionalDeveloperInstructions` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   additionalDeveloperInstructions?: string | null;
+  /** `allowAppshots` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   allowAppshots?: boolean | null;
+  /** `allowBrowserAndComputerUse` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   allowBrowserAndComputerUse?: boolean | null;
+  /** `allowLoginShell` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   allowLoginShell?: boolean | null;
+  /** `allowManagedHooksOnly` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   allowManagedHooksOnly?: boolean | null;
+  /** `allowRemoteControl` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   allowRemoteControl?: boolean | null;
+  /** `allowedApprovalPolicies` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   allowedApprovalPolicies?: AskForApproval[] | null;
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * `allowedApprovalsReviewers` of {@linkcode ConfigRequirements}. Optional. Nullable.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   allowedApprovalsReviewers?: ApprovalsReviewer[] | null;
   /** Effective login methods after managed, forced-login, and workspace restrictions. An empty list permits no login method. Older servers may omit this field. */
   allowedLoginMethods?: ForcedLoginMethod[] | null;
+  /** `allowedPermissionProfiles` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   allowedPermissionProfiles?: { [key: string]: boolean } | null;
+  /** `allowedSandboxModes` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   allowedSandboxModes?: SandboxMode[] | null;
+  /** `allowedWebSearchModes` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   allowedWebSearchModes?: WebSearchMode[] | null;
+  /** `allowedWindowsSandboxImplementations` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   allowedWindowsSandboxImplementations?: WindowsSandboxImplementation[] | null;
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * `application` of {@linkcode ConfigRequirements}. Optional. Nullable.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   application?: ApplicationRequirements | null;
+  /** `autoReview` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   autoReview?: AutoReviewRequirements | null;
+  /** `browserUse` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   browserUse?: BrowserUseRequirements | null;
+  /** `chatgptBaseUrl` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   chatgptBaseUrl?: string | null;
+  /** `checkForUpdateOnStartup` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   checkForUpdateOnStartup?: boolean | null;
+  /** `cliAuthCredentialsStore` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   cliAuthCredentialsStore?: CliAuthCredentialsStoreMode | null;
+  /** `computerUse` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   computerUse?: ComputerUseRequirements | null;
+  /** `defaultPermissions` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   defaultPermissions?: string | null;
+  /** `enforceResidency` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   enforceResidency?: ResidencyRequirement | null;
+  /** `featureRequirements` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   featureRequirements?: { [key: string]: boolean } | null;
+  /** `feedback` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   feedback?: FeedbackRequirements | null;
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * `hooks` of {@linkcode ConfigRequirements}. Optional. Nullable.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   hooks?: ManagedHooksRequirements | null;
+  /** `inAppBrowser` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   inAppBrowser?: InAppBrowserRequirements | null;
+  /** `logDir` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   logDir?: string | null;
+  /** `modelCatalogJson` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   modelCatalogJson?: string | null;
   /** Exact provider selection required by managed policy. */
   modelProvider?: string | null;
   /** Complete required provider definitions, using config.toml field names. */
   modelProviders?: { [key: string]: unknown } | null;
+  /** `models` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   models?: ModelsRequirements | null;
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * `network` of {@linkcode ConfigRequirements}. Optional. Nullable.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   network?: NetworkRequirements | null;
+  /** `otel` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   otel?: OtelRequirements | null;
+  /** `sqliteHome` of {@linkcode ConfigRequirements}. Optional. Nullable. */
   sqliteHome?: string | null;
 }
 
+/** Result of the client request `configRequirements/read`. */
 export interface ConfigRequirementsReadResponse {
   /** Null if no requirements are configured (e.g. no requirements.toml/MDM entries). */
   requirements?: ConfigRequirements | null;
@@ -2239,15 +3610,21 @@ export interface ConfigRequirementsReadResponse {
   supportsIndependentSpeedModes?: boolean | null;
 }
 
+/** Params of the client request `config/value/write`. */
 export interface ConfigValueWriteParams {
+  /** `expectedVersion` of {@linkcode ConfigValueWriteParams}. Optional. Nullable. */
   expectedVersion?: string | null;
   /** Path to the config file to write; defaults to the user's `config.toml` when omitted. */
   filePath?: string | null;
+  /** `keyPath` of {@linkcode ConfigValueWriteParams}. */
   keyPath: string;
+  /** `mergeStrategy` of {@linkcode ConfigValueWriteParams}. */
   mergeStrategy: MergeStrategy;
+  /** `value` of {@linkcode ConfigValueWriteParams}. Any JSON value. */
   value: unknown;
 }
 
+/** Params of the server notification `configWarning`. */
 export interface ConfigWarningNotification {
   /** Optional extra guidance or error details. */
   details?: string | null;
@@ -2259,66 +3636,107 @@ export interface ConfigWarningNotification {
   summary: string;
 }
 
+/** Result of the client requests `config/batchWrite` and `config/value/write`. */
 export interface ConfigWriteResponse {
   /** Canonical path to the config file that was written. */
   filePath: AbsolutePathBuf;
+  /** `overriddenMetadata` of {@linkcode ConfigWriteResponse}. Optional. Nullable. */
   overriddenMetadata?: OverriddenMetadata | null;
+  /** `status` of {@linkcode ConfigWriteResponse}. */
   status: WriteStatus;
+  /** `version` of {@linkcode ConfigWriteResponse}. */
   version: string;
 }
 
 /** Reasoning settings interpreted by the backend for the routed model. */
 export interface ConfigurationReasoning {
+  /** `effort` of {@linkcode ConfigurationReasoning}. */
   effort: ReasoningEffort;
 }
 
-export type ConfiguredHookHandler = {
-  /** Approximate token threshold for spilling this hook's `additionalContext` to disk. `null` uses 2,500 tokens; `0` disables spilling for this hook. The threshold is evaluated against the original context; a spilled preview also includes recovery metadata. */
-  additionalContextLimit?: number | null;
-  async: boolean;
-  command: string;
-  commandWindows?: string | null;
-  statusMessage?: string | null;
-  timeoutSec?: number | null;
-  type: "command";
-} | {
-  input: { [key: string]: unknown };
-  server: string;
-  statusMessage?: string | null;
-  timeoutSec?: number | null;
-  tool: string;
-  type: "mcp_tool";
-} | {
-  type: "prompt";
-} | {
-  type: "agent";
-};
+/** Used by {@linkcode ConfiguredHookMatcherGroup}. Tagged by `type`: one of `command`, `mcp_tool`, `prompt`, `agent`. */
+export type ConfiguredHookHandler =
+  | /** Variant `type: "command"` of {@linkcode ConfiguredHookHandler}. */ {
+    /** Approximate token threshold for spilling this hook's `additionalContext` to disk. `null` uses 2,500 tokens; `0` disables spilling for this hook. The threshold is evaluated against the original context; a spilled preview also includes recovery metadata. */
+    additionalContextLimit?: number | null;
+    /** `async` of {@linkcode ConfiguredHookHandler} (`type: "command"`). */
+    async: boolean;
+    /** `command` of {@linkcode ConfiguredHookHandler} (`type: "command"`). */
+    command: string;
+    /** `commandWindows` of {@linkcode ConfiguredHookHandler} (`type: "command"`). Optional. Nullable. */
+    commandWindows?: string | null;
+    /** `statusMessage` of {@linkcode ConfiguredHookHandler} (`type: "command"`). Optional. Nullable. */
+    statusMessage?: string | null;
+    /** `timeoutSec` of {@linkcode ConfiguredHookHandler} (`type: "command"`). Optional. Nullable. Non-negative integer (uint64). */
+    timeoutSec?: number | null;
+    /** `type` of {@linkcode ConfiguredHookHandler} (`type: "command"`). Always `"command"`. */
+    type: "command";
+  }
+  | /** Variant `type: "mcp_tool"` of {@linkcode ConfiguredHookHandler}. */ {
+    /** `input` of {@linkcode ConfiguredHookHandler} (`type: "mcp_tool"`). */
+    input: { [key: string]: unknown };
+    /** `server` of {@linkcode ConfiguredHookHandler} (`type: "mcp_tool"`). */
+    server: string;
+    /** `statusMessage` of {@linkcode ConfiguredHookHandler} (`type: "mcp_tool"`). Optional. Nullable. */
+    statusMessage?: string | null;
+    /** `timeoutSec` of {@linkcode ConfiguredHookHandler} (`type: "mcp_tool"`). Optional. Nullable. Non-negative integer (uint64). */
+    timeoutSec?: number | null;
+    /** `tool` of {@linkcode ConfiguredHookHandler} (`type: "mcp_tool"`). */
+    tool: string;
+    /** `type` of {@linkcode ConfiguredHookHandler} (`type: "mcp_tool"`). Always `"mcp_tool"`. */
+    type: "mcp_tool";
+  }
+  | /** Variant `type: "prompt"` of {@linkcode ConfiguredHookHandler}. */ {
+    /** `type` of {@linkcode ConfiguredHookHandler} (`type: "prompt"`). Always `"prompt"`. */
+    type: "prompt";
+  }
+  | /** Variant `type: "agent"` of {@linkcode ConfiguredHookHandler}. */ {
+    /** `type` of {@linkcode ConfiguredHookHandler} (`type: "agent"`). Always `"agent"`. */
+    type: "agent";
+  };
 
+/** Used by {@linkcode ManagedHooksRequirements}. */
 export interface ConfiguredHookMatcherGroup {
+  /** `hooks` of {@linkcode ConfiguredHookMatcherGroup}. */
   hooks: ConfiguredHookHandler[];
+  /** `matcher` of {@linkcode ConfiguredHookMatcherGroup}. Optional. Nullable. */
   matcher?: string | null;
 }
 
 /** EXPERIMENTAL - metadata returned by app/read. */
 export interface ConnectorMetadata {
+  /** `description` of {@linkcode ConnectorMetadata}. Optional. Nullable. */
   description?: string | null;
+  /** `distributionChannel` of {@linkcode ConnectorMetadata}. Optional. Nullable. */
   distributionChannel?: string | null;
+  /** `iconUrl` of {@linkcode ConnectorMetadata}. Optional. Nullable. */
   iconUrl?: string | null;
+  /** `iconUrlDark` of {@linkcode ConnectorMetadata}. Optional. Nullable. */
   iconUrlDark?: string | null;
+  /** `id` of {@linkcode ConnectorMetadata}. */
   id: string;
+  /** `installUrl` of {@linkcode ConnectorMetadata}. Optional. Nullable. */
   installUrl?: string | null;
+  /** `name` of {@linkcode ConnectorMetadata}. */
   name: string;
-  /** @default [] */
+  /**
+   * `pluginDisplayNames` of {@linkcode ConnectorMetadata}. Optional.
+   *
+   * @default []
+   */
   pluginDisplayNames?: string[];
+  /** `toolSummaries` of {@linkcode ConnectorMetadata}. Optional. Nullable. */
   toolSummaries?: AppToolSummary[] | null;
 }
 
+/** Used by {@linkcode ConsumeAccountRateLimitResetCreditResponse}. One of `reset`, `nothingToReset`, `noCredit`, `alreadyRedeemed`. */
 export type ConsumeAccountRateLimitResetCreditOutcome =
   | /** A reset credit was consumed and the eligible rate-limit windows were reset. */ "reset"
   | /** No current rate-limit window is eligible for a reset. */ "nothingToReset"
   | /** The account has no earned reset credits available. */ "noCredit"
   | /** The same idempotency key already completed a reset successfully. */ "alreadyRedeemed";
 
+/** Params of the client request `account/rateLimitResetCredit/consume`. */
 export interface ConsumeAccountRateLimitResetCreditParams {
   /** Opaque reset-credit identifier to redeem. When omitted, the backend selects the next available credit. */
   creditId?: string | null;
@@ -2326,60 +3744,95 @@ export interface ConsumeAccountRateLimitResetCreditParams {
   idempotencyKey: string;
 }
 
+/** Result of the client request `account/rateLimitResetCredit/consume`. */
 export interface ConsumeAccountRateLimitResetCreditResponse {
+  /** `outcome` of {@linkcode ConsumeAccountRateLimitResetCreditResponse}. */
   outcome: ConsumeAccountRateLimitResetCreditOutcome;
 }
 
+/** Used by {@linkcode ResponseItem}. Tagged by `type`: one of `input_text`, `input_image`, `input_image`, `input_audio`, `input_audio`, `output_text`. */
 export type ContentItem =
-  | {
+  | /** Variant `type: "input_text"` of {@linkcode ContentItem}. */ {
+    /** `text` of {@linkcode ContentItem} (`type: "input_text"`). */
     text: string;
+    /** `type` of {@linkcode ContentItem} (`type: "input_text"`). Always `"input_text"`. */
     type: "input_text";
   }
-  | {
+  | /** Variant `type: "input_image"` of {@linkcode ContentItem}. */ {
+    /** `detail` of {@linkcode ContentItem} (`type: "input_image"`). Optional. Nullable. */
     detail?: ImageDetail | null;
+    /** `image_url` of {@linkcode ContentItem} (`type: "input_image"`). */
     image_url: string;
+    /** `type` of {@linkcode ContentItem} (`type: "input_image"`). Always `"input_image"`. */
     type: "input_image";
   }
-  | {
+  | /** Variant `type: "input_image"` of {@linkcode ContentItem}. */ {
+    /** `detail` of {@linkcode ContentItem} (`type: "input_image"`). Optional. Nullable. */
     detail?: ImageDetail | null;
+    /** `file_id` of {@linkcode ContentItem} (`type: "input_image"`). */
     file_id: string;
+    /** `type` of {@linkcode ContentItem} (`type: "input_image"`). Always `"input_image"`. */
     type: "input_image";
   }
   | /** Inline audio data or an uploaded file loaded by the Responses API. */ {
+    /** `audio_url` of {@linkcode ContentItem} (`type: "input_audio"`). */
     audio_url: string;
+    /** `type` of {@linkcode ContentItem} (`type: "input_audio"`). Always `"input_audio"`. */
     type: "input_audio";
   }
   | /** Inline audio data or an uploaded file loaded by the Responses API. */ {
+    /** `file_id` of {@linkcode ContentItem} (`type: "input_audio"`). */
     file_id: string;
+    /** `type` of {@linkcode ContentItem} (`type: "input_audio"`). Always `"input_audio"`. */
     type: "input_audio";
   }
-  | {
+  | /** Variant `type: "output_text"` of {@linkcode ContentItem}. */ {
+    /** `annotations` of {@linkcode ContentItem} (`type: "output_text"`). Optional. Nullable. Each item: any JSON value. */
     annotations?: unknown[] | null;
+    /** `logprobs` of {@linkcode ContentItem} (`type: "output_text"`). Optional. Nullable. Each item: any JSON value. */
     logprobs?: unknown[] | null;
+    /** `text` of {@linkcode ContentItem} (`type: "output_text"`). */
     text: string;
+    /** `type` of {@linkcode ContentItem} (`type: "output_text"`). Always `"output_text"`. */
     type: "output_text";
   };
 
 /** Deprecated: Use `ContextCompaction` item type instead. */
 export interface ContextCompactedNotification {
+  /** `threadId` of {@linkcode ContextCompactedNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode ContextCompactedNotification}. */
   turnId: string;
 }
 
+/** Used by {@linkcode ThreadRealtimeAppendTextParams} and {@linkcode ThreadRealtimeInitialItem}. One of `user`, `developer`, `assistant`. */
 export type ConversationTextRole = "user" | "developer" | "assistant";
 
+/** Used by {@linkcode RateLimitSnapshot}. */
 export interface CreditsSnapshot {
+  /** `balance` of {@linkcode CreditsSnapshot}. Optional. Nullable. */
   balance?: string | null;
+  /** `hasCredits` of {@linkcode CreditsSnapshot}. */
   hasCredits: boolean;
+  /** `unlimited` of {@linkcode CreditsSnapshot}. */
   unlimited: boolean;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the server request `currentTime/read`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface CurrentTimeReadParams {
+  /** `threadId` of {@linkcode CurrentTimeReadParams}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the server request `currentTime/read`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface CurrentTimeReadResponse {
   /** Current time as whole Unix seconds. */
   currentTimeAt: number;
@@ -2388,6 +3841,7 @@ export interface CurrentTimeReadResponse {
 /** Requested cyber treatment for an OpenAI model turn. Authorization and model-tier restrictions remain server-owned. */
 export type CyberAccessProgram = "standard" | "daybreakBlue" | "daybreakRed";
 
+/** Params of the server notification `deprecationNotice`. */
 export interface DeprecationNoticeNotification {
   /** Optional extra guidance, such as migration steps or rationale. */
   details?: string | null;
@@ -2395,63 +3849,109 @@ export interface DeprecationNoticeNotification {
   summary: string;
 }
 
+/** Used by {@linkcode AccountLoginCompletedNotification}. Always `"life_sciences"`. */
 export type DesktopOnboardingEntrypoint = "life_sciences";
 
-export type DynamicToolCallOutputContentItem = {
-  text: string;
-  type: "inputText";
-} | {
-  imageUrl: string;
-  type: "inputImage";
-} | {
-  audioUrl: string;
-  type: "inputAudio";
-};
+/** Used by {@linkcode DynamicToolCallResponse} and {@linkcode ThreadItem}. Tagged by `type`: one of `inputText`, `inputImage`, `inputAudio`. */
+export type DynamicToolCallOutputContentItem =
+  | /** Variant `type: "inputText"` of {@linkcode DynamicToolCallOutputContentItem}. */ {
+    /** `text` of {@linkcode DynamicToolCallOutputContentItem} (`type: "inputText"`). */
+    text: string;
+    /** `type` of {@linkcode DynamicToolCallOutputContentItem} (`type: "inputText"`). Always `"inputText"`. */
+    type: "inputText";
+  }
+  | /** Variant `type: "inputImage"` of {@linkcode DynamicToolCallOutputContentItem}. */ {
+    /** `imageUrl` of {@linkcode DynamicToolCallOutputContentItem} (`type: "inputImage"`). */
+    imageUrl: string;
+    /** `type` of {@linkcode DynamicToolCallOutputContentItem} (`type: "inputImage"`). Always `"inputImage"`. */
+    type: "inputImage";
+  }
+  | /** Variant `type: "inputAudio"` of {@linkcode DynamicToolCallOutputContentItem}. */ {
+    /** `audioUrl` of {@linkcode DynamicToolCallOutputContentItem} (`type: "inputAudio"`). */
+    audioUrl: string;
+    /** `type` of {@linkcode DynamicToolCallOutputContentItem} (`type: "inputAudio"`). Always `"inputAudio"`. */
+    type: "inputAudio";
+  };
 
+/** Params of the server request `item/tool/call`. */
 export interface DynamicToolCallParams {
+  /** `arguments` of {@linkcode DynamicToolCallParams}. Any JSON value. */
   arguments: unknown;
+  /** `callId` of {@linkcode DynamicToolCallParams}. */
   callId: string;
+  /** `namespace` of {@linkcode DynamicToolCallParams}. Optional. Nullable. */
   namespace?: string | null;
+  /** `threadId` of {@linkcode DynamicToolCallParams}. */
   threadId: string;
+  /** `tool` of {@linkcode DynamicToolCallParams}. */
   tool: string;
+  /** `turnId` of {@linkcode DynamicToolCallParams}. */
   turnId: string;
 }
 
+/** Result of the server request `item/tool/call`. */
 export interface DynamicToolCallResponse {
+  /** `contentItems` of {@linkcode DynamicToolCallResponse}. */
   contentItems: DynamicToolCallOutputContentItem[];
+  /** `success` of {@linkcode DynamicToolCallResponse}. */
   success: boolean;
 }
 
+/** Used by {@linkcode ThreadItem}. One of `inProgress`, `completed`, `failed`. */
 export type DynamicToolCallStatus = "inProgress" | "completed" | "failed";
 
+/** Used by {@linkcode DynamicToolSpec}. */
 export interface DynamicToolNamespaceTool {
+  /** `deferLoading` of {@linkcode DynamicToolNamespaceTool}. Optional. */
   deferLoading?: boolean;
+  /** `description` of {@linkcode DynamicToolNamespaceTool}. */
   description: string;
+  /** `inputSchema` of {@linkcode DynamicToolNamespaceTool}. Any JSON value. */
   inputSchema: unknown;
+  /** `name` of {@linkcode DynamicToolNamespaceTool}. */
   name: string;
+  /** `type` of {@linkcode DynamicToolNamespaceTool}. Always `"function"`. */
   type: "function";
 }
 
-export type DynamicToolSpec = {
-  deferLoading?: boolean;
-  description: string;
-  inputSchema: unknown;
-  name: string;
-  type: "function";
-} | {
-  description: string;
-  name: string;
-  tools: DynamicToolNamespaceTool[];
-  type: "namespace";
-};
+/** Used by {@linkcode ThreadStartParams}. Tagged by `type`: one of `function`, `namespace`. */
+export type DynamicToolSpec =
+  | /** Variant `type: "function"` of {@linkcode DynamicToolSpec}. */ {
+    /** `deferLoading` of {@linkcode DynamicToolSpec} (`type: "function"`). Optional. */
+    deferLoading?: boolean;
+    /** `description` of {@linkcode DynamicToolSpec} (`type: "function"`). */
+    description: string;
+    /** `inputSchema` of {@linkcode DynamicToolSpec} (`type: "function"`). Any JSON value. */
+    inputSchema: unknown;
+    /** `name` of {@linkcode DynamicToolSpec} (`type: "function"`). */
+    name: string;
+    /** `type` of {@linkcode DynamicToolSpec} (`type: "function"`). Always `"function"`. */
+    type: "function";
+  }
+  | /** Variant `type: "namespace"` of {@linkcode DynamicToolSpec}. */ {
+    /** `description` of {@linkcode DynamicToolSpec} (`type: "namespace"`). */
+    description: string;
+    /** `name` of {@linkcode DynamicToolSpec} (`type: "namespace"`). */
+    name: string;
+    /** `tools` of {@linkcode DynamicToolSpec} (`type: "namespace"`). */
+    tools: DynamicToolNamespaceTool[];
+    /** `type` of {@linkcode DynamicToolSpec} (`type: "namespace"`). Always `"namespace"`. */
+    type: "namespace";
+  };
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `environment/add`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface EnvironmentAddParams {
   /** Optional raw bearer token for executor authentication, including reconnects. Requires a secure transport or a loopback destination. */
   authBearerToken?: string | null;
   /** Optional WebSocket connection timeout. The server default applies when omitted. */
   connectTimeoutMs?: number | null;
+  /** `environmentId` of {@linkcode EnvironmentAddParams}. */
   environmentId: string;
+  /** `execServerUrl` of {@linkcode EnvironmentAddParams}. */
   execServerUrl: string;
   /** Required skills supplied by this environment, checked before model inference. */
   skills?: EnvironmentSkillsParams | null;
@@ -2459,27 +3959,48 @@ export interface EnvironmentAddParams {
   websocketRequestId?: string | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `environment/add`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type EnvironmentAddResponse = { [key: string]: unknown };
 
+/** Params of the server notifications `thread/environment/connected` and `thread/environment/disconnected`. */
 export interface EnvironmentConnectionNotification {
+  /** `environmentId` of {@linkcode EnvironmentConnectionNotification}. */
   environmentId: string;
+  /** `threadId` of {@linkcode EnvironmentConnectionNotification}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `environment/info`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface EnvironmentInfoParams {
+  /** `environmentId` of {@linkcode EnvironmentInfoParams}. */
   environmentId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `environment/info`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface EnvironmentInfoResponse {
   /** Default working directory reported by the environment, as a canonical file URI. */
   cwd?: PathUri | null;
+  /** `shell` of {@linkcode EnvironmentInfoResponse}. */
   shell: EnvironmentShellInfo;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Used by {@linkcode EnvironmentInfoResponse}.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface EnvironmentShellInfo {
   /** Stable shell name, for example `zsh`, `bash`, `powershell`, `sh`, or `cmd`. */
   name: string;
@@ -2487,6 +4008,7 @@ export interface EnvironmentShellInfo {
   path: string;
 }
 
+/** Used by {@linkcode EnvironmentAddParams}. */
 export interface EnvironmentSkillsParams {
   /** Exact catalog names that must be available from this environment. */
   required?: string[] | null;
@@ -2527,29 +4049,43 @@ export interface EnvironmentStatusResponse {
   status: EnvironmentStatusKind;
 }
 
+/** Params of the server notification `error`. */
 export interface ErrorNotification {
+  /** `error` of {@linkcode ErrorNotification}. */
   error: TurnError;
+  /** `threadId` of {@linkcode ErrorNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode ErrorNotification}. */
   turnId: string;
+  /** `willRetry` of {@linkcode ErrorNotification}. */
   willRetry: boolean;
 }
 
+/** Params of the server request `execCommandApproval`. */
 export interface ExecCommandApprovalParams {
   /** Identifier for this specific approval callback. */
   approvalId?: string | null;
   /** Use to correlate this with [codex_protocol::protocol::ExecCommandBeginEvent] and [codex_protocol::protocol::ExecCommandEndEvent]. */
   callId: string;
+  /** `command` of {@linkcode ExecCommandApprovalParams}. */
   command: string[];
+  /** `conversationId` of {@linkcode ExecCommandApprovalParams}. */
   conversationId: ThreadId;
+  /** `cwd` of {@linkcode ExecCommandApprovalParams}. */
   cwd: string;
+  /** `parsedCmd` of {@linkcode ExecCommandApprovalParams}. */
   parsedCmd: ParsedCommand[];
+  /** `reason` of {@linkcode ExecCommandApprovalParams}. Optional. Nullable. */
   reason?: string | null;
 }
 
+/** Result of the server request `execCommandApproval`. */
 export interface ExecCommandApprovalResponse {
+  /** `decision` of {@linkcode ExecCommandApprovalResponse}. */
   decision: ReviewDecision;
 }
 
+/** Used by {@linkcode ExperimentalFeatureListResponse}. */
 export interface ExperimentalFeature {
   /** Announcement copy shown to users when the feature is introduced. Null when this feature is not in beta. */
   announcement?: string | null;
@@ -2567,6 +4103,7 @@ export interface ExperimentalFeature {
   stage: ExperimentalFeatureStage;
 }
 
+/** Params of the client request `experimentalFeature/enablement/set`. */
 export interface ExperimentalFeatureEnablementSetParams {
   /**
    * Process-wide runtime feature enablement keyed by canonical feature name.
@@ -2576,11 +4113,13 @@ export interface ExperimentalFeatureEnablementSetParams {
   enablement: { [key: string]: boolean };
 }
 
+/** Result of the client request `experimentalFeature/enablement/set`. */
 export interface ExperimentalFeatureEnablementSetResponse {
   /** Feature enablement entries updated by this request. */
   enablement: { [key: string]: boolean };
 }
 
+/** Params of the client request `experimentalFeature/list`. */
 export interface ExperimentalFeatureListParams {
   /** Opaque pagination cursor returned by a previous call. */
   cursor?: string | null;
@@ -2590,12 +4129,15 @@ export interface ExperimentalFeatureListParams {
   threadId?: string | null;
 }
 
+/** Result of the client request `experimentalFeature/list`. */
 export interface ExperimentalFeatureListResponse {
+  /** `data` of {@linkcode ExperimentalFeatureListResponse}. */
   data: ExperimentalFeature[];
   /** Opaque cursor to pass to the next call to continue after the last item. If None, there are no more items to return. */
   nextCursor?: string | null;
 }
 
+/** Used by {@linkcode ExperimentalFeature}. One of `beta`, `underDevelopment`, `stable`, `deprecated`, `removed`. */
 export type ExperimentalFeatureStage =
   | /** Feature is available for user testing and feedback. */ "beta"
   | /** Feature is still being built and not ready for broad use. */ "underDevelopment"
@@ -2603,6 +4145,7 @@ export type ExperimentalFeatureStage =
   | /** Feature is deprecated and should be avoided. */ "deprecated"
   | /** Feature flag is retained only for backwards compatibility. */ "removed";
 
+/** Params of the client request `externalAgentConfig/detect`. */
 export interface ExternalAgentConfigDetectParams {
   /** Zero or more working directories to include for repo-scoped detection. */
   cwds?: string[] | null;
@@ -2618,30 +4161,49 @@ export interface ExternalAgentConfigDetectParams {
   source?: string | null;
 }
 
+/** Result of the client request `externalAgentConfig/detect`. */
 export interface ExternalAgentConfigDetectResponse {
-  /** @default [] */
+  /**
+   * `connectors` of {@linkcode ExternalAgentConfigDetectResponse}. Optional.
+   *
+   * @default []
+   */
   connectors?: ExternalAgentDetectedConnectorCandidate[];
+  /** `items` of {@linkcode ExternalAgentConfigDetectResponse}. */
   items: ExternalAgentConfigMigrationItem[];
 }
 
+/** Params of the server notification `externalAgentConfig/import/completed`. */
 export interface ExternalAgentConfigImportCompletedNotification {
+  /** `importId` of {@linkcode ExternalAgentConfigImportCompletedNotification}. */
   importId: string;
+  /** `itemTypeResults` of {@linkcode ExternalAgentConfigImportCompletedNotification}. */
   itemTypeResults: ExternalAgentConfigImportTypeResult[];
 }
 
+/** Result of the client request `externalAgentConfig/import/readHistories`. */
 export interface ExternalAgentConfigImportHistoriesReadResponse {
+  /** `connectors` of {@linkcode ExternalAgentConfigImportHistoriesReadResponse}. */
   connectors: ExternalAgentImportedConnectorCandidate[];
+  /** `data` of {@linkcode ExternalAgentConfigImportHistoriesReadResponse}. */
   data: ExternalAgentConfigImportHistory[];
 }
 
+/** Used by {@linkcode ExternalAgentConfigImportHistoriesReadResponse}. */
 export interface ExternalAgentConfigImportHistory {
+  /** `completedAtMs` of {@linkcode ExternalAgentConfigImportHistory}. Integer (int64). */
   completedAtMs: number;
+  /** `failures` of {@linkcode ExternalAgentConfigImportHistory}. */
   failures: ExternalAgentConfigImportItemTypeFailure[];
+  /** `importId` of {@linkcode ExternalAgentConfigImportHistory}. */
   importId: string;
+  /** `providerId` of {@linkcode ExternalAgentConfigImportHistory}. Optional. Nullable. */
   providerId?: string | null;
+  /** `successes` of {@linkcode ExternalAgentConfigImportHistory}. */
   successes: ExternalAgentConfigImportItemTypeSuccess[];
 }
 
+/** Params of the client request `externalAgentConfig/import/recordHistory`. */
 export interface ExternalAgentConfigImportHistoryRecordParams {
   /** Completed results grouped by imported item type. */
   itemTypeResults: ExternalAgentConfigImportHistoryRecordTypeResultParams[];
@@ -2649,45 +4211,71 @@ export interface ExternalAgentConfigImportHistoryRecordParams {
   providerId: string;
 }
 
+/** Result of the client request `externalAgentConfig/import/recordHistory`. */
 export interface ExternalAgentConfigImportHistoryRecordResponse {
+  /** `importId` of {@linkcode ExternalAgentConfigImportHistoryRecordResponse}. */
   importId: string;
 }
 
+/** Used by {@linkcode ExternalAgentConfigImportHistoryRecordTypeResultParams}. */
 export interface ExternalAgentConfigImportHistoryRecordSuccessParams {
+  /** `cwd` of {@linkcode ExternalAgentConfigImportHistoryRecordSuccessParams}. Optional. Nullable. */
   cwd?: string | null;
+  /** `itemType` of {@linkcode ExternalAgentConfigImportHistoryRecordSuccessParams}. */
   itemType: ExternalAgentConfigMigrationItemType;
+  /** `source` of {@linkcode ExternalAgentConfigImportHistoryRecordSuccessParams}. Optional. Nullable. */
   source?: string | null;
+  /** `target` of {@linkcode ExternalAgentConfigImportHistoryRecordSuccessParams}. Optional. Nullable. */
   target?: string | null;
   /** Original title for an imported session, when available. */
   title?: string | null;
 }
 
+/** Used by {@linkcode ExternalAgentConfigImportHistoryRecordParams}. */
 export interface ExternalAgentConfigImportHistoryRecordTypeResultParams {
+  /** `failures` of {@linkcode ExternalAgentConfigImportHistoryRecordTypeResultParams}. */
   failures: ExternalAgentConfigImportItemTypeFailure[];
+  /** `itemType` of {@linkcode ExternalAgentConfigImportHistoryRecordTypeResultParams}. */
   itemType: ExternalAgentConfigMigrationItemType;
+  /** `successes` of {@linkcode ExternalAgentConfigImportHistoryRecordTypeResultParams}. */
   successes: ExternalAgentConfigImportHistoryRecordSuccessParams[];
 }
 
+/** Used by {@linkcode ExternalAgentConfigImportHistory}, {@linkcode ExternalAgentConfigImportHistoryRecordTypeResultParams} and {@linkcode ExternalAgentConfigImportTypeResult}. */
 export interface ExternalAgentConfigImportItemTypeFailure {
+  /** `cwd` of {@linkcode ExternalAgentConfigImportItemTypeFailure}. Optional. Nullable. */
   cwd?: string | null;
+  /** `errorType` of {@linkcode ExternalAgentConfigImportItemTypeFailure}. Optional. Nullable. */
   errorType?: string | null;
+  /** `failureStage` of {@linkcode ExternalAgentConfigImportItemTypeFailure}. */
   failureStage: string;
+  /** `itemType` of {@linkcode ExternalAgentConfigImportItemTypeFailure}. */
   itemType: ExternalAgentConfigMigrationItemType;
+  /** `message` of {@linkcode ExternalAgentConfigImportItemTypeFailure}. */
   message: string;
+  /** `source` of {@linkcode ExternalAgentConfigImportItemTypeFailure}. Optional. Nullable. */
   source?: string | null;
+  /** `subErrorType` of {@linkcode ExternalAgentConfigImportItemTypeFailure}. Optional. Nullable. */
   subErrorType?: string | null;
 }
 
+/** Used by {@linkcode ExternalAgentConfigImportHistory} and {@linkcode ExternalAgentConfigImportTypeResult}. */
 export interface ExternalAgentConfigImportItemTypeSuccess {
+  /** `cwd` of {@linkcode ExternalAgentConfigImportItemTypeSuccess}. Optional. Nullable. */
   cwd?: string | null;
+  /** `itemType` of {@linkcode ExternalAgentConfigImportItemTypeSuccess}. */
   itemType: ExternalAgentConfigMigrationItemType;
+  /** `source` of {@linkcode ExternalAgentConfigImportItemTypeSuccess}. Optional. Nullable. */
   source?: string | null;
+  /** `target` of {@linkcode ExternalAgentConfigImportItemTypeSuccess}. Optional. Nullable. */
   target?: string | null;
   /** Original title for an imported session; null for other item types. */
   title?: string | null;
 }
 
+/** Params of the client request `externalAgentConfig/import`. */
 export interface ExternalAgentConfigImportParams {
+  /** `migrationItems` of {@linkcode ExternalAgentConfigImportParams}. */
   migrationItems: ExternalAgentConfigMigrationItem[];
   /** Migration-source selector used to produce the migration items. Pass the same value to detection and import; missing or unrecognized values use the default source. */
   migrationSource?: string | null;
@@ -2697,29 +4285,43 @@ export interface ExternalAgentConfigImportParams {
   source?: string | null;
 }
 
+/** Params of the server notification `externalAgentConfig/import/progress`. */
 export interface ExternalAgentConfigImportProgressNotification {
+  /** `importId` of {@linkcode ExternalAgentConfigImportProgressNotification}. */
   importId: string;
+  /** `itemTypeResults` of {@linkcode ExternalAgentConfigImportProgressNotification}. */
   itemTypeResults: ExternalAgentConfigImportTypeResult[];
 }
 
+/** Result of the client request `externalAgentConfig/import`. */
 export interface ExternalAgentConfigImportResponse {
+  /** `importId` of {@linkcode ExternalAgentConfigImportResponse}. */
   importId: string;
 }
 
+/** Used by {@linkcode ExternalAgentConfigImportCompletedNotification} and {@linkcode ExternalAgentConfigImportProgressNotification}. */
 export interface ExternalAgentConfigImportTypeResult {
+  /** `failures` of {@linkcode ExternalAgentConfigImportTypeResult}. */
   failures: ExternalAgentConfigImportItemTypeFailure[];
+  /** `itemType` of {@linkcode ExternalAgentConfigImportTypeResult}. */
   itemType: ExternalAgentConfigMigrationItemType;
+  /** `successes` of {@linkcode ExternalAgentConfigImportTypeResult}. */
   successes: ExternalAgentConfigImportItemTypeSuccess[];
 }
 
+/** Used by {@linkcode ExternalAgentConfigDetectResponse} and {@linkcode ExternalAgentConfigImportParams}. */
 export interface ExternalAgentConfigMigrationItem {
   /** Null or empty means home-scoped migration; non-empty means repo-scoped migration. */
   cwd?: string | null;
+  /** `description` of {@linkcode ExternalAgentConfigMigrationItem}. */
   description: string;
+  /** `details` of {@linkcode ExternalAgentConfigMigrationItem}. Optional. Nullable. */
   details?: MigrationDetails | null;
+  /** `itemType` of {@linkcode ExternalAgentConfigMigrationItem}. */
   itemType: ExternalAgentConfigMigrationItemType;
 }
 
+/** Used by {@linkcode ExternalAgentConfigImportHistoryRecordSuccessParams}, {@linkcode ExternalAgentConfigImportHistoryRecordTypeResultParams}, {@linkcode ExternalAgentConfigImportItemTypeFailure} and 3 more. One of `AGENTS_MD`, `CONFIG`, `SKILLS`, `PLUGINS`, `MCP_SERVER_CONFIG`, `SUBAGENTS`, `HOOKS`, `COMMANDS`, `MEMORY`, `SESSIONS`. */
 export type ExternalAgentConfigMigrationItemType =
   | "AGENTS_MD"
   | "CONFIG"
@@ -2732,71 +4334,114 @@ export type ExternalAgentConfigMigrationItemType =
   | "MEMORY"
   | "SESSIONS";
 
+/** Used by {@linkcode ExternalAgentConfigDetectResponse}. */
 export interface ExternalAgentDetectedConnectorCandidate {
+  /** `name` of {@linkcode ExternalAgentDetectedConnectorCandidate}. */
   name: string;
+  /** `sessionCount` of {@linkcode ExternalAgentDetectedConnectorCandidate}. Non-negative integer (uint32). */
   sessionCount: number;
+  /** `source` of {@linkcode ExternalAgentDetectedConnectorCandidate}. */
   source: ExternalAgentDetectedConnectorSource;
 }
 
+/** Used by {@linkcode ExternalAgentDetectedConnectorCandidate}. One of `remoteMcpServersConfig`, `sessionToolUse`. */
 export type ExternalAgentDetectedConnectorSource = "remoteMcpServersConfig" | "sessionToolUse";
 
+/** Used by {@linkcode ExternalAgentConfigImportHistoriesReadResponse}. */
 export interface ExternalAgentImportedConnectorCandidate {
+  /** `name` of {@linkcode ExternalAgentImportedConnectorCandidate}. */
   name: string;
+  /** `sessionCount` of {@linkcode ExternalAgentImportedConnectorCandidate}. Non-negative integer (uint32). */
   sessionCount: number;
+  /** `source` of {@linkcode ExternalAgentImportedConnectorCandidate}. */
   source: ExternalAgentImportedConnectorSource;
 }
 
+/** Used by {@linkcode ExternalAgentImportedConnectorCandidate}. Always `"remoteMcpServersConfig"`. */
 export type ExternalAgentImportedConnectorSource = "remoteMcpServersConfig";
 
+/** Used by {@linkcode ConfigRequirements}. */
 export interface FeedbackRequirements {
+  /** `enabled` of {@linkcode FeedbackRequirements}. Optional. Nullable. */
   enabled?: boolean | null;
 }
 
+/** Params of the client request `feedback/save`. */
 export interface FeedbackSaveParams {
+  /** `classification` of {@linkcode FeedbackSaveParams}. */
   classification: string;
+  /** `extraLogFiles` of {@linkcode FeedbackSaveParams}. Optional. Nullable. */
   extraLogFiles?: string[] | null;
+  /** `includeLogs` of {@linkcode FeedbackSaveParams}. Optional. */
   includeLogs?: boolean;
+  /** `reason` of {@linkcode FeedbackSaveParams}. Optional. Nullable. */
   reason?: string | null;
   /** Absolute, previously unused ZIP path on the app-server host. The caller owns this file, including after a disconnected RPC. */
   savePath: LegacyAppPathString;
+  /** `tags` of {@linkcode FeedbackSaveParams}. Optional. Nullable. */
   tags?: { [key: string]: string } | null;
+  /** `threadId` of {@linkcode FeedbackSaveParams}. Optional. Nullable. */
   threadId?: string | null;
 }
 
+/** Result of the client request `feedback/save`. */
 export interface FeedbackSaveResponse {
   /** Same prompt hash as feedback/upload; null when prompt metadata is absent. */
   promptHash?: string | null;
+  /** `savedPath` of {@linkcode FeedbackSaveResponse}. */
   savedPath: LegacyAppPathString;
+  /** `threadId` of {@linkcode FeedbackSaveResponse}. */
   threadId: string;
 }
 
+/** Params of the client request `feedback/upload`. */
 export interface FeedbackUploadParams {
+  /** `classification` of {@linkcode FeedbackUploadParams}. */
   classification: string;
+  /** `extraLogFiles` of {@linkcode FeedbackUploadParams}. Optional. Nullable. */
   extraLogFiles?: string[] | null;
+  /** `includeLogs` of {@linkcode FeedbackUploadParams}. Optional. */
   includeLogs?: boolean;
+  /** `reason` of {@linkcode FeedbackUploadParams}. Optional. Nullable. */
   reason?: string | null;
+  /** `tags` of {@linkcode FeedbackUploadParams}. Optional. Nullable. */
   tags?: { [key: string]: string } | null;
+  /** `threadId` of {@linkcode FeedbackUploadParams}. Optional. Nullable. */
   threadId?: string | null;
 }
 
+/** Result of the client request `feedback/upload`. */
 export interface FeedbackUploadResponse {
   /** Whitespace-normalized SHA-256 of the session base instructions, matching the uploaded `prompt_hash` tag. Does not include later developer messages. Null when the reported rollout has no prompt metadata. */
   promptHash?: string | null;
+  /** `threadId` of {@linkcode FeedbackUploadResponse}. */
   threadId: string;
 }
 
-export type FileChange = {
-  content: string;
-  type: "add";
-} | {
-  content: string;
-  type: "delete";
-} | {
-  move_path?: string | null;
-  type: "update";
-  unified_diff: string;
-};
+/** Used by {@linkcode ApplyPatchApprovalParams}. Tagged by `type`: one of `add`, `delete`, `update`. */
+export type FileChange =
+  | /** Variant `type: "add"` of {@linkcode FileChange}. */ {
+    /** `content` of {@linkcode FileChange} (`type: "add"`). */
+    content: string;
+    /** `type` of {@linkcode FileChange} (`type: "add"`). Always `"add"`. */
+    type: "add";
+  }
+  | /** Variant `type: "delete"` of {@linkcode FileChange}. */ {
+    /** `content` of {@linkcode FileChange} (`type: "delete"`). */
+    content: string;
+    /** `type` of {@linkcode FileChange} (`type: "delete"`). Always `"delete"`. */
+    type: "delete";
+  }
+  | /** Variant `type: "update"` of {@linkcode FileChange}. */ {
+    /** `move_path` of {@linkcode FileChange} (`type: "update"`). Optional. Nullable. */
+    move_path?: string | null;
+    /** `type` of {@linkcode FileChange} (`type: "update"`). Always `"update"`. */
+    type: "update";
+    /** `unified_diff` of {@linkcode FileChange} (`type: "update"`). */
+    unified_diff: string;
+  };
 
+/** Used by {@linkcode FileChangeRequestApprovalResponse}. One of `accept`, `acceptForSession`, `decline`, `cancel`. */
 export type FileChangeApprovalDecision =
   | /** User approved the file changes. */ "accept"
   | /** User approved the file changes and future changes to the same files should run without prompting. */ "acceptForSession"
@@ -2809,79 +4454,129 @@ export type FileChangeApprovalDecision =
  * The server no longer emits this notification.
  */
 export interface FileChangeOutputDeltaNotification {
+  /** `delta` of {@linkcode FileChangeOutputDeltaNotification}. */
   delta: string;
+  /** `itemId` of {@linkcode FileChangeOutputDeltaNotification}. */
   itemId: string;
+  /** `threadId` of {@linkcode FileChangeOutputDeltaNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode FileChangeOutputDeltaNotification}. */
   turnId: string;
 }
 
+/** Params of the server notification `item/fileChange/patchUpdated`. */
 export interface FileChangePatchUpdatedNotification {
+  /** `changes` of {@linkcode FileChangePatchUpdatedNotification}. */
   changes: FileUpdateChange[];
+  /** `itemId` of {@linkcode FileChangePatchUpdatedNotification}. */
   itemId: string;
+  /** `threadId` of {@linkcode FileChangePatchUpdatedNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode FileChangePatchUpdatedNotification}. */
   turnId: string;
 }
 
+/** Params of the server request `item/fileChange/requestApproval`. */
 export interface FileChangeRequestApprovalParams {
   /** [UNSTABLE] When set, the agent is asking the user to allow writes under this root for the remainder of the session (unclear if this is honored today). */
   grantRoot?: string | null;
+  /** `itemId` of {@linkcode FileChangeRequestApprovalParams}. */
   itemId: string;
   /** Optional explanatory reason (e.g. request for extra write access). */
   reason?: string | null;
   /** Unix timestamp (in milliseconds) when this approval request started. */
   startedAtMs: number;
+  /** `threadId` of {@linkcode FileChangeRequestApprovalParams}. */
   threadId: string;
+  /** `turnId` of {@linkcode FileChangeRequestApprovalParams}. */
   turnId: string;
 }
 
+/** Result of the server request `item/fileChange/requestApproval`. */
 export interface FileChangeRequestApprovalResponse {
+  /** `decision` of {@linkcode FileChangeRequestApprovalResponse}. */
   decision: FileChangeApprovalDecision;
 }
 
+/** Used by {@linkcode FileSystemSandboxEntry}. One of `read`, `write`, `deny`. */
 export type FileSystemAccessMode = "read" | "write" | "deny";
 
-export type FileSystemPath = {
-  path: LegacyAppPathString;
-  type: "path";
-} | {
-  pattern: string;
-  type: "glob_pattern";
-} | {
-  type: "special";
-  value: FileSystemSpecialPath;
-};
+/** Used by {@linkcode FileSystemSandboxEntry}. Tagged by `type`: one of `path`, `glob_pattern`, `special`. */
+export type FileSystemPath =
+  | /** Variant `type: "path"` of {@linkcode FileSystemPath}. */ {
+    /** `path` of {@linkcode FileSystemPath} (`type: "path"`). */
+    path: LegacyAppPathString;
+    /** `type` of {@linkcode FileSystemPath} (`type: "path"`). Always `"path"`. */
+    type: "path";
+  }
+  | /** Variant `type: "glob_pattern"` of {@linkcode FileSystemPath}. */ {
+    /** `pattern` of {@linkcode FileSystemPath} (`type: "glob_pattern"`). */
+    pattern: string;
+    /** `type` of {@linkcode FileSystemPath} (`type: "glob_pattern"`). Always `"glob_pattern"`. */
+    type: "glob_pattern";
+  }
+  | /** Variant `type: "special"` of {@linkcode FileSystemPath}. */ {
+    /** `type` of {@linkcode FileSystemPath} (`type: "special"`). Always `"special"`. */
+    type: "special";
+    /** `value` of {@linkcode FileSystemPath} (`type: "special"`). */
+    value: FileSystemSpecialPath;
+  };
 
+/** Used by {@linkcode AdditionalFileSystemPermissions}. */
 export interface FileSystemSandboxEntry {
+  /** `access` of {@linkcode FileSystemSandboxEntry}. */
   access: FileSystemAccessMode;
+  /** `path` of {@linkcode FileSystemSandboxEntry}. */
   path: FileSystemPath;
 }
 
-export type FileSystemSpecialPath = {
-  kind: "root";
-} | {
-  kind: "minimal";
-} | {
-  kind: "project_roots";
-  subpath?: LegacyAppPathString | null;
-} | {
-  kind: "tmpdir";
-} | {
-  kind: "slash_tmp";
-} | {
-  kind: "unknown";
-  path: string;
-  subpath?: LegacyAppPathString | null;
-};
+/** Used by {@linkcode FileSystemPath}. Tagged by `kind`: one of `root`, `minimal`, `project_roots`, `tmpdir`, `slash_tmp`, `unknown`. */
+export type FileSystemSpecialPath =
+  | /** Variant `kind: "root"` of {@linkcode FileSystemSpecialPath}. */ {
+    /** `kind` of {@linkcode FileSystemSpecialPath} (`kind: "root"`). Always `"root"`. */
+    kind: "root";
+  }
+  | /** Variant `kind: "minimal"` of {@linkcode FileSystemSpecialPath}. */ {
+    /** `kind` of {@linkcode FileSystemSpecialPath} (`kind: "minimal"`). Always `"minimal"`. */
+    kind: "minimal";
+  }
+  | /** Variant `kind: "project_roots"` of {@linkcode FileSystemSpecialPath}. */ {
+    /** `kind` of {@linkcode FileSystemSpecialPath} (`kind: "project_roots"`). Always `"project_roots"`. */
+    kind: "project_roots";
+    /** `subpath` of {@linkcode FileSystemSpecialPath} (`kind: "project_roots"`). Optional. Nullable. */
+    subpath?: LegacyAppPathString | null;
+  }
+  | /** Variant `kind: "tmpdir"` of {@linkcode FileSystemSpecialPath}. */ {
+    /** `kind` of {@linkcode FileSystemSpecialPath} (`kind: "tmpdir"`). Always `"tmpdir"`. */
+    kind: "tmpdir";
+  }
+  | /** Variant `kind: "slash_tmp"` of {@linkcode FileSystemSpecialPath}. */ {
+    /** `kind` of {@linkcode FileSystemSpecialPath} (`kind: "slash_tmp"`). Always `"slash_tmp"`. */
+    kind: "slash_tmp";
+  }
+  | /** Variant `kind: "unknown"` of {@linkcode FileSystemSpecialPath}. */ {
+    /** `kind` of {@linkcode FileSystemSpecialPath} (`kind: "unknown"`). Always `"unknown"`. */
+    kind: "unknown";
+    /** `path` of {@linkcode FileSystemSpecialPath} (`kind: "unknown"`). */
+    path: string;
+    /** `subpath` of {@linkcode FileSystemSpecialPath} (`kind: "unknown"`). Optional. Nullable. */
+    subpath?: LegacyAppPathString | null;
+  };
 
+/** Used by {@linkcode FileChangePatchUpdatedNotification} and {@linkcode ThreadItem}. */
 export interface FileUpdateChange {
+  /** `diff` of {@linkcode FileUpdateChange}. */
   diff: string;
+  /** `kind` of {@linkcode FileUpdateChange}. */
   kind: PatchChangeKind;
+  /** `path` of {@linkcode FileUpdateChange}. */
   path: string;
 }
 
 /** Backward-compatible API shape for ChatGPT workspace login restrictions. */
 export type ForcedChatgptWorkspaceIds = string | string[];
 
+/** Used by {@linkcode Config} and {@linkcode ConfigRequirements}. One of `chatgpt`, `api`. */
 export type ForcedLoginMethod = "chatgpt" | "api";
 
 /** Filesystem watch notification emitted for `fs/watch` subscribers. */
@@ -3017,117 +4712,191 @@ export interface FsWriteFileParams {
 /** Successful response for `fs/writeFile`. */
 export type FsWriteFileResponse = { [key: string]: unknown };
 
+/** Used by {@linkcode ResponseItem}, {@linkcode ThreadItem} and {@linkcode TurnToolOutput}. */
 export type FunctionCallOutputBody = string | FunctionCallOutputContentItem[];
 
 /** Responses API compatible content items that can be returned by a tool call. This is a subset of ContentItem with the types we support as function call outputs. */
 export type FunctionCallOutputContentItem =
-  | {
+  | /** Variant `type: "input_text"` of {@linkcode FunctionCallOutputContentItem}. */ {
+    /** `text` of {@linkcode FunctionCallOutputContentItem} (`type: "input_text"`). */
     text: string;
+    /** `type` of {@linkcode FunctionCallOutputContentItem} (`type: "input_text"`). Always `"input_text"`. */
     type: "input_text";
   }
-  | {
+  | /** Variant `type: "input_image"` of {@linkcode FunctionCallOutputContentItem}. */ {
+    /** `detail` of {@linkcode FunctionCallOutputContentItem} (`type: "input_image"`). Optional. Nullable. */
     detail?: ImageDetail | null;
+    /** `image_url` of {@linkcode FunctionCallOutputContentItem} (`type: "input_image"`). */
     image_url: string;
+    /** `type` of {@linkcode FunctionCallOutputContentItem} (`type: "input_image"`). Always `"input_image"`. */
     type: "input_image";
   }
-  | {
+  | /** Variant `type: "input_image"` of {@linkcode FunctionCallOutputContentItem}. */ {
+    /** `detail` of {@linkcode FunctionCallOutputContentItem} (`type: "input_image"`). Optional. Nullable. */
     detail?: ImageDetail | null;
+    /** `file_id` of {@linkcode FunctionCallOutputContentItem} (`type: "input_image"`). */
     file_id: string;
+    /** `type` of {@linkcode FunctionCallOutputContentItem} (`type: "input_image"`). Always `"input_image"`. */
     type: "input_image";
   }
   | /** Inline audio data or an uploaded file loaded by the Responses API. */ {
+    /** `audio_url` of {@linkcode FunctionCallOutputContentItem} (`type: "input_audio"`). */
     audio_url: string;
+    /** `type` of {@linkcode FunctionCallOutputContentItem} (`type: "input_audio"`). Always `"input_audio"`. */
     type: "input_audio";
   }
   | /** Inline audio data or an uploaded file loaded by the Responses API. */ {
+    /** `file_id` of {@linkcode FunctionCallOutputContentItem} (`type: "input_audio"`). */
     file_id: string;
+    /** `type` of {@linkcode FunctionCallOutputContentItem} (`type: "input_audio"`). Always `"input_audio"`. */
     type: "input_audio";
   }
-  | {
+  | /** Variant `type: "encrypted_content"` of {@linkcode FunctionCallOutputContentItem}. */ {
+    /** `encrypted_content` of {@linkcode FunctionCallOutputContentItem} (`type: "encrypted_content"`). */
     encrypted_content: string;
+    /** `type` of {@linkcode FunctionCallOutputContentItem} (`type: "encrypted_content"`). Always `"encrypted_content"`. */
     type: "encrypted_content";
   };
 
+/** Used by {@linkcode FuzzyFileSearchResult}. One of `file`, `directory`. */
 export type FuzzyFileSearchMatchType = "file" | "directory";
 
+/** Params of the client request `fuzzyFileSearch`. */
 export interface FuzzyFileSearchParams {
+  /** `cancellationToken` of {@linkcode FuzzyFileSearchParams}. Optional. Nullable. */
   cancellationToken?: string | null;
+  /** `query` of {@linkcode FuzzyFileSearchParams}. */
   query: string;
+  /** `roots` of {@linkcode FuzzyFileSearchParams}. */
   roots: string[];
 }
 
+/** Result of the client request `fuzzyFileSearch`. */
 export interface FuzzyFileSearchResponse {
+  /** `files` of {@linkcode FuzzyFileSearchResponse}. */
   files: FuzzyFileSearchResult[];
 }
 
 /** Superset of [`codex_file_search::FileMatch`] */
 export interface FuzzyFileSearchResult {
+  /** `file_name` of {@linkcode FuzzyFileSearchResult}. */
   file_name: string;
+  /** `indices` of {@linkcode FuzzyFileSearchResult}. Optional. Nullable. Each item: non-negative integer (uint32). */
   indices?: number[] | null;
+  /** `match_type` of {@linkcode FuzzyFileSearchResult}. */
   match_type: FuzzyFileSearchMatchType;
+  /** `path` of {@linkcode FuzzyFileSearchResult}. */
   path: string;
+  /** `root` of {@linkcode FuzzyFileSearchResult}. */
   root: string;
+  /** `score` of {@linkcode FuzzyFileSearchResult}. Non-negative integer (uint32). */
   score: number;
 }
 
+/** Params of the server notification `fuzzyFileSearch/sessionCompleted`. */
 export interface FuzzyFileSearchSessionCompletedNotification {
+  /** `sessionId` of {@linkcode FuzzyFileSearchSessionCompletedNotification}. */
   sessionId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `fuzzyFileSearch/sessionStart`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface FuzzyFileSearchSessionStartParams {
+  /** `roots` of {@linkcode FuzzyFileSearchSessionStartParams}. */
   roots: string[];
+  /** `sessionId` of {@linkcode FuzzyFileSearchSessionStartParams}. */
   sessionId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `fuzzyFileSearch/sessionStart`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type FuzzyFileSearchSessionStartResponse = { [key: string]: unknown };
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `fuzzyFileSearch/sessionStop`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface FuzzyFileSearchSessionStopParams {
+  /** `sessionId` of {@linkcode FuzzyFileSearchSessionStopParams}. */
   sessionId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `fuzzyFileSearch/sessionStop`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type FuzzyFileSearchSessionStopResponse = { [key: string]: unknown };
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `fuzzyFileSearch/sessionUpdate`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface FuzzyFileSearchSessionUpdateParams {
+  /** `query` of {@linkcode FuzzyFileSearchSessionUpdateParams}. */
   query: string;
+  /** `sessionId` of {@linkcode FuzzyFileSearchSessionUpdateParams}. */
   sessionId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `fuzzyFileSearch/sessionUpdate`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type FuzzyFileSearchSessionUpdateResponse = { [key: string]: unknown };
 
+/** Params of the server notification `fuzzyFileSearch/sessionUpdated`. */
 export interface FuzzyFileSearchSessionUpdatedNotification {
+  /** `files` of {@linkcode FuzzyFileSearchSessionUpdatedNotification}. */
   files: FuzzyFileSearchResult[];
+  /** `query` of {@linkcode FuzzyFileSearchSessionUpdatedNotification}. */
   query: string;
+  /** `sessionId` of {@linkcode FuzzyFileSearchSessionUpdatedNotification}. */
   sessionId: string;
 }
 
+/** Used by {@linkcode ProviderSettings}. Tagged by `mode`: one of `none`, `environmentVariable`, `externallyConfigured`. */
 export type GatewayAuth =
-  | {
+  | /** Variant `mode: "none"` of {@linkcode GatewayAuth}. */ {
+    /** `mode` of {@linkcode GatewayAuth} (`mode: "none"`). Always `"none"`. */
     mode: "none";
   }
-  | {
+  | /** Variant `mode: "environmentVariable"` of {@linkcode GatewayAuth}. */ {
+    /** `envKey` of {@linkcode GatewayAuth} (`mode: "environmentVariable"`). */
     envKey: string;
+    /** `mode` of {@linkcode GatewayAuth} (`mode: "environmentVariable"`). Always `"environmentVariable"`. */
     mode: "environmentVariable";
   }
   | /** Authentication is configured outside the gateway form. Preserve it on edits. */ {
+    /** `envKey` of {@linkcode GatewayAuth} (`mode: "externallyConfigured"`). Optional. Nullable. */
     envKey?: string | null;
+    /** `mode` of {@linkcode GatewayAuth} (`mode: "externallyConfigured"`). Always `"externallyConfigured"`. */
     mode: "externallyConfigured";
   };
 
+/** Result of the client request `account/gatewayOAuth/cancel`. */
 export type GatewayOAuthCancelResponse = { [key: string]: unknown };
 
+/** Params of the server notification `account/gatewayOAuth/changed`. */
 export interface GatewayOAuthChangedNotification {
   /** Authorization handoff, sent only to the connection that started login. */
   authUrl?: string | null;
+  /** `error` of {@linkcode GatewayOAuthChangedNotification}. Optional. Nullable. */
   error?: string | null;
   /** Identifies the completed device login attempt. */
   loginId?: string | null;
+  /** `providerId` of {@linkcode GatewayOAuthChangedNotification}. */
   providerId: string;
+  /** `status` of {@linkcode GatewayOAuthChangedNotification}. */
   status: GatewayOAuthStatus;
 }
 
@@ -3139,13 +4908,19 @@ export interface GatewayOAuthLoginParams {
   modelProvider?: string | null;
 }
 
+/** Result of the client request `account/gatewayOAuth/login`. */
 export interface GatewayOAuthLoginResponse {
+  /** `prompt` of {@linkcode GatewayOAuthLoginResponse}. Optional. Nullable. */
   prompt?: GatewayOAuthPrompt | null;
 }
 
+/** Used by {@linkcode GatewayOAuthLoginResponse}. */
 export interface GatewayOAuthPrompt {
+  /** `loginId` of {@linkcode GatewayOAuthPrompt}. */
   loginId: string;
+  /** `userCode` of {@linkcode GatewayOAuthPrompt}. */
   userCode: string;
+  /** `verificationUrl` of {@linkcode GatewayOAuthPrompt}. */
   verificationUrl: string;
 }
 
@@ -3157,8 +4932,11 @@ export interface GatewayOAuthReadParams {
 
 /** Current effective gateway policy and credential readiness; never contains credentials. */
 export interface GatewayOAuthReadResponse {
+  /** `error` of {@linkcode GatewayOAuthReadResponse}. Optional. Nullable. */
   error?: string | null;
+  /** `providerId` of {@linkcode GatewayOAuthReadResponse}. */
   providerId: string;
+  /** `providerName` of {@linkcode GatewayOAuthReadResponse}. */
   providerName: string;
   /** Whether the selected provider uses gateway OAuth, even when already signed in. */
   required: boolean;
@@ -3172,22 +4950,34 @@ export interface GatewayOAuthReadResponse {
   supportsDeviceAuth?: boolean;
 }
 
+/** Used by {@linkcode GatewayOAuthChangedNotification} and {@linkcode GatewayOAuthReadResponse}. One of `notReady`, `started`, `succeeded`, `failed`. */
 export type GatewayOAuthStatus = "notReady" | "started" | "succeeded" | "failed";
 
+/** Used by {@linkcode ProviderSettingsPatch}. Always `"gcp"`. */
 export type GcpProviderId = "gcp";
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `account/gcp/setup`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface GcpSetupParams {
   /** Absolute path to a credential file on the app-server host. Omit or pass `null` to clear the active user configuration's override and use ADC. If another configuration layer would still supply a credential file, setup fails without saving changes. */
   credentialFile?: string | null;
   /** Vertex AI location. Omission or null selects `global`. */
   location?: string | null;
+  /** `projectId` of {@linkcode GcpSetupParams}. */
   projectId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `account/gcp/setup`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type GcpSetupResponse = { [key: string]: unknown };
 
+/** Params of the client request `account/read`. */
 export interface GetAccountParams {
   /**
    * When `true`, requests a proactive token refresh before returning.
@@ -3205,11 +4995,13 @@ export interface GetAccountRateLimitsParams {
   supportsLunaReserve?: boolean;
 }
 
+/** Result of the client request `account/rateLimits/read`. */
 export interface GetAccountRateLimitsResponse {
   /** Account associated with this usage snapshot, when supplied by the backend. */
   accountId?: string | null;
   /** Backend permission for ordinary included usage, validated against the active account. Null means unavailable; clients must not infer recovery from percentages or reset times. */
   ordinaryUsageAllowed?: boolean | null;
+  /** `rateLimitResetCredits` of {@linkcode GetAccountRateLimitsResponse}. Optional. Nullable. */
   rateLimitResetCredits?: RateLimitResetCreditsSummary | null;
   /** Optional backend-owned banner from the same usage read. Its nested keys retain the backend's snake_case contract; an absent banner leaves the client's existing UI unchanged. */
   rateLimitUpsell?: unknown;
@@ -3219,32 +5011,45 @@ export interface GetAccountRateLimitsResponse {
   rateLimitsByLimitId?: { [key: string]: RateLimitSnapshot } | null;
 }
 
+/** Result of the client request `account/read`. */
 export interface GetAccountResponse {
+  /** `account` of {@linkcode GetAccountResponse}. Optional. Nullable. */
   account?: Account | null;
+  /** `requiresOpenaiAuth` of {@linkcode GetAccountResponse}. */
   requiresOpenaiAuth: boolean;
   /** ChatGPT user ID belonging to this account response, when available. */
   userId?: string | null;
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * `workspaceRouting` of {@linkcode GetAccountResponse}. Optional. Nullable.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   workspaceRouting?: WorkspaceRouting | null;
 }
 
 /** Optional security reminder bound to the account that fetched it. Unavailable or ineligible accounts return no notice; this read never changes account security. */
 export interface GetAccountSecuritySetupResponse {
+  /** `notice` of {@linkcode GetAccountSecuritySetupResponse}. Optional. Nullable. */
   notice?: AccountSecuritySetupNotice | null;
 }
 
+/** Params of the client request `account/usage/read`. */
 export interface GetAccountTokenUsageParams {
   /** When present, read estimated usage for this thread instead of account-wide token activity. */
   threadId?: string | null;
 }
 
+/** Result of the client request `account/usage/read`. */
 export interface GetAccountTokenUsageResponse {
+  /** `dailyUsageBuckets` of {@linkcode GetAccountTokenUsageResponse}. Optional. Nullable. */
   dailyUsageBuckets?: AccountTokenUsageDailyBucket[] | null;
+  /** `summary` of {@linkcode GetAccountTokenUsageResponse}. */
   summary: AccountTokenUsageSummary;
   /** Estimated usage when a thread was requested and its billing route is available. */
   threadUsage?: ThreadUsage | null;
 }
 
+/** Result of the client request `account/workspaceMessages/read`. */
 export interface GetWorkspaceMessagesResponse {
   /** Whether the workspace-message backend route is available for this client. */
   featureEnabled: boolean;
@@ -3252,69 +5057,112 @@ export interface GetWorkspaceMessagesResponse {
   messages: WorkspaceMessage[];
 }
 
+/** Used by {@linkcode Thread}. */
 export interface GitInfo {
+  /** `branch` of {@linkcode GitInfo}. Optional. Nullable. */
   branch?: string | null;
+  /** `originUrl` of {@linkcode GitInfo}. Optional. Nullable. */
   originUrl?: string | null;
+  /** `sha` of {@linkcode GitInfo}. Optional. Nullable. */
   sha?: string | null;
 }
 
+/** Used by {@linkcode PermissionsRequestApprovalResponse}. */
 export interface GrantedPermissionProfile {
+  /** `fileSystem` of {@linkcode GrantedPermissionProfile}. Optional. Nullable. */
   fileSystem?: AdditionalFileSystemPermissions | null;
+  /** `network` of {@linkcode GrantedPermissionProfile}. Optional. Nullable. */
   network?: AdditionalNetworkPermissions | null;
 }
 
 /** [UNSTABLE] Temporary approval auto-review payload used by `item/autoApprovalReview/*` notifications. This shape is expected to change soon. */
 export interface GuardianApprovalReview {
+  /** `rationale` of {@linkcode GuardianApprovalReview}. Optional. Nullable. */
   rationale?: string | null;
+  /** `riskLevel` of {@linkcode GuardianApprovalReview}. Optional. Nullable. */
   riskLevel?: GuardianRiskLevel | null;
+  /** `status` of {@linkcode GuardianApprovalReview}. */
   status: GuardianApprovalReviewStatus;
+  /** `userAuthorization` of {@linkcode GuardianApprovalReview}. Optional. Nullable. */
   userAuthorization?: GuardianUserAuthorization | null;
 }
 
+/** Used by {@linkcode ItemGuardianApprovalReviewCompletedNotification} and {@linkcode ItemGuardianApprovalReviewStartedNotification}. Tagged by `type`: one of `command`, `execve`, `writeStdin`, `applyPatch`, `networkAccess`, `mcpToolCall`, `requestPermissions`. */
 export type GuardianApprovalReviewAction =
-  | {
+  | /** Variant `type: "command"` of {@linkcode GuardianApprovalReviewAction}. */ {
+    /** `command` of {@linkcode GuardianApprovalReviewAction} (`type: "command"`). */
     command: string;
+    /** `cwd` of {@linkcode GuardianApprovalReviewAction} (`type: "command"`). */
     cwd: LegacyAppPathString;
+    /** `source` of {@linkcode GuardianApprovalReviewAction} (`type: "command"`). */
     source: GuardianCommandSource;
+    /** `type` of {@linkcode GuardianApprovalReviewAction} (`type: "command"`). Always `"command"`. */
     type: "command";
   }
-  | {
+  | /** Variant `type: "execve"` of {@linkcode GuardianApprovalReviewAction}. */ {
+    /** `argv` of {@linkcode GuardianApprovalReviewAction} (`type: "execve"`). */
     argv: string[];
+    /** `cwd` of {@linkcode GuardianApprovalReviewAction} (`type: "execve"`). */
     cwd: AbsolutePathBuf;
+    /** `program` of {@linkcode GuardianApprovalReviewAction} (`type: "execve"`). */
     program: string;
+    /** `source` of {@linkcode GuardianApprovalReviewAction} (`type: "execve"`). */
     source: GuardianCommandSource;
+    /** `type` of {@linkcode GuardianApprovalReviewAction} (`type: "execve"`). Always `"execve"`. */
     type: "execve";
   }
   | /** A child approval for input to an existing command execution item. */ {
+    /** `approvalId` of {@linkcode GuardianApprovalReviewAction} (`type: "writeStdin"`). */
     approvalId: string;
+    /** `cwd` of {@linkcode GuardianApprovalReviewAction} (`type: "writeStdin"`). */
     cwd: LegacyAppPathString;
+    /** `processId` of {@linkcode GuardianApprovalReviewAction} (`type: "writeStdin"`). */
     processId: string;
+    /** `stdin` of {@linkcode GuardianApprovalReviewAction} (`type: "writeStdin"`). */
     stdin: string;
+    /** `type` of {@linkcode GuardianApprovalReviewAction} (`type: "writeStdin"`). Always `"writeStdin"`. */
     type: "writeStdin";
   }
-  | {
+  | /** Variant `type: "applyPatch"` of {@linkcode GuardianApprovalReviewAction}. */ {
+    /** `cwd` of {@linkcode GuardianApprovalReviewAction} (`type: "applyPatch"`). */
     cwd: LegacyAppPathString;
+    /** `files` of {@linkcode GuardianApprovalReviewAction} (`type: "applyPatch"`). */
     files: LegacyAppPathString[];
+    /** `type` of {@linkcode GuardianApprovalReviewAction} (`type: "applyPatch"`). Always `"applyPatch"`. */
     type: "applyPatch";
   }
-  | {
+  | /** Variant `type: "networkAccess"` of {@linkcode GuardianApprovalReviewAction}. */ {
+    /** `host` of {@linkcode GuardianApprovalReviewAction} (`type: "networkAccess"`). */
     host: string;
+    /** `port` of {@linkcode GuardianApprovalReviewAction} (`type: "networkAccess"`). Non-negative integer (uint16). */
     port: number;
+    /** `protocol` of {@linkcode GuardianApprovalReviewAction} (`type: "networkAccess"`). */
     protocol: NetworkApprovalProtocol;
+    /** `target` of {@linkcode GuardianApprovalReviewAction} (`type: "networkAccess"`). */
     target: string;
+    /** `type` of {@linkcode GuardianApprovalReviewAction} (`type: "networkAccess"`). Always `"networkAccess"`. */
     type: "networkAccess";
   }
-  | {
+  | /** Variant `type: "mcpToolCall"` of {@linkcode GuardianApprovalReviewAction}. */ {
+    /** `connectorId` of {@linkcode GuardianApprovalReviewAction} (`type: "mcpToolCall"`). Optional. Nullable. */
     connectorId?: string | null;
+    /** `connectorName` of {@linkcode GuardianApprovalReviewAction} (`type: "mcpToolCall"`). Optional. Nullable. */
     connectorName?: string | null;
+    /** `server` of {@linkcode GuardianApprovalReviewAction} (`type: "mcpToolCall"`). */
     server: string;
+    /** `toolName` of {@linkcode GuardianApprovalReviewAction} (`type: "mcpToolCall"`). */
     toolName: string;
+    /** `toolTitle` of {@linkcode GuardianApprovalReviewAction} (`type: "mcpToolCall"`). Optional. Nullable. */
     toolTitle?: string | null;
+    /** `type` of {@linkcode GuardianApprovalReviewAction} (`type: "mcpToolCall"`). Always `"mcpToolCall"`. */
     type: "mcpToolCall";
   }
-  | {
+  | /** Variant `type: "requestPermissions"` of {@linkcode GuardianApprovalReviewAction}. */ {
+    /** `permissions` of {@linkcode GuardianApprovalReviewAction} (`type: "requestPermissions"`). */
     permissions: RequestPermissionProfile;
+    /** `reason` of {@linkcode GuardianApprovalReviewAction} (`type: "requestPermissions"`). Optional. Nullable. */
     reason?: string | null;
+    /** `type` of {@linkcode GuardianApprovalReviewAction} (`type: "requestPermissions"`). Always `"requestPermissions"`. */
     type: "requestPermissions";
   };
 
@@ -3333,6 +5181,7 @@ export type GuardianApprovalReviewStatus =
  */
 export type GuardianAssessmentOutcome = "allow" | "deny";
 
+/** Used by {@linkcode GuardianApprovalReviewAction}. One of `shell`, `unifiedExec`. */
 export type GuardianCommandSource = "shell" | "unifiedExec";
 
 /** [UNSTABLE] Risk level assigned by approval auto-review. */
@@ -3341,6 +5190,7 @@ export type GuardianRiskLevel = "low" | "medium" | "high" | "critical";
 /** [UNSTABLE] Authorization level assigned by approval auto-review. */
 export type GuardianUserAuthorization = "unknown" | "low" | "medium" | "high";
 
+/** Params of the server notification `guardianWarning`. */
 export interface GuardianWarningNotification {
   /** Concise guardian warning message for the user. */
   message: string;
@@ -3348,17 +5198,25 @@ export interface GuardianWarningNotification {
   threadId: string;
 }
 
+/** Params of the server notification `hook/completed`. */
 export interface HookCompletedNotification {
+  /** `run` of {@linkcode HookCompletedNotification}. */
   run: HookRunSummary;
+  /** `threadId` of {@linkcode HookCompletedNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode HookCompletedNotification}. Optional. Nullable. */
   turnId?: string | null;
 }
 
+/** Used by {@linkcode HooksListEntry}. */
 export interface HookErrorInfo {
+  /** `message` of {@linkcode HookErrorInfo}. */
   message: string;
+  /** `path` of {@linkcode HookErrorInfo}. */
   path: string;
 }
 
+/** Used by {@linkcode HookMetadata}, {@linkcode HookRunSummary} and {@linkcode PluginHookSummary}. One of `preModelRequest`, `postModelRequest`, `preToolUse`, `permissionRequest`, `postToolUse`, `preCompact`, `postCompact`, `sessionStart`, `sessionEnd`, `userPromptSubmit`, `subagentStart`, `subagentStop`, … (14 values). */
 export type HookEventName =
   | "preModelRequest"
   | "postModelRequest"
@@ -3375,131 +5233,231 @@ export type HookEventName =
   | "stop"
   | "interrupt";
 
+/** Used by {@linkcode HookRunSummary}. One of `sync`, `async`. */
 export type HookExecutionMode = "sync" | "async";
 
+/** Used by {@linkcode HookRunSummary}. One of `command`, `mcpTool`, `prompt`, `agent`. */
 export type HookHandlerType = "command" | "mcpTool" | "prompt" | "agent";
 
-export type HookMetadata = {
-  /** Configured `additionalContext` spill threshold. `null` uses 2,500 tokens; `0` disables spilling. */
-  additionalContextLimit?: number | null;
-  /** @default false */
-  async?: boolean;
-  command: string;
-  currentHash: string;
-  displayOrder: number;
-  enabled: boolean;
-  /** The owning execution environment, if this hook came from its requirements. */
-  environmentId?: string | null;
-  eventName: HookEventName;
-  handlerType: "command";
-  isManaged: boolean;
-  key: string;
-  matcher?: string | null;
-  pluginId?: string | null;
-  source: HookSource;
-  sourcePath: AbsolutePathBuf;
-  statusMessage?: string | null;
-  timeoutSec: number;
-  trustStatus: HookTrustStatus;
-} | {
-  /** Configured `additionalContext` spill threshold. `null` uses 2,500 tokens; `0` disables spilling. */
-  additionalContextLimit?: number | null;
-  currentHash: string;
-  displayOrder: number;
-  enabled: boolean;
-  /** The owning execution environment, if this hook came from its requirements. */
-  environmentId?: string | null;
-  eventName: HookEventName;
-  handlerType: "mcpTool";
-  isManaged: boolean;
-  key: string;
-  matcher?: string | null;
-  pluginId?: string | null;
-  server: string;
-  source: HookSource;
-  sourcePath: AbsolutePathBuf;
-  statusMessage?: string | null;
-  timeoutSec: number;
-  tool: string;
-  trustStatus: HookTrustStatus;
-} | {
-  /** Configured `additionalContext` spill threshold. `null` uses 2,500 tokens; `0` disables spilling. */
-  additionalContextLimit?: number | null;
-  currentHash: string;
-  displayOrder: number;
-  enabled: boolean;
-  /** The owning execution environment, if this hook came from its requirements. */
-  environmentId?: string | null;
-  eventName: HookEventName;
-  handlerType: "prompt";
-  isManaged: boolean;
-  key: string;
-  matcher?: string | null;
-  pluginId?: string | null;
-  source: HookSource;
-  sourcePath: AbsolutePathBuf;
-  statusMessage?: string | null;
-  timeoutSec: number;
-  trustStatus: HookTrustStatus;
-} | {
-  /** Configured `additionalContext` spill threshold. `null` uses 2,500 tokens; `0` disables spilling. */
-  additionalContextLimit?: number | null;
-  currentHash: string;
-  displayOrder: number;
-  enabled: boolean;
-  /** The owning execution environment, if this hook came from its requirements. */
-  environmentId?: string | null;
-  eventName: HookEventName;
-  handlerType: "agent";
-  isManaged: boolean;
-  key: string;
-  matcher?: string | null;
-  pluginId?: string | null;
-  source: HookSource;
-  sourcePath: AbsolutePathBuf;
-  statusMessage?: string | null;
-  timeoutSec: number;
-  trustStatus: HookTrustStatus;
-};
+/** Used by {@linkcode HooksListEntry}. Tagged by `handlerType`: one of `command`, `mcpTool`, `prompt`, `agent`. */
+export type HookMetadata =
+  | /** Variant `handlerType: "command"` of {@linkcode HookMetadata}. */ {
+    /** Configured `additionalContext` spill threshold. `null` uses 2,500 tokens; `0` disables spilling. */
+    additionalContextLimit?: number | null;
+    /**
+     * `async` of {@linkcode HookMetadata} (`handlerType: "command"`). Optional.
+     *
+     * @default false
+     */
+    async?: boolean;
+    /** `command` of {@linkcode HookMetadata} (`handlerType: "command"`). */
+    command: string;
+    /** `currentHash` of {@linkcode HookMetadata} (`handlerType: "command"`). */
+    currentHash: string;
+    /** `displayOrder` of {@linkcode HookMetadata} (`handlerType: "command"`). Integer (int64). */
+    displayOrder: number;
+    /** `enabled` of {@linkcode HookMetadata} (`handlerType: "command"`). */
+    enabled: boolean;
+    /** The owning execution environment, if this hook came from its requirements. */
+    environmentId?: string | null;
+    /** `eventName` of {@linkcode HookMetadata} (`handlerType: "command"`). */
+    eventName: HookEventName;
+    /** `handlerType` of {@linkcode HookMetadata} (`handlerType: "command"`). Always `"command"`. */
+    handlerType: "command";
+    /** `isManaged` of {@linkcode HookMetadata} (`handlerType: "command"`). */
+    isManaged: boolean;
+    /** `key` of {@linkcode HookMetadata} (`handlerType: "command"`). */
+    key: string;
+    /** `matcher` of {@linkcode HookMetadata} (`handlerType: "command"`). Optional. Nullable. */
+    matcher?: string | null;
+    /** `pluginId` of {@linkcode HookMetadata} (`handlerType: "command"`). Optional. Nullable. */
+    pluginId?: string | null;
+    /** `source` of {@linkcode HookMetadata} (`handlerType: "command"`). */
+    source: HookSource;
+    /** `sourcePath` of {@linkcode HookMetadata} (`handlerType: "command"`). */
+    sourcePath: AbsolutePathBuf;
+    /** `statusMessage` of {@linkcode HookMetadata} (`handlerType: "command"`). Optional. Nullable. */
+    statusMessage?: string | null;
+    /** `timeoutSec` of {@linkcode HookMetadata} (`handlerType: "command"`). Non-negative integer (uint64). */
+    timeoutSec: number;
+    /** `trustStatus` of {@linkcode HookMetadata} (`handlerType: "command"`). */
+    trustStatus: HookTrustStatus;
+  }
+  | /** Variant `handlerType: "mcpTool"` of {@linkcode HookMetadata}. */ {
+    /** Configured `additionalContext` spill threshold. `null` uses 2,500 tokens; `0` disables spilling. */
+    additionalContextLimit?: number | null;
+    /** `currentHash` of {@linkcode HookMetadata} (`handlerType: "mcpTool"`). */
+    currentHash: string;
+    /** `displayOrder` of {@linkcode HookMetadata} (`handlerType: "mcpTool"`). Integer (int64). */
+    displayOrder: number;
+    /** `enabled` of {@linkcode HookMetadata} (`handlerType: "mcpTool"`). */
+    enabled: boolean;
+    /** The owning execution environment, if this hook came from its requirements. */
+    environmentId?: string | null;
+    /** `eventName` of {@linkcode HookMetadata} (`handlerType: "mcpTool"`). */
+    eventName: HookEventName;
+    /** `handlerType` of {@linkcode HookMetadata} (`handlerType: "mcpTool"`). Always `"mcpTool"`. */
+    handlerType: "mcpTool";
+    /** `isManaged` of {@linkcode HookMetadata} (`handlerType: "mcpTool"`). */
+    isManaged: boolean;
+    /** `key` of {@linkcode HookMetadata} (`handlerType: "mcpTool"`). */
+    key: string;
+    /** `matcher` of {@linkcode HookMetadata} (`handlerType: "mcpTool"`). Optional. Nullable. */
+    matcher?: string | null;
+    /** `pluginId` of {@linkcode HookMetadata} (`handlerType: "mcpTool"`). Optional. Nullable. */
+    pluginId?: string | null;
+    /** `server` of {@linkcode HookMetadata} (`handlerType: "mcpTool"`). */
+    server: string;
+    /** `source` of {@linkcode HookMetadata} (`handlerType: "mcpTool"`). */
+    source: HookSource;
+    /** `sourcePath` of {@linkcode HookMetadata} (`handlerType: "mcpTool"`). */
+    sourcePath: AbsolutePathBuf;
+    /** `statusMessage` of {@linkcode HookMetadata} (`handlerType: "mcpTool"`). Optional. Nullable. */
+    statusMessage?: string | null;
+    /** `timeoutSec` of {@linkcode HookMetadata} (`handlerType: "mcpTool"`). Non-negative integer (uint64). */
+    timeoutSec: number;
+    /** `tool` of {@linkcode HookMetadata} (`handlerType: "mcpTool"`). */
+    tool: string;
+    /** `trustStatus` of {@linkcode HookMetadata} (`handlerType: "mcpTool"`). */
+    trustStatus: HookTrustStatus;
+  }
+  | /** Variant `handlerType: "prompt"` of {@linkcode HookMetadata}. */ {
+    /** Configured `additionalContext` spill threshold. `null` uses 2,500 tokens; `0` disables spilling. */
+    additionalContextLimit?: number | null;
+    /** `currentHash` of {@linkcode HookMetadata} (`handlerType: "prompt"`). */
+    currentHash: string;
+    /** `displayOrder` of {@linkcode HookMetadata} (`handlerType: "prompt"`). Integer (int64). */
+    displayOrder: number;
+    /** `enabled` of {@linkcode HookMetadata} (`handlerType: "prompt"`). */
+    enabled: boolean;
+    /** The owning execution environment, if this hook came from its requirements. */
+    environmentId?: string | null;
+    /** `eventName` of {@linkcode HookMetadata} (`handlerType: "prompt"`). */
+    eventName: HookEventName;
+    /** `handlerType` of {@linkcode HookMetadata} (`handlerType: "prompt"`). Always `"prompt"`. */
+    handlerType: "prompt";
+    /** `isManaged` of {@linkcode HookMetadata} (`handlerType: "prompt"`). */
+    isManaged: boolean;
+    /** `key` of {@linkcode HookMetadata} (`handlerType: "prompt"`). */
+    key: string;
+    /** `matcher` of {@linkcode HookMetadata} (`handlerType: "prompt"`). Optional. Nullable. */
+    matcher?: string | null;
+    /** `pluginId` of {@linkcode HookMetadata} (`handlerType: "prompt"`). Optional. Nullable. */
+    pluginId?: string | null;
+    /** `source` of {@linkcode HookMetadata} (`handlerType: "prompt"`). */
+    source: HookSource;
+    /** `sourcePath` of {@linkcode HookMetadata} (`handlerType: "prompt"`). */
+    sourcePath: AbsolutePathBuf;
+    /** `statusMessage` of {@linkcode HookMetadata} (`handlerType: "prompt"`). Optional. Nullable. */
+    statusMessage?: string | null;
+    /** `timeoutSec` of {@linkcode HookMetadata} (`handlerType: "prompt"`). Non-negative integer (uint64). */
+    timeoutSec: number;
+    /** `trustStatus` of {@linkcode HookMetadata} (`handlerType: "prompt"`). */
+    trustStatus: HookTrustStatus;
+  }
+  | /** Variant `handlerType: "agent"` of {@linkcode HookMetadata}. */ {
+    /** Configured `additionalContext` spill threshold. `null` uses 2,500 tokens; `0` disables spilling. */
+    additionalContextLimit?: number | null;
+    /** `currentHash` of {@linkcode HookMetadata} (`handlerType: "agent"`). */
+    currentHash: string;
+    /** `displayOrder` of {@linkcode HookMetadata} (`handlerType: "agent"`). Integer (int64). */
+    displayOrder: number;
+    /** `enabled` of {@linkcode HookMetadata} (`handlerType: "agent"`). */
+    enabled: boolean;
+    /** The owning execution environment, if this hook came from its requirements. */
+    environmentId?: string | null;
+    /** `eventName` of {@linkcode HookMetadata} (`handlerType: "agent"`). */
+    eventName: HookEventName;
+    /** `handlerType` of {@linkcode HookMetadata} (`handlerType: "agent"`). Always `"agent"`. */
+    handlerType: "agent";
+    /** `isManaged` of {@linkcode HookMetadata} (`handlerType: "agent"`). */
+    isManaged: boolean;
+    /** `key` of {@linkcode HookMetadata} (`handlerType: "agent"`). */
+    key: string;
+    /** `matcher` of {@linkcode HookMetadata} (`handlerType: "agent"`). Optional. Nullable. */
+    matcher?: string | null;
+    /** `pluginId` of {@linkcode HookMetadata} (`handlerType: "agent"`). Optional. Nullable. */
+    pluginId?: string | null;
+    /** `source` of {@linkcode HookMetadata} (`handlerType: "agent"`). */
+    source: HookSource;
+    /** `sourcePath` of {@linkcode HookMetadata} (`handlerType: "agent"`). */
+    sourcePath: AbsolutePathBuf;
+    /** `statusMessage` of {@linkcode HookMetadata} (`handlerType: "agent"`). Optional. Nullable. */
+    statusMessage?: string | null;
+    /** `timeoutSec` of {@linkcode HookMetadata} (`handlerType: "agent"`). Non-negative integer (uint64). */
+    timeoutSec: number;
+    /** `trustStatus` of {@linkcode HookMetadata} (`handlerType: "agent"`). */
+    trustStatus: HookTrustStatus;
+  };
 
+/** Used by {@linkcode MigrationDetails}. */
 export interface HookMigration {
+  /** `name` of {@linkcode HookMigration}. */
   name: string;
 }
 
+/** Used by {@linkcode HookRunSummary}. */
 export interface HookOutputEntry {
+  /** `kind` of {@linkcode HookOutputEntry}. */
   kind: HookOutputEntryKind;
+  /** `text` of {@linkcode HookOutputEntry}. */
   text: string;
 }
 
+/** Used by {@linkcode HookOutputEntry}. One of `warning`, `stop`, `feedback`, `context`, `error`. */
 export type HookOutputEntryKind = "warning" | "stop" | "feedback" | "context" | "error";
 
+/** Used by {@linkcode ThreadItem}. */
 export interface HookPromptFragment {
+  /** `hookRunId` of {@linkcode HookPromptFragment}. */
   hookRunId: string;
+  /** `text` of {@linkcode HookPromptFragment}. */
   text: string;
 }
 
+/** Used by {@linkcode HookRunSummary}. One of `running`, `completed`, `failed`, `blocked`, `stopped`. */
 export type HookRunStatus = "running" | "completed" | "failed" | "blocked" | "stopped";
 
+/** Used by {@linkcode HookCompletedNotification} and {@linkcode HookStartedNotification}. */
 export interface HookRunSummary {
+  /** `completedAt` of {@linkcode HookRunSummary}. Optional. Nullable. Integer (int64). */
   completedAt?: number | null;
+  /** `displayOrder` of {@linkcode HookRunSummary}. Integer (int64). */
   displayOrder: number;
+  /** `durationMs` of {@linkcode HookRunSummary}. Optional. Nullable. Integer (int64). */
   durationMs?: number | null;
+  /** `entries` of {@linkcode HookRunSummary}. */
   entries: HookOutputEntry[];
+  /** `eventName` of {@linkcode HookRunSummary}. */
   eventName: HookEventName;
+  /** `executionMode` of {@linkcode HookRunSummary}. */
   executionMode: HookExecutionMode;
+  /** `handlerType` of {@linkcode HookRunSummary}. */
   handlerType: HookHandlerType;
+  /** `id` of {@linkcode HookRunSummary}. */
   id: string;
+  /** `scope` of {@linkcode HookRunSummary}. */
   scope: HookScope;
-  /** @default "unknown" */
+  /**
+   * `source` of {@linkcode HookRunSummary}. Optional.
+   *
+   * @default "unknown"
+   */
   source?: HookSource;
+  /** `sourcePath` of {@linkcode HookRunSummary}. */
   sourcePath: LegacyAppPathString;
+  /** `startedAt` of {@linkcode HookRunSummary}. Integer (int64). */
   startedAt: number;
+  /** `status` of {@linkcode HookRunSummary}. */
   status: HookRunStatus;
+  /** `statusMessage` of {@linkcode HookRunSummary}. Optional. Nullable. */
   statusMessage?: string | null;
 }
 
+/** Used by {@linkcode HookRunSummary}. One of `thread`, `turn`. */
 export type HookScope = "thread" | "turn";
 
+/** Used by {@linkcode HookMetadata} and {@linkcode HookRunSummary}. One of `system`, `user`, `project`, `mdm`, `sessionFlags`, `plugin`, `cloudRequirements`, `cloudManagedConfig`, `legacyManagedConfigFile`, `legacyManagedConfigMdm`, `unknown`. */
 export type HookSource =
   | "system"
   | "user"
@@ -3513,21 +5471,32 @@ export type HookSource =
   | "legacyManagedConfigMdm"
   | "unknown";
 
+/** Params of the server notification `hook/started`. */
 export interface HookStartedNotification {
+  /** `run` of {@linkcode HookStartedNotification}. */
   run: HookRunSummary;
+  /** `threadId` of {@linkcode HookStartedNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode HookStartedNotification}. Optional. Nullable. */
   turnId?: string | null;
 }
 
+/** Used by {@linkcode HookMetadata}. One of `managed`, `untrusted`, `trusted`, `modified`. */
 export type HookTrustStatus = "managed" | "untrusted" | "trusted" | "modified";
 
+/** Used by {@linkcode HooksListResponse}. */
 export interface HooksListEntry {
+  /** `cwd` of {@linkcode HooksListEntry}. */
   cwd: string;
+  /** `errors` of {@linkcode HooksListEntry}. */
   errors: HookErrorInfo[];
+  /** `hooks` of {@linkcode HooksListEntry}. */
   hooks: HookMetadata[];
+  /** `warnings` of {@linkcode HooksListEntry}. */
   warnings: string[];
 }
 
+/** Params of the client request `hooks/list`. */
 export interface HooksListParams {
   /** Working directories to inspect when no thread is specified. An empty list uses the session cwd. */
   cwds?: string[];
@@ -3535,26 +5504,36 @@ export interface HooksListParams {
   threadId?: string | null;
 }
 
+/** Result of the client request `hooks/list`. */
 export interface HooksListResponse {
+  /** `data` of {@linkcode HooksListResponse}. */
   data: HooksListEntry[];
 }
 
+/** Used by {@linkcode ContentItem}, {@linkcode FunctionCallOutputContentItem} and {@linkcode UserInput}. One of `auto`, `low`, `high`, `original`. */
 export type ImageDetail = "auto" | "low" | "high" | "original";
 
+/** Used by {@linkcode ThreadItem}. */
 export interface ImageGenerationFailure {
+  /** `limitId` of {@linkcode ImageGenerationFailure}. */
   limitId: string;
+  /** `resetsAt` of {@linkcode ImageGenerationFailure}. Optional. Nullable. Integer (int64). */
   resetsAt?: number | null;
+  /** `type` of {@linkcode ImageGenerationFailure}. Always `"usageLimitExceeded"`. */
   type: "usageLimitExceeded";
 }
 
 /** A local image file successfully read for this exact image-generation request. */
 export interface ImageGenerationInputImage {
+  /** `path` of {@linkcode ImageGenerationInputImage}. */
   path: AbsolutePathBuf;
   /** Lowercase SHA-256 of the file bytes read before image normalization. */
   sha256: string;
 }
 
+/** Used by {@linkcode ConfigRequirements}. */
 export interface InAppBrowserRequirements {
+  /** `allowExternalBrowserSettingsImport` of {@linkcode InAppBrowserRequirements}. Optional. Nullable. */
   allowExternalBrowserSettingsImport?: boolean | null;
 }
 
@@ -3588,11 +5567,15 @@ export interface InitializeCapabilities {
   requiredHumanApproval?: boolean;
 }
 
+/** Params of the client request `initialize`. */
 export interface InitializeParams {
+  /** `capabilities` of {@linkcode InitializeParams}. Optional. Nullable. */
   capabilities?: InitializeCapabilities | null;
+  /** `clientInfo` of {@linkcode InitializeParams}. */
   clientInfo: ClientInfo;
 }
 
+/** Result of the client request `initialize`. */
 export interface InitializeResponse {
   /** Absolute path to the server's $CODEX_HOME directory. */
   codexHome: AbsolutePathBuf;
@@ -3600,6 +5583,7 @@ export interface InitializeResponse {
   platformFamily: string;
   /** Operating system for the running app-server target, for example `"macos"`, `"linux"`, or `"windows"`. */
   platformOs: string;
+  /** `userAgent` of {@linkcode InitializeResponse}. */
   userAgent: string;
 }
 
@@ -3615,6 +5599,7 @@ export interface InstalledApp {
   callable: boolean;
   /** Effective enabled state after applying global, workspace, local, and managed configuration at read time. */
   enabled: boolean;
+  /** `id` of {@linkcode InstalledApp}. */
   id: string;
   /** Best-effort name carried by the runtime tool catalog. Canonical app metadata remains owned by `app/read`. */
   runtimeName?: string | null;
@@ -3626,25 +5611,33 @@ export interface InstalledApp {
  * Responses API strongly types this payload. Do not modify it without first getting API approval and making the corresponding Responses API change.
  */
 export interface InternalChatMessageMetadataPassthrough {
+  /** `turn_id` of {@linkcode InternalChatMessageMetadataPassthrough}. Optional. Nullable. */
   turn_id?: string | null;
 }
 
+/** Params of the server notification `item/completed`. */
 export interface ItemCompletedNotification {
   /** Unix timestamp (in milliseconds) when this item lifecycle completed. */
   completedAtMs: number;
   /** Native content tokens for the completed assistant message, including a sampled footer. Null when unavailable. Completion telemetry is not part of the stored thread item. */
   contentTokenCount?: number | null;
+  /** `item` of {@linkcode ItemCompletedNotification}. */
   item: ThreadItem;
+  /** `threadId` of {@linkcode ItemCompletedNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode ItemCompletedNotification}. */
   turnId: string;
 }
 
 /** [UNSTABLE] Temporary notification payload for approval auto-review. This shape is expected to change soon. */
 export interface ItemGuardianApprovalReviewCompletedNotification {
+  /** `action` of {@linkcode ItemGuardianApprovalReviewCompletedNotification}. */
   action: GuardianApprovalReviewAction;
   /** Unix timestamp (in milliseconds) when this review completed. */
   completedAtMs: number;
+  /** `decisionSource` of {@linkcode ItemGuardianApprovalReviewCompletedNotification}. */
   decisionSource: AutoReviewDecisionSource;
+  /** `review` of {@linkcode ItemGuardianApprovalReviewCompletedNotification}. */
   review: GuardianApprovalReview;
   /** Stable identifier for this review. */
   reviewId: string;
@@ -3658,13 +5651,17 @@ export interface ItemGuardianApprovalReviewCompletedNotification {
    * A network call is triggered by a CommandExecution item, so having a target_item_id set to the CommandExecution item would be misleading because the review is about the network call, not the command execution. Therefore, target_item_id is set to None for network policy reviews.
    */
   targetItemId?: string | null;
+  /** `threadId` of {@linkcode ItemGuardianApprovalReviewCompletedNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode ItemGuardianApprovalReviewCompletedNotification}. */
   turnId: string;
 }
 
 /** [UNSTABLE] Temporary notification payload for approval auto-review. This shape is expected to change soon. */
 export interface ItemGuardianApprovalReviewStartedNotification {
+  /** `action` of {@linkcode ItemGuardianApprovalReviewStartedNotification}. */
   action: GuardianApprovalReviewAction;
+  /** `review` of {@linkcode ItemGuardianApprovalReviewStartedNotification}. */
   review: GuardianApprovalReview;
   /** Stable identifier for this review. */
   reviewId: string;
@@ -3678,27 +5675,39 @@ export interface ItemGuardianApprovalReviewStartedNotification {
    * A network call is triggered by a CommandExecution item, so having a target_item_id set to the CommandExecution item would be misleading because the review is about the network call, not the command execution. Therefore, target_item_id is set to None for network policy reviews.
    */
   targetItemId?: string | null;
+  /** `threadId` of {@linkcode ItemGuardianApprovalReviewStartedNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode ItemGuardianApprovalReviewStartedNotification}. */
   turnId: string;
 }
 
+/** Params of the server notification `item/started`. */
 export interface ItemStartedNotification {
+  /** `item` of {@linkcode ItemStartedNotification}. */
   item: ThreadItem;
   /** Unix timestamp (in milliseconds) when this item lifecycle started. */
   startedAtMs: number;
+  /** `threadId` of {@linkcode ItemStartedNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode ItemStartedNotification}. */
   turnId: string;
 }
 
 /** A response to a request that indicates an error occurred. */
 export interface JSONRPCError {
+  /** `error` of {@linkcode JSONRPCError}. */
   error: JSONRPCErrorError;
+  /** `id` of {@linkcode JSONRPCError}. */
   id: RequestId;
 }
 
+/** Used by {@linkcode JSONRPCError}. */
 export interface JSONRPCErrorError {
+  /** `code` of {@linkcode JSONRPCErrorError}. Integer (int64). */
   code: number;
+  /** `data` of {@linkcode JSONRPCErrorError}. Optional. Any JSON value. */
   data?: unknown;
+  /** `message` of {@linkcode JSONRPCErrorError}. */
   message: string;
 }
 
@@ -3707,14 +5716,19 @@ export type JSONRPCMessage = JSONRPCRequest | JSONRPCNotification | JSONRPCRespo
 
 /** A notification which does not expect a response. */
 export interface JSONRPCNotification {
+  /** `method` of {@linkcode JSONRPCNotification}. */
   method: string;
+  /** `params` of {@linkcode JSONRPCNotification}. Optional. Any JSON value. */
   params?: unknown;
 }
 
 /** A request that expects a response. */
 export interface JSONRPCRequest {
+  /** `id` of {@linkcode JSONRPCRequest}. */
   id: RequestId;
+  /** `method` of {@linkcode JSONRPCRequest}. */
   method: string;
+  /** `params` of {@linkcode JSONRPCRequest}. Optional. Any JSON value. */
   params?: unknown;
   /** Optional W3C Trace Context for distributed tracing. */
   trace?: W3cTraceContext | null;
@@ -3722,12 +5736,16 @@ export interface JSONRPCRequest {
 
 /** A successful (non-error) response to a request. */
 export interface JSONRPCResponse {
+  /** `id` of {@linkcode JSONRPCResponse}. */
   id: RequestId;
+  /** `result` of {@linkcode JSONRPCResponse}. Any JSON value. */
   result: unknown;
 }
 
+/** Used by {@linkcode AdditionalFileSystemPermissions}, {@linkcode ApplicationStorageRequirements}, {@linkcode CommandAction} and 17 more. */
 export type LegacyAppPathString = string;
 
+/** Params of the client request `mcpServerStatus/list`. */
 export interface ListMcpServerStatusParams {
   /** Opaque pagination cursor returned by a previous call. */
   cursor?: string | null;
@@ -3737,38 +5755,57 @@ export interface ListMcpServerStatusParams {
   limit?: number | null;
   /** Limit discovery to one server. With a thread ID, reuse that thread's MCP connection. */
   serverName?: string | null;
+  /** `threadId` of {@linkcode ListMcpServerStatusParams}. Optional. Nullable. */
   threadId?: string | null;
 }
 
+/** Result of the client request `mcpServerStatus/list`. */
 export interface ListMcpServerStatusResponse {
+  /** `data` of {@linkcode ListMcpServerStatusResponse}. */
   data: McpServerStatus[];
   /** Opaque cursor to pass to the next call to continue after the last item. If None, there are no more items to return. */
   nextCursor?: string | null;
 }
 
+/** Used by {@linkcode ResponseItem}. */
 export interface LocalShellAction {
+  /** `command` of {@linkcode LocalShellAction}. */
   command: string[];
+  /** `env` of {@linkcode LocalShellAction}. Optional. Nullable. */
   env?: { [key: string]: string } | null;
+  /** `timeout_ms` of {@linkcode LocalShellAction}. Optional. Nullable. Non-negative integer (uint64). */
   timeout_ms?: number | null;
+  /** `type` of {@linkcode LocalShellAction}. Always `"exec"`. */
   type: "exec";
+  /** `user` of {@linkcode LocalShellAction}. Optional. Nullable. */
   user?: string | null;
+  /** `working_directory` of {@linkcode LocalShellAction}. Optional. Nullable. */
   working_directory?: string | null;
 }
 
+/** Used by {@linkcode ResponseItem}. One of `completed`, `in_progress`, `incomplete`. */
 export type LocalShellStatus = "completed" | "in_progress" | "incomplete";
 
+/** Params of the client request `account/login/start`. Tagged by `type`: one of `apiKey`, `chatgpt`, `chatgptDeviceCode`, `chatgptAuthTokens`, `amazonBedrock`, `amazonBedrockAccessKeys`. */
 export type LoginAccountParams =
-  | {
+  | /** Variant `type: "apiKey"` of {@linkcode LoginAccountParams}. */ {
+    /** `apiKey` of {@linkcode LoginAccountParams} (`type: "apiKey"`). */
     apiKey: string;
+    /** `type` of {@linkcode LoginAccountParams} (`type: "apiKey"`). Always `"apiKey"`. */
     type: "apiKey";
   }
-  | {
+  | /** Variant `type: "chatgpt"` of {@linkcode LoginAccountParams}. */ {
+    /** `appBrand` of {@linkcode LoginAccountParams} (`type: "chatgpt"`). Optional. Nullable. */
     appBrand?: LoginAppBrand | null;
+    /** `codexStreamlinedLogin` of {@linkcode LoginAccountParams} (`type: "chatgpt"`). Optional. */
     codexStreamlinedLogin?: boolean;
+    /** `type` of {@linkcode LoginAccountParams} (`type: "chatgpt"`). Always `"chatgpt"`. */
     type: "chatgpt";
+    /** `useHostedLoginSuccessPage` of {@linkcode LoginAccountParams} (`type: "chatgpt"`). Optional. */
     useHostedLoginSuccessPage?: boolean;
   }
-  | {
+  | /** Variant `type: "chatgptDeviceCode"` of {@linkcode LoginAccountParams}. */ {
+    /** `type` of {@linkcode LoginAccountParams} (`type: "chatgptDeviceCode"`). Always `"chatgptDeviceCode"`. */
     type: "chatgptDeviceCode";
   }
   | /** [UNSTABLE] FOR OPENAI INTERNAL USE ONLY - DO NOT USE. The access token must contain the same scopes that Codex-managed ChatGPT auth tokens have. */ {
@@ -3782,170 +5819,283 @@ export type LoginAccountParams =
      * When `null`, Codex attempts to derive the plan type from access-token claims. If unavailable, the plan defaults to `unknown`.
      */
     chatgptPlanType?: string | null;
+    /** `type` of {@linkcode LoginAccountParams} (`type: "chatgptAuthTokens"`). Always `"chatgptAuthTokens"`. */
     type: "chatgptAuthTokens";
   }
   | /** [UNSTABLE] Managed Amazon Bedrock login is experimental. */ {
+    /** `apiKey` of {@linkcode LoginAccountParams} (`type: "amazonBedrock"`). */
     apiKey: string;
+    /** `region` of {@linkcode LoginAccountParams} (`type: "amazonBedrock"`). */
     region: string;
+    /** `type` of {@linkcode LoginAccountParams} (`type: "amazonBedrock"`). Always `"amazonBedrock"`. */
     type: "amazonBedrock";
   }
   | /** [UNSTABLE] Managed Amazon Bedrock AWS access key login is experimental. */ {
+    /** `accessKeyId` of {@linkcode LoginAccountParams} (`type: "amazonBedrockAccessKeys"`). */
     accessKeyId: string;
+    /** `region` of {@linkcode LoginAccountParams} (`type: "amazonBedrockAccessKeys"`). */
     region: string;
+    /** `secretAccessKey` of {@linkcode LoginAccountParams} (`type: "amazonBedrockAccessKeys"`). */
     secretAccessKey: string;
+    /** `sessionToken` of {@linkcode LoginAccountParams} (`type: "amazonBedrockAccessKeys"`). Optional. Nullable. */
     sessionToken?: string | null;
+    /** `type` of {@linkcode LoginAccountParams} (`type: "amazonBedrockAccessKeys"`). Always `"amazonBedrockAccessKeys"`. */
     type: "amazonBedrockAccessKeys";
   };
 
-export type LoginAccountResponse = {
-  type: "apiKey";
-} | {
-  /** URL the client should open in a browser to initiate the OAuth flow. */
-  authUrl: string;
-  loginId: string;
-  type: "chatgpt";
-} | {
-  loginId: string;
-  type: "chatgptDeviceCode";
-  /** One-time code the user must enter after signing in. */
-  userCode: string;
-  /** URL the client should open in a browser to complete device code authorization. */
-  verificationUrl: string;
-} | {
-  type: "chatgptAuthTokens";
-} | {
-  type: "amazonBedrock";
-};
+/** Result of the client request `account/login/start`. Tagged by `type`: one of `apiKey`, `chatgpt`, `chatgptDeviceCode`, `chatgptAuthTokens`, `amazonBedrock`. */
+export type LoginAccountResponse =
+  | /** Variant `type: "apiKey"` of {@linkcode LoginAccountResponse}. */ {
+    /** `type` of {@linkcode LoginAccountResponse} (`type: "apiKey"`). Always `"apiKey"`. */
+    type: "apiKey";
+  }
+  | /** Variant `type: "chatgpt"` of {@linkcode LoginAccountResponse}. */ {
+    /** URL the client should open in a browser to initiate the OAuth flow. */
+    authUrl: string;
+    /** `loginId` of {@linkcode LoginAccountResponse} (`type: "chatgpt"`). */
+    loginId: string;
+    /** `type` of {@linkcode LoginAccountResponse} (`type: "chatgpt"`). Always `"chatgpt"`. */
+    type: "chatgpt";
+  }
+  | /** Variant `type: "chatgptDeviceCode"` of {@linkcode LoginAccountResponse}. */ {
+    /** `loginId` of {@linkcode LoginAccountResponse} (`type: "chatgptDeviceCode"`). */
+    loginId: string;
+    /** `type` of {@linkcode LoginAccountResponse} (`type: "chatgptDeviceCode"`). Always `"chatgptDeviceCode"`. */
+    type: "chatgptDeviceCode";
+    /** One-time code the user must enter after signing in. */
+    userCode: string;
+    /** URL the client should open in a browser to complete device code authorization. */
+    verificationUrl: string;
+  }
+  | /** Variant `type: "chatgptAuthTokens"` of {@linkcode LoginAccountResponse}. */ {
+    /** `type` of {@linkcode LoginAccountResponse} (`type: "chatgptAuthTokens"`). Always `"chatgptAuthTokens"`. */
+    type: "chatgptAuthTokens";
+  }
+  | /** Variant `type: "amazonBedrock"` of {@linkcode LoginAccountResponse}. */ {
+    /** `type` of {@linkcode LoginAccountResponse} (`type: "amazonBedrock"`). Always `"amazonBedrock"`. */
+    type: "amazonBedrock";
+  };
 
+/** Used by {@linkcode LoginAccountParams}. One of `codex`, `chatgpt`. */
 export type LoginAppBrand = "codex" | "chatgpt";
 
+/** Result of the client request `account/logout`. */
 export type LogoutAccountResponse = { [key: string]: unknown };
 
+/** Used by {@linkcode ConfigRequirements}. */
 export interface ManagedHooksRequirements {
-  /** @default [] */
+  /**
+   * `Interrupt` of {@linkcode ManagedHooksRequirements}. Optional.
+   *
+   * @default []
+   */
   Interrupt?: ConfiguredHookMatcherGroup[];
+  /** `PermissionRequest` of {@linkcode ManagedHooksRequirements}. */
   PermissionRequest: ConfiguredHookMatcherGroup[];
+  /** `PostCompact` of {@linkcode ManagedHooksRequirements}. */
   PostCompact: ConfiguredHookMatcherGroup[];
-  /** @default [] */
+  /**
+   * `PostModelRequest` of {@linkcode ManagedHooksRequirements}. Optional.
+   *
+   * @default []
+   */
   PostModelRequest?: ConfiguredHookMatcherGroup[];
+  /** `PostToolUse` of {@linkcode ManagedHooksRequirements}. */
   PostToolUse: ConfiguredHookMatcherGroup[];
+  /** `PreCompact` of {@linkcode ManagedHooksRequirements}. */
   PreCompact: ConfiguredHookMatcherGroup[];
-  /** @default [] */
+  /**
+   * `PreModelRequest` of {@linkcode ManagedHooksRequirements}. Optional.
+   *
+   * @default []
+   */
   PreModelRequest?: ConfiguredHookMatcherGroup[];
+  /** `PreToolUse` of {@linkcode ManagedHooksRequirements}. */
   PreToolUse: ConfiguredHookMatcherGroup[];
-  /** @default [] */
+  /**
+   * `SessionEnd` of {@linkcode ManagedHooksRequirements}. Optional.
+   *
+   * @default []
+   */
   SessionEnd?: ConfiguredHookMatcherGroup[];
+  /** `SessionStart` of {@linkcode ManagedHooksRequirements}. */
   SessionStart: ConfiguredHookMatcherGroup[];
+  /** `Stop` of {@linkcode ManagedHooksRequirements}. */
   Stop: ConfiguredHookMatcherGroup[];
+  /** `SubagentStart` of {@linkcode ManagedHooksRequirements}. */
   SubagentStart: ConfiguredHookMatcherGroup[];
+  /** `SubagentStop` of {@linkcode ManagedHooksRequirements}. */
   SubagentStop: ConfiguredHookMatcherGroup[];
+  /** `UserPromptSubmit` of {@linkcode ManagedHooksRequirements}. */
   UserPromptSubmit: ConfiguredHookMatcherGroup[];
+  /** `managedDir` of {@linkcode ManagedHooksRequirements}. Optional. Nullable. */
   managedDir?: string | null;
+  /** `windowsManagedDir` of {@linkcode ManagedHooksRequirements}. Optional. Nullable. */
   windowsManagedDir?: string | null;
 }
 
+/** Params of the client request `marketplace/add`. */
 export interface MarketplaceAddParams {
+  /** `refName` of {@linkcode MarketplaceAddParams}. Optional. Nullable. */
   refName?: string | null;
+  /** `source` of {@linkcode MarketplaceAddParams}. */
   source: string;
+  /** `sparsePaths` of {@linkcode MarketplaceAddParams}. Optional. Nullable. */
   sparsePaths?: string[] | null;
 }
 
+/** Result of the client request `marketplace/add`. */
 export interface MarketplaceAddResponse {
+  /** `alreadyAdded` of {@linkcode MarketplaceAddResponse}. */
   alreadyAdded: boolean;
+  /** `installedRoot` of {@linkcode MarketplaceAddResponse}. */
   installedRoot: AbsolutePathBuf;
+  /** `marketplaceName` of {@linkcode MarketplaceAddResponse}. */
   marketplaceName: string;
 }
 
+/** Used by {@linkcode PluginMarketplaceEntry}. */
 export interface MarketplaceInterface {
+  /** `displayName` of {@linkcode MarketplaceInterface}. Optional. Nullable. */
   displayName?: string | null;
 }
 
+/** Used by {@linkcode PluginInstalledResponse} and {@linkcode PluginListResponse}. */
 export interface MarketplaceLoadErrorInfo {
+  /** `marketplacePath` of {@linkcode MarketplaceLoadErrorInfo}. */
   marketplacePath: AbsolutePathBuf;
+  /** `message` of {@linkcode MarketplaceLoadErrorInfo}. */
   message: string;
 }
 
+/** Params of the client request `marketplace/remove`. */
 export interface MarketplaceRemoveParams {
+  /** `marketplaceName` of {@linkcode MarketplaceRemoveParams}. */
   marketplaceName: string;
 }
 
+/** Result of the client request `marketplace/remove`. */
 export interface MarketplaceRemoveResponse {
+  /** `installedRoot` of {@linkcode MarketplaceRemoveResponse}. Optional. Nullable. */
   installedRoot?: AbsolutePathBuf | null;
+  /** `marketplaceName` of {@linkcode MarketplaceRemoveResponse}. */
   marketplaceName: string;
 }
 
+/** Used by {@linkcode MarketplaceUpgradeResponse}. */
 export interface MarketplaceUpgradeErrorInfo {
+  /** `marketplaceName` of {@linkcode MarketplaceUpgradeErrorInfo}. */
   marketplaceName: string;
+  /** `message` of {@linkcode MarketplaceUpgradeErrorInfo}. */
   message: string;
 }
 
+/** Params of the client request `marketplace/upgrade`. */
 export interface MarketplaceUpgradeParams {
+  /** `marketplaceName` of {@linkcode MarketplaceUpgradeParams}. Optional. Nullable. */
   marketplaceName?: string | null;
 }
 
+/** Result of the client request `marketplace/upgrade`. */
 export interface MarketplaceUpgradeResponse {
+  /** `errors` of {@linkcode MarketplaceUpgradeResponse}. */
   errors: MarketplaceUpgradeErrorInfo[];
+  /** `selectedMarketplaces` of {@linkcode MarketplaceUpgradeResponse}. */
   selectedMarketplaces: string[];
+  /** `upgradedRoots` of {@linkcode MarketplaceUpgradeResponse}. */
   upgradedRoots: AbsolutePathBuf[];
 }
 
+/** Used by {@linkcode McpAppUi}. One of `inline`, `fullscreen`. */
 export type McpAppDisplayMode = "inline" | "fullscreen";
 
 /** UI resource and display preference for model invocations, captured from the tool descriptor. */
 export interface McpAppUi {
+  /** `preferredModelDisplayMode` of {@linkcode McpAppUi}. */
   preferredModelDisplayMode: McpAppDisplayMode;
+  /** `resourceUri` of {@linkcode McpAppUi}. */
   resourceUri: string;
 }
 
+/** Used by {@linkcode McpServerStatus}. One of `unknown`, `unsupported`, `notLoggedIn`, `bearerToken`, `oAuth`. */
 export type McpAuthStatus = "unknown" | "unsupported" | "notLoggedIn" | "bearerToken" | "oAuth";
 
+/** Used by {@linkcode McpElicitationTitledMultiSelectEnumSchema} and {@linkcode McpElicitationUntitledMultiSelectEnumSchema}. Always `"array"`. */
 export type McpElicitationArrayType = "array";
 
+/** Used by {@linkcode McpElicitationPrimitiveSchema}. */
 export interface McpElicitationBooleanSchema {
+  /** `default` of {@linkcode McpElicitationBooleanSchema}. Optional. Nullable. */
   default?: boolean | null;
+  /** `description` of {@linkcode McpElicitationBooleanSchema}. Optional. Nullable. */
   description?: string | null;
+  /** `title` of {@linkcode McpElicitationBooleanSchema}. Optional. Nullable. */
   title?: string | null;
+  /** `type` of {@linkcode McpElicitationBooleanSchema}. */
   type: McpElicitationBooleanType;
 }
 
+/** Used by {@linkcode McpElicitationBooleanSchema}. Always `"boolean"`. */
 export type McpElicitationBooleanType = "boolean";
 
+/** Used by {@linkcode McpElicitationTitledEnumItems} and {@linkcode McpElicitationTitledSingleSelectEnumSchema}. */
 export interface McpElicitationConstOption {
+  /** `const` of {@linkcode McpElicitationConstOption}. */
   const: string;
+  /** `title` of {@linkcode McpElicitationConstOption}. */
   title: string;
 }
 
+/** Used by {@linkcode McpElicitationPrimitiveSchema}. */
 export type McpElicitationEnumSchema =
   | McpElicitationSingleSelectEnumSchema
   | McpElicitationMultiSelectEnumSchema
   | McpElicitationLegacyTitledEnumSchema;
 
+/** Used by {@linkcode McpElicitationEnumSchema}. */
 export interface McpElicitationLegacyTitledEnumSchema {
+  /** `default` of {@linkcode McpElicitationLegacyTitledEnumSchema}. Optional. Nullable. */
   default?: string | null;
+  /** `description` of {@linkcode McpElicitationLegacyTitledEnumSchema}. Optional. Nullable. */
   description?: string | null;
+  /** `enum` of {@linkcode McpElicitationLegacyTitledEnumSchema}. */
   enum: string[];
+  /** `enumNames` of {@linkcode McpElicitationLegacyTitledEnumSchema}. Optional. Nullable. */
   enumNames?: string[] | null;
+  /** `title` of {@linkcode McpElicitationLegacyTitledEnumSchema}. Optional. Nullable. */
   title?: string | null;
+  /** `type` of {@linkcode McpElicitationLegacyTitledEnumSchema}. */
   type: McpElicitationStringType;
 }
 
+/** Used by {@linkcode McpElicitationEnumSchema}. */
 export type McpElicitationMultiSelectEnumSchema =
   | McpElicitationUntitledMultiSelectEnumSchema
   | McpElicitationTitledMultiSelectEnumSchema;
 
+/** Used by {@linkcode McpElicitationPrimitiveSchema}. */
 export interface McpElicitationNumberSchema {
+  /** `default` of {@linkcode McpElicitationNumberSchema}. Optional. Nullable. Number (double). */
   default?: number | null;
+  /** `description` of {@linkcode McpElicitationNumberSchema}. Optional. Nullable. */
   description?: string | null;
+  /** `maximum` of {@linkcode McpElicitationNumberSchema}. Optional. Nullable. Number (double). */
   maximum?: number | null;
+  /** `minimum` of {@linkcode McpElicitationNumberSchema}. Optional. Nullable. Number (double). */
   minimum?: number | null;
+  /** `title` of {@linkcode McpElicitationNumberSchema}. Optional. Nullable. */
   title?: string | null;
+  /** `type` of {@linkcode McpElicitationNumberSchema}. */
   type: McpElicitationNumberType;
 }
 
+/** Used by {@linkcode McpElicitationNumberSchema}. One of `number`, `integer`. */
 export type McpElicitationNumberType = "number" | "integer";
 
+/** Used by {@linkcode McpElicitationSchema}. Always `"object"`. */
 export type McpElicitationObjectType = "object";
 
+/** Used by {@linkcode McpElicitationSchema}. */
 export type McpElicitationPrimitiveSchema =
   | McpElicitationEnumSchema
   | McpElicitationStringSchema
@@ -3958,100 +6108,158 @@ export type McpElicitationPrimitiveSchema =
  * This matches the `requestedSchema` shape from the MCP 2025-11-25 `ElicitRequestFormParams` schema.
  */
 export interface McpElicitationSchema {
+  /** `$schema` of {@linkcode McpElicitationSchema}. Optional. Nullable. */
   $schema?: string | null;
+  /** `properties` of {@linkcode McpElicitationSchema}. */
   properties: { [key: string]: McpElicitationPrimitiveSchema };
+  /** `required` of {@linkcode McpElicitationSchema}. Optional. Nullable. */
   required?: string[] | null;
+  /** `type` of {@linkcode McpElicitationSchema}. */
   type: McpElicitationObjectType;
 }
 
+/** Used by {@linkcode McpElicitationEnumSchema}. */
 export type McpElicitationSingleSelectEnumSchema =
   | McpElicitationUntitledSingleSelectEnumSchema
   | McpElicitationTitledSingleSelectEnumSchema;
 
+/** Used by {@linkcode McpElicitationStringSchema}. One of `email`, `uri`, `date`, `date-time`. */
 export type McpElicitationStringFormat = "email" | "uri" | "date" | "date-time";
 
+/** Used by {@linkcode McpElicitationPrimitiveSchema}. */
 export interface McpElicitationStringSchema {
+  /** `default` of {@linkcode McpElicitationStringSchema}. Optional. Nullable. */
   default?: string | null;
+  /** `description` of {@linkcode McpElicitationStringSchema}. Optional. Nullable. */
   description?: string | null;
+  /** `format` of {@linkcode McpElicitationStringSchema}. Optional. Nullable. */
   format?: McpElicitationStringFormat | null;
+  /** `maxLength` of {@linkcode McpElicitationStringSchema}. Optional. Nullable. Non-negative integer (uint32). */
   maxLength?: number | null;
+  /** `minLength` of {@linkcode McpElicitationStringSchema}. Optional. Nullable. Non-negative integer (uint32). */
   minLength?: number | null;
+  /** `title` of {@linkcode McpElicitationStringSchema}. Optional. Nullable. */
   title?: string | null;
+  /** `type` of {@linkcode McpElicitationStringSchema}. */
   type: McpElicitationStringType;
 }
 
+/** Used by {@linkcode McpElicitationLegacyTitledEnumSchema}, {@linkcode McpElicitationStringSchema}, {@linkcode McpElicitationTitledSingleSelectEnumSchema} and 2 more. Always `"string"`. */
 export type McpElicitationStringType = "string";
 
+/** Used by {@linkcode McpElicitationTitledMultiSelectEnumSchema}. */
 export interface McpElicitationTitledEnumItems {
+  /** `anyOf` of {@linkcode McpElicitationTitledEnumItems}. */
   anyOf: McpElicitationConstOption[];
 }
 
+/** Used by {@linkcode McpElicitationMultiSelectEnumSchema}. */
 export interface McpElicitationTitledMultiSelectEnumSchema {
+  /** `default` of {@linkcode McpElicitationTitledMultiSelectEnumSchema}. Optional. Nullable. */
   default?: string[] | null;
+  /** `description` of {@linkcode McpElicitationTitledMultiSelectEnumSchema}. Optional. Nullable. */
   description?: string | null;
+  /** `items` of {@linkcode McpElicitationTitledMultiSelectEnumSchema}. */
   items: McpElicitationTitledEnumItems;
+  /** `maxItems` of {@linkcode McpElicitationTitledMultiSelectEnumSchema}. Optional. Nullable. Non-negative integer (uint64). */
   maxItems?: number | null;
+  /** `minItems` of {@linkcode McpElicitationTitledMultiSelectEnumSchema}. Optional. Nullable. Non-negative integer (uint64). */
   minItems?: number | null;
+  /** `title` of {@linkcode McpElicitationTitledMultiSelectEnumSchema}. Optional. Nullable. */
   title?: string | null;
+  /** `type` of {@linkcode McpElicitationTitledMultiSelectEnumSchema}. */
   type: McpElicitationArrayType;
 }
 
+/** Used by {@linkcode McpElicitationSingleSelectEnumSchema}. */
 export interface McpElicitationTitledSingleSelectEnumSchema {
+  /** `default` of {@linkcode McpElicitationTitledSingleSelectEnumSchema}. Optional. Nullable. */
   default?: string | null;
+  /** `description` of {@linkcode McpElicitationTitledSingleSelectEnumSchema}. Optional. Nullable. */
   description?: string | null;
+  /** `oneOf` of {@linkcode McpElicitationTitledSingleSelectEnumSchema}. */
   oneOf: McpElicitationConstOption[];
+  /** `title` of {@linkcode McpElicitationTitledSingleSelectEnumSchema}. Optional. Nullable. */
   title?: string | null;
+  /** `type` of {@linkcode McpElicitationTitledSingleSelectEnumSchema}. */
   type: McpElicitationStringType;
 }
 
+/** Used by {@linkcode McpElicitationUntitledMultiSelectEnumSchema}. */
 export interface McpElicitationUntitledEnumItems {
+  /** `enum` of {@linkcode McpElicitationUntitledEnumItems}. */
   enum: string[];
+  /** `type` of {@linkcode McpElicitationUntitledEnumItems}. */
   type: McpElicitationStringType;
 }
 
+/** Used by {@linkcode McpElicitationMultiSelectEnumSchema}. */
 export interface McpElicitationUntitledMultiSelectEnumSchema {
+  /** `default` of {@linkcode McpElicitationUntitledMultiSelectEnumSchema}. Optional. Nullable. */
   default?: string[] | null;
+  /** `description` of {@linkcode McpElicitationUntitledMultiSelectEnumSchema}. Optional. Nullable. */
   description?: string | null;
+  /** `items` of {@linkcode McpElicitationUntitledMultiSelectEnumSchema}. */
   items: McpElicitationUntitledEnumItems;
+  /** `maxItems` of {@linkcode McpElicitationUntitledMultiSelectEnumSchema}. Optional. Nullable. Non-negative integer (uint64). */
   maxItems?: number | null;
+  /** `minItems` of {@linkcode McpElicitationUntitledMultiSelectEnumSchema}. Optional. Nullable. Non-negative integer (uint64). */
   minItems?: number | null;
+  /** `title` of {@linkcode McpElicitationUntitledMultiSelectEnumSchema}. Optional. Nullable. */
   title?: string | null;
+  /** `type` of {@linkcode McpElicitationUntitledMultiSelectEnumSchema}. */
   type: McpElicitationArrayType;
 }
 
+/** Used by {@linkcode McpElicitationSingleSelectEnumSchema}. */
 export interface McpElicitationUntitledSingleSelectEnumSchema {
+  /** `default` of {@linkcode McpElicitationUntitledSingleSelectEnumSchema}. Optional. Nullable. */
   default?: string | null;
+  /** `description` of {@linkcode McpElicitationUntitledSingleSelectEnumSchema}. Optional. Nullable. */
   description?: string | null;
+  /** `enum` of {@linkcode McpElicitationUntitledSingleSelectEnumSchema}. */
   enum: string[];
+  /** `title` of {@linkcode McpElicitationUntitledSingleSelectEnumSchema}. Optional. Nullable. */
   title?: string | null;
+  /** `type` of {@linkcode McpElicitationUntitledSingleSelectEnumSchema}. */
   type: McpElicitationStringType;
 }
 
+/** Params of the client request `mcpServer/resource/read`. */
 export interface McpResourceReadParams {
   /** Additional MCP request metadata. Account and turn routing keys are reserved. */
   _meta?: { [key: string]: unknown } | null;
+  /** `connectorId` of {@linkcode McpResourceReadParams}. Optional. Nullable. */
   connectorId?: string | null;
   /** Originating MCP tool call used to select the resource's app. */
   originCallId?: string | null;
+  /** `server` of {@linkcode McpResourceReadParams}. */
   server: string;
   /** Explicit hosted app/account. Omit to retain legacy resource discovery. */
   target?: McpResourceReadTarget | null;
+  /** `threadId` of {@linkcode McpResourceReadParams}. Optional. Nullable. */
   threadId?: string | null;
+  /** `uri` of {@linkcode McpResourceReadParams}. */
   uri: string;
 }
 
+/** Result of the client request `mcpServer/resource/read`. */
 export interface McpResourceReadResponse {
+  /** `contents` of {@linkcode McpResourceReadResponse}. */
   contents: ResourceContent[];
   /** Originating call when the server applied app-specific resource scoping. */
   originCallId?: string | null;
 }
 
+/** Used by {@linkcode McpResourceReadParams}. */
 export interface McpResourceReadTarget {
+  /** `connectorId` of {@linkcode McpResourceReadTarget}. */
   connectorId: string;
   /** Null explicitly requests no-auth access, subject to the app's resource policy. */
   linkId: string | null;
 }
 
+/** Used by {@linkcode McpServerStatus}. One of `notStarted`, `starting`, `connected`, `authenticationRequired`, `failed`, `cancelled`, `disabled`. */
 export type McpServerConnectionStatus =
   | "notStarted"
   | "starting"
@@ -4061,20 +6269,29 @@ export type McpServerConnectionStatus =
   | "cancelled"
   | "disabled";
 
+/** Used by {@linkcode McpServerElicitationRequestResponse}. One of `accept`, `decline`, `cancel`. */
 export type McpServerElicitationAction = "accept" | "decline" | "cancel";
 
+/** Params of the server request `mcpServer/elicitation/request`. Tagged by `mode`: one of `openai/userVerification`, `form`, `openai/form`, `openaiForm`, `url`. */
 export type McpServerElicitationRequestParams =
   | /**
    * A device-authenticated approval; accepted responses contain the proof in `content`.
    *
    * @experimental Requires `experimentalApi` at initialize.
    */ {
+    /** `_meta` of {@linkcode McpServerElicitationRequestParams} (`mode: "openai/userVerification"`). Optional. Any JSON value. */
     _meta?: unknown;
+    /** `challenge` of {@linkcode McpServerElicitationRequestParams} (`mode: "openai/userVerification"`). */
     challenge: string;
+    /** `description` of {@linkcode McpServerElicitationRequestParams} (`mode: "openai/userVerification"`). */
     description: string;
+    /** `mode` of {@linkcode McpServerElicitationRequestParams} (`mode: "openai/userVerification"`). Always `"openai/userVerification"`. */
     mode: "openai/userVerification";
+    /** `serverName` of {@linkcode McpServerElicitationRequestParams} (`mode: "openai/userVerification"`). */
     serverName: string;
+    /** `threadId` of {@linkcode McpServerElicitationRequestParams} (`mode: "openai/userVerification"`). */
     threadId: string;
+    /** `title` of {@linkcode McpServerElicitationRequestParams} (`mode: "openai/userVerification"`). */
     title: string;
     /**
      * Active Codex turn when this elicitation was observed, if app-server could correlate one.
@@ -4083,12 +6300,18 @@ export type McpServerElicitationRequestParams =
      */
     turnId?: string | null;
   }
-  | {
+  | /** Variant `mode: "form"` of {@linkcode McpServerElicitationRequestParams}. */ {
+    /** `_meta` of {@linkcode McpServerElicitationRequestParams} (`mode: "form"`). Optional. Any JSON value. */
     _meta?: unknown;
+    /** `message` of {@linkcode McpServerElicitationRequestParams} (`mode: "form"`). */
     message: string;
+    /** `mode` of {@linkcode McpServerElicitationRequestParams} (`mode: "form"`). Always `"form"`. */
     mode: "form";
+    /** `requestedSchema` of {@linkcode McpServerElicitationRequestParams} (`mode: "form"`). */
     requestedSchema: McpElicitationSchema;
+    /** `serverName` of {@linkcode McpServerElicitationRequestParams} (`mode: "form"`). */
     serverName: string;
+    /** `threadId` of {@linkcode McpServerElicitationRequestParams} (`mode: "form"`). */
     threadId: string;
     /**
      * Active Codex turn when this elicitation was observed, if app-server could correlate one.
@@ -4097,12 +6320,18 @@ export type McpServerElicitationRequestParams =
      */
     turnId?: string | null;
   }
-  | {
+  | /** Variant `mode: "openai/form"` of {@linkcode McpServerElicitationRequestParams}. */ {
+    /** `_meta` of {@linkcode McpServerElicitationRequestParams} (`mode: "openai/form"`). Optional. Any JSON value. */
     _meta?: unknown;
+    /** `message` of {@linkcode McpServerElicitationRequestParams} (`mode: "openai/form"`). */
     message: string;
+    /** `mode` of {@linkcode McpServerElicitationRequestParams} (`mode: "openai/form"`). Always `"openai/form"`. */
     mode: "openai/form";
+    /** `requestedSchema` of {@linkcode McpServerElicitationRequestParams} (`mode: "openai/form"`). Any JSON value. */
     requestedSchema: unknown;
+    /** `serverName` of {@linkcode McpServerElicitationRequestParams} (`mode: "openai/form"`). */
     serverName: string;
+    /** `threadId` of {@linkcode McpServerElicitationRequestParams} (`mode: "openai/form"`). */
     threadId: string;
     /**
      * Active Codex turn when this elicitation was observed, if app-server could correlate one.
@@ -4111,12 +6340,18 @@ export type McpServerElicitationRequestParams =
      */
     turnId?: string | null;
   }
-  | {
+  | /** Variant `mode: "openaiForm"` of {@linkcode McpServerElicitationRequestParams}. */ {
+    /** `_meta` of {@linkcode McpServerElicitationRequestParams} (`mode: "openaiForm"`). Optional. Any JSON value. */
     _meta?: unknown;
+    /** `message` of {@linkcode McpServerElicitationRequestParams} (`mode: "openaiForm"`). */
     message: string;
+    /** `mode` of {@linkcode McpServerElicitationRequestParams} (`mode: "openaiForm"`). Always `"openaiForm"`. */
     mode: "openaiForm";
+    /** `requestedSchema` of {@linkcode McpServerElicitationRequestParams} (`mode: "openaiForm"`). Any JSON value. */
     requestedSchema: unknown;
+    /** `serverName` of {@linkcode McpServerElicitationRequestParams} (`mode: "openaiForm"`). */
     serverName: string;
+    /** `threadId` of {@linkcode McpServerElicitationRequestParams} (`mode: "openaiForm"`). */
     threadId: string;
     /**
      * Active Codex turn when this elicitation was observed, if app-server could correlate one.
@@ -4125,12 +6360,18 @@ export type McpServerElicitationRequestParams =
      */
     turnId?: string | null;
   }
-  | {
+  | /** Variant `mode: "url"` of {@linkcode McpServerElicitationRequestParams}. */ {
+    /** `_meta` of {@linkcode McpServerElicitationRequestParams} (`mode: "url"`). Optional. Any JSON value. */
     _meta?: unknown;
+    /** `elicitationId` of {@linkcode McpServerElicitationRequestParams} (`mode: "url"`). */
     elicitationId: string;
+    /** `message` of {@linkcode McpServerElicitationRequestParams} (`mode: "url"`). */
     message: string;
+    /** `mode` of {@linkcode McpServerElicitationRequestParams} (`mode: "url"`). Always `"url"`. */
     mode: "url";
+    /** `serverName` of {@linkcode McpServerElicitationRequestParams} (`mode: "url"`). */
     serverName: string;
+    /** `threadId` of {@linkcode McpServerElicitationRequestParams} (`mode: "url"`). */
     threadId: string;
     /**
      * Active Codex turn when this elicitation was observed, if app-server could correlate one.
@@ -4138,12 +6379,15 @@ export type McpServerElicitationRequestParams =
      * This is nullable because MCP models elicitation as a standalone server-to-client request identified by the MCP server request id. It may be triggered during a turn, but turn context is app-server correlation rather than part of the protocol identity of the elicitation itself.
      */
     turnId?: string | null;
+    /** `url` of {@linkcode McpServerElicitationRequestParams} (`mode: "url"`). */
     url: string;
   };
 
+/** Result of the server request `mcpServer/elicitation/request`. */
 export interface McpServerElicitationRequestResponse {
   /** Optional client metadata for form-mode action handling. */
   _meta?: unknown;
+  /** `action` of {@linkcode McpServerElicitationRequestResponse}. */
   action: McpServerElicitationAction;
   /**
    * Structured user input for accepted elicitations, mirroring RMCP `CreateElicitationResult`.
@@ -4153,182 +6397,302 @@ export interface McpServerElicitationRequestResponse {
   content?: unknown;
 }
 
+/** Used by {@linkcode McpServerEventStreamNotification}. */
 export interface McpServerEventNotification {
+  /** `method` of {@linkcode McpServerEventNotification}. */
   method: string;
+  /** `params` of {@linkcode McpServerEventNotification}. Any JSON value. */
   params: unknown;
 }
 
+/** Params of the server notification `mcpServer/event/stream/notification`. */
 export interface McpServerEventStreamNotification {
+  /** `notification` of {@linkcode McpServerEventStreamNotification}. */
   notification: McpServerEventNotification;
+  /** `subscriptionId` of {@linkcode McpServerEventStreamNotification}. */
   subscriptionId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `mcpServer/event/stream/start`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface McpServerEventStreamStartParams {
+  /** `_meta` of {@linkcode McpServerEventStreamStartParams}. Optional. Any JSON value. */
   _meta?: unknown;
+  /** `arguments` of {@linkcode McpServerEventStreamStartParams}. Any JSON value. */
   arguments: unknown;
+  /** `name` of {@linkcode McpServerEventStreamStartParams}. */
   name: string;
+  /** `server` of {@linkcode McpServerEventStreamStartParams}. */
   server: string;
+  /** `subscriptionId` of {@linkcode McpServerEventStreamStartParams}. */
   subscriptionId: string;
+  /** `threadId` of {@linkcode McpServerEventStreamStartParams}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `mcpServer/event/stream/start`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type McpServerEventStreamStartResponse = { [key: string]: unknown };
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `mcpServer/event/stream/stop`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface McpServerEventStreamStopParams {
+  /** `subscriptionId` of {@linkcode McpServerEventStreamStopParams}. */
   subscriptionId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `mcpServer/event/stream/stop`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type McpServerEventStreamStopResponse = { [key: string]: unknown };
 
 /** Presentation metadata advertised by an initialized MCP server. */
 export interface McpServerInfo {
+  /** `description` of {@linkcode McpServerInfo}. Optional. Nullable. */
   description?: string | null;
+  /** `icons` of {@linkcode McpServerInfo}. Optional. Nullable. Each item: any JSON value. */
   icons?: unknown[] | null;
+  /** `name` of {@linkcode McpServerInfo}. */
   name: string;
+  /** `title` of {@linkcode McpServerInfo}. Optional. Nullable. */
   title?: string | null;
+  /** `version` of {@linkcode McpServerInfo}. */
   version: string;
+  /** `websiteUrl` of {@linkcode McpServerInfo}. Optional. Nullable. */
   websiteUrl?: string | null;
 }
 
+/** Used by {@linkcode MigrationDetails}. */
 export interface McpServerMigration {
+  /** `name` of {@linkcode McpServerMigration}. */
   name: string;
 }
 
+/** Used by {@linkcode McpServerOauthLoginParams}. One of `auto`, `cimd`, `dcr`. */
 export type McpServerOauthClientRegistration = "auto" | "cimd" | "dcr";
 
+/** Params of the server notification `mcpServer/oauthLogin/completed`. */
 export interface McpServerOauthLoginCompletedNotification {
+  /** `error` of {@linkcode McpServerOauthLoginCompletedNotification}. Optional. Nullable. */
   error?: string | null;
   /** Identifies the explicit login attempt. Older servers omit this field. */
   loginId?: string | null;
+  /** `name` of {@linkcode McpServerOauthLoginCompletedNotification}. */
   name: string;
+  /** `success` of {@linkcode McpServerOauthLoginCompletedNotification}. */
   success: boolean;
+  /** `threadId` of {@linkcode McpServerOauthLoginCompletedNotification}. Optional. Nullable. */
   threadId?: string | null;
 }
 
+/** Params of the client request `mcpServer/oauth/login`. */
 export interface McpServerOauthLoginParams {
   /** Registration strategy for this login only; omission selects automatic discovery. */
   clientRegistration?: McpServerOauthClientRegistration | null;
+  /** `name` of {@linkcode McpServerOauthLoginParams}. */
   name: string;
+  /** `scopes` of {@linkcode McpServerOauthLoginParams}. Optional. Nullable. */
   scopes?: string[] | null;
+  /** `threadId` of {@linkcode McpServerOauthLoginParams}. Optional. Nullable. */
   threadId?: string | null;
+  /** `timeoutSecs` of {@linkcode McpServerOauthLoginParams}. Optional. Nullable. Integer (int64). */
   timeoutSecs?: number | null;
 }
 
+/** Result of the client request `mcpServer/oauth/login`. */
 export interface McpServerOauthLoginResponse {
+  /** `authorizationUrl` of {@linkcode McpServerOauthLoginResponse}. */
   authorizationUrl: string;
   /** Identifies this login attempt across the response and completion notification. Older servers omit this field; current servers always return it. */
   loginId?: string | null;
 }
 
+/** Result of the client request `config/mcpServer/reload`. */
 export type McpServerRefreshResponse = { [key: string]: unknown };
 
+/** Used by {@linkcode McpServerStatusUpdatedNotification}. Always `"reauthenticationRequired"`. */
 export type McpServerStartupFailureReason = "reauthenticationRequired";
 
+/** Used by {@linkcode McpServerStatusUpdatedNotification}. One of `starting`, `ready`, `failed`, `cancelled`. */
 export type McpServerStartupState = "starting" | "ready" | "failed" | "cancelled";
 
+/** Used by {@linkcode ListMcpServerStatusResponse}. */
 export interface McpServerStatus {
+  /** `authStatus` of {@linkcode McpServerStatus}. */
   authStatus: McpAuthStatus;
   /** HTTP origin of the effective configured endpoint, including plugin servers. Excludes credentials, path, query, and fragment; null for non-HTTP transports. */
   httpOrigin?: string | null;
+  /** `name` of {@linkcode McpServerStatus}. */
   name: string;
+  /** `pluginId` of {@linkcode McpServerStatus}. Optional. Nullable. */
   pluginId?: string | null;
+  /** `resourceTemplates` of {@linkcode McpServerStatus}. */
   resourceTemplates: ResourceTemplate[];
+  /** `resources` of {@linkcode McpServerStatus}. */
   resources: Resource[];
   /** Current thread-runtime connection state; null when unavailable or the configuration changed. */
   runtimeStatus?: McpServerConnectionStatus | null;
   /** Capabilities advertised by the initialized MCP server; null when unavailable. */
   serverCapabilities?: unknown;
+  /** `serverInfo` of {@linkcode McpServerStatus}. Optional. Nullable. */
   serverInfo?: McpServerInfo | null;
   /** Opaque `_meta` from the first page of the corresponding MCP tool catalog. Null when unavailable. */
   toolListMeta?: unknown;
+  /** `tools` of {@linkcode McpServerStatus}. */
   tools: { [key: string]: Tool };
   /** Tool discovery failed and no catalog was returned. Null when a catalog is returned, including cached or empty catalogs. */
   toolsError?: string | null;
 }
 
+/** Used by {@linkcode ListMcpServerStatusParams}. One of `full`, `toolsAndAuthOnly`. */
 export type McpServerStatusDetail = "full" | "toolsAndAuthOnly";
 
+/** Params of the server notification `mcpServer/startupStatus/updated`. */
 export interface McpServerStatusUpdatedNotification {
+  /** `error` of {@linkcode McpServerStatusUpdatedNotification}. Optional. Nullable. */
   error?: string | null;
+  /** `failureReason` of {@linkcode McpServerStatusUpdatedNotification}. Optional. Nullable. */
   failureReason?: McpServerStartupFailureReason | null;
+  /** `name` of {@linkcode McpServerStatusUpdatedNotification}. */
   name: string;
+  /** `status` of {@linkcode McpServerStatusUpdatedNotification}. */
   status: McpServerStartupState;
+  /** `threadId` of {@linkcode McpServerStatusUpdatedNotification}. Optional. Nullable. */
   threadId?: string | null;
 }
 
+/** Params of the client request `mcpServer/tool/call`. */
 export interface McpServerToolCallParams {
+  /** `_meta` of {@linkcode McpServerToolCallParams}. Optional. Any JSON value. */
   _meta?: unknown;
+  /** `arguments` of {@linkcode McpServerToolCallParams}. Optional. Any JSON value. */
   arguments?: unknown;
+  /** `server` of {@linkcode McpServerToolCallParams}. */
   server: string;
+  /** `threadId` of {@linkcode McpServerToolCallParams}. */
   threadId: string;
+  /** `tool` of {@linkcode McpServerToolCallParams}. */
   tool: string;
 }
 
+/** Result of the client request `mcpServer/tool/call`. */
 export interface McpServerToolCallResponse {
+  /** `_meta` of {@linkcode McpServerToolCallResponse}. Optional. Any JSON value. */
   _meta?: unknown;
+  /** `content` of {@linkcode McpServerToolCallResponse}. Each item: any JSON value. */
   content: unknown[];
+  /** `isError` of {@linkcode McpServerToolCallResponse}. Optional. Nullable. */
   isError?: boolean | null;
+  /** `structuredContent` of {@linkcode McpServerToolCallResponse}. Optional. Any JSON value. */
   structuredContent?: unknown;
 }
 
+/** Used by {@linkcode ThreadItem}. */
 export interface McpToolCallAppContext {
+  /** `actionName` of {@linkcode McpToolCallAppContext}. Optional. Nullable. */
   actionName?: string | null;
+  /** `appName` of {@linkcode McpToolCallAppContext}. Optional. Nullable. */
   appName?: string | null;
+  /** `connectorId` of {@linkcode McpToolCallAppContext}. */
   connectorId: string;
+  /** `linkId` of {@linkcode McpToolCallAppContext}. Optional. Nullable. */
   linkId?: string | null;
+  /** `resourceUri` of {@linkcode McpToolCallAppContext}. Optional. Nullable. */
   resourceUri?: string | null;
 }
 
+/** Used by {@linkcode ThreadItem}. */
 export interface McpToolCallError {
+  /** `message` of {@linkcode McpToolCallError}. */
   message: string;
 }
 
+/** Params of the server notification `item/mcpToolCall/progress`. */
 export interface McpToolCallProgressNotification {
+  /** `itemId` of {@linkcode McpToolCallProgressNotification}. */
   itemId: string;
+  /** `message` of {@linkcode McpToolCallProgressNotification}. */
   message: string;
+  /** `threadId` of {@linkcode McpToolCallProgressNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode McpToolCallProgressNotification}. */
   turnId: string;
 }
 
+/** Used by {@linkcode ThreadItem}. */
 export interface McpToolCallResult {
+  /** `_meta` of {@linkcode McpToolCallResult}. Optional. Any JSON value. */
   _meta?: unknown;
+  /** `content` of {@linkcode McpToolCallResult}. Each item: any JSON value. */
   content: unknown[];
+  /** `structuredContent` of {@linkcode McpToolCallResult}. Optional. Any JSON value. */
   structuredContent?: unknown;
 }
 
+/** Used by {@linkcode ThreadItem}. One of `inProgress`, `completed`, `failed`. */
 export type McpToolCallStatus = "inProgress" | "completed" | "failed";
 
+/** Used by {@linkcode ThreadItem}. */
 export interface MemoryCitation {
+  /** `entries` of {@linkcode MemoryCitation}. */
   entries: MemoryCitationEntry[];
+  /** `threadIds` of {@linkcode MemoryCitation}. */
   threadIds: string[];
 }
 
+/** Used by {@linkcode MemoryCitation}. */
 export interface MemoryCitationEntry {
+  /** `lineEnd` of {@linkcode MemoryCitationEntry}. Non-negative integer (uint32). */
   lineEnd: number;
+  /** `lineStart` of {@linkcode MemoryCitationEntry}. Non-negative integer (uint32). */
   lineStart: number;
+  /** `note` of {@linkcode MemoryCitationEntry}. */
   note: string;
+  /** `path` of {@linkcode MemoryCitationEntry}. */
   path: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `memory/reset`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type MemoryResetResponse = { [key: string]: unknown };
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `memory/status`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface MemoryStatusParams {
   /** Required distinct consolidated threads. Defaults to 20; supported range is 1..=4096. */
   minConsolidatedThreads?: number | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `memory/status`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface MemoryStatusResponse {
+  /** `v2ConsolidatedThreads` of {@linkcode MemoryStatusResponse}. Non-negative integer (uint32). */
   v2ConsolidatedThreads: number;
+  /** `v2Ready` of {@linkcode MemoryStatusResponse}. */
   v2Ready: boolean;
 }
 
+/** Used by {@linkcode ConfigEdit} and {@linkcode ConfigValueWriteParams}. One of `replace`, `upsert`. */
 export type MergeStrategy = "replace" | "upsert";
 
 /**
@@ -4345,24 +6709,55 @@ export type MessagePhase =
   | /** Stable answer text that may be followed by more assistant output or tools. */ "partial_answer"
   | /** The assistant's declared terminal answer text for the current turn. */ "final_answer";
 
+/** Used by {@linkcode ExternalAgentConfigMigrationItem}. */
 export interface MigrationDetails {
-  /** @default [] */
+  /**
+   * `commands` of {@linkcode MigrationDetails}. Optional.
+   *
+   * @default []
+   */
   commands?: CommandMigration[];
-  /** @default [] */
+  /**
+   * `hooks` of {@linkcode MigrationDetails}. Optional.
+   *
+   * @default []
+   */
   hooks?: HookMigration[];
-  /** @default [] */
+  /**
+   * `mcpServers` of {@linkcode MigrationDetails}. Optional.
+   *
+   * @default []
+   */
   mcpServers?: McpServerMigration[];
+  /** `memory` of {@linkcode MigrationDetails}. Optional. */
   memory?: string[];
-  /** @default [] */
+  /**
+   * `plugins` of {@linkcode MigrationDetails}. Optional.
+   *
+   * @default []
+   */
   plugins?: PluginsMigration[];
-  /** @default [] */
+  /**
+   * `sessions` of {@linkcode MigrationDetails}. Optional.
+   *
+   * @default []
+   */
   sessions?: SessionMigration[];
-  /** @default [] */
+  /**
+   * `skills` of {@linkcode MigrationDetails}. Optional.
+   *
+   * @default []
+   */
   skills?: SkillMigration[];
-  /** @default [] */
+  /**
+   * `subagents` of {@linkcode MigrationDetails}. Optional.
+   *
+   * @default []
+   */
   subagents?: SubagentMigration[];
 }
 
+/** Used by {@linkcode TurnError}. */
 export interface MisalignmentErrorDetails {
   /** A substantive localized explanation is required before offering continuation. */
   detailedExplanation?: string | null;
@@ -4374,17 +6769,27 @@ export interface MisalignmentErrorDetails {
   steer?: MisalignmentSteer | null;
 }
 
+/** Used by {@linkcode MisalignmentErrorDetails}. */
 export interface MisalignmentSteer {
+  /** `message` of {@linkcode MisalignmentSteer}. */
   message: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `mock/experimentalMethod`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface MockExperimentalMethodParams {
   /** Test-only payload field. */
   value?: string | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `mock/experimentalMethod`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface MockExperimentalMethodResponse {
   /** Echoes the input `value`. */
   echoed?: string | null;
@@ -4393,6 +6798,7 @@ export interface MockExperimentalMethodResponse {
 /** Initial collaboration mode to use when the TUI starts. */
 export type ModeKind = "plan" | "default";
 
+/** Used by {@linkcode ModelListResponse}. */
 export interface Model {
   /**
    * Deprecated: use `serviceTiers` instead.
@@ -4400,33 +6806,55 @@ export interface Model {
    * @default []
    */
   additionalSpeedTiers?: string[];
+  /** `availabilityNux` of {@linkcode Model}. Optional. Nullable. */
   availabilityNux?: ModelAvailabilityNux | null;
   /** Null when the catalog does not provide access-program metadata. */
   availableAccessPrograms?: ModelAccessPrograms | null;
+  /** `defaultReasoningEffort` of {@linkcode Model}. */
   defaultReasoningEffort: ReasoningEffort;
   /** Catalog default service tier id for this model, when one is configured. */
   defaultServiceTier?: string | null;
+  /** `description` of {@linkcode Model}. */
   description: string;
+  /** `displayName` of {@linkcode Model}. */
   displayName: string;
+  /** `hidden` of {@linkcode Model}. */
   hidden: boolean;
+  /** `id` of {@linkcode Model}. */
   id: string;
-  /** @default ["text","image"] */
+  /**
+   * `inputModalities` of {@linkcode Model}. Optional.
+   *
+   * @default ["text","image"]
+   */
   inputModalities?: InputModality[];
+  /** `isDefault` of {@linkcode Model}. */
   isDefault: boolean;
+  /** `model` of {@linkcode Model}. */
   model: string;
+  /** `modelSpecialty` of {@linkcode Model}. Optional. Nullable. */
   modelSpecialty?: string | null;
   /** Multi-agent runtime declared by this model, when available. */
   multiAgentVersion?: MultiAgentVersion | null;
-  /** @default [] */
+  /**
+   * `serviceTiers` of {@linkcode Model}. Optional.
+   *
+   * @default []
+   */
   serviceTiers?: ModelServiceTier[];
+  /** `supportedReasoningEfforts` of {@linkcode Model}. */
   supportedReasoningEfforts: ReasoningEffortOption[];
   /**
+   * `supportsPersonality` of {@linkcode Model}. Optional.
+   *
    * @deprecated Always false; models no longer support personality selection.
    *
    * @default false
    */
   supportsPersonality?: boolean;
+  /** `upgrade` of {@linkcode Model}. Optional. Nullable. */
   upgrade?: string | null;
+  /** `upgradeInfo` of {@linkcode Model}. Optional. Nullable. */
   upgradeInfo?: ModelUpgradeInfo | null;
 }
 
@@ -4436,10 +6864,13 @@ export interface ModelAccessPrograms {
   cyber: CyberAccessProgram[];
 }
 
+/** Used by {@linkcode Model}. */
 export interface ModelAvailabilityNux {
+  /** `message` of {@linkcode ModelAvailabilityNux}. */
   message: string;
 }
 
+/** Params of the client request `model/list`. */
 export interface ModelListParams {
   /** Opaque pagination cursor returned by a previous call. */
   cursor?: string | null;
@@ -4451,264 +6882,430 @@ export interface ModelListParams {
   modelProvider?: string | null;
 }
 
+/** Result of the client request `model/list`. */
 export interface ModelListResponse {
+  /** `data` of {@linkcode ModelListResponse}. */
   data: Model[];
   /** Opaque cursor to pass to the next call to continue after the last item. If None, there are no more items to return. */
   nextCursor?: string | null;
 }
 
+/** Params of the client request `modelProvider/capabilities/read`. */
 export type ModelProviderCapabilitiesReadParams = { [key: string]: unknown };
 
+/** Result of the client request `modelProvider/capabilities/read`. */
 export interface ModelProviderCapabilitiesReadResponse {
+  /** `imageGeneration` of {@linkcode ModelProviderCapabilitiesReadResponse}. */
   imageGeneration: boolean;
+  /** `webSearch` of {@linkcode ModelProviderCapabilitiesReadResponse}. */
   webSearch: boolean;
 }
 
+/** Params of the client request `modelProvider/config/write`. */
 export interface ModelProviderConfigWriteParams {
+  /** `settings` of {@linkcode ModelProviderConfigWriteParams}. */
   settings: ProviderSettingsPatch;
 }
 
+/** Result of the client request `modelProvider/config/write`. */
 export interface ModelProviderConfigWriteResponse {
+  /** `provider` of {@linkcode ModelProviderConfigWriteResponse}. */
   provider: ModelProviderSummary;
 }
 
 /** Structured JSON-RPC error data. Unknown errors must retain the client's normal fallback. */
-export type ModelProviderError = {
-  currentModelProvider: string;
-  modelProvider: string;
-  type: "modelProviderMismatch";
-} | {
-  modelProvider: string;
-  type: "modelProviderNotConfigured";
-} | {
-  modelProvider: string;
-  requiredModelProvider: string;
-  type: "modelProviderPolicyConflict";
-};
+export type ModelProviderError =
+  | /** Variant `type: "modelProviderMismatch"` of {@linkcode ModelProviderError}. */ {
+    /** `currentModelProvider` of {@linkcode ModelProviderError} (`type: "modelProviderMismatch"`). */
+    currentModelProvider: string;
+    /** `modelProvider` of {@linkcode ModelProviderError} (`type: "modelProviderMismatch"`). */
+    modelProvider: string;
+    /** `type` of {@linkcode ModelProviderError} (`type: "modelProviderMismatch"`). Always `"modelProviderMismatch"`. */
+    type: "modelProviderMismatch";
+  }
+  | /** Variant `type: "modelProviderNotConfigured"` of {@linkcode ModelProviderError}. */ {
+    /** `modelProvider` of {@linkcode ModelProviderError} (`type: "modelProviderNotConfigured"`). */
+    modelProvider: string;
+    /** `type` of {@linkcode ModelProviderError} (`type: "modelProviderNotConfigured"`). Always `"modelProviderNotConfigured"`. */
+    type: "modelProviderNotConfigured";
+  }
+  | /** Variant `type: "modelProviderPolicyConflict"` of {@linkcode ModelProviderError}. */ {
+    /** `modelProvider` of {@linkcode ModelProviderError} (`type: "modelProviderPolicyConflict"`). */
+    modelProvider: string;
+    /** `requiredModelProvider` of {@linkcode ModelProviderError} (`type: "modelProviderPolicyConflict"`). */
+    requiredModelProvider: string;
+    /** `type` of {@linkcode ModelProviderError} (`type: "modelProviderPolicyConflict"`). Always `"modelProviderPolicyConflict"`. */
+    type: "modelProviderPolicyConflict";
+  };
 
+/** Params of the client request `modelProvider/list`. */
 export type ModelProviderListParams = { [key: string]: unknown };
 
+/** Result of the client request `modelProvider/list`. */
 export interface ModelProviderListResponse {
+  /** `canChangeDefault` of {@linkcode ModelProviderListResponse}. */
   canChangeDefault: boolean;
+  /** `data` of {@linkcode ModelProviderListResponse}. */
   data: ModelProviderSummary[];
+  /** `defaultProviderId` of {@linkcode ModelProviderListResponse}. */
   defaultProviderId: string;
 }
 
+/** Used by {@linkcode ModelProviderConfigWriteResponse} and {@linkcode ModelProviderListResponse}. */
 export interface ModelProviderSummary {
   /** Null when the endpoint is absent or cannot be safely displayed. */
   baseUrl?: string | null;
   /** Whether a supported configuration field can be edited in the active user layer. */
   canEdit: boolean;
+  /** `id` of {@linkcode ModelProviderSummary}. */
   id: string;
+  /** `name` of {@linkcode ModelProviderSummary}. */
   name: string;
+  /** `settings` of {@linkcode ModelProviderSummary}. */
   settings: ProviderSettings;
 }
 
+/** Used by {@linkcode ModelReroutedNotification}. Always `"highRiskCyberActivity"`. */
 export type ModelRerouteReason = "highRiskCyberActivity";
 
+/** Params of the server notification `model/rerouted`. */
 export interface ModelReroutedNotification {
+  /** `fromModel` of {@linkcode ModelReroutedNotification}. */
   fromModel: string;
+  /** `reason` of {@linkcode ModelReroutedNotification}. */
   reason: ModelRerouteReason;
+  /** `threadId` of {@linkcode ModelReroutedNotification}. */
   threadId: string;
+  /** `toModel` of {@linkcode ModelReroutedNotification}. */
   toModel: string;
+  /** `turnId` of {@linkcode ModelReroutedNotification}. */
   turnId: string;
 }
 
+/** Params of the server notification `model/safetyBuffering/updated`. */
 export interface ModelSafetyBufferingUpdatedNotification {
+  /** `fasterModel` of {@linkcode ModelSafetyBufferingUpdatedNotification}. Optional. Nullable. */
   fasterModel?: string | null;
+  /** `model` of {@linkcode ModelSafetyBufferingUpdatedNotification}. */
   model: string;
+  /** `reasons` of {@linkcode ModelSafetyBufferingUpdatedNotification}. */
   reasons: string[];
+  /** `showBufferingUi` of {@linkcode ModelSafetyBufferingUpdatedNotification}. */
   showBufferingUi: boolean;
+  /** `threadId` of {@linkcode ModelSafetyBufferingUpdatedNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode ModelSafetyBufferingUpdatedNotification}. */
   turnId: string;
+  /** `useCases` of {@linkcode ModelSafetyBufferingUpdatedNotification}. */
   useCases: string[];
 }
 
+/** Used by {@linkcode Model}. */
 export interface ModelServiceTier {
+  /** `description` of {@linkcode ModelServiceTier}. */
   description: string;
+  /** `id` of {@linkcode ModelServiceTier}. */
   id: string;
+  /** `name` of {@linkcode ModelServiceTier}. */
   name: string;
 }
 
+/** Used by {@linkcode Model}. */
 export interface ModelUpgradeInfo {
+  /** `migrationMarkdown` of {@linkcode ModelUpgradeInfo}. Optional. Nullable. */
   migrationMarkdown?: string | null;
+  /** `model` of {@linkcode ModelUpgradeInfo}. */
   model: string;
+  /** `modelLink` of {@linkcode ModelUpgradeInfo}. Optional. Nullable. */
   modelLink?: string | null;
   /** Informational Unix timestamp for this upgrade's scheduled retirement, if known. */
   retirementAt?: number | null;
+  /** `upgradeCopy` of {@linkcode ModelUpgradeInfo}. Optional. Nullable. */
   upgradeCopy?: string | null;
 }
 
+/** Used by {@linkcode ModelVerificationNotification}. Always `"trustedAccessForCyber"`. */
 export type ModelVerification = "trustedAccessForCyber";
 
+/** Params of the server notification `model/verification`. */
 export interface ModelVerificationNotification {
+  /** `threadId` of {@linkcode ModelVerificationNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode ModelVerificationNotification}. */
   turnId: string;
+  /** `verifications` of {@linkcode ModelVerificationNotification}. */
   verifications: ModelVerification[];
 }
 
+/** Used by {@linkcode ConfigRequirements}. */
 export interface ModelsRequirements {
+  /** `newThread` of {@linkcode ModelsRequirements}. Optional. Nullable. */
   newThread?: NewThreadModelDefaults | null;
 }
 
 /** Controls the effective multi-agent delegation instructions for a turn. `custom` means the configured mode hint defines the policy instead of a built-in policy. */
-export type MultiAgentMode = ("explicitRequestOnly" | "proactive") | {
-  custom: string;
-};
+export type MultiAgentMode =
+  | /** A form of {@linkcode MultiAgentMode}: `explicitRequestOnly` or `proactive`. */ (
+    | "explicitRequestOnly"
+    | "proactive"
+  )
+  | /** Variant 2 of {@linkcode MultiAgentMode}. */ {
+    /** `custom` of {@linkcode MultiAgentMode} (variant 2). */
+    custom: string;
+  };
 
 /** Multi-agent runtime supported by a model. */
 export type MultiAgentVersion = "disabled" | "v1" | "v2";
 
+/** Used by {@linkcode SandboxPolicy}. One of `restricted`, `enabled`. */
 export type NetworkAccess = "restricted" | "enabled";
 
+/** Used by {@linkcode CommandExecutionRequestApprovalParams}. */
 export interface NetworkApprovalContext {
+  /** `host` of {@linkcode NetworkApprovalContext}. */
   host: string;
+  /** `protocol` of {@linkcode NetworkApprovalContext}. */
   protocol: NetworkApprovalProtocol;
 }
 
+/** Used by {@linkcode GuardianApprovalReviewAction} and {@linkcode NetworkApprovalContext}. One of `http`, `https`, `socks5Tcp`, `socks5Udp`. */
 export type NetworkApprovalProtocol = "http" | "https" | "socks5Tcp" | "socks5Udp";
 
+/** Used by {@linkcode ApplicationNetworkRequirements} and {@linkcode NetworkRequirements}. One of `allow`, `deny`. */
 export type NetworkDomainPermission = "allow" | "deny";
 
+/** Used by {@linkcode CommandExecutionApprovalDecision}, {@linkcode CommandExecutionRequestApprovalParams} and {@linkcode ReviewDecision}. */
 export interface NetworkPolicyAmendment {
+  /** `action` of {@linkcode NetworkPolicyAmendment}. */
   action: NetworkPolicyRuleAction;
+  /** `host` of {@linkcode NetworkPolicyAmendment}. */
   host: string;
 }
 
+/** Used by {@linkcode NetworkPolicyAmendment}. One of `allow`, `deny`. */
 export type NetworkPolicyRuleAction = "allow" | "deny";
 
+/** Used by {@linkcode ConfigRequirements}. */
 export interface NetworkRequirements {
+  /** `allowLocalBinding` of {@linkcode NetworkRequirements}. Optional. Nullable. */
   allowLocalBinding?: boolean | null;
   /** Legacy compatibility view derived from `unix_sockets`. */
   allowUnixSockets?: string[] | null;
+  /** `allowUpstreamProxy` of {@linkcode NetworkRequirements}. Optional. Nullable. */
   allowUpstreamProxy?: boolean | null;
   /** Legacy compatibility view derived from `domains`. */
   allowedDomains?: string[] | null;
+  /** `dangerouslyAllowAllUnixSockets` of {@linkcode NetworkRequirements}. Optional. Nullable. */
   dangerouslyAllowAllUnixSockets?: boolean | null;
+  /** `dangerouslyAllowNonLoopbackProxy` of {@linkcode NetworkRequirements}. Optional. Nullable. */
   dangerouslyAllowNonLoopbackProxy?: boolean | null;
   /** Legacy compatibility view derived from `domains`. */
   deniedDomains?: string[] | null;
   /** Canonical managed network permission map. */
   domains?: { [key: string]: NetworkDomainPermission } | null;
+  /** `enabled` of {@linkcode NetworkRequirements}. Optional. Nullable. */
   enabled?: boolean | null;
+  /** `httpPort` of {@linkcode NetworkRequirements}. Optional. Nullable. Non-negative integer (uint16). */
   httpPort?: number | null;
   /** When true, only managed allowlist entries are respected while managed network enforcement is active. */
   managedAllowedDomainsOnly?: boolean | null;
   /** Host patterns routed to network approval before ordinary allow rules. */
   reviewDomains?: string[] | null;
+  /** `socksPort` of {@linkcode NetworkRequirements}. Optional. Nullable. Non-negative integer (uint16). */
   socksPort?: number | null;
   /** Canonical managed unix socket permission map. */
   unixSockets?: { [key: string]: NetworkUnixSocketPermission } | null;
 }
 
+/** Used by {@linkcode NetworkRequirements}. One of `allow`, `deny`. */
 export type NetworkUnixSocketPermission = "allow" | "deny";
 
+/** Used by {@linkcode ModelsRequirements}. */
 export interface NewThreadModelDefaults {
+  /** `model` of {@linkcode NewThreadModelDefaults}. Optional. Nullable. */
   model?: string | null;
+  /** `modelReasoningEffort` of {@linkcode NewThreadModelDefaults}. Optional. Nullable. */
   modelReasoningEffort?: ReasoningEffort | null;
+  /** `serviceTier` of {@linkcode NewThreadModelDefaults}. Optional. Nullable. */
   serviceTier?: string | null;
 }
 
+/** Used by {@linkcode CodexErrorInfo}. One of `review`, `compact`. */
 export type NonSteerableTurnKind = "review" | "compact";
 
+/** Nullable. */
 export type NullableGatewayOAuthLoginParams = GatewayOAuthLoginParams | null;
 
+/** Nullable. */
 export type NullableGatewayOAuthReadParams = GatewayOAuthReadParams | null;
 
+/** Nullable. */
 export type NullableGetAccountRateLimitsParams = GetAccountRateLimitsParams | null;
 
+/** Nullable. */
 export type NullableGetAccountTokenUsageParams = GetAccountTokenUsageParams | null;
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Nullable.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type NullableRemoteControlDisableParams = RemoteControlDisableParams | null;
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Nullable.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type NullableRemoteControlEnableParams = RemoteControlEnableParams | null;
 
-export type OtelExporter = ("none" | "statsig") | {
-  "otlp-http": {
-    endpoint: string;
-    /** Header names are retained; values are redacted by the server. */
-    headers: { [key: string]: string };
-    protocol: OtelHttpProtocol;
-    tls?: OtelTlsConfig | null;
+/** Used by {@linkcode OtelRequirements}. */
+export type OtelExporter =
+  | /** A form of {@linkcode OtelExporter}: `none` or `statsig`. */ ("none" | "statsig")
+  | /** Variant 2 of {@linkcode OtelExporter}. */ {
+    /** `otlp-http` of {@linkcode OtelExporter} (variant 2). */
+    "otlp-http": {
+      /** `endpoint` of `otlp-http` of {@linkcode OtelExporter} (variant 2). */
+      endpoint: string;
+      /** Header names are retained; values are redacted by the server. */
+      headers: { [key: string]: string };
+      /** `protocol` of `otlp-http` of {@linkcode OtelExporter} (variant 2). */
+      protocol: OtelHttpProtocol;
+      /** `tls` of `otlp-http` of {@linkcode OtelExporter} (variant 2). Optional. Nullable. */
+      tls?: OtelTlsConfig | null;
+    };
+  }
+  | /** Variant 3 of {@linkcode OtelExporter}. */ {
+    /** `otlp-grpc` of {@linkcode OtelExporter} (variant 3). */
+    "otlp-grpc": {
+      /** `endpoint` of `otlp-grpc` of {@linkcode OtelExporter} (variant 3). */
+      endpoint: string;
+      /** Header names are retained; values are redacted by the server. */
+      headers: { [key: string]: string };
+      /** `tls` of `otlp-grpc` of {@linkcode OtelExporter} (variant 3). Optional. Nullable. */
+      tls?: OtelTlsConfig | null;
+    };
   };
-} | {
-  "otlp-grpc": {
-    endpoint: string;
-    /** Header names are retained; values are redacted by the server. */
-    headers: { [key: string]: string };
-    tls?: OtelTlsConfig | null;
-  };
-};
 
+/** Used by {@linkcode OtelExporter}. One of `binary`, `json`. */
 export type OtelHttpProtocol = "binary" | "json";
 
+/** Used by {@linkcode ConfigRequirements}. */
 export interface OtelRequirements {
+  /** `environment` of {@linkcode OtelRequirements}. Optional. Nullable. */
   environment?: string | null;
+  /** `exporter` of {@linkcode OtelRequirements}. Optional. Nullable. */
   exporter?: OtelExporter | null;
+  /** `log_agent_responses` of {@linkcode OtelRequirements}. Optional. Nullable. */
   log_agent_responses?: boolean | null;
+  /** `log_guardian_assessments` of {@linkcode OtelRequirements}. Optional. Nullable. */
   log_guardian_assessments?: boolean | null;
+  /** `log_sse_deltas` of {@linkcode OtelRequirements}. Optional. Nullable. */
   log_sse_deltas?: boolean | null;
+  /** `log_user_prompt` of {@linkcode OtelRequirements}. Optional. Nullable. */
   log_user_prompt?: boolean | null;
+  /** `metrics_exporter` of {@linkcode OtelRequirements}. Optional. Nullable. */
   metrics_exporter?: OtelExporter | null;
+  /** `span_attributes` of {@linkcode OtelRequirements}. Optional. Nullable. */
   span_attributes?: { [key: string]: string } | null;
+  /** `tool_result` of {@linkcode OtelRequirements}. Optional. Nullable. */
   tool_result?: OtelToolResultLogConfig | null;
+  /** `trace_exporter` of {@linkcode OtelRequirements}. Optional. Nullable. */
   trace_exporter?: OtelExporter | null;
+  /** `tracestate` of {@linkcode OtelRequirements}. Optional. Nullable. */
   tracestate?: { [key: string]: { [key: string]: string } } | null;
 }
 
+/** Used by {@linkcode OtelExporter}. */
 export interface OtelTlsConfig {
+  /** `ca-certificate` of {@linkcode OtelTlsConfig}. Optional. Nullable. */
   "ca-certificate"?: string | null;
+  /** `client-certificate` of {@linkcode OtelTlsConfig}. Optional. Nullable. */
   "client-certificate"?: string | null;
+  /** `client-private-key` of {@linkcode OtelTlsConfig}. Optional. Nullable. */
   "client-private-key"?: string | null;
 }
 
+/** Used by {@linkcode OtelRequirements}. */
 export interface OtelToolResultLogConfig {
+  /** `max_bytes` of {@linkcode OtelToolResultLogConfig}. Non-negative integer (uint). */
   max_bytes: number;
 }
 
+/** Used by {@linkcode ConfigWriteResponse}. */
 export interface OverriddenMetadata {
+  /** `effectiveValue` of {@linkcode OverriddenMetadata}. Any JSON value. */
   effectiveValue: unknown;
+  /** `message` of {@linkcode OverriddenMetadata}. */
   message: string;
+  /** `overridingLayer` of {@linkcode OverriddenMetadata}. */
   overridingLayer: ConfigLayerMetadata;
 }
 
-export type ParsedCommand = {
-  cmd: string;
-  name: string;
-  /** (Best effort) Path to the file being read by the command. When possible, this is an absolute path, though when relative, it should be resolved against the `cwd`` that will be used to run the command to derive the absolute path. */
-  path: string;
-  type: "read";
-} | {
-  cmd: string;
-  path?: string | null;
-  type: "list_files";
-} | {
-  cmd: string;
-  path?: string | null;
-  query?: string | null;
-  type: "search";
-} | {
-  cmd: string;
-  type: "unknown";
-};
+/** Used by {@linkcode ExecCommandApprovalParams}. Tagged by `type`: one of `read`, `list_files`, `search`, `unknown`. */
+export type ParsedCommand =
+  | /** Variant `type: "read"` of {@linkcode ParsedCommand}. */ {
+    /** `cmd` of {@linkcode ParsedCommand} (`type: "read"`). */
+    cmd: string;
+    /** `name` of {@linkcode ParsedCommand} (`type: "read"`). */
+    name: string;
+    /** (Best effort) Path to the file being read by the command. When possible, this is an absolute path, though when relative, it should be resolved against the `cwd`` that will be used to run the command to derive the absolute path. */
+    path: string;
+    /** `type` of {@linkcode ParsedCommand} (`type: "read"`). Always `"read"`. */
+    type: "read";
+  }
+  | /** Variant `type: "list_files"` of {@linkcode ParsedCommand}. */ {
+    /** `cmd` of {@linkcode ParsedCommand} (`type: "list_files"`). */
+    cmd: string;
+    /** `path` of {@linkcode ParsedCommand} (`type: "list_files"`). Optional. Nullable. */
+    path?: string | null;
+    /** `type` of {@linkcode ParsedCommand} (`type: "list_files"`). Always `"list_files"`. */
+    type: "list_files";
+  }
+  | /** Variant `type: "search"` of {@linkcode ParsedCommand}. */ {
+    /** `cmd` of {@linkcode ParsedCommand} (`type: "search"`). */
+    cmd: string;
+    /** `path` of {@linkcode ParsedCommand} (`type: "search"`). Optional. Nullable. */
+    path?: string | null;
+    /** `query` of {@linkcode ParsedCommand} (`type: "search"`). Optional. Nullable. */
+    query?: string | null;
+    /** `type` of {@linkcode ParsedCommand} (`type: "search"`). Always `"search"`. */
+    type: "search";
+  }
+  | /** Variant `type: "unknown"` of {@linkcode ParsedCommand}. */ {
+    /** `cmd` of {@linkcode ParsedCommand} (`type: "unknown"`). */
+    cmd: string;
+    /** `type` of {@linkcode ParsedCommand} (`type: "unknown"`). Always `"unknown"`. */
+    type: "unknown";
+  };
 
+/** Used by {@linkcode ThreadItem}. One of `inProgress`, `completed`, `failed`, `declined`. */
 export type PatchApplyStatus = "inProgress" | "completed" | "failed" | "declined";
 
-export type PatchChangeKind = {
-  type: "add";
-} | {
-  type: "delete";
-} | {
-  move_path?: string | null;
-  type: "update";
-};
+/** Used by {@linkcode FileUpdateChange}. Tagged by `type`: one of `add`, `delete`, `update`. */
+export type PatchChangeKind =
+  | /** Variant `type: "add"` of {@linkcode PatchChangeKind}. */ {
+    /** `type` of {@linkcode PatchChangeKind} (`type: "add"`). Always `"add"`. */
+    type: "add";
+  }
+  | /** Variant `type: "delete"` of {@linkcode PatchChangeKind}. */ {
+    /** `type` of {@linkcode PatchChangeKind} (`type: "delete"`). Always `"delete"`. */
+    type: "delete";
+  }
+  | /** Variant `type: "update"` of {@linkcode PatchChangeKind}. */ {
+    /** `move_path` of {@linkcode PatchChangeKind} (`type: "update"`). Optional. Nullable. */
+    move_path?: string | null;
+    /** `type` of {@linkcode PatchChangeKind} (`type: "update"`). Always `"update"`. */
+    type: "update";
+  };
 
+/** Used by {@linkcode EnvironmentInfoResponse}. */
 export type PathUri = string;
 
+/** Used by {@linkcode PermissionsRequestApprovalResponse}. One of `turn`, `session`. */
 export type PermissionGrantScope = "turn" | "session";
 
+/** Params of the client request `permissionProfile/list`. */
 export interface PermissionProfileListParams {
   /** Opaque pagination cursor returned by a previous call. */
   cursor?: string | null;
@@ -4718,12 +7315,15 @@ export interface PermissionProfileListParams {
   limit?: number | null;
 }
 
+/** Result of the client request `permissionProfile/list`. */
 export interface PermissionProfileListResponse {
+  /** `data` of {@linkcode PermissionProfileListResponse}. */
   data: PermissionProfileSummary[];
   /** Opaque cursor to pass to the next call to continue after the last item. If None, there are no more items to return. */
   nextCursor?: string | null;
 }
 
+/** Used by {@linkcode PermissionProfileListResponse}. */
 export interface PermissionProfileSummary {
   /** Whether the effective requirements allow selecting this profile. */
   allowed: boolean;
@@ -4733,21 +7333,35 @@ export interface PermissionProfileSummary {
   id: string;
 }
 
+/** Params of the server request `item/permissions/requestApproval`. */
 export interface PermissionsRequestApprovalParams {
+  /** `cwd` of {@linkcode PermissionsRequestApprovalParams}. */
   cwd: LegacyAppPathString;
+  /** `environmentId` of {@linkcode PermissionsRequestApprovalParams}. Optional. Nullable. */
   environmentId?: string | null;
+  /** `itemId` of {@linkcode PermissionsRequestApprovalParams}. */
   itemId: string;
+  /** `permissions` of {@linkcode PermissionsRequestApprovalParams}. */
   permissions: RequestPermissionProfile;
+  /** `reason` of {@linkcode PermissionsRequestApprovalParams}. Optional. Nullable. */
   reason?: string | null;
   /** Unix timestamp (in milliseconds) when this approval request started. */
   startedAtMs: number;
+  /** `threadId` of {@linkcode PermissionsRequestApprovalParams}. */
   threadId: string;
+  /** `turnId` of {@linkcode PermissionsRequestApprovalParams}. */
   turnId: string;
 }
 
+/** Result of the server request `item/permissions/requestApproval`. */
 export interface PermissionsRequestApprovalResponse {
+  /** `permissions` of {@linkcode PermissionsRequestApprovalResponse}. */
   permissions: GrantedPermissionProfile;
-  /** @default "turn" */
+  /**
+   * `scope` of {@linkcode PermissionsRequestApprovalResponse}. Optional.
+   *
+   * @default "turn"
+   */
   scope?: PermissionGrantScope;
   /** Review every subsequent command in this turn before normal sandboxed execution. */
   strictAutoReview?: boolean | null;
@@ -4758,12 +7372,17 @@ export type Personality = "none" | "friendly" | "pragmatic";
 
 /** EXPERIMENTAL - proposed plan streaming deltas for plan items. Clients should not assume concatenated deltas match the completed plan item content. */
 export interface PlanDeltaNotification {
+  /** `delta` of {@linkcode PlanDeltaNotification}. */
   delta: string;
+  /** `itemId` of {@linkcode PlanDeltaNotification}. */
   itemId: string;
+  /** `threadId` of {@linkcode PlanDeltaNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode PlanDeltaNotification}. */
   turnId: string;
 }
 
+/** Used by {@linkcode Account}, {@linkcode AccountUpdatedNotification} and {@linkcode RateLimitSnapshot}. One of `free`, `go`, `plus`, `pro`, `prolite`, `promax`, `team`, `self_serve_business_prolite`, `self_serve_business_usage_based`, `business`, `ent26`, `enterprise_cbp_automation`, … (20 values). */
 export type PlanType =
   | "free"
   | "go"
@@ -4786,56 +7405,84 @@ export type PlanType =
   | "sci_plus"
   | "unknown";
 
+/** Used by {@linkcode PluginInstallResponse} and {@linkcode PluginSummary}. One of `ON_INSTALL`, `ON_USE`. */
 export type PluginAuthPolicy = "ON_INSTALL" | "ON_USE";
 
+/** Used by {@linkcode PluginSummary}. One of `DISABLED_BY_ADMIN`, `AVAILABLE`. */
 export type PluginAvailability =
-  | "DISABLED_BY_ADMIN"
+  | /** Value `DISABLED_BY_ADMIN` of {@linkcode PluginAvailability}. */ "DISABLED_BY_ADMIN"
   | /** Plugin-service currently sends `"ENABLED"` for available remote plugins. Codex app-server exposes `"AVAILABLE"` in its API; the alias keeps decoding compatible with that upstream response. */ "AVAILABLE";
 
+/** Used by {@linkcode PluginReadResponse}. */
 export interface PluginDetail {
+  /** `appTemplates` of {@linkcode PluginDetail}. */
   appTemplates: AppTemplateSummary[];
+  /** `apps` of {@linkcode PluginDetail}. */
   apps: AppSummary[];
+  /** `description` of {@linkcode PluginDetail}. Optional. Nullable. */
   description?: string | null;
+  /** `hooks` of {@linkcode PluginDetail}. */
   hooks: PluginHookSummary[];
+  /** `marketplaceName` of {@linkcode PluginDetail}. */
   marketplaceName: string;
+  /** `marketplacePath` of {@linkcode PluginDetail}. Optional. Nullable. */
   marketplacePath?: AbsolutePathBuf | null;
+  /** `mcpServers` of {@linkcode PluginDetail}. */
   mcpServers: string[];
   /** The declared onboarding skill, when the plugin and visible skill are enabled. */
   onboardingSkill?: SkillSummary | null;
+  /** `scheduledTasks` of {@linkcode PluginDetail}. Optional. Nullable. */
   scheduledTasks?: ScheduledTaskSummary[] | null;
+  /** `shareUrl` of {@linkcode PluginDetail}. Optional. Nullable. */
   shareUrl?: string | null;
+  /** `skills` of {@linkcode PluginDetail}. */
   skills: SkillSummary[];
+  /** `summary` of {@linkcode PluginDetail}. */
   summary: PluginSummary;
 }
 
+/** Used by {@linkcode PluginSummary}. One of `disabled_by_admin`, `plan_not_eligible`, `required_app_unavailable`, `unknown`. */
 export type PluginDisabledReason =
   | "disabled_by_admin"
   | "plan_not_eligible"
   | "required_app_unavailable"
   | "unknown";
 
+/** Used by {@linkcode PluginDetail}. */
 export interface PluginHookSummary {
+  /** `eventName` of {@linkcode PluginHookSummary}. */
   eventName: HookEventName;
+  /** `key` of {@linkcode PluginHookSummary}. */
   key: string;
 }
 
+/** Params of the client request `plugin/install`. */
 export interface PluginInstallParams {
   /** Client-generated identifier used to correlate one installation attempt. */
   installAttemptId?: string | null;
+  /** `marketplacePath` of {@linkcode PluginInstallParams}. Optional. Nullable. */
   marketplacePath?: AbsolutePathBuf | null;
+  /** `pluginName` of {@linkcode PluginInstallParams}. */
   pluginName: string;
+  /** `remoteMarketplaceName` of {@linkcode PluginInstallParams}. Optional. Nullable. */
   remoteMarketplaceName?: string | null;
 }
 
+/** Used by {@linkcode PluginSummary}. One of `NOT_AVAILABLE`, `AVAILABLE`, `INSTALLED_BY_DEFAULT`. */
 export type PluginInstallPolicy = "NOT_AVAILABLE" | "AVAILABLE" | "INSTALLED_BY_DEFAULT";
 
+/** Used by {@linkcode PluginSummary}. One of `WORKSPACE_SETTING`, `IMPLICIT_CANONICAL_APP`. */
 export type PluginInstallPolicySource = "WORKSPACE_SETTING" | "IMPLICIT_CANONICAL_APP";
 
+/** Result of the client request `plugin/install`. */
 export interface PluginInstallResponse {
+  /** `appsNeedingAuth` of {@linkcode PluginInstallResponse}. */
   appsNeedingAuth: AppSummary[];
+  /** `authPolicy` of {@linkcode PluginInstallResponse}. */
   authPolicy: PluginAuthPolicy;
 }
 
+/** Params of the client request `plugin/installed`. */
 export interface PluginInstalledParams {
   /** Optional working directories used to discover repo marketplaces. */
   cwds?: AbsolutePathBuf[] | null;
@@ -4843,15 +7490,25 @@ export interface PluginInstalledParams {
   installSuggestionPluginNames?: string[] | null;
 }
 
+/** Result of the client request `plugin/installed`. */
 export interface PluginInstalledResponse {
-  /** @default [] */
+  /**
+   * `marketplaceLoadErrors` of {@linkcode PluginInstalledResponse}. Optional.
+   *
+   * @default []
+   */
   marketplaceLoadErrors?: MarketplaceLoadErrorInfo[];
+  /** `marketplaces` of {@linkcode PluginInstalledResponse}. */
   marketplaces: PluginMarketplaceEntry[];
 }
 
+/** Used by {@linkcode PluginSummary}. */
 export interface PluginInterface {
+  /** `brandColor` of {@linkcode PluginInterface}. Optional. Nullable. */
   brandColor?: string | null;
+  /** `capabilities` of {@linkcode PluginInterface}. */
   capabilities: string[];
+  /** `category` of {@linkcode PluginInterface}. Optional. Nullable. */
   category?: string | null;
   /** Local composer icon path, resolved from the installed plugin package. */
   composerIcon?: AbsolutePathBuf | null;
@@ -4859,7 +7516,9 @@ export interface PluginInterface {
   composerIconUrl?: string | null;
   /** Starter prompts for the plugin. Capped at 3 entries with a maximum of 512 characters per entry. */
   defaultPrompt?: string[] | null;
+  /** `developerName` of {@linkcode PluginInterface}. Optional. Nullable. */
   developerName?: string | null;
+  /** `displayName` of {@linkcode PluginInterface}. Optional. Nullable. */
   displayName?: string | null;
   /** Local logo path, resolved from the installed plugin package. */
   logo?: AbsolutePathBuf | null;
@@ -4869,17 +7528,23 @@ export interface PluginInterface {
   logoUrl?: string | null;
   /** Remote dark-mode logo URL from the plugin catalog. */
   logoUrlDark?: string | null;
+  /** `longDescription` of {@linkcode PluginInterface}. Optional. Nullable. */
   longDescription?: string | null;
+  /** `privacyPolicyUrl` of {@linkcode PluginInterface}. Optional. Nullable. */
   privacyPolicyUrl?: string | null;
   /** Remote screenshot URLs from the plugin catalog. */
   screenshotUrls: string[];
   /** Local screenshot paths, resolved from the installed plugin package. */
   screenshots: AbsolutePathBuf[];
+  /** `shortDescription` of {@linkcode PluginInterface}. Optional. Nullable. */
   shortDescription?: string | null;
+  /** `termsOfServiceUrl` of {@linkcode PluginInterface}. Optional. Nullable. */
   termsOfServiceUrl?: string | null;
+  /** `websiteUrl` of {@linkcode PluginInterface}. Optional. Nullable. */
   websiteUrl?: string | null;
 }
 
+/** Used by {@linkcode PluginListParams}. One of `local`, `vertical`, `workspace-directory`, `shared-with-me`, `created-by-me-remote`. */
 export type PluginListMarketplaceKind =
   | "local"
   | "vertical"
@@ -4887,6 +7552,7 @@ export type PluginListMarketplaceKind =
   | "shared-with-me"
   | "created-by-me-remote";
 
+/** Params of the client request `plugin/list`. */
 export interface PluginListParams {
   /** Optional working directories used to discover repo marketplaces. When omitted, only home-scoped marketplaces and the official curated marketplace are considered. */
   cwds?: AbsolutePathBuf[] | null;
@@ -4896,36 +7562,59 @@ export interface PluginListParams {
   marketplaceKinds?: PluginListMarketplaceKind[] | null;
 }
 
+/** Result of the client request `plugin/list`. */
 export interface PluginListResponse {
-  /** @default [] */
+  /**
+   * `featuredPluginIds` of {@linkcode PluginListResponse}. Optional.
+   *
+   * @default []
+   */
   featuredPluginIds?: string[];
-  /** @default [] */
+  /**
+   * `marketplaceLoadErrors` of {@linkcode PluginListResponse}. Optional.
+   *
+   * @default []
+   */
   marketplaceLoadErrors?: MarketplaceLoadErrorInfo[];
+  /** `marketplaces` of {@linkcode PluginListResponse}. */
   marketplaces: PluginMarketplaceEntry[];
 }
 
+/** Used by {@linkcode PluginInstalledResponse} and {@linkcode PluginListResponse}. */
 export interface PluginMarketplaceEntry {
+  /** `interface` of {@linkcode PluginMarketplaceEntry}. Optional. Nullable. */
   interface?: MarketplaceInterface | null;
+  /** `name` of {@linkcode PluginMarketplaceEntry}. */
   name: string;
   /** Local marketplace file path when the marketplace is backed by a local file. Remote-only catalog marketplaces do not have a local path. */
   path?: AbsolutePathBuf | null;
+  /** `plugins` of {@linkcode PluginMarketplaceEntry}. */
   plugins: PluginSummary[];
 }
 
+/** Params of the client request `plugin/read`. */
 export interface PluginReadParams {
+  /** `marketplacePath` of {@linkcode PluginReadParams}. Optional. Nullable. */
   marketplacePath?: AbsolutePathBuf | null;
+  /** `pluginName` of {@linkcode PluginReadParams}. */
   pluginName: string;
+  /** `remoteMarketplaceName` of {@linkcode PluginReadParams}. Optional. Nullable. */
   remoteMarketplaceName?: string | null;
 }
 
+/** Result of the client request `plugin/read`. */
 export interface PluginReadResponse {
+  /** `plugin` of {@linkcode PluginReadResponse}. */
   plugin: PluginDetail;
 }
 
 /** Runtime categories affected by this change, not just capabilities currently present. Flags describe declarations before runtime policy filtering. Updates OR the old and new bundle flags; enablement changes and cached reinstalls use the cached bundle; removals retain the old bundle's flags. */
 export interface PluginReconcileChangedPlugin {
+  /** `hasApps` of {@linkcode PluginReconcileChangedPlugin}. */
   hasApps: boolean;
+  /** `hasHooks` of {@linkcode PluginReconcileChangedPlugin}. */
   hasHooks: boolean;
+  /** `hasMcps` of {@linkcode PluginReconcileChangedPlugin}. */
   hasMcps: boolean;
   /** Whether either bundle declares skill roots; not a validated inventory of enabled skills. */
   hasSkills: boolean;
@@ -4933,6 +7622,7 @@ export interface PluginReconcileChangedPlugin {
   id: string;
 }
 
+/** Params of the client request `plugin/reconcile`. */
 export interface PluginReconcileParams {
   /** Optional client-provided reason recorded with the reconciliation attempt. */
   reason?: string | null;
@@ -4948,154 +7638,250 @@ export interface PluginReconcileResponse {
   failedRemotePluginIds: string[];
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `plugin/search`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface PluginSearchParams {
+  /** `cursor` of {@linkcode PluginSearchParams}. Optional. Nullable. */
   cursor?: string | null;
+  /** `cwds` of {@linkcode PluginSearchParams}. Optional. Nullable. */
   cwds?: AbsolutePathBuf[] | null;
+  /** `limit` of {@linkcode PluginSearchParams}. Optional. Nullable. Non-negative integer (uint32). */
   limit?: number | null;
+  /** `scope` of {@linkcode PluginSearchParams}. Optional. Nullable. */
   scope?: PluginSearchScope | null;
+  /** `searchTerm` of {@linkcode PluginSearchParams}. */
   searchTerm: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `plugin/search`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface PluginSearchResponse {
+  /** `data` of {@linkcode PluginSearchResponse}. */
   data: PluginSearchResult[];
+  /** `nextCursor` of {@linkcode PluginSearchResponse}. Optional. Nullable. */
   nextCursor?: string | null;
 }
 
+/** Used by {@linkcode PluginSearchResponse}. */
 export interface PluginSearchResult {
+  /** `marketplaceName` of {@linkcode PluginSearchResult}. */
   marketplaceName: string;
+  /** `marketplacePath` of {@linkcode PluginSearchResult}. Optional. Nullable. */
   marketplacePath?: AbsolutePathBuf | null;
+  /** `plugin` of {@linkcode PluginSearchResult}. */
   plugin: PluginSummary;
 }
 
+/** Used by {@linkcode PluginSearchParams}. One of `global`, `workspace`, `personal`. */
 export type PluginSearchScope = "global" | "workspace" | "personal";
 
+/** Params of the client request `plugin/share/checkout`. */
 export interface PluginShareCheckoutParams {
+  /** `remotePluginId` of {@linkcode PluginShareCheckoutParams}. */
   remotePluginId: string;
 }
 
+/** Result of the client request `plugin/share/checkout`. */
 export interface PluginShareCheckoutResponse {
+  /** `marketplaceName` of {@linkcode PluginShareCheckoutResponse}. */
   marketplaceName: string;
+  /** `marketplacePath` of {@linkcode PluginShareCheckoutResponse}. */
   marketplacePath: AbsolutePathBuf;
+  /** `pluginId` of {@linkcode PluginShareCheckoutResponse}. */
   pluginId: string;
+  /** `pluginName` of {@linkcode PluginShareCheckoutResponse}. */
   pluginName: string;
+  /** `pluginPath` of {@linkcode PluginShareCheckoutResponse}. */
   pluginPath: AbsolutePathBuf;
+  /** `remotePluginId` of {@linkcode PluginShareCheckoutResponse}. */
   remotePluginId: string;
+  /** `remoteVersion` of {@linkcode PluginShareCheckoutResponse}. Optional. Nullable. */
   remoteVersion?: string | null;
 }
 
+/** Used by {@linkcode PluginSummary}. */
 export interface PluginShareContext {
+  /** `canPublishToWorkspace` of {@linkcode PluginShareContext}. Optional. Nullable. */
   canPublishToWorkspace?: boolean | null;
+  /** `creatorAccountUserId` of {@linkcode PluginShareContext}. Optional. Nullable. */
   creatorAccountUserId?: string | null;
+  /** `creatorName` of {@linkcode PluginShareContext}. Optional. Nullable. */
   creatorName?: string | null;
+  /** `discoverability` of {@linkcode PluginShareContext}. Optional. Nullable. */
   discoverability?: PluginShareDiscoverability | null;
+  /** `remotePluginId` of {@linkcode PluginShareContext}. */
   remotePluginId: string;
   /** Version of the remote shared plugin release when available. */
   remoteVersion?: string | null;
+  /** `sharePrincipals` of {@linkcode PluginShareContext}. Optional. Nullable. */
   sharePrincipals?: PluginSharePrincipal[] | null;
+  /** `shareUrl` of {@linkcode PluginShareContext}. Optional. Nullable. */
   shareUrl?: string | null;
 }
 
+/** Params of the client request `plugin/share/delete`. */
 export interface PluginShareDeleteParams {
+  /** `remotePluginId` of {@linkcode PluginShareDeleteParams}. */
   remotePluginId: string;
 }
 
+/** Result of the client request `plugin/share/delete`. */
 export type PluginShareDeleteResponse = { [key: string]: unknown };
 
+/** Used by {@linkcode PluginShareContext}, {@linkcode PluginShareSaveParams} and {@linkcode PluginShareUpdateTargetsResponse}. One of `LISTED`, `UNLISTED`, `PRIVATE`. */
 export type PluginShareDiscoverability = "LISTED" | "UNLISTED" | "PRIVATE";
 
+/** Used by {@linkcode PluginShareListResponse}. */
 export interface PluginShareListItem {
+  /** `localPluginPath` of {@linkcode PluginShareListItem}. Optional. Nullable. */
   localPluginPath?: AbsolutePathBuf | null;
+  /** `plugin` of {@linkcode PluginShareListItem}. */
   plugin: PluginSummary;
 }
 
+/** Params of the client request `plugin/share/list`. */
 export type PluginShareListParams = { [key: string]: unknown };
 
+/** Result of the client request `plugin/share/list`. */
 export interface PluginShareListResponse {
+  /** `data` of {@linkcode PluginShareListResponse}. */
   data: PluginShareListItem[];
 }
 
+/** Used by {@linkcode PluginShareContext} and {@linkcode PluginShareUpdateTargetsResponse}. */
 export interface PluginSharePrincipal {
+  /** `name` of {@linkcode PluginSharePrincipal}. */
   name: string;
+  /** `principalId` of {@linkcode PluginSharePrincipal}. */
   principalId: string;
+  /** `principalType` of {@linkcode PluginSharePrincipal}. */
   principalType: PluginSharePrincipalType;
+  /** `role` of {@linkcode PluginSharePrincipal}. */
   role: PluginSharePrincipalRole;
 }
 
+/** Used by {@linkcode PluginSharePrincipal}. One of `reader`, `editor`, `owner`. */
 export type PluginSharePrincipalRole = "reader" | "editor" | "owner";
 
+/** Used by {@linkcode PluginSharePrincipal} and {@linkcode PluginShareTarget}. One of `user`, `group`, `workspace`. */
 export type PluginSharePrincipalType = "user" | "group" | "workspace";
 
+/** Params of the client request `plugin/share/save`. */
 export interface PluginShareSaveParams {
+  /** `discoverability` of {@linkcode PluginShareSaveParams}. Optional. Nullable. */
   discoverability?: PluginShareDiscoverability | null;
+  /** `pluginPath` of {@linkcode PluginShareSaveParams}. */
   pluginPath: AbsolutePathBuf;
+  /** `remotePluginId` of {@linkcode PluginShareSaveParams}. Optional. Nullable. */
   remotePluginId?: string | null;
+  /** `shareTargets` of {@linkcode PluginShareSaveParams}. Optional. Nullable. */
   shareTargets?: PluginShareTarget[] | null;
 }
 
+/** Result of the client request `plugin/share/save`. */
 export interface PluginShareSaveResponse {
+  /** `canPublishToWorkspace` of {@linkcode PluginShareSaveResponse}. Optional. Nullable. */
   canPublishToWorkspace?: boolean | null;
+  /** `remotePluginId` of {@linkcode PluginShareSaveResponse}. */
   remotePluginId: string;
+  /** `shareUrl` of {@linkcode PluginShareSaveResponse}. */
   shareUrl: string;
 }
 
+/** Used by {@linkcode PluginShareSaveParams} and {@linkcode PluginShareUpdateTargetsParams}. */
 export interface PluginShareTarget {
+  /** `principalId` of {@linkcode PluginShareTarget}. */
   principalId: string;
+  /** `principalType` of {@linkcode PluginShareTarget}. */
   principalType: PluginSharePrincipalType;
+  /** `role` of {@linkcode PluginShareTarget}. */
   role: PluginShareTargetRole;
 }
 
+/** Used by {@linkcode PluginShareTarget}. One of `reader`, `editor`. */
 export type PluginShareTargetRole = "reader" | "editor";
 
+/** Used by {@linkcode PluginShareUpdateTargetsParams}. One of `UNLISTED`, `PRIVATE`, `LISTED`. */
 export type PluginShareUpdateDiscoverability = "UNLISTED" | "PRIVATE" | "LISTED";
 
+/** Params of the client request `plugin/share/updateTargets`. */
 export interface PluginShareUpdateTargetsParams {
+  /** `discoverability` of {@linkcode PluginShareUpdateTargetsParams}. */
   discoverability: PluginShareUpdateDiscoverability;
+  /** `remotePluginId` of {@linkcode PluginShareUpdateTargetsParams}. */
   remotePluginId: string;
+  /** `shareTargets` of {@linkcode PluginShareUpdateTargetsParams}. */
   shareTargets: PluginShareTarget[];
 }
 
+/** Result of the client request `plugin/share/updateTargets`. */
 export interface PluginShareUpdateTargetsResponse {
+  /** `discoverability` of {@linkcode PluginShareUpdateTargetsResponse}. */
   discoverability: PluginShareDiscoverability;
+  /** `principals` of {@linkcode PluginShareUpdateTargetsResponse}. */
   principals: PluginSharePrincipal[];
 }
 
+/** Params of the client request `plugin/skill/read`. */
 export interface PluginSkillReadParams {
+  /** `remoteMarketplaceName` of {@linkcode PluginSkillReadParams}. */
   remoteMarketplaceName: string;
+  /** `remotePluginId` of {@linkcode PluginSkillReadParams}. */
   remotePluginId: string;
+  /** `skillName` of {@linkcode PluginSkillReadParams}. */
   skillName: string;
 }
 
+/** Result of the client request `plugin/skill/read`. */
 export interface PluginSkillReadResponse {
+  /** `contents` of {@linkcode PluginSkillReadResponse}. Optional. Nullable. */
   contents?: string | null;
 }
 
+/** Used by {@linkcode PluginSummary}. Tagged by `type`: one of `local`, `git`, `npm`, `remote`. */
 export type PluginSource =
-  | {
+  | /** Variant `type: "local"` of {@linkcode PluginSource}. */ {
+    /** `path` of {@linkcode PluginSource} (`type: "local"`). */
     path: AbsolutePathBuf;
+    /** `type` of {@linkcode PluginSource} (`type: "local"`). Always `"local"`. */
     type: "local";
   }
-  | {
+  | /** Variant `type: "git"` of {@linkcode PluginSource}. */ {
+    /** `path` of {@linkcode PluginSource} (`type: "git"`). Optional. Nullable. */
     path?: string | null;
+    /** `refName` of {@linkcode PluginSource} (`type: "git"`). Optional. Nullable. */
     refName?: string | null;
+    /** `sha` of {@linkcode PluginSource} (`type: "git"`). Optional. Nullable. */
     sha?: string | null;
+    /** `type` of {@linkcode PluginSource} (`type: "git"`). Always `"git"`. */
     type: "git";
+    /** `url` of {@linkcode PluginSource} (`type: "git"`). */
     url: string;
   }
-  | {
+  | /** Variant `type: "npm"` of {@linkcode PluginSource}. */ {
+    /** `package` of {@linkcode PluginSource} (`type: "npm"`). */
     package: string;
     /** Optional HTTPS registry URL. Authentication stays in the user's npm config. */
     registry?: string | null;
+    /** `type` of {@linkcode PluginSource} (`type: "npm"`). Always `"npm"`. */
     type: "npm";
     /** Optional npm version or version range. */
     version?: string | null;
   }
   | /** The plugin is available in the remote catalog. Download metadata is kept server-side and is not exposed through the app-server API. */ {
+    /** `type` of {@linkcode PluginSource} (`type: "remote"`). Always `"remote"`. */
     type: "remote";
   };
 
+/** Used by {@linkcode PluginDetail}, {@linkcode PluginMarketplaceEntry}, {@linkcode PluginSearchResult} and 1 more. */
 export interface PluginSummary {
+  /** `authPolicy` of {@linkcode PluginSummary}. */
   authPolicy: PluginAuthPolicy;
   /**
    * Availability state for installing and using the plugin.
@@ -5107,37 +7893,56 @@ export interface PluginSummary {
   disabledReason?: PluginDisabledReason | null;
   /** Raw plugin-service plan identifiers eligible to install the plugin. */
   eligiblePlanTypes?: string[] | null;
+  /** `enabled` of {@linkcode PluginSummary}. */
   enabled: boolean;
+  /** `id` of {@linkcode PluginSummary}. */
   id: string;
+  /** `installPolicy` of {@linkcode PluginSummary}. */
   installPolicy: PluginInstallPolicy;
+  /** `installPolicySource` of {@linkcode PluginSummary}. Optional. Nullable. */
   installPolicySource?: PluginInstallPolicySource | null;
+  /** `installed` of {@linkcode PluginSummary}. */
   installed: boolean;
   /** Unix timestamp in seconds when the remote plugin was installed, when available. */
   installedAt?: number | null;
+  /** `interface` of {@linkcode PluginSummary}. Optional. Nullable. */
   interface?: PluginInterface | null;
-  /** @default [] */
+  /**
+   * `keywords` of {@linkcode PluginSummary}. Optional.
+   *
+   * @default []
+   */
   keywords?: string[];
   /** Version of the locally materialized plugin package when available. */
   localVersion?: string | null;
+  /** `mustShowInstallationInterstitial` of {@linkcode PluginSummary}. Optional. Nullable. */
   mustShowInstallationInterstitial?: boolean | null;
+  /** `name` of {@linkcode PluginSummary}. */
   name: string;
   /** Backend remote plugin identifier when available. */
   remotePluginId?: string | null;
   /** Remote sharing context associated with this plugin when available. */
   shareContext?: PluginShareContext | null;
+  /** `source` of {@linkcode PluginSummary}. */
   source: PluginSource;
   /** Version advertised by the remote marketplace backend when available. */
   version?: string | null;
 }
 
+/** Params of the client request `plugin/uninstall`. */
 export interface PluginUninstallParams {
+  /** `pluginId` of {@linkcode PluginUninstallParams}. */
   pluginId: string;
 }
 
+/** Result of the client request `plugin/uninstall`. */
 export type PluginUninstallResponse = { [key: string]: unknown };
 
+/** Used by {@linkcode MigrationDetails}. */
 export interface PluginsMigration {
+  /** `marketplaceName` of {@linkcode PluginsMigration}. */
   marketplaceName: string;
+  /** `pluginNames` of {@linkcode PluginsMigration}. */
   pluginNames: string[];
 }
 
@@ -5318,63 +8123,117 @@ export interface ProcessWriteStdinParams {
  */
 export type ProcessWriteStdinResponse = { [key: string]: unknown };
 
+/** Used by {@linkcode ProjectCreateResponse}, {@linkcode ProjectImportResponse}, {@linkcode ProjectListResponse} and 2 more. */
 export interface Project {
+  /** `createdAt` of {@linkcode Project}. Integer (int64). */
   createdAt: number;
+  /** `id` of {@linkcode Project}. */
   id: string;
+  /** `metadata` of {@linkcode Project}. */
   metadata: { [key: string]: string };
+  /** `name` of {@linkcode Project}. */
   name: string;
+  /** `position` of {@linkcode Project}. Integer (int64). */
   position: number;
   /** Newest non-archived member thread's recency, in Unix seconds; null when none exist. */
   recencyAt?: number | null;
+  /** `roots` of {@linkcode Project}. */
   roots: ProjectRoot[];
+  /** `updatedAt` of {@linkcode Project}. Integer (int64). */
   updatedAt: number;
 }
 
+/** Used by {@linkcode ProjectChangedNotification}. One of `created`, `updated`, `deleted`. */
 export type ProjectChangeType = "created" | "updated" | "deleted";
 
+/** Params of the server notification `project/changed`. */
 export interface ProjectChangedNotification {
+  /** `changeType` of {@linkcode ProjectChangedNotification}. */
   changeType: ProjectChangeType;
+  /** `projectId` of {@linkcode ProjectChangedNotification}. */
   projectId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `project/create`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ProjectCreateParams {
+  /** `idempotencyKey` of {@linkcode ProjectCreateParams}. */
   idempotencyKey: string;
+  /** `metadata` of {@linkcode ProjectCreateParams}. Optional. Nullable. */
   metadata?: { [key: string]: string } | null;
+  /** `name` of {@linkcode ProjectCreateParams}. */
   name: string;
+  /** `roots` of {@linkcode ProjectCreateParams}. */
   roots: ProjectRoot[];
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `project/create`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ProjectCreateResponse {
+  /** `project` of {@linkcode ProjectCreateResponse}. */
   project: Project;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `project/delete`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ProjectDeleteParams {
+  /** `projectId` of {@linkcode ProjectDeleteParams}. */
   projectId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `project/delete`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type ProjectDeleteResponse = { [key: string]: unknown };
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `project/import`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ProjectImportParams {
+  /** `idempotencyKey` of {@linkcode ProjectImportParams}. */
   idempotencyKey: string;
+  /** `metadata` of {@linkcode ProjectImportParams}. Optional. Nullable. */
   metadata?: { [key: string]: string } | null;
+  /** `name` of {@linkcode ProjectImportParams}. */
   name: string;
+  /** `roots` of {@linkcode ProjectImportParams}. */
   roots: ProjectRoot[];
+  /** `threads` of {@linkcode ProjectImportParams}. Optional. Nullable. */
   threads?: string[] | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `project/import`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ProjectImportResponse {
+  /** `project` of {@linkcode ProjectImportResponse}. */
   project: Project;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `project/list`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ProjectListParams {
+  /** `cursor` of {@linkcode ProjectListParams}. Optional. Nullable. */
   cursor?: string | null;
+  /** `limit` of {@linkcode ProjectListParams}. Optional. Nullable. Non-negative integer (uint32). */
   limit?: number | null;
   /** Requires sortKey. Defaults to asc for position and desc for recencyAt. */
   sortDirection?: SortDirection | null;
@@ -5382,99 +8241,173 @@ export interface ProjectListParams {
   sortKey?: ProjectSortKey | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `project/list`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ProjectListResponse {
+  /** `data` of {@linkcode ProjectListResponse}. */
   data: Project[];
+  /** `nextCursor` of {@linkcode ProjectListResponse}. Optional. Nullable. */
   nextCursor?: string | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `project/move`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ProjectMoveParams {
+  /** `beforeProjectId` of {@linkcode ProjectMoveParams}. Optional. Nullable. */
   beforeProjectId?: string | null;
+  /** `projectId` of {@linkcode ProjectMoveParams}. */
   projectId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `project/move`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type ProjectMoveResponse = { [key: string]: unknown };
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `project/read`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ProjectReadParams {
+  /** `projectId` of {@linkcode ProjectReadParams}. */
   projectId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `project/read`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ProjectReadResponse {
+  /** `project` of {@linkcode ProjectReadResponse}. */
   project: Project;
 }
 
+/** Used by {@linkcode Project}, {@linkcode ProjectCreateParams}, {@linkcode ProjectImportParams} and 1 more. */
 export interface ProjectRoot {
+  /** `path` of {@linkcode ProjectRoot}. */
   path: AbsolutePathBuf;
 }
 
+/** Used by {@linkcode ProjectListParams}. One of `position`, `recencyAt`. */
 export type ProjectSortKey = "position" | "recencyAt";
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `project/update`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ProjectUpdateParams {
+  /** `metadata` of {@linkcode ProjectUpdateParams}. Optional. Nullable. */
   metadata?: { [key: string]: string } | null;
+  /** `name` of {@linkcode ProjectUpdateParams}. Optional. Nullable. */
   name?: string | null;
+  /** `projectId` of {@linkcode ProjectUpdateParams}. */
   projectId: string;
+  /** `roots` of {@linkcode ProjectUpdateParams}. Optional. Nullable. */
   roots?: ProjectRoot[] | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `project/update`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ProjectUpdateResponse {
+  /** `project` of {@linkcode ProjectUpdateResponse}. */
   project: Project;
 }
 
-export type ProviderSettings = {
-  type: "openai";
-} | {
-  auth: GatewayAuth;
-  type: "customGateway";
-} | {
-  profile?: string | null;
-  region?: string | null;
-  type: "bedrock";
-} | {
-  /** Path on the app-server host, without credential-file contents. */
-  credentialFile?: string | null;
-  location?: string | null;
-  projectId?: string | null;
-  type: "gcp";
-};
-
-/** Omitted patch fields preserve their values. Explicit null clears a nullable field. */
-export type ProviderSettingsPatch =
-  | {
-    baseUrl?: string | null;
-    envKey?: string | null;
-    name?: string;
-    /** Omit or pass null to allocate a new custom provider ID. */
-    providerId?: string | null;
+/** Used by {@linkcode ModelProviderSummary}. Tagged by `type`: one of `openai`, `customGateway`, `bedrock`, `gcp`. */
+export type ProviderSettings =
+  | /** Variant `type: "openai"` of {@linkcode ProviderSettings}. */ {
+    /** `type` of {@linkcode ProviderSettings} (`type: "openai"`). Always `"openai"`. */
+    type: "openai";
+  }
+  | /** Variant `type: "customGateway"` of {@linkcode ProviderSettings}. */ {
+    /** `auth` of {@linkcode ProviderSettings} (`type: "customGateway"`). */
+    auth: GatewayAuth;
+    /** `type` of {@linkcode ProviderSettings} (`type: "customGateway"`). Always `"customGateway"`. */
     type: "customGateway";
   }
-  | /** AWS configuration fields for built-in Bedrock providers. */ {
+  | /** Variant `type: "bedrock"` of {@linkcode ProviderSettings}. */ {
+    /** `profile` of {@linkcode ProviderSettings} (`type: "bedrock"`). Optional. Nullable. */
     profile?: string | null;
-    providerId: BedrockProviderId;
+    /** `region` of {@linkcode ProviderSettings} (`type: "bedrock"`). Optional. Nullable. */
     region?: string | null;
+    /** `type` of {@linkcode ProviderSettings} (`type: "bedrock"`). Always `"bedrock"`. */
     type: "bedrock";
   }
-  | /** GCP configuration fields. Credential-file paths refer to the app-server host. */ {
+  | /** Variant `type: "gcp"` of {@linkcode ProviderSettings}. */ {
+    /** Path on the app-server host, without credential-file contents. */
     credentialFile?: string | null;
+    /** `location` of {@linkcode ProviderSettings} (`type: "gcp"`). Optional. Nullable. */
     location?: string | null;
+    /** `projectId` of {@linkcode ProviderSettings} (`type: "gcp"`). Optional. Nullable. */
     projectId?: string | null;
-    providerId: GcpProviderId;
+    /** `type` of {@linkcode ProviderSettings} (`type: "gcp"`). Always `"gcp"`. */
     type: "gcp";
   };
 
+/** Omitted patch fields preserve their values. Explicit null clears a nullable field. */
+export type ProviderSettingsPatch =
+  | /** Variant `type: "customGateway"` of {@linkcode ProviderSettingsPatch}. */ {
+    /** `baseUrl` of {@linkcode ProviderSettingsPatch} (`type: "customGateway"`). Optional. Nullable. */
+    baseUrl?: string | null;
+    /** `envKey` of {@linkcode ProviderSettingsPatch} (`type: "customGateway"`). Optional. Nullable. */
+    envKey?: string | null;
+    /** `name` of {@linkcode ProviderSettingsPatch} (`type: "customGateway"`). Optional. */
+    name?: string;
+    /** Omit or pass null to allocate a new custom provider ID. */
+    providerId?: string | null;
+    /** `type` of {@linkcode ProviderSettingsPatch} (`type: "customGateway"`). Always `"customGateway"`. */
+    type: "customGateway";
+  }
+  | /** AWS configuration fields for built-in Bedrock providers. */ {
+    /** `profile` of {@linkcode ProviderSettingsPatch} (`type: "bedrock"`). Optional. Nullable. */
+    profile?: string | null;
+    /** `providerId` of {@linkcode ProviderSettingsPatch} (`type: "bedrock"`). */
+    providerId: BedrockProviderId;
+    /** `region` of {@linkcode ProviderSettingsPatch} (`type: "bedrock"`). Optional. Nullable. */
+    region?: string | null;
+    /** `type` of {@linkcode ProviderSettingsPatch} (`type: "bedrock"`). Always `"bedrock"`. */
+    type: "bedrock";
+  }
+  | /** GCP configuration fields. Credential-file paths refer to the app-server host. */ {
+    /** `credentialFile` of {@linkcode ProviderSettingsPatch} (`type: "gcp"`). Optional. Nullable. */
+    credentialFile?: string | null;
+    /** `location` of {@linkcode ProviderSettingsPatch} (`type: "gcp"`). Optional. Nullable. */
+    location?: string | null;
+    /** `projectId` of {@linkcode ProviderSettingsPatch} (`type: "gcp"`). Optional. Nullable. */
+    projectId?: string | null;
+    /** `providerId` of {@linkcode ProviderSettingsPatch} (`type: "gcp"`). */
+    providerId: GcpProviderId;
+    /** `type` of {@linkcode ProviderSettingsPatch} (`type: "gcp"`). Always `"gcp"`. */
+    type: "gcp";
+  };
+
+/** Used by {@linkcode ThreadQueueAddResponse}, {@linkcode ThreadQueueListResponse} and {@linkcode ThreadQueueUpdateResponse}. */
 export interface QueuedSubmission {
+  /** `clientUserMessageId` of {@linkcode QueuedSubmission}. */
   clientUserMessageId: string;
+  /** `id` of {@linkcode QueuedSubmission}. */
   id: string;
+  /** `input` of {@linkcode QueuedSubmission}. */
   input: UserInput[];
   /** Metadata retained with this input, including across reconnect and restoration. */
   responsesapiClientMetadata?: { [key: string]: string } | null;
 }
 
+/** Used by {@linkcode RateLimitSnapshot}. One of `rate_limit_reached`, `workspace_owner_credits_depleted`, `workspace_member_credits_depleted`, `workspace_owner_usage_limit_reached`, `workspace_member_usage_limit_reached`. */
 export type RateLimitReachedType =
   | "rate_limit_reached"
   | "workspace_owner_credits_depleted"
@@ -5482,6 +8415,7 @@ export type RateLimitReachedType =
   | "workspace_owner_usage_limit_reached"
   | "workspace_member_usage_limit_reached";
 
+/** Used by {@linkcode RateLimitResetCreditsSummary}. */
 export interface RateLimitResetCredit {
   /** Backend-provided display description for this credit, or `null` when unavailable. */
   description?: string | null;
@@ -5491,15 +8425,20 @@ export interface RateLimitResetCredit {
   grantedAt: number;
   /** Opaque backend identifier for this reset credit. */
   id: string;
+  /** `resetType` of {@linkcode RateLimitResetCredit}. */
   resetType: RateLimitResetType;
+  /** `status` of {@linkcode RateLimitResetCredit}. */
   status: RateLimitResetCreditStatus;
   /** Backend-provided display title for this credit, or `null` when unavailable. */
   title?: string | null;
 }
 
+/** Used by {@linkcode RateLimitResetCredit}. One of `available`, `redeeming`, `redeemed`, `unknown`. */
 export type RateLimitResetCreditStatus = "available" | "redeeming" | "redeemed" | "unknown";
 
+/** Used by {@linkcode GetAccountRateLimitsResponse}. */
 export interface RateLimitResetCreditsSummary {
+  /** `availableCount` of {@linkcode RateLimitResetCreditsSummary}. Integer (int64). */
   availableCount: number;
   /**
    * Detail rows for available reset credits, when the backend provides them.
@@ -5509,48 +8448,74 @@ export interface RateLimitResetCreditsSummary {
   credits?: RateLimitResetCredit[] | null;
 }
 
+/** Used by {@linkcode RateLimitResetCredit}. One of `codexRateLimits`, `unknown`. */
 export type RateLimitResetType = "codexRateLimits" | "unknown";
 
+/** Used by {@linkcode AccountRateLimitsUpdatedNotification} and {@linkcode GetAccountRateLimitsResponse}. */
 export interface RateLimitSnapshot {
+  /** `credits` of {@linkcode RateLimitSnapshot}. Optional. Nullable. */
   credits?: CreditsSnapshot | null;
+  /** `individualLimit` of {@linkcode RateLimitSnapshot}. Optional. Nullable. */
   individualLimit?: SpendControlLimitSnapshot | null;
+  /** `limitId` of {@linkcode RateLimitSnapshot}. Optional. Nullable. */
   limitId?: string | null;
+  /** `limitName` of {@linkcode RateLimitSnapshot}. Optional. Nullable. */
   limitName?: string | null;
   /** Normal model whose display name and reasoning options describe this quota alias. */
   normalModelSlug?: string | null;
+  /** `planType` of {@linkcode RateLimitSnapshot}. Optional. Nullable. */
   planType?: PlanType | null;
+  /** `primary` of {@linkcode RateLimitSnapshot}. Optional. Nullable. */
   primary?: RateLimitWindow | null;
+  /** `rateLimitReachedType` of {@linkcode RateLimitSnapshot}. Optional. Nullable. */
   rateLimitReachedType?: RateLimitReachedType | null;
+  /** `secondary` of {@linkcode RateLimitSnapshot}. Optional. Nullable. */
   secondary?: RateLimitWindow | null;
   /** Backend-reported spend-control state. `None` is unavailable, not a sparse-update recovery. */
   spendControlReached?: boolean | null;
 }
 
+/** Used by {@linkcode RateLimitSnapshot}. */
 export interface RateLimitWindow {
+  /** `resetsAt` of {@linkcode RateLimitWindow}. Optional. Nullable. Integer (int64). */
   resetsAt?: number | null;
+  /** `usedPercent` of {@linkcode RateLimitWindow}. Integer (int32). */
   usedPercent: number;
+  /** `windowDurationMins` of {@linkcode RateLimitWindow}. Optional. Nullable. Integer (int64). */
   windowDurationMins?: number | null;
 }
 
 /** Internal-only notification containing the exact usage from one upstream Responses API completion. */
 export interface RawResponseCompletedNotification {
+  /** `responseId` of {@linkcode RawResponseCompletedNotification}. */
   responseId: string;
+  /** `threadId` of {@linkcode RawResponseCompletedNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode RawResponseCompletedNotification}. */
   turnId: string;
+  /** `usage` of {@linkcode RawResponseCompletedNotification}. Optional. Nullable. */
   usage?: TokenUsageBreakdown | null;
+  /** `usageMetadata` of {@linkcode RawResponseCompletedNotification}. Optional. Nullable. */
   usageMetadata?: ResponseUsageMetadata | null;
 }
 
+/** The `RawResponseItemCompletedNotification` type of the app-server protocol. */
 export interface RawResponseItemCompletedNotification {
+  /** `item` of {@linkcode RawResponseItemCompletedNotification}. */
   item: ResponseItem;
+  /** `threadId` of {@linkcode RawResponseItemCompletedNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode RawResponseItemCompletedNotification}. */
   turnId: string;
 }
 
+/** Used by {@linkcode ThreadRealtimeStartParams} and {@linkcode ThreadRealtimeStartedNotification}. One of `v1`, `v2`, `v3`. */
 export type RealtimeConversationVersion = "v1" | "v2" | "v3";
 
+/** Used by {@linkcode ThreadRealtimeStartParams}. One of `text`, `audio`. */
 export type RealtimeOutputModality = "text" | "audio";
 
+/** Used by {@linkcode RealtimeVoicesList} and {@linkcode ThreadRealtimeStartParams}. One of `alloy`, `arbor`, `ash`, `aube`, `ballad`, `breeze`, `bubbie`, `cedar`, `coral`, `cove`, `echo`, `ember`, … (35 values). */
 export type RealtimeVoice =
   | "alloy"
   | "arbor"
@@ -5588,438 +8553,747 @@ export type RealtimeVoice =
   | "verse"
   | "viola";
 
+/** Used by {@linkcode ThreadRealtimeListVoicesResponse}. */
 export interface RealtimeVoicesList {
+  /** `defaultV1` of {@linkcode RealtimeVoicesList}. */
   defaultV1: RealtimeVoice;
+  /** `defaultV2` of {@linkcode RealtimeVoicesList}. */
   defaultV2: RealtimeVoice;
+  /** `v1` of {@linkcode RealtimeVoicesList}. */
   v1: RealtimeVoice[];
+  /** `v2` of {@linkcode RealtimeVoicesList}. */
   v2: RealtimeVoice[];
-  /** @default [] */
+  /**
+   * `v3` of {@linkcode RealtimeVoicesList}. Optional.
+   *
+   * @default []
+   */
   v3?: RealtimeVoice[];
 }
 
 /** A non-empty reasoning effort value advertised by the model. */
 export type ReasoningEffort = string;
 
+/** Used by {@linkcode Model}. */
 export interface ReasoningEffortOption {
+  /** `description` of {@linkcode ReasoningEffortOption}. */
   description: string;
+  /** `reasoningEffort` of {@linkcode ReasoningEffortOption}. */
   reasoningEffort: ReasoningEffort;
 }
 
-export type ReasoningItemContent = {
-  text: string;
-  type: "reasoning_text";
-} | {
-  text: string;
-  type: "text";
-};
+/** Used by {@linkcode ResponseItem}. Tagged by `type`: one of `reasoning_text`, `text`. */
+export type ReasoningItemContent =
+  | /** Variant `type: "reasoning_text"` of {@linkcode ReasoningItemContent}. */ {
+    /** `text` of {@linkcode ReasoningItemContent} (`type: "reasoning_text"`). */
+    text: string;
+    /** `type` of {@linkcode ReasoningItemContent} (`type: "reasoning_text"`). Always `"reasoning_text"`. */
+    type: "reasoning_text";
+  }
+  | /** Variant `type: "text"` of {@linkcode ReasoningItemContent}. */ {
+    /** `text` of {@linkcode ReasoningItemContent} (`type: "text"`). */
+    text: string;
+    /** `type` of {@linkcode ReasoningItemContent} (`type: "text"`). Always `"text"`. */
+    type: "text";
+  };
 
+/** Used by {@linkcode ResponseItem}. */
 export interface ReasoningItemReasoningSummary {
+  /** `text` of {@linkcode ReasoningItemReasoningSummary}. */
   text: string;
+  /** `type` of {@linkcode ReasoningItemReasoningSummary}. Always `"summary_text"`. */
   type: "summary_text";
 }
 
 /** A summary of the reasoning performed by the model. This can be useful for debugging and understanding the model's reasoning process. See https://platform.openai.com/docs/guides/reasoning?api-mode=responses#reasoning-summaries */
 export type ReasoningSummary =
-  | ("auto" | "concise" | "detailed")
+  | /** A form of {@linkcode ReasoningSummary}: `auto`, `concise` or `detailed`. */ (
+    | "auto"
+    | "concise"
+    | "detailed"
+  )
   | /** Option to disable reasoning summaries. */ "none";
 
+/** Params of the server notification `item/reasoning/summaryPartAdded`. */
 export interface ReasoningSummaryPartAddedNotification {
+  /** `itemId` of {@linkcode ReasoningSummaryPartAddedNotification}. */
   itemId: string;
+  /** `summaryIndex` of {@linkcode ReasoningSummaryPartAddedNotification}. Integer (int64). */
   summaryIndex: number;
+  /** `threadId` of {@linkcode ReasoningSummaryPartAddedNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode ReasoningSummaryPartAddedNotification}. */
   turnId: string;
 }
 
+/** Params of the server notification `item/reasoning/summaryTextDelta`. */
 export interface ReasoningSummaryTextDeltaNotification {
+  /** `delta` of {@linkcode ReasoningSummaryTextDeltaNotification}. */
   delta: string;
+  /** `itemId` of {@linkcode ReasoningSummaryTextDeltaNotification}. */
   itemId: string;
+  /** `summaryIndex` of {@linkcode ReasoningSummaryTextDeltaNotification}. Integer (int64). */
   summaryIndex: number;
+  /** `threadId` of {@linkcode ReasoningSummaryTextDeltaNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode ReasoningSummaryTextDeltaNotification}. */
   turnId: string;
 }
 
+/** Params of the server notification `item/reasoning/textDelta`. */
 export interface ReasoningTextDeltaNotification {
+  /** `contentIndex` of {@linkcode ReasoningTextDeltaNotification}. Integer (int64). */
   contentIndex: number;
+  /** `delta` of {@linkcode ReasoningTextDeltaNotification}. */
   delta: string;
+  /** `itemId` of {@linkcode ReasoningTextDeltaNotification}. */
   itemId: string;
+  /** `threadId` of {@linkcode ReasoningTextDeltaNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode ReasoningTextDeltaNotification}. */
   turnId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Used by {@linkcode RemoteControlClientsListResponse}.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface RemoteControlClient {
+  /** `appVersion` of {@linkcode RemoteControlClient}. Optional. Nullable. */
   appVersion?: string | null;
+  /** `clientId` of {@linkcode RemoteControlClient}. */
   clientId: string;
+  /** `deviceModel` of {@linkcode RemoteControlClient}. Optional. Nullable. */
   deviceModel?: string | null;
+  /** `deviceType` of {@linkcode RemoteControlClient}. Optional. Nullable. */
   deviceType?: string | null;
+  /** `displayName` of {@linkcode RemoteControlClient}. Optional. Nullable. */
   displayName?: string | null;
+  /** `lastSeenAt` of {@linkcode RemoteControlClient}. Optional. Nullable. Integer (int64). */
   lastSeenAt?: number | null;
+  /** `osVersion` of {@linkcode RemoteControlClient}. Optional. Nullable. */
   osVersion?: string | null;
+  /** `platform` of {@linkcode RemoteControlClient}. Optional. Nullable. */
   platform?: string | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Used by {@linkcode RemoteControlClientsListParams}. One of `asc`, `desc`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type RemoteControlClientsListOrder = "asc" | "desc";
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `remoteControl/client/list`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface RemoteControlClientsListParams {
+  /** `cursor` of {@linkcode RemoteControlClientsListParams}. Optional. Nullable. */
   cursor?: string | null;
+  /** `environmentId` of {@linkcode RemoteControlClientsListParams}. */
   environmentId: string;
+  /** `limit` of {@linkcode RemoteControlClientsListParams}. Optional. Nullable. Non-negative integer (uint32). */
   limit?: number | null;
+  /** `order` of {@linkcode RemoteControlClientsListParams}. Optional. Nullable. */
   order?: RemoteControlClientsListOrder | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `remoteControl/client/list`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface RemoteControlClientsListResponse {
+  /** `data` of {@linkcode RemoteControlClientsListResponse}. */
   data: RemoteControlClient[];
+  /** `nextCursor` of {@linkcode RemoteControlClientsListResponse}. Optional. Nullable. */
   nextCursor?: string | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `remoteControl/client/revoke`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface RemoteControlClientsRevokeParams {
+  /** `clientId` of {@linkcode RemoteControlClientsRevokeParams}. */
   clientId: string;
+  /** `environmentId` of {@linkcode RemoteControlClientsRevokeParams}. */
   environmentId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `remoteControl/client/revoke`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type RemoteControlClientsRevokeResponse = { [key: string]: unknown };
 
+/** Used by {@linkcode RemoteControlDisableResponse}, {@linkcode RemoteControlEnableResponse}, {@linkcode RemoteControlStatusChangedNotification} and 1 more. One of `disabled`, `connecting`, `connected`, `errored`. */
 export type RemoteControlConnectionStatus = "disabled" | "connecting" | "connected" | "errored";
 
+/** Params of the client request `remoteControl/disable`. */
 export interface RemoteControlDisableParams {
+  /** `ephemeral` of {@linkcode RemoteControlDisableParams}. Optional. */
   ephemeral?: boolean;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `remoteControl/disable`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface RemoteControlDisableResponse {
+  /** `environmentId` of {@linkcode RemoteControlDisableResponse}. Optional. Nullable. */
   environmentId?: string | null;
+  /** `installationId` of {@linkcode RemoteControlDisableResponse}. */
   installationId: string;
+  /** `serverName` of {@linkcode RemoteControlDisableResponse}. */
   serverName: string;
+  /** `status` of {@linkcode RemoteControlDisableResponse}. */
   status: RemoteControlConnectionStatus;
 }
 
+/** Params of the client request `remoteControl/enable`. */
 export interface RemoteControlEnableParams {
+  /** `ephemeral` of {@linkcode RemoteControlEnableParams}. Optional. */
   ephemeral?: boolean;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `remoteControl/enable`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface RemoteControlEnableResponse {
+  /** `environmentId` of {@linkcode RemoteControlEnableResponse}. Optional. Nullable. */
   environmentId?: string | null;
+  /** `installationId` of {@linkcode RemoteControlEnableResponse}. */
   installationId: string;
+  /** `serverName` of {@linkcode RemoteControlEnableResponse}. */
   serverName: string;
+  /** `status` of {@linkcode RemoteControlEnableResponse}. */
   status: RemoteControlConnectionStatus;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `remoteControl/pairing/start`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface RemoteControlPairingStartParams {
+  /** `manualCode` of {@linkcode RemoteControlPairingStartParams}. Optional. */
   manualCode?: boolean;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `remoteControl/pairing/start`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface RemoteControlPairingStartResponse {
+  /** `environmentId` of {@linkcode RemoteControlPairingStartResponse}. */
   environmentId: string;
+  /** `expiresAt` of {@linkcode RemoteControlPairingStartResponse}. Integer (int64). */
   expiresAt: number;
+  /** `manualPairingCode` of {@linkcode RemoteControlPairingStartResponse}. Optional. Nullable. */
   manualPairingCode?: string | null;
+  /** `pairingCode` of {@linkcode RemoteControlPairingStartResponse}. */
   pairingCode: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `remoteControl/pairing/status`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface RemoteControlPairingStatusParams {
+  /** `manualPairingCode` of {@linkcode RemoteControlPairingStatusParams}. Optional. Nullable. */
   manualPairingCode?: string | null;
+  /** `pairingCode` of {@linkcode RemoteControlPairingStatusParams}. Optional. Nullable. */
   pairingCode?: string | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `remoteControl/pairing/status`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface RemoteControlPairingStatusResponse {
+  /** `claimed` of {@linkcode RemoteControlPairingStatusResponse}. */
   claimed: boolean;
 }
 
 /** Current remote-control connection status and remote identity exposed to clients. */
 export interface RemoteControlStatusChangedNotification {
+  /** `environmentId` of {@linkcode RemoteControlStatusChangedNotification}. Optional. Nullable. */
   environmentId?: string | null;
+  /** `installationId` of {@linkcode RemoteControlStatusChangedNotification}. */
   installationId: string;
+  /** `serverName` of {@linkcode RemoteControlStatusChangedNotification}. */
   serverName: string;
+  /** `status` of {@linkcode RemoteControlStatusChangedNotification}. */
   status: RemoteControlConnectionStatus;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `remoteControl/status/read`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface RemoteControlStatusReadResponse {
+  /** `environmentId` of {@linkcode RemoteControlStatusReadResponse}. Optional. Nullable. */
   environmentId?: string | null;
+  /** `installationId` of {@linkcode RemoteControlStatusReadResponse}. */
   installationId: string;
+  /** `serverName` of {@linkcode RemoteControlStatusReadResponse}. */
   serverName: string;
+  /** `status` of {@linkcode RemoteControlStatusReadResponse}. */
   status: RemoteControlConnectionStatus;
 }
 
+/** Used by {@linkcode BrowserUseExtensionRequirements}. */
 export interface RequestHeader {
+  /** `name` of {@linkcode RequestHeader}. */
   name: string;
+  /** `value` of {@linkcode RequestHeader}. */
   value: string;
 }
 
+/** Used by {@linkcode ClientRequest}, {@linkcode JSONRPCError}, {@linkcode JSONRPCRequest} and 5 more. */
 export type RequestId = string | number;
 
+/** Used by {@linkcode GuardianApprovalReviewAction} and {@linkcode PermissionsRequestApprovalParams}. */
 export interface RequestPermissionProfile {
+  /** `fileSystem` of {@linkcode RequestPermissionProfile}. Optional. Nullable. */
   fileSystem?: AdditionalFileSystemPermissions | null;
+  /** `network` of {@linkcode RequestPermissionProfile}. Optional. Nullable. */
   network?: AdditionalNetworkPermissions | null;
 }
 
+/** Used by {@linkcode ConfigRequirements}. Always `"us"`. */
 export type ResidencyRequirement = "us";
 
 /** A known resource that the server is capable of reading. */
 export interface Resource {
+  /** `_meta` of {@linkcode Resource}. Optional. Any JSON value. */
   _meta?: unknown;
+  /** `annotations` of {@linkcode Resource}. Optional. Any JSON value. */
   annotations?: unknown;
+  /** `description` of {@linkcode Resource}. Optional. Nullable. */
   description?: string | null;
+  /** `icons` of {@linkcode Resource}. Optional. Nullable. Each item: any JSON value. */
   icons?: unknown[] | null;
+  /** `mimeType` of {@linkcode Resource}. Optional. Nullable. */
   mimeType?: string | null;
+  /** `name` of {@linkcode Resource}. */
   name: string;
+  /** `size` of {@linkcode Resource}. Optional. Nullable. Integer (int64). */
   size?: number | null;
+  /** `title` of {@linkcode Resource}. Optional. Nullable. */
   title?: string | null;
+  /** `uri` of {@linkcode Resource}. */
   uri: string;
 }
 
 /** Contents returned when reading a resource from an MCP server. */
-export type ResourceContent = {
-  _meta?: unknown;
-  mimeType?: string | null;
-  text: string;
-  /** The URI of this resource. */
-  uri: string;
-} | {
-  _meta?: unknown;
-  blob: string;
-  mimeType?: string | null;
-  /** The URI of this resource. */
-  uri: string;
-};
+export type ResourceContent =
+  | /** Variant 1 of {@linkcode ResourceContent}. */ {
+    /** `_meta` of {@linkcode ResourceContent} (variant 1). Optional. Any JSON value. */
+    _meta?: unknown;
+    /** `mimeType` of {@linkcode ResourceContent} (variant 1). Optional. Nullable. */
+    mimeType?: string | null;
+    /** `text` of {@linkcode ResourceContent} (variant 1). */
+    text: string;
+    /** The URI of this resource. */
+    uri: string;
+  }
+  | /** Variant 2 of {@linkcode ResourceContent}. */ {
+    /** `_meta` of {@linkcode ResourceContent} (variant 2). Optional. Any JSON value. */
+    _meta?: unknown;
+    /** `blob` of {@linkcode ResourceContent} (variant 2). */
+    blob: string;
+    /** `mimeType` of {@linkcode ResourceContent} (variant 2). Optional. Nullable. */
+    mimeType?: string | null;
+    /** The URI of this resource. */
+    uri: string;
+  };
 
 /** A template description for resources available on the server. */
 export interface ResourceTemplate {
+  /** `annotations` of {@linkcode ResourceTemplate}. Optional. Any JSON value. */
   annotations?: unknown;
+  /** `description` of {@linkcode ResourceTemplate}. Optional. Nullable. */
   description?: string | null;
+  /** `mimeType` of {@linkcode ResourceTemplate}. Optional. Nullable. */
   mimeType?: string | null;
+  /** `name` of {@linkcode ResourceTemplate}. */
   name: string;
+  /** `title` of {@linkcode ResourceTemplate}. Optional. Nullable. */
   title?: string | null;
+  /** `uriTemplate` of {@linkcode ResourceTemplate}. */
   uriTemplate: string;
 }
 
+/** Used by {@linkcode RawResponseItemCompletedNotification} and {@linkcode ThreadResumeParams}. Tagged by `type`: one of `additional_tools`, `message`, `agent_message`, `reasoning`, `local_shell_call`, `function_call`, `tool_search_call`, `function_call_output`, `custom_tool_call`, `custom_tool_call_output`, `tool_search_output`, `web_search_call`, … (18 values). */
 export type ResponseItem =
-  | {
+  | /** Variant `type: "additional_tools"` of {@linkcode ResponseItem}. */ {
+    /** `id` of {@linkcode ResponseItem} (`type: "additional_tools"`). Optional. Nullable. */
     id?: string | null;
+    /** `role` of {@linkcode ResponseItem} (`type: "additional_tools"`). */
     role: string;
+    /** `tools` of {@linkcode ResponseItem} (`type: "additional_tools"`). Each item: any JSON value. */
     tools: unknown[];
+    /** `type` of {@linkcode ResponseItem} (`type: "additional_tools"`). Always `"additional_tools"`. */
     type: "additional_tools";
   }
-  | {
+  | /** Variant `type: "message"` of {@linkcode ResponseItem}. */ {
+    /** `content` of {@linkcode ResponseItem} (`type: "message"`). */
     content: ContentItem[];
+    /** `encrypted_content` of {@linkcode ResponseItem} (`type: "message"`). Optional. Nullable. */
     encrypted_content?: string | null;
+    /** `id` of {@linkcode ResponseItem} (`type: "message"`). Optional. Nullable. */
     id?: string | null;
+    /** `internal_chat_message_metadata_passthrough` of {@linkcode ResponseItem} (`type: "message"`). Optional. Nullable. */
     internal_chat_message_metadata_passthrough?: InternalChatMessageMetadataPassthrough | null;
+    /** `phase` of {@linkcode ResponseItem} (`type: "message"`). Optional. Nullable. */
     phase?: MessagePhase | null;
+    /** `role` of {@linkcode ResponseItem} (`type: "message"`). */
     role: string;
+    /** `status` of {@linkcode ResponseItem} (`type: "message"`). Optional. Nullable. */
     status?: string | null;
+    /** `type` of {@linkcode ResponseItem} (`type: "message"`). Always `"message"`. */
     type: "message";
   }
-  | {
+  | /** Variant `type: "agent_message"` of {@linkcode ResponseItem}. */ {
+    /** `author` of {@linkcode ResponseItem} (`type: "agent_message"`). */
     author: string;
+    /** `content` of {@linkcode ResponseItem} (`type: "agent_message"`). */
     content: AgentMessageInputContent[];
+    /** `id` of {@linkcode ResponseItem} (`type: "agent_message"`). Optional. Nullable. */
     id?: string | null;
+    /** `internal_chat_message_metadata_passthrough` of {@linkcode ResponseItem} (`type: "agent_message"`). Optional. Nullable. */
     internal_chat_message_metadata_passthrough?: InternalChatMessageMetadataPassthrough | null;
+    /** `recipient` of {@linkcode ResponseItem} (`type: "agent_message"`). */
     recipient: string;
+    /** `type` of {@linkcode ResponseItem} (`type: "agent_message"`). Always `"agent_message"`. */
     type: "agent_message";
   }
-  | {
+  | /** Variant `type: "reasoning"` of {@linkcode ResponseItem}. */ {
+    /** `content` of {@linkcode ResponseItem} (`type: "reasoning"`). Optional. Nullable. */
     content?: ReasoningItemContent[] | null;
+    /** `encrypted_content` of {@linkcode ResponseItem} (`type: "reasoning"`). Optional. Nullable. */
     encrypted_content?: string | null;
+    /** `id` of {@linkcode ResponseItem} (`type: "reasoning"`). Optional. Nullable. */
     id?: string | null;
+    /** `internal_chat_message_metadata_passthrough` of {@linkcode ResponseItem} (`type: "reasoning"`). Optional. Nullable. */
     internal_chat_message_metadata_passthrough?: InternalChatMessageMetadataPassthrough | null;
+    /** `summary` of {@linkcode ResponseItem} (`type: "reasoning"`). */
     summary: ReasoningItemReasoningSummary[];
+    /** `type` of {@linkcode ResponseItem} (`type: "reasoning"`). Always `"reasoning"`. */
     type: "reasoning";
   }
-  | {
+  | /** Variant `type: "local_shell_call"` of {@linkcode ResponseItem}. */ {
+    /** `action` of {@linkcode ResponseItem} (`type: "local_shell_call"`). */
     action: LocalShellAction;
     /** Set when using the Responses API. */
     call_id?: string | null;
+    /** `encrypted_content` of {@linkcode ResponseItem} (`type: "local_shell_call"`). Optional. Nullable. */
     encrypted_content?: string | null;
     /** Legacy id field retained for compatibility with older payloads. */
     id?: string | null;
+    /** `internal_chat_message_metadata_passthrough` of {@linkcode ResponseItem} (`type: "local_shell_call"`). Optional. Nullable. */
     internal_chat_message_metadata_passthrough?: InternalChatMessageMetadataPassthrough | null;
+    /** `status` of {@linkcode ResponseItem} (`type: "local_shell_call"`). */
     status: LocalShellStatus;
+    /** `type` of {@linkcode ResponseItem} (`type: "local_shell_call"`). Always `"local_shell_call"`. */
     type: "local_shell_call";
   }
-  | {
+  | /** Variant `type: "function_call"` of {@linkcode ResponseItem}. */ {
+    /** `arguments` of {@linkcode ResponseItem} (`type: "function_call"`). */
     arguments: string;
+    /** `call_id` of {@linkcode ResponseItem} (`type: "function_call"`). */
     call_id: string;
+    /** `encrypted_content` of {@linkcode ResponseItem} (`type: "function_call"`). Optional. Nullable. */
     encrypted_content?: string | null;
+    /** `encrypted_function_args` of {@linkcode ResponseItem} (`type: "function_call"`). Optional. Nullable. */
     encrypted_function_args?: string[] | null;
+    /** `id` of {@linkcode ResponseItem} (`type: "function_call"`). Optional. Nullable. */
     id?: string | null;
+    /** `internal_chat_message_metadata_passthrough` of {@linkcode ResponseItem} (`type: "function_call"`). Optional. Nullable. */
     internal_chat_message_metadata_passthrough?: InternalChatMessageMetadataPassthrough | null;
+    /** `name` of {@linkcode ResponseItem} (`type: "function_call"`). */
     name: string;
+    /** `namespace` of {@linkcode ResponseItem} (`type: "function_call"`). Optional. Nullable. */
     namespace?: string | null;
+    /** `status` of {@linkcode ResponseItem} (`type: "function_call"`). Optional. Nullable. */
     status?: string | null;
+    /** `type` of {@linkcode ResponseItem} (`type: "function_call"`). Always `"function_call"`. */
     type: "function_call";
   }
-  | {
+  | /** Variant `type: "tool_search_call"` of {@linkcode ResponseItem}. */ {
+    /** `arguments` of {@linkcode ResponseItem} (`type: "tool_search_call"`). Any JSON value. */
     arguments: unknown;
+    /** `call_id` of {@linkcode ResponseItem} (`type: "tool_search_call"`). Optional. Nullable. */
     call_id?: string | null;
+    /** `encrypted_content` of {@linkcode ResponseItem} (`type: "tool_search_call"`). Optional. Nullable. */
     encrypted_content?: string | null;
+    /** `execution` of {@linkcode ResponseItem} (`type: "tool_search_call"`). */
     execution: string;
+    /** `id` of {@linkcode ResponseItem} (`type: "tool_search_call"`). Optional. Nullable. */
     id?: string | null;
+    /** `internal_chat_message_metadata_passthrough` of {@linkcode ResponseItem} (`type: "tool_search_call"`). Optional. Nullable. */
     internal_chat_message_metadata_passthrough?: InternalChatMessageMetadataPassthrough | null;
+    /** `status` of {@linkcode ResponseItem} (`type: "tool_search_call"`). Optional. Nullable. */
     status?: string | null;
+    /** `type` of {@linkcode ResponseItem} (`type: "tool_search_call"`). Always `"tool_search_call"`. */
     type: "tool_search_call";
   }
-  | {
+  | /** Variant `type: "function_call_output"` of {@linkcode ResponseItem}. */ {
+    /** `call_id` of {@linkcode ResponseItem} (`type: "function_call_output"`). Optional. Nullable. */
     call_id?: string | null;
+    /** `id` of {@linkcode ResponseItem} (`type: "function_call_output"`). Optional. Nullable. */
     id?: string | null;
+    /** `internal_chat_message_metadata_passthrough` of {@linkcode ResponseItem} (`type: "function_call_output"`). Optional. Nullable. */
     internal_chat_message_metadata_passthrough?: InternalChatMessageMetadataPassthrough | null;
+    /** `name` of {@linkcode ResponseItem} (`type: "function_call_output"`). Optional. Nullable. */
     name?: string | null;
+    /** `namespace` of {@linkcode ResponseItem} (`type: "function_call_output"`). Optional. Nullable. */
     namespace?: string | null;
+    /** `output` of {@linkcode ResponseItem} (`type: "function_call_output"`). */
     output: FunctionCallOutputBody;
+    /** `type` of {@linkcode ResponseItem} (`type: "function_call_output"`). Always `"function_call_output"`. */
     type: "function_call_output";
   }
-  | {
+  | /** Variant `type: "custom_tool_call"` of {@linkcode ResponseItem}. */ {
+    /** `call_id` of {@linkcode ResponseItem} (`type: "custom_tool_call"`). */
     call_id: string;
+    /** `encrypted_content` of {@linkcode ResponseItem} (`type: "custom_tool_call"`). Optional. Nullable. */
     encrypted_content?: string | null;
+    /** `id` of {@linkcode ResponseItem} (`type: "custom_tool_call"`). Optional. Nullable. */
     id?: string | null;
+    /** `input` of {@linkcode ResponseItem} (`type: "custom_tool_call"`). */
     input: string;
+    /** `internal_chat_message_metadata_passthrough` of {@linkcode ResponseItem} (`type: "custom_tool_call"`). Optional. Nullable. */
     internal_chat_message_metadata_passthrough?: InternalChatMessageMetadataPassthrough | null;
+    /** `name` of {@linkcode ResponseItem} (`type: "custom_tool_call"`). */
     name: string;
+    /** `namespace` of {@linkcode ResponseItem} (`type: "custom_tool_call"`). Optional. Nullable. */
     namespace?: string | null;
+    /** `status` of {@linkcode ResponseItem} (`type: "custom_tool_call"`). Optional. Nullable. */
     status?: string | null;
+    /** `type` of {@linkcode ResponseItem} (`type: "custom_tool_call"`). Always `"custom_tool_call"`. */
     type: "custom_tool_call";
   }
-  | {
+  | /** Variant `type: "custom_tool_call_output"` of {@linkcode ResponseItem}. */ {
+    /** `call_id` of {@linkcode ResponseItem} (`type: "custom_tool_call_output"`). */
     call_id: string;
+    /** `id` of {@linkcode ResponseItem} (`type: "custom_tool_call_output"`). Optional. Nullable. */
     id?: string | null;
+    /** `internal_chat_message_metadata_passthrough` of {@linkcode ResponseItem} (`type: "custom_tool_call_output"`). Optional. Nullable. */
     internal_chat_message_metadata_passthrough?: InternalChatMessageMetadataPassthrough | null;
+    /** `name` of {@linkcode ResponseItem} (`type: "custom_tool_call_output"`). Optional. Nullable. */
     name?: string | null;
+    /** `output` of {@linkcode ResponseItem} (`type: "custom_tool_call_output"`). */
     output: FunctionCallOutputBody;
+    /** `type` of {@linkcode ResponseItem} (`type: "custom_tool_call_output"`). Always `"custom_tool_call_output"`. */
     type: "custom_tool_call_output";
   }
-  | {
+  | /** Variant `type: "tool_search_output"` of {@linkcode ResponseItem}. */ {
+    /** `call_id` of {@linkcode ResponseItem} (`type: "tool_search_output"`). Optional. Nullable. */
     call_id?: string | null;
+    /** `execution` of {@linkcode ResponseItem} (`type: "tool_search_output"`). */
     execution: string;
+    /** `id` of {@linkcode ResponseItem} (`type: "tool_search_output"`). Optional. Nullable. */
     id?: string | null;
+    /** `internal_chat_message_metadata_passthrough` of {@linkcode ResponseItem} (`type: "tool_search_output"`). Optional. Nullable. */
     internal_chat_message_metadata_passthrough?: InternalChatMessageMetadataPassthrough | null;
+    /** `status` of {@linkcode ResponseItem} (`type: "tool_search_output"`). */
     status: string;
+    /** `tools` of {@linkcode ResponseItem} (`type: "tool_search_output"`). Each item: any JSON value. */
     tools: unknown[];
+    /** `type` of {@linkcode ResponseItem} (`type: "tool_search_output"`). Always `"tool_search_output"`. */
     type: "tool_search_output";
   }
-  | {
+  | /** Variant `type: "web_search_call"` of {@linkcode ResponseItem}. */ {
+    /** `action` of {@linkcode ResponseItem} (`type: "web_search_call"`). Optional. Nullable. */
     action?: ResponsesApiWebSearchAction | null;
+    /** `encrypted_content` of {@linkcode ResponseItem} (`type: "web_search_call"`). Optional. Nullable. */
     encrypted_content?: string | null;
+    /** `id` of {@linkcode ResponseItem} (`type: "web_search_call"`). Optional. Nullable. */
     id?: string | null;
+    /** `internal_chat_message_metadata_passthrough` of {@linkcode ResponseItem} (`type: "web_search_call"`). Optional. Nullable. */
     internal_chat_message_metadata_passthrough?: InternalChatMessageMetadataPassthrough | null;
+    /** `status` of {@linkcode ResponseItem} (`type: "web_search_call"`). Optional. Nullable. */
     status?: string | null;
+    /** `type` of {@linkcode ResponseItem} (`type: "web_search_call"`). Always `"web_search_call"`. */
     type: "web_search_call";
   }
-  | {
+  | /** Variant `type: "image_generation_call"` of {@linkcode ResponseItem}. */ {
+    /** `encrypted_content` of {@linkcode ResponseItem} (`type: "image_generation_call"`). Optional. Nullable. */
     encrypted_content?: string | null;
+    /** `id` of {@linkcode ResponseItem} (`type: "image_generation_call"`). Optional. Nullable. */
     id?: string | null;
+    /** `internal_chat_message_metadata_passthrough` of {@linkcode ResponseItem} (`type: "image_generation_call"`). Optional. Nullable. */
     internal_chat_message_metadata_passthrough?: InternalChatMessageMetadataPassthrough | null;
+    /** `result` of {@linkcode ResponseItem} (`type: "image_generation_call"`). */
     result: string;
+    /** `revised_prompt` of {@linkcode ResponseItem} (`type: "image_generation_call"`). Optional. Nullable. */
     revised_prompt?: string | null;
+    /** `status` of {@linkcode ResponseItem} (`type: "image_generation_call"`). */
     status: string;
+    /** `type` of {@linkcode ResponseItem} (`type: "image_generation_call"`). Always `"image_generation_call"`. */
     type: "image_generation_call";
   }
-  | {
+  | /** Variant `type: "compaction"` of {@linkcode ResponseItem}. */ {
+    /** `encrypted_content` of {@linkcode ResponseItem} (`type: "compaction"`). */
     encrypted_content: string;
+    /** `id` of {@linkcode ResponseItem} (`type: "compaction"`). Optional. Nullable. */
     id?: string | null;
+    /** `internal_chat_message_metadata_passthrough` of {@linkcode ResponseItem} (`type: "compaction"`). Optional. Nullable. */
     internal_chat_message_metadata_passthrough?: InternalChatMessageMetadataPassthrough | null;
+    /** `type` of {@linkcode ResponseItem} (`type: "compaction"`). Always `"compaction"`. */
     type: "compaction";
   }
   | /** A durable input control interpreted by the backend at its position in history. */ {
+    /** `reasoning` of {@linkcode ResponseItem} (`type: "configuration_update"`). */
     reasoning: ConfigurationReasoning;
+    /** `type` of {@linkcode ResponseItem} (`type: "configuration_update"`). Always `"configuration_update"`. */
     type: "configuration_update";
   }
-  | {
+  | /** Variant `type: "compaction_trigger"` of {@linkcode ResponseItem}. */ {
+    /** `type` of {@linkcode ResponseItem} (`type: "compaction_trigger"`). Always `"compaction_trigger"`. */
     type: "compaction_trigger";
   }
-  | {
+  | /** Variant `type: "context_compaction"` of {@linkcode ResponseItem}. */ {
+    /** `encrypted_content` of {@linkcode ResponseItem} (`type: "context_compaction"`). Optional. Nullable. */
     encrypted_content?: string | null;
+    /** `id` of {@linkcode ResponseItem} (`type: "context_compaction"`). Optional. Nullable. */
     id?: string | null;
+    /** `internal_chat_message_metadata_passthrough` of {@linkcode ResponseItem} (`type: "context_compaction"`). Optional. Nullable. */
     internal_chat_message_metadata_passthrough?: InternalChatMessageMetadataPassthrough | null;
+    /** `type` of {@linkcode ResponseItem} (`type: "context_compaction"`). Always `"context_compaction"`. */
     type: "context_compaction";
   }
-  | {
+  | /** Variant `type: "other"` of {@linkcode ResponseItem}. */ {
+    /** `type` of {@linkcode ResponseItem} (`type: "other"`). Always `"other"`. */
     type: "other";
   };
 
 /** Usage metadata reported for one upstream response. */
 export interface ResponseUsageMetadata {
+  /** `amount` of {@linkcode ResponseUsageMetadata}. Optional. Nullable. */
   amount?: string | null;
+  /** `metadata` of {@linkcode ResponseUsageMetadata}. Optional. Any JSON value. */
   metadata?: unknown;
 }
 
-export type ResponsesApiWebSearchAction = {
-  queries?: string[] | null;
-  query?: string | null;
-  type: "search";
-} | {
-  type: "open_page";
-  url?: string | null;
-} | {
-  pattern?: string | null;
-  type: "find_in_page";
-  url?: string | null;
-} | {
-  type: "other";
-};
+/** Used by {@linkcode ResponseItem}. Tagged by `type`: one of `search`, `open_page`, `find_in_page`, `other`. */
+export type ResponsesApiWebSearchAction =
+  | /** Variant `type: "search"` of {@linkcode ResponsesApiWebSearchAction}. */ {
+    /** `queries` of {@linkcode ResponsesApiWebSearchAction} (`type: "search"`). Optional. Nullable. */
+    queries?: string[] | null;
+    /** `query` of {@linkcode ResponsesApiWebSearchAction} (`type: "search"`). Optional. Nullable. */
+    query?: string | null;
+    /** `type` of {@linkcode ResponsesApiWebSearchAction} (`type: "search"`). Always `"search"`. */
+    type: "search";
+  }
+  | /** Variant `type: "open_page"` of {@linkcode ResponsesApiWebSearchAction}. */ {
+    /** `type` of {@linkcode ResponsesApiWebSearchAction} (`type: "open_page"`). Always `"open_page"`. */
+    type: "open_page";
+    /** `url` of {@linkcode ResponsesApiWebSearchAction} (`type: "open_page"`). Optional. Nullable. */
+    url?: string | null;
+  }
+  | /** Variant `type: "find_in_page"` of {@linkcode ResponsesApiWebSearchAction}. */ {
+    /** `pattern` of {@linkcode ResponsesApiWebSearchAction} (`type: "find_in_page"`). Optional. Nullable. */
+    pattern?: string | null;
+    /** `type` of {@linkcode ResponsesApiWebSearchAction} (`type: "find_in_page"`). Always `"find_in_page"`. */
+    type: "find_in_page";
+    /** `url` of {@linkcode ResponsesApiWebSearchAction} (`type: "find_in_page"`). Optional. Nullable. */
+    url?: string | null;
+  }
+  | /** Variant `type: "other"` of {@linkcode ResponsesApiWebSearchAction}. */ {
+    /** `type` of {@linkcode ResponsesApiWebSearchAction} (`type: "other"`). Always `"other"`. */
+    type: "other";
+  };
 
 /** User's decision in response to an ExecApprovalRequest. */
 export type ReviewDecision =
   | /** User has approved this command and the agent should execute it. */ "approved"
   | /** User has approved this command and wants to apply the proposed execpolicy amendment so future matching commands are permitted. */ {
+    /** `approved_execpolicy_amendment` of {@linkcode ReviewDecision} (variant 2). */
     approved_execpolicy_amendment: {
+      /** `proposed_execpolicy_amendment` of `approved_execpolicy_amendment` of {@linkcode ReviewDecision} (variant 2). */
       proposed_execpolicy_amendment: string[];
     };
   }
   | /** User has approved this request and wants future prompts in the same session-scoped approval cache to be automatically approved for the remainder of the session. */ "approved_for_session"
   | /** User has approved this MCP tool call and wants to amend its policy so matching future calls are automatically approved across sessions. */ "approved_mcp_policy_amendment"
   | /** User chose to persist a network policy rule (allow/deny) for future requests to the same host. */ {
+    /** `network_policy_amendment` of {@linkcode ReviewDecision} (variant 5). */
     network_policy_amendment: {
+      /** `network_policy_amendment` of `network_policy_amendment` of {@linkcode ReviewDecision} (variant 5). */
       network_policy_amendment: NetworkPolicyAmendment;
     };
   }
   | /** User has denied this command and the agent should not execute it, but it should continue the session and try something else. */ {
+    /** `denied` of {@linkcode ReviewDecision} (variant 6). */
     denied: {
+      /** `rejection` of `denied` of {@linkcode ReviewDecision} (variant 6). */
       rejection: string;
     };
   }
   | /** Automatic approval review timed out before reaching a decision. */ "timed_out"
   | /** User has denied this command and the agent should not do anything until the user's next command. */ "abort";
 
+/** Used by {@linkcode ReviewStartParams}. Always `"inline"`. */
 export type ReviewDelivery = "inline";
 
+/** Params of the client request `review/start`. */
 export interface ReviewStartParams {
   /** Reviews run inline on the supplied thread. Omit this field or pass `inline`. To review on a separate thread, start a thread first and use its id. */
   delivery?: ReviewDelivery | null;
+  /** `target` of {@linkcode ReviewStartParams}. */
   target: ReviewTarget;
+  /** `threadId` of {@linkcode ReviewStartParams}. */
   threadId: string;
 }
 
+/** Result of the client request `review/start`. */
 export interface ReviewStartResponse {
   /** The thread id supplied to `review/start`. */
   reviewThreadId: string;
+  /** `turn` of {@linkcode ReviewStartResponse}. */
   turn: Turn;
 }
 
+/** Used by {@linkcode ReviewStartParams}. Tagged by `type`: one of `uncommittedChanges`, `baseBranch`, `commit`, `custom`. */
 export type ReviewTarget =
   | /** Review the working tree: staged, unstaged, and untracked files. */ {
+    /** `type` of {@linkcode ReviewTarget} (`type: "uncommittedChanges"`). Always `"uncommittedChanges"`. */
     type: "uncommittedChanges";
   }
   | /** Review changes between the current branch and the given base branch. */ {
+    /** `branch` of {@linkcode ReviewTarget} (`type: "baseBranch"`). */
     branch: string;
+    /** `type` of {@linkcode ReviewTarget} (`type: "baseBranch"`). Always `"baseBranch"`. */
     type: "baseBranch";
   }
   | /** Review the changes introduced by a specific commit. */ {
+    /** `sha` of {@linkcode ReviewTarget} (`type: "commit"`). */
     sha: string;
     /** Optional human-readable label (e.g., commit subject) for UIs. */
     title?: string | null;
+    /** `type` of {@linkcode ReviewTarget} (`type: "commit"`). Always `"commit"`. */
     type: "commit";
   }
   | /** Arbitrary instructions, equivalent to the old free-form prompt. */ {
+    /** `instructions` of {@linkcode ReviewTarget} (`type: "custom"`). */
     instructions: string;
+    /** `type` of {@linkcode ReviewTarget} (`type: "custom"`). Always `"custom"`. */
     type: "custom";
   };
 
@@ -6030,64 +9304,136 @@ export type ReviewTarget =
  */
 export type RolloutCompressResponse = { [key: string]: unknown };
 
+/** Used by {@linkcode Config}, {@linkcode ConfigRequirements}, {@linkcode ThreadForkParams} and 2 more. One of `read-only`, `workspace-write`, `danger-full-access`. */
 export type SandboxMode = "read-only" | "workspace-write" | "danger-full-access";
 
-export type SandboxPolicy = {
-  type: "dangerFullAccess";
-} | {
-  /** @default false */
-  networkAccess?: boolean;
-  type: "readOnly";
-} | {
-  /** @default "restricted" */
-  networkAccess?: NetworkAccess;
-  type: "externalSandbox";
-} | {
-  /** @default false */
-  excludeSlashTmp?: boolean;
-  /** @default false */
-  excludeTmpdirEnvVar?: boolean;
-  /** @default false */
-  networkAccess?: boolean;
-  type: "workspaceWrite";
-  /** @default [] */
-  writableRoots?: AbsolutePathBuf[];
-};
+/** Used by {@linkcode CommandExecParams}, {@linkcode ThreadForkResponse}, {@linkcode ThreadResumeResponse} and 4 more. Tagged by `type`: one of `dangerFullAccess`, `readOnly`, `externalSandbox`, `workspaceWrite`. */
+export type SandboxPolicy =
+  | /** Variant `type: "dangerFullAccess"` of {@linkcode SandboxPolicy}. */ {
+    /** `type` of {@linkcode SandboxPolicy} (`type: "dangerFullAccess"`). Always `"dangerFullAccess"`. */
+    type: "dangerFullAccess";
+  }
+  | /** Variant `type: "readOnly"` of {@linkcode SandboxPolicy}. */ {
+    /**
+     * `networkAccess` of {@linkcode SandboxPolicy} (`type: "readOnly"`). Optional.
+     *
+     * @default false
+     */
+    networkAccess?: boolean;
+    /** `type` of {@linkcode SandboxPolicy} (`type: "readOnly"`). Always `"readOnly"`. */
+    type: "readOnly";
+  }
+  | /** Variant `type: "externalSandbox"` of {@linkcode SandboxPolicy}. */ {
+    /**
+     * `networkAccess` of {@linkcode SandboxPolicy} (`type: "externalSandbox"`). Optional.
+     *
+     * @default "restricted"
+     */
+    networkAccess?: NetworkAccess;
+    /** `type` of {@linkcode SandboxPolicy} (`type: "externalSandbox"`). Always `"externalSandbox"`. */
+    type: "externalSandbox";
+  }
+  | /** Variant `type: "workspaceWrite"` of {@linkcode SandboxPolicy}. */ {
+    /**
+     * `excludeSlashTmp` of {@linkcode SandboxPolicy} (`type: "workspaceWrite"`). Optional.
+     *
+     * @default false
+     */
+    excludeSlashTmp?: boolean;
+    /**
+     * `excludeTmpdirEnvVar` of {@linkcode SandboxPolicy} (`type: "workspaceWrite"`). Optional.
+     *
+     * @default false
+     */
+    excludeTmpdirEnvVar?: boolean;
+    /**
+     * `networkAccess` of {@linkcode SandboxPolicy} (`type: "workspaceWrite"`). Optional.
+     *
+     * @default false
+     */
+    networkAccess?: boolean;
+    /** `type` of {@linkcode SandboxPolicy} (`type: "workspaceWrite"`). Always `"workspaceWrite"`. */
+    type: "workspaceWrite";
+    /**
+     * `writableRoots` of {@linkcode SandboxPolicy} (`type: "workspaceWrite"`). Optional.
+     *
+     * @default []
+     */
+    writableRoots?: AbsolutePathBuf[];
+  };
 
+/** Used by {@linkcode Config}. */
 export interface SandboxWorkspaceWrite {
-  /** @default false */
+  /**
+   * `exclude_slash_tmp` of {@linkcode SandboxWorkspaceWrite}. Optional.
+   *
+   * @default false
+   */
   exclude_slash_tmp?: boolean;
-  /** @default false */
+  /**
+   * `exclude_tmpdir_env_var` of {@linkcode SandboxWorkspaceWrite}. Optional.
+   *
+   * @default false
+   */
   exclude_tmpdir_env_var?: boolean;
-  /** @default false */
+  /**
+   * `network_access` of {@linkcode SandboxWorkspaceWrite}. Optional.
+   *
+   * @default false
+   */
   network_access?: boolean;
-  /** @default [] */
+  /**
+   * `writable_roots` of {@linkcode SandboxWorkspaceWrite}. Optional.
+   *
+   * @default []
+   */
   writable_roots?: string[];
 }
 
-export type ScheduledTaskSchedule = {
-  days?: ScheduledTaskWeekday[] | null;
-  intervalHours: number;
-  type: "hourly";
-} | {
-  time: string;
-  type: "daily";
-} | {
-  time: string;
-  type: "weekdays";
-} | {
-  days: ScheduledTaskWeekday[];
-  time: string;
-  type: "weekly";
-};
+/** Used by {@linkcode ScheduledTaskSummary}. Tagged by `type`: one of `hourly`, `daily`, `weekdays`, `weekly`. */
+export type ScheduledTaskSchedule =
+  | /** Variant `type: "hourly"` of {@linkcode ScheduledTaskSchedule}. */ {
+    /** `days` of {@linkcode ScheduledTaskSchedule} (`type: "hourly"`). Optional. Nullable. */
+    days?: ScheduledTaskWeekday[] | null;
+    /** `intervalHours` of {@linkcode ScheduledTaskSchedule} (`type: "hourly"`). Non-negative integer (uint32). */
+    intervalHours: number;
+    /** `type` of {@linkcode ScheduledTaskSchedule} (`type: "hourly"`). Always `"hourly"`. */
+    type: "hourly";
+  }
+  | /** Variant `type: "daily"` of {@linkcode ScheduledTaskSchedule}. */ {
+    /** `time` of {@linkcode ScheduledTaskSchedule} (`type: "daily"`). */
+    time: string;
+    /** `type` of {@linkcode ScheduledTaskSchedule} (`type: "daily"`). Always `"daily"`. */
+    type: "daily";
+  }
+  | /** Variant `type: "weekdays"` of {@linkcode ScheduledTaskSchedule}. */ {
+    /** `time` of {@linkcode ScheduledTaskSchedule} (`type: "weekdays"`). */
+    time: string;
+    /** `type` of {@linkcode ScheduledTaskSchedule} (`type: "weekdays"`). Always `"weekdays"`. */
+    type: "weekdays";
+  }
+  | /** Variant `type: "weekly"` of {@linkcode ScheduledTaskSchedule}. */ {
+    /** `days` of {@linkcode ScheduledTaskSchedule} (`type: "weekly"`). */
+    days: ScheduledTaskWeekday[];
+    /** `time` of {@linkcode ScheduledTaskSchedule} (`type: "weekly"`). */
+    time: string;
+    /** `type` of {@linkcode ScheduledTaskSchedule} (`type: "weekly"`). Always `"weekly"`. */
+    type: "weekly";
+  };
 
+/** Used by {@linkcode PluginDetail}. */
 export interface ScheduledTaskSummary {
+  /** `key` of {@linkcode ScheduledTaskSummary}. */
   key: string;
+  /** `name` of {@linkcode ScheduledTaskSummary}. */
   name: string;
+  /** `prompt` of {@linkcode ScheduledTaskSummary}. */
   prompt: string;
+  /** `schedule` of {@linkcode ScheduledTaskSummary}. */
   schedule: ScheduledTaskSchedule;
 }
 
+/** Used by {@linkcode ScheduledTaskSchedule}. One of `MO`, `TU`, `WE`, `TH`, `FR`, `SA`, `SU`. */
 export type ScheduledTaskWeekday = "MO" | "TU" | "WE" | "TH" | "FR" | "SA" | "SU";
 
 /** A user-selected root that can expose one or more runtime capabilities. */
@@ -6098,31 +9444,52 @@ export interface SelectedCapabilityRoot {
   location: CapabilityRootLocation;
 }
 
+/** Params of the client request `account/sendAddCreditsNudgeEmail`. */
 export interface SendAddCreditsNudgeEmailParams {
+  /** `creditType` of {@linkcode SendAddCreditsNudgeEmailParams}. */
   creditType: AddCreditsNudgeCreditType;
 }
 
+/** Result of the client request `account/sendAddCreditsNudgeEmail`. */
 export interface SendAddCreditsNudgeEmailResponse {
+  /** `status` of {@linkcode SendAddCreditsNudgeEmailResponse}. */
   status: AddCreditsNudgeEmailStatus;
 }
 
+/** Used by {@linkcode ServerDiagnosticsResponse}. */
 export interface ServerDiagnosticsGauge {
+  /** `name` of {@linkcode ServerDiagnosticsGauge}. */
   name: string;
+  /** `value` of {@linkcode ServerDiagnosticsGauge}. Non-negative integer (uint64). */
   value: number;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `server/diagnostics`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type ServerDiagnosticsParams = { [key: string]: unknown };
 
+/** Used by {@linkcode ServerDiagnosticsResponse}. */
 export interface ServerDiagnosticsProcess {
+  /** `id` of {@linkcode ServerDiagnosticsProcess}. Non-negative integer (uint32). */
   id: number;
+  /** `physicalFootprintBytes` of {@linkcode ServerDiagnosticsProcess}. Optional. Nullable. Non-negative integer (uint64). */
   physicalFootprintBytes?: number | null;
+  /** `residentMemoryBytes` of {@linkcode ServerDiagnosticsProcess}. Optional. Nullable. Non-negative integer (uint64). */
   residentMemoryBytes?: number | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `server/diagnostics`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ServerDiagnosticsResponse {
+  /** `gauges` of {@linkcode ServerDiagnosticsResponse}. */
   gauges: ServerDiagnosticsGauge[];
+  /** `process` of {@linkcode ServerDiagnosticsResponse}. */
   process: ServerDiagnosticsProcess;
 }
 
@@ -6131,560 +9498,756 @@ export type ServerNotification =
   | /** NEW NOTIFICATIONS */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "error"`). Always `"error"`. */
     method: "error";
+    /** `params` of {@linkcode ServerNotification} (`method: "error"`). */
     params: ErrorNotification;
   }
-  | {
+  | /** Variant `method: "thread/started"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/started"`). Always `"thread/started"`. */
     method: "thread/started";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/started"`). */
     params: ThreadStartedNotification;
   }
-  | {
+  | /** Variant `method: "thread/status/changed"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/status/changed"`). Always `"thread/status/changed"`. */
     method: "thread/status/changed";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/status/changed"`). */
     params: ThreadStatusChangedNotification;
   }
-  | {
+  | /** Variant `method: "thread/readState/changed"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/readState/changed"`). Always `"thread/readState/changed"`. */
     method: "thread/readState/changed";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/readState/changed"`). */
     params: ThreadReadStateChangedNotification;
   }
-  | {
+  | /** Variant `method: "thread/archived"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/archived"`). Always `"thread/archived"`. */
     method: "thread/archived";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/archived"`). */
     params: ThreadArchivedNotification;
   }
-  | {
+  | /** Variant `method: "thread/deleted"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/deleted"`). Always `"thread/deleted"`. */
     method: "thread/deleted";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/deleted"`). */
     params: ThreadDeletedNotification;
   }
-  | {
+  | /** Variant `method: "thread/unarchived"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/unarchived"`). Always `"thread/unarchived"`. */
     method: "thread/unarchived";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/unarchived"`). */
     params: ThreadUnarchivedNotification;
   }
-  | {
+  | /** Variant `method: "thread/closed"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/closed"`). Always `"thread/closed"`. */
     method: "thread/closed";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/closed"`). */
     params: ThreadClosedNotification;
   }
-  | {
+  | /** Variant `method: "thread/reverted"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/reverted"`). Always `"thread/reverted"`. */
     method: "thread/reverted";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/reverted"`). */
     params: ThreadRevertedNotification;
   }
-  | {
+  | /** Variant `method: "skills/changed"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "skills/changed"`). Always `"skills/changed"`. */
     method: "skills/changed";
+    /** `params` of {@linkcode ServerNotification} (`method: "skills/changed"`). */
     params: SkillsChangedNotification;
   }
-  | {
+  | /** Variant `method: "thread/name/updated"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/name/updated"`). Always `"thread/name/updated"`. */
     method: "thread/name/updated";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/name/updated"`). */
     params: ThreadNameUpdatedNotification;
   }
-  | {
+  | /** Variant `method: "thread/section/changed"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/section/changed"`). Always `"thread/section/changed"`. */
     method: "thread/section/changed";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/section/changed"`). */
     params: ThreadSectionChangedNotification;
   }
-  | {
+  | /** Variant `method: "thread/attachment/updated"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/attachment/updated"`). Always `"thread/attachment/updated"`. */
     method: "thread/attachment/updated";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/attachment/updated"`). */
     params: ThreadAttachmentUpdatedNotification;
   }
-  | {
+  | /** Variant `method: "thread/goal/updated"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/goal/updated"`). Always `"thread/goal/updated"`. */
     method: "thread/goal/updated";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/goal/updated"`). */
     params: ThreadGoalUpdatedNotification;
   }
-  | {
+  | /** Variant `method: "thread/prediction/updated"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/prediction/updated"`). Always `"thread/prediction/updated"`. */
     method: "thread/prediction/updated";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/prediction/updated"`). */
     params: ThreadPredictionUpdatedNotification;
   }
-  | {
+  | /** Variant `method: "thread/goal/cleared"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/goal/cleared"`). Always `"thread/goal/cleared"`. */
     method: "thread/goal/cleared";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/goal/cleared"`). */
     params: ThreadGoalClearedNotification;
   }
-  | {
+  | /** Variant `method: "thread/queue/changed"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/queue/changed"`). Always `"thread/queue/changed"`. */
     method: "thread/queue/changed";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/queue/changed"`). */
     params: ThreadQueueChangedNotification;
   }
-  | {
+  | /** Variant `method: "project/changed"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "project/changed"`). Always `"project/changed"`. */
     method: "project/changed";
+    /** `params` of {@linkcode ServerNotification} (`method: "project/changed"`). */
     params: ProjectChangedNotification;
   }
-  | {
+  | /** Variant `method: "thread/project/updated"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/project/updated"`). Always `"thread/project/updated"`. */
     method: "thread/project/updated";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/project/updated"`). */
     params: ThreadProjectUpdatedNotification;
   }
-  | {
+  | /** Variant `method: "thread/environment/connected"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/environment/connected"`). Always `"thread/environment/connected"`. */
     method: "thread/environment/connected";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/environment/connected"`). */
     params: EnvironmentConnectionNotification;
   }
-  | {
+  | /** Variant `method: "thread/environment/disconnected"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/environment/disconnected"`). Always `"thread/environment/disconnected"`. */
     method: "thread/environment/disconnected";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/environment/disconnected"`). */
     params: EnvironmentConnectionNotification;
   }
-  | {
+  | /** Variant `method: "thread/settings/updated"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/settings/updated"`). Always `"thread/settings/updated"`. */
     method: "thread/settings/updated";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/settings/updated"`). */
     params: ThreadSettingsUpdatedNotification;
   }
-  | {
+  | /** Variant `method: "thread/tokenUsage/updated"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/tokenUsage/updated"`). Always `"thread/tokenUsage/updated"`. */
     method: "thread/tokenUsage/updated";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/tokenUsage/updated"`). */
     params: ThreadTokenUsageUpdatedNotification;
   }
-  | {
+  | /** Variant `method: "turn/started"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "turn/started"`). Always `"turn/started"`. */
     method: "turn/started";
+    /** `params` of {@linkcode ServerNotification} (`method: "turn/started"`). */
     params: TurnStartedNotification;
   }
-  | {
+  | /** Variant `method: "hook/started"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "hook/started"`). Always `"hook/started"`. */
     method: "hook/started";
+    /** `params` of {@linkcode ServerNotification} (`method: "hook/started"`). */
     params: HookStartedNotification;
   }
-  | {
+  | /** Variant `method: "turn/completed"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "turn/completed"`). Always `"turn/completed"`. */
     method: "turn/completed";
+    /** `params` of {@linkcode ServerNotification} (`method: "turn/completed"`). */
     params: TurnCompletedNotification;
   }
-  | {
+  | /** Variant `method: "hook/completed"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "hook/completed"`). Always `"hook/completed"`. */
     method: "hook/completed";
+    /** `params` of {@linkcode ServerNotification} (`method: "hook/completed"`). */
     params: HookCompletedNotification;
   }
-  | {
+  | /** Variant `method: "turn/diff/updated"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "turn/diff/updated"`). Always `"turn/diff/updated"`. */
     method: "turn/diff/updated";
+    /** `params` of {@linkcode ServerNotification} (`method: "turn/diff/updated"`). */
     params: TurnDiffUpdatedNotification;
   }
-  | {
+  | /** Variant `method: "turn/plan/updated"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "turn/plan/updated"`). Always `"turn/plan/updated"`. */
     method: "turn/plan/updated";
+    /** `params` of {@linkcode ServerNotification} (`method: "turn/plan/updated"`). */
     params: TurnPlanUpdatedNotification;
   }
-  | {
+  | /** Variant `method: "item/started"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "item/started"`). Always `"item/started"`. */
     method: "item/started";
+    /** `params` of {@linkcode ServerNotification} (`method: "item/started"`). */
     params: ItemStartedNotification;
   }
-  | {
+  | /** Variant `method: "item/autoApprovalReview/started"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "item/autoApprovalReview/started"`). Always `"item/autoApprovalReview/started"`. */
     method: "item/autoApprovalReview/started";
+    /** `params` of {@linkcode ServerNotification} (`method: "item/autoApprovalReview/started"`). */
     params: ItemGuardianApprovalReviewStartedNotification;
   }
-  | {
+  | /** Variant `method: "item/autoApprovalReview/completed"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "item/autoApprovalReview/completed"`). Always `"item/autoApprovalReview/completed"`. */
     method: "item/autoApprovalReview/completed";
+    /** `params` of {@linkcode ServerNotification} (`method: "item/autoApprovalReview/completed"`). */
     params: ItemGuardianApprovalReviewCompletedNotification;
   }
-  | {
+  | /** Variant `method: "autoApprovalReview/strictReviewRequired"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "autoApprovalReview/strictReviewRequired"`). Always `"autoApprovalReview/strictReviewRequired"`. */
     method: "autoApprovalReview/strictReviewRequired";
+    /** `params` of {@linkcode ServerNotification} (`method: "autoApprovalReview/strictReviewRequired"`). */
     params: StrictReviewRequiredNotification;
   }
-  | {
+  | /** Variant `method: "item/completed"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "item/completed"`). Always `"item/completed"`. */
     method: "item/completed";
+    /** `params` of {@linkcode ServerNotification} (`method: "item/completed"`). */
     params: ItemCompletedNotification;
   }
-  | {
+  | /** Variant `method: "item/agentMessage/delta"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "item/agentMessage/delta"`). Always `"item/agentMessage/delta"`. */
     method: "item/agentMessage/delta";
+    /** `params` of {@linkcode ServerNotification} (`method: "item/agentMessage/delta"`). */
     params: AgentMessageDeltaNotification;
   }
   | /** EXPERIMENTAL - proposed plan streaming deltas for plan items. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "item/plan/delta"`). Always `"item/plan/delta"`. */
     method: "item/plan/delta";
+    /** `params` of {@linkcode ServerNotification} (`method: "item/plan/delta"`). */
     params: PlanDeltaNotification;
   }
   | /** Stream base64-encoded stdout/stderr chunks for a running `command/exec` session. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "command/exec/outputDelta"`). Always `"command/exec/outputDelta"`. */
     method: "command/exec/outputDelta";
+    /** `params` of {@linkcode ServerNotification} (`method: "command/exec/outputDelta"`). */
     params: CommandExecOutputDeltaNotification;
   }
   | /** Stream base64-encoded stdout/stderr chunks for a running `process/spawn` session. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "process/outputDelta"`). Always `"process/outputDelta"`. */
     method: "process/outputDelta";
+    /** `params` of {@linkcode ServerNotification} (`method: "process/outputDelta"`). */
     params: ProcessOutputDeltaNotification;
   }
   | /** Final exit notification for a `process/spawn` session. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "process/exited"`). Always `"process/exited"`. */
     method: "process/exited";
+    /** `params` of {@linkcode ServerNotification} (`method: "process/exited"`). */
     params: ProcessExitedNotification;
   }
-  | {
+  | /** Variant `method: "item/commandExecution/outputDelta"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "item/commandExecution/outputDelta"`). Always `"item/commandExecution/outputDelta"`. */
     method: "item/commandExecution/outputDelta";
+    /** `params` of {@linkcode ServerNotification} (`method: "item/commandExecution/outputDelta"`). */
     params: CommandExecutionOutputDeltaNotification;
   }
-  | {
+  | /** Variant `method: "item/commandExecution/terminalInteraction"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "item/commandExecution/terminalInteraction"`). Always `"item/commandExecution/terminalInteraction"`. */
     method: "item/commandExecution/terminalInteraction";
+    /** `params` of {@linkcode ServerNotification} (`method: "item/commandExecution/terminalInteraction"`). */
     params: TerminalInteractionNotification;
   }
   | /** Deprecated legacy apply_patch output stream notification. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "item/fileChange/outputDelta"`). Always `"item/fileChange/outputDelta"`. */
     method: "item/fileChange/outputDelta";
+    /** `params` of {@linkcode ServerNotification} (`method: "item/fileChange/outputDelta"`). */
     params: FileChangeOutputDeltaNotification;
   }
-  | {
+  | /** Variant `method: "item/fileChange/patchUpdated"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "item/fileChange/patchUpdated"`). Always `"item/fileChange/patchUpdated"`. */
     method: "item/fileChange/patchUpdated";
+    /** `params` of {@linkcode ServerNotification} (`method: "item/fileChange/patchUpdated"`). */
     params: FileChangePatchUpdatedNotification;
   }
-  | {
+  | /** Variant `method: "serverRequest/resolved"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "serverRequest/resolved"`). Always `"serverRequest/resolved"`. */
     method: "serverRequest/resolved";
+    /** `params` of {@linkcode ServerNotification} (`method: "serverRequest/resolved"`). */
     params: ServerRequestResolvedNotification;
   }
-  | {
+  | /** Variant `method: "item/mcpToolCall/progress"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "item/mcpToolCall/progress"`). Always `"item/mcpToolCall/progress"`. */
     method: "item/mcpToolCall/progress";
+    /** `params` of {@linkcode ServerNotification} (`method: "item/mcpToolCall/progress"`). */
     params: McpToolCallProgressNotification;
   }
-  | {
+  | /** Variant `method: "mcpServer/oauthLogin/completed"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "mcpServer/oauthLogin/completed"`). Always `"mcpServer/oauthLogin/completed"`. */
     method: "mcpServer/oauthLogin/completed";
+    /** `params` of {@linkcode ServerNotification} (`method: "mcpServer/oauthLogin/completed"`). */
     params: McpServerOauthLoginCompletedNotification;
   }
-  | {
+  | /** Variant `method: "mcpServer/startupStatus/updated"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "mcpServer/startupStatus/updated"`). Always `"mcpServer/startupStatus/updated"`. */
     method: "mcpServer/startupStatus/updated";
+    /** `params` of {@linkcode ServerNotification} (`method: "mcpServer/startupStatus/updated"`). */
     params: McpServerStatusUpdatedNotification;
   }
-  | {
+  | /** Variant `method: "mcpServer/event/stream/notification"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "mcpServer/event/stream/notification"`). Always `"mcpServer/event/stream/notification"`. */
     method: "mcpServer/event/stream/notification";
+    /** `params` of {@linkcode ServerNotification} (`method: "mcpServer/event/stream/notification"`). */
     params: McpServerEventStreamNotification;
   }
-  | {
+  | /** Variant `method: "account/updated"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "account/updated"`). Always `"account/updated"`. */
     method: "account/updated";
+    /** `params` of {@linkcode ServerNotification} (`method: "account/updated"`). */
     params: AccountUpdatedNotification;
   }
-  | {
+  | /** Variant `method: "account/gatewayOAuth/changed"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "account/gatewayOAuth/changed"`). Always `"account/gatewayOAuth/changed"`. */
     method: "account/gatewayOAuth/changed";
+    /** `params` of {@linkcode ServerNotification} (`method: "account/gatewayOAuth/changed"`). */
     params: GatewayOAuthChangedNotification;
   }
-  | {
+  | /** Variant `method: "account/rateLimits/updated"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "account/rateLimits/updated"`). Always `"account/rateLimits/updated"`. */
     method: "account/rateLimits/updated";
+    /** `params` of {@linkcode ServerNotification} (`method: "account/rateLimits/updated"`). */
     params: AccountRateLimitsUpdatedNotification;
   }
-  | {
+  | /** Variant `method: "app/list/updated"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "app/list/updated"`). Always `"app/list/updated"`. */
     method: "app/list/updated";
+    /** `params` of {@linkcode ServerNotification} (`method: "app/list/updated"`). */
     params: AppListUpdatedNotification;
   }
-  | {
+  | /** Variant `method: "remoteControl/status/changed"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "remoteControl/status/changed"`). Always `"remoteControl/status/changed"`. */
     method: "remoteControl/status/changed";
+    /** `params` of {@linkcode ServerNotification} (`method: "remoteControl/status/changed"`). */
     params: RemoteControlStatusChangedNotification;
   }
-  | {
+  | /** Variant `method: "externalAgentConfig/import/progress"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "externalAgentConfig/import/progress"`). Always `"externalAgentConfig/import/progress"`. */
     method: "externalAgentConfig/import/progress";
+    /** `params` of {@linkcode ServerNotification} (`method: "externalAgentConfig/import/progress"`). */
     params: ExternalAgentConfigImportProgressNotification;
   }
-  | {
+  | /** Variant `method: "externalAgentConfig/import/completed"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "externalAgentConfig/import/completed"`). Always `"externalAgentConfig/import/completed"`. */
     method: "externalAgentConfig/import/completed";
+    /** `params` of {@linkcode ServerNotification} (`method: "externalAgentConfig/import/completed"`). */
     params: ExternalAgentConfigImportCompletedNotification;
   }
-  | {
+  | /** Variant `method: "fs/changed"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "fs/changed"`). Always `"fs/changed"`. */
     method: "fs/changed";
+    /** `params` of {@linkcode ServerNotification} (`method: "fs/changed"`). */
     params: FsChangedNotification;
   }
-  | {
+  | /** Variant `method: "item/reasoning/summaryTextDelta"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "item/reasoning/summaryTextDelta"`). Always `"item/reasoning/summaryTextDelta"`. */
     method: "item/reasoning/summaryTextDelta";
+    /** `params` of {@linkcode ServerNotification} (`method: "item/reasoning/summaryTextDelta"`). */
     params: ReasoningSummaryTextDeltaNotification;
   }
-  | {
+  | /** Variant `method: "item/reasoning/summaryPartAdded"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "item/reasoning/summaryPartAdded"`). Always `"item/reasoning/summaryPartAdded"`. */
     method: "item/reasoning/summaryPartAdded";
+    /** `params` of {@linkcode ServerNotification} (`method: "item/reasoning/summaryPartAdded"`). */
     params: ReasoningSummaryPartAddedNotification;
   }
-  | {
+  | /** Variant `method: "item/reasoning/textDelta"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "item/reasoning/textDelta"`). Always `"item/reasoning/textDelta"`. */
     method: "item/reasoning/textDelta";
+    /** `params` of {@linkcode ServerNotification} (`method: "item/reasoning/textDelta"`). */
     params: ReasoningTextDeltaNotification;
   }
   | /** Deprecated: Use `ContextCompaction` item type instead. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/compacted"`). Always `"thread/compacted"`. */
     method: "thread/compacted";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/compacted"`). */
     params: ContextCompactedNotification;
   }
-  | {
+  | /** Variant `method: "model/rerouted"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "model/rerouted"`). Always `"model/rerouted"`. */
     method: "model/rerouted";
+    /** `params` of {@linkcode ServerNotification} (`method: "model/rerouted"`). */
     params: ModelReroutedNotification;
   }
-  | {
+  | /** Variant `method: "model/verification"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "model/verification"`). Always `"model/verification"`. */
     method: "model/verification";
+    /** `params` of {@linkcode ServerNotification} (`method: "model/verification"`). */
     params: ModelVerificationNotification;
   }
-  | {
+  | /** Variant `method: "modelProvider/authRecoveryStarted"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "modelProvider/authRecoveryStarted"`). Always `"modelProvider/authRecoveryStarted"`. */
     method: "modelProvider/authRecoveryStarted";
+    /** `params` of {@linkcode ServerNotification} (`method: "modelProvider/authRecoveryStarted"`). */
     params: AuthRecoveryNotification;
   }
-  | {
+  | /** Variant `method: "modelProvider/authRecoveryCompleted"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "modelProvider/authRecoveryCompleted"`). Always `"modelProvider/authRecoveryCompleted"`. */
     method: "modelProvider/authRecoveryCompleted";
+    /** `params` of {@linkcode ServerNotification} (`method: "modelProvider/authRecoveryCompleted"`). */
     params: AuthRecoveryNotification;
   }
-  | {
+  | /** Variant `method: "turn/moderationMetadata"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "turn/moderationMetadata"`). Always `"turn/moderationMetadata"`. */
     method: "turn/moderationMetadata";
+    /** `params` of {@linkcode ServerNotification} (`method: "turn/moderationMetadata"`). */
     params: TurnModerationMetadataNotification;
   }
-  | {
+  | /** Variant `method: "model/safetyBuffering/updated"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "model/safetyBuffering/updated"`). Always `"model/safetyBuffering/updated"`. */
     method: "model/safetyBuffering/updated";
+    /** `params` of {@linkcode ServerNotification} (`method: "model/safetyBuffering/updated"`). */
     params: ModelSafetyBufferingUpdatedNotification;
   }
-  | {
+  | /** Variant `method: "warning"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "warning"`). Always `"warning"`. */
     method: "warning";
+    /** `params` of {@linkcode ServerNotification} (`method: "warning"`). */
     params: WarningNotification;
   }
-  | {
+  | /** Variant `method: "guardianWarning"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "guardianWarning"`). Always `"guardianWarning"`. */
     method: "guardianWarning";
+    /** `params` of {@linkcode ServerNotification} (`method: "guardianWarning"`). */
     params: GuardianWarningNotification;
   }
-  | {
+  | /** Variant `method: "deprecationNotice"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "deprecationNotice"`). Always `"deprecationNotice"`. */
     method: "deprecationNotice";
+    /** `params` of {@linkcode ServerNotification} (`method: "deprecationNotice"`). */
     params: DeprecationNoticeNotification;
   }
-  | {
+  | /** Variant `method: "configWarning"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "configWarning"`). Always `"configWarning"`. */
     method: "configWarning";
+    /** `params` of {@linkcode ServerNotification} (`method: "configWarning"`). */
     params: ConfigWarningNotification;
   }
-  | {
+  | /** Variant `method: "fuzzyFileSearch/sessionUpdated"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "fuzzyFileSearch/sessionUpdated"`). Always `"fuzzyFileSearch/sessionUpdated"`. */
     method: "fuzzyFileSearch/sessionUpdated";
+    /** `params` of {@linkcode ServerNotification} (`method: "fuzzyFileSearch/sessionUpdated"`). */
     params: FuzzyFileSearchSessionUpdatedNotification;
   }
-  | {
+  | /** Variant `method: "fuzzyFileSearch/sessionCompleted"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "fuzzyFileSearch/sessionCompleted"`). Always `"fuzzyFileSearch/sessionCompleted"`. */
     method: "fuzzyFileSearch/sessionCompleted";
+    /** `params` of {@linkcode ServerNotification} (`method: "fuzzyFileSearch/sessionCompleted"`). */
     params: FuzzyFileSearchSessionCompletedNotification;
   }
-  | {
+  | /** Variant `method: "thread/realtime/started"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/realtime/started"`). Always `"thread/realtime/started"`. */
     method: "thread/realtime/started";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/realtime/started"`). */
     params: ThreadRealtimeStartedNotification;
   }
-  | {
+  | /** Variant `method: "thread/realtime/itemAdded"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/realtime/itemAdded"`). Always `"thread/realtime/itemAdded"`. */
     method: "thread/realtime/itemAdded";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/realtime/itemAdded"`). */
     params: ThreadRealtimeItemAddedNotification;
   }
-  | {
+  | /** Variant `method: "thread/realtime/item/started"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/realtime/item/started"`). Always `"thread/realtime/item/started"`. */
     method: "thread/realtime/item/started";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/realtime/item/started"`). */
     params: ThreadRealtimeItemStartedNotification;
   }
-  | {
+  | /** Variant `method: "thread/realtime/item/transcript/delta"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/realtime/item/transcript/delta"`). Always `"thread/realtime/item/transcript/delta"`. */
     method: "thread/realtime/item/transcript/delta";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/realtime/item/transcript/delta"`). */
     params: ThreadRealtimeItemTranscriptDeltaNotification;
   }
-  | {
+  | /** Variant `method: "thread/realtime/item/completed"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/realtime/item/completed"`). Always `"thread/realtime/item/completed"`. */
     method: "thread/realtime/item/completed";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/realtime/item/completed"`). */
     params: ThreadRealtimeItemCompletedNotification;
   }
-  | {
+  | /** Variant `method: "thread/realtime/transcript/delta"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/realtime/transcript/delta"`). Always `"thread/realtime/transcript/delta"`. */
     method: "thread/realtime/transcript/delta";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/realtime/transcript/delta"`). */
     params: ThreadRealtimeTranscriptDeltaNotification;
   }
-  | {
+  | /** Variant `method: "thread/realtime/transcript/done"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/realtime/transcript/done"`). Always `"thread/realtime/transcript/done"`. */
     method: "thread/realtime/transcript/done";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/realtime/transcript/done"`). */
     params: ThreadRealtimeTranscriptDoneNotification;
   }
-  | {
+  | /** Variant `method: "thread/realtime/outputAudio/delta"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/realtime/outputAudio/delta"`). Always `"thread/realtime/outputAudio/delta"`. */
     method: "thread/realtime/outputAudio/delta";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/realtime/outputAudio/delta"`). */
     params: ThreadRealtimeOutputAudioDeltaNotification;
   }
-  | {
+  | /** Variant `method: "thread/realtime/sdp"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/realtime/sdp"`). Always `"thread/realtime/sdp"`. */
     method: "thread/realtime/sdp";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/realtime/sdp"`). */
     params: ThreadRealtimeSdpNotification;
   }
-  | {
+  | /** Variant `method: "thread/realtime/error"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/realtime/error"`). Always `"thread/realtime/error"`. */
     method: "thread/realtime/error";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/realtime/error"`). */
     params: ThreadRealtimeErrorNotification;
   }
-  | {
+  | /** Variant `method: "thread/realtime/closed"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "thread/realtime/closed"`). Always `"thread/realtime/closed"`. */
     method: "thread/realtime/closed";
+    /** `params` of {@linkcode ServerNotification} (`method: "thread/realtime/closed"`). */
     params: ThreadRealtimeClosedNotification;
   }
   | /** Notifies the user of world-writable directories on Windows, which cannot be protected by the sandbox. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "windows/worldWritableWarning"`). Always `"windows/worldWritableWarning"`. */
     method: "windows/worldWritableWarning";
+    /** `params` of {@linkcode ServerNotification} (`method: "windows/worldWritableWarning"`). */
     params: WindowsWorldWritableWarningNotification;
   }
-  | {
+  | /** Variant `method: "windowsSandbox/setupCompleted"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "windowsSandbox/setupCompleted"`). Always `"windowsSandbox/setupCompleted"`. */
     method: "windowsSandbox/setupCompleted";
+    /** `params` of {@linkcode ServerNotification} (`method: "windowsSandbox/setupCompleted"`). */
     params: WindowsSandboxSetupCompletedNotification;
   }
-  | {
+  | /** Variant `method: "account/login/completed"` of {@linkcode ServerNotification}. */ {
     /** Unix timestamp (in milliseconds) when app-server emitted this notification. */
     emittedAtMs?: number;
+    /** `method` of {@linkcode ServerNotification} (`method: "account/login/completed"`). Always `"account/login/completed"`. */
     method: "account/login/completed";
+    /** `params` of {@linkcode ServerNotification} (`method: "account/login/completed"`). */
     params: AccountLoginCompletedNotification;
   };
 
 /** Request initiated from the server and sent to the client. */
 export type ServerRequest =
   | /** NEW APIs Sent when approval is requested for a specific command execution. This request is used for Turns started via turn/start. */ {
+    /** `id` of {@linkcode ServerRequest} (`method: "item/commandExecution/requestApproval"`). */
     id: RequestId;
+    /** `method` of {@linkcode ServerRequest} (`method: "item/commandExecution/requestApproval"`). Always `"item/commandExecution/requestApproval"`. */
     method: "item/commandExecution/requestApproval";
+    /** `params` of {@linkcode ServerRequest} (`method: "item/commandExecution/requestApproval"`). */
     params: CommandExecutionRequestApprovalParams;
   }
   | /** Sent when approval is requested for a specific file change. This request is used for Turns started via turn/start. */ {
+    /** `id` of {@linkcode ServerRequest} (`method: "item/fileChange/requestApproval"`). */
     id: RequestId;
+    /** `method` of {@linkcode ServerRequest} (`method: "item/fileChange/requestApproval"`). Always `"item/fileChange/requestApproval"`. */
     method: "item/fileChange/requestApproval";
+    /** `params` of {@linkcode ServerRequest} (`method: "item/fileChange/requestApproval"`). */
     params: FileChangeRequestApprovalParams;
   }
   | /** EXPERIMENTAL - Request input from the user for a tool call. */ {
+    /** `id` of {@linkcode ServerRequest} (`method: "item/tool/requestUserInput"`). */
     id: RequestId;
+    /** `method` of {@linkcode ServerRequest} (`method: "item/tool/requestUserInput"`). Always `"item/tool/requestUserInput"`. */
     method: "item/tool/requestUserInput";
+    /** `params` of {@linkcode ServerRequest} (`method: "item/tool/requestUserInput"`). */
     params: ToolRequestUserInputParams;
   }
   | /** Request input for an MCP server elicitation. */ {
+    /** `id` of {@linkcode ServerRequest} (`method: "mcpServer/elicitation/request"`). */
     id: RequestId;
+    /** `method` of {@linkcode ServerRequest} (`method: "mcpServer/elicitation/request"`). Always `"mcpServer/elicitation/request"`. */
     method: "mcpServer/elicitation/request";
+    /** `params` of {@linkcode ServerRequest} (`method: "mcpServer/elicitation/request"`). */
     params: McpServerElicitationRequestParams;
   }
   | /** Request approval for additional permissions from the user. */ {
+    /** `id` of {@linkcode ServerRequest} (`method: "item/permissions/requestApproval"`). */
     id: RequestId;
+    /** `method` of {@linkcode ServerRequest} (`method: "item/permissions/requestApproval"`). Always `"item/permissions/requestApproval"`. */
     method: "item/permissions/requestApproval";
+    /** `params` of {@linkcode ServerRequest} (`method: "item/permissions/requestApproval"`). */
     params: PermissionsRequestApprovalParams;
   }
   | /** Execute a dynamic tool call on the client. */ {
+    /** `id` of {@linkcode ServerRequest} (`method: "item/tool/call"`). */
     id: RequestId;
+    /** `method` of {@linkcode ServerRequest} (`method: "item/tool/call"`). Always `"item/tool/call"`. */
     method: "item/tool/call";
+    /** `params` of {@linkcode ServerRequest} (`method: "item/tool/call"`). */
     params: DynamicToolCallParams;
   }
-  | {
+  | /** Variant `method: "account/chatgptAuthTokens/refresh"` of {@linkcode ServerRequest}. */ {
+    /** `id` of {@linkcode ServerRequest} (`method: "account/chatgptAuthTokens/refresh"`). */
     id: RequestId;
+    /** `method` of {@linkcode ServerRequest} (`method: "account/chatgptAuthTokens/refresh"`). Always `"account/chatgptAuthTokens/refresh"`. */
     method: "account/chatgptAuthTokens/refresh";
+    /** `params` of {@linkcode ServerRequest} (`method: "account/chatgptAuthTokens/refresh"`). */
     params: ChatgptAuthTokensRefreshParams;
   }
   | /** Generate a fresh upstream attestation result on demand. */ {
+    /** `id` of {@linkcode ServerRequest} (`method: "attestation/generate"`). */
     id: RequestId;
+    /** `method` of {@linkcode ServerRequest} (`method: "attestation/generate"`). Always `"attestation/generate"`. */
     method: "attestation/generate";
+    /** `params` of {@linkcode ServerRequest} (`method: "attestation/generate"`). */
     params: AttestationGenerateParams;
   }
   | /**
@@ -6692,102 +10255,170 @@ export type ServerRequest =
    *
    * @experimental Requires `experimentalApi` at initialize.
    */ {
+    /** `id` of {@linkcode ServerRequest} (`method: "currentTime/read"`). */
     id: RequestId;
+    /** `method` of {@linkcode ServerRequest} (`method: "currentTime/read"`). Always `"currentTime/read"`. */
     method: "currentTime/read";
+    /** `params` of {@linkcode ServerRequest} (`method: "currentTime/read"`). */
     params: CurrentTimeReadParams;
   }
   | /** DEPRECATED APIs below Request to approve a patch. This request is used for Turns started via the legacy APIs (i.e. SendUserTurn, SendUserMessage). */ {
+    /** `id` of {@linkcode ServerRequest} (`method: "applyPatchApproval"`). */
     id: RequestId;
+    /** `method` of {@linkcode ServerRequest} (`method: "applyPatchApproval"`). Always `"applyPatchApproval"`. */
     method: "applyPatchApproval";
+    /** `params` of {@linkcode ServerRequest} (`method: "applyPatchApproval"`). */
     params: ApplyPatchApprovalParams;
   }
   | /** Request to exec a command. This request is used for Turns started via the legacy APIs (i.e. SendUserTurn, SendUserMessage). */ {
+    /** `id` of {@linkcode ServerRequest} (`method: "execCommandApproval"`). */
     id: RequestId;
+    /** `method` of {@linkcode ServerRequest} (`method: "execCommandApproval"`). Always `"execCommandApproval"`. */
     method: "execCommandApproval";
+    /** `params` of {@linkcode ServerRequest} (`method: "execCommandApproval"`). */
     params: ExecCommandApprovalParams;
   };
 
+/** Params of the server notification `serverRequest/resolved`. */
 export interface ServerRequestResolvedNotification {
+  /** `requestId` of {@linkcode ServerRequestResolvedNotification}. */
   requestId: RequestId;
+  /** `threadId` of {@linkcode ServerRequestResolvedNotification}. */
   threadId: string;
 }
 
+/** Used by {@linkcode MigrationDetails}. */
 export interface SessionMigration {
+  /** `cwd` of {@linkcode SessionMigration}. */
   cwd: string;
+  /** `path` of {@linkcode SessionMigration}. */
   path: string;
+  /** `title` of {@linkcode SessionMigration}. Optional. Nullable. */
   title?: string | null;
 }
 
-export type SessionSource = ("cli" | "vscode" | "exec" | "appServer" | "unknown") | {
-  custom: string;
-} | {
-  subAgent: SubAgentSource;
-};
+/** Used by {@linkcode Thread}. */
+export type SessionSource =
+  | /** A form of {@linkcode SessionSource}: `cli`, `vscode`, `exec`, `appServer` or `unknown`. */ (
+    | "cli"
+    | "vscode"
+    | "exec"
+    | "appServer"
+    | "unknown"
+  )
+  | /** Variant 2 of {@linkcode SessionSource}. */ {
+    /** `custom` of {@linkcode SessionSource} (variant 2). */
+    custom: string;
+  }
+  | /** Variant 3 of {@linkcode SessionSource}. */ {
+    /** `subAgent` of {@linkcode SessionSource} (variant 3). */
+    subAgent: SubAgentSource;
+  };
 
 /** Settings for a collaboration mode. */
 export interface Settings {
+  /** `developer_instructions` of {@linkcode Settings}. Optional. Nullable. */
   developer_instructions?: string | null;
+  /** `model` of {@linkcode Settings}. */
   model: string;
+  /** `reasoning_effort` of {@linkcode Settings}. Optional. Nullable. */
   reasoning_effort?: ReasoningEffort | null;
 }
 
+/** Used by {@linkcode SkillMetadata}. */
 export interface SkillDependencies {
+  /** `tools` of {@linkcode SkillDependencies}. */
   tools: SkillToolDependency[];
 }
 
+/** Used by {@linkcode SkillsListEntry}. */
 export interface SkillErrorInfo {
+  /** `message` of {@linkcode SkillErrorInfo}. */
   message: string;
+  /** `path` of {@linkcode SkillErrorInfo}. */
   path: string;
 }
 
+/** Used by {@linkcode SkillMetadata} and {@linkcode SkillSummary}. */
 export interface SkillInterface {
+  /** `brandColor` of {@linkcode SkillInterface}. Optional. Nullable. */
   brandColor?: string | null;
+  /** `defaultPrompt` of {@linkcode SkillInterface}. Optional. Nullable. */
   defaultPrompt?: string | null;
+  /** `displayName` of {@linkcode SkillInterface}. Optional. Nullable. */
   displayName?: string | null;
+  /** `iconLarge` of {@linkcode SkillInterface}. Optional. Nullable. */
   iconLarge?: AbsolutePathBuf | null;
   /** Remote large icon URL from the plugin catalog. */
   iconLargeUrl?: string | null;
+  /** `iconSmall` of {@linkcode SkillInterface}. Optional. Nullable. */
   iconSmall?: AbsolutePathBuf | null;
   /** Remote small icon URL from the plugin catalog. */
   iconSmallUrl?: string | null;
+  /** `shortDescription` of {@linkcode SkillInterface}. Optional. Nullable. */
   shortDescription?: string | null;
 }
 
+/** Used by {@linkcode SkillsListEntry}. */
 export interface SkillMetadata {
+  /** `dependencies` of {@linkcode SkillMetadata}. Optional. Nullable. */
   dependencies?: SkillDependencies | null;
+  /** `description` of {@linkcode SkillMetadata}. */
   description: string;
+  /** `enabled` of {@linkcode SkillMetadata}. */
   enabled: boolean;
+  /** `interface` of {@linkcode SkillMetadata}. Optional. Nullable. */
   interface?: SkillInterface | null;
+  /** `name` of {@linkcode SkillMetadata}. */
   name: string;
+  /** `path` of {@linkcode SkillMetadata}. */
   path: LegacyAppPathString;
   /** Owning plugin ID, matching `PluginSummary.id`, when known. */
   pluginId?: string | null;
+  /** `scope` of {@linkcode SkillMetadata}. */
   scope: SkillScope;
   /** Legacy short_description from SKILL.md. Prefer SKILL.json interface.short_description. */
   shortDescription?: string | null;
 }
 
+/** Used by {@linkcode MigrationDetails}. */
 export interface SkillMigration {
+  /** `name` of {@linkcode SkillMigration}. */
   name: string;
 }
 
+/** Used by {@linkcode SkillMetadata}. One of `user`, `repo`, `system`, `admin`. */
 export type SkillScope = "user" | "repo" | "system" | "admin";
 
+/** Used by {@linkcode PluginDetail}. */
 export interface SkillSummary {
+  /** `description` of {@linkcode SkillSummary}. */
   description: string;
+  /** `enabled` of {@linkcode SkillSummary}. */
   enabled: boolean;
+  /** `interface` of {@linkcode SkillSummary}. Optional. Nullable. */
   interface?: SkillInterface | null;
+  /** `name` of {@linkcode SkillSummary}. */
   name: string;
+  /** `path` of {@linkcode SkillSummary}. Optional. Nullable. */
   path?: LegacyAppPathString | null;
+  /** `shortDescription` of {@linkcode SkillSummary}. Optional. Nullable. */
   shortDescription?: string | null;
 }
 
+/** Used by {@linkcode SkillDependencies}. */
 export interface SkillToolDependency {
+  /** `command` of {@linkcode SkillToolDependency}. Optional. Nullable. */
   command?: string | null;
+  /** `description` of {@linkcode SkillToolDependency}. Optional. Nullable. */
   description?: string | null;
+  /** `transport` of {@linkcode SkillToolDependency}. Optional. Nullable. */
   transport?: string | null;
+  /** `type` of {@linkcode SkillToolDependency}. */
   type: string;
+  /** `url` of {@linkcode SkillToolDependency}. Optional. Nullable. */
   url?: string | null;
+  /** `value` of {@linkcode SkillToolDependency}. */
   value: string;
 }
 
@@ -6798,7 +10429,9 @@ export interface SkillToolDependency {
  */
 export type SkillsChangedNotification = { [key: string]: unknown };
 
+/** Params of the client request `skills/config/write`. */
 export interface SkillsConfigWriteParams {
+  /** `enabled` of {@linkcode SkillsConfigWriteParams}. */
   enabled: boolean;
   /** Name-based selector. */
   name?: string | null;
@@ -6806,22 +10439,32 @@ export interface SkillsConfigWriteParams {
   path?: AbsolutePathBuf | null;
 }
 
+/** Result of the client request `skills/config/write`. */
 export interface SkillsConfigWriteResponse {
+  /** `effectiveEnabled` of {@linkcode SkillsConfigWriteResponse}. */
   effectiveEnabled: boolean;
 }
 
+/** Params of the client request `skills/extraRoots/set`. */
 export interface SkillsExtraRootsSetParams {
+  /** `extraRoots` of {@linkcode SkillsExtraRootsSetParams}. */
   extraRoots: AbsolutePathBuf[];
 }
 
+/** Result of the client request `skills/extraRoots/set`. */
 export type SkillsExtraRootsSetResponse = { [key: string]: unknown };
 
+/** Used by {@linkcode SkillsListResponse}. */
 export interface SkillsListEntry {
+  /** `cwd` of {@linkcode SkillsListEntry}. */
   cwd: string;
+  /** `errors` of {@linkcode SkillsListEntry}. */
   errors: SkillErrorInfo[];
+  /** `skills` of {@linkcode SkillsListEntry}. */
   skills: SkillMetadata[];
 }
 
+/** Params of the client request `skills/list`. */
 export interface SkillsListParams {
   /** When empty, defaults to the current session working directory. */
   cwds?: string[];
@@ -6829,52 +10472,88 @@ export interface SkillsListParams {
   forceReload?: boolean;
 }
 
+/** Result of the client request `skills/list`. */
 export interface SkillsListResponse {
+  /** `data` of {@linkcode SkillsListResponse}. */
   data: SkillsListEntry[];
 }
 
+/** Used by {@linkcode ProjectListParams}, {@linkcode ThreadItemsListParams}, {@linkcode ThreadListParams} and 3 more. One of `asc`, `desc`. */
 export type SortDirection = "asc" | "desc";
 
+/** Used by {@linkcode RateLimitSnapshot}. */
 export interface SpendControlLimitSnapshot {
+  /** `limit` of {@linkcode SpendControlLimitSnapshot}. */
   limit: string;
+  /** `remainingPercent` of {@linkcode SpendControlLimitSnapshot}. Integer (int32). */
   remainingPercent: number;
+  /** `resetsAt` of {@linkcode SpendControlLimitSnapshot}. Integer (int64). */
   resetsAt: number;
+  /** `used` of {@linkcode SpendControlLimitSnapshot}. */
   used: string;
 }
 
+/** Params of the server notification `autoApprovalReview/strictReviewRequired`. */
 export interface StrictReviewRequiredNotification {
   /** Unix timestamp (in milliseconds) when this review started. */
   startedAtMs: number;
+  /** `threadId` of {@linkcode StrictReviewRequiredNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode StrictReviewRequiredNotification}. */
   turnId: string;
 }
 
+/** Used by {@linkcode ThreadItem}. One of `started`, `interacted`, `interrupted`, `completed`. */
 export type SubAgentActivityKind = "started" | "interacted" | "interrupted" | "completed";
 
-export type SubAgentSource = ("review" | "compact" | "memory_consolidation") | {
-  thread_spawn: {
-    agent_nickname?: string | null;
-    agent_path?: AgentPath | null;
-    agent_role?: string | null;
-    depth: number;
-    parent_thread_id: ThreadId;
+/** Used by {@linkcode SessionSource}. */
+export type SubAgentSource =
+  | /** A form of {@linkcode SubAgentSource}: `review`, `compact` or `memory_consolidation`. */ (
+    | "review"
+    | "compact"
+    | "memory_consolidation"
+  )
+  | /** Variant 2 of {@linkcode SubAgentSource}. */ {
+    /** `thread_spawn` of {@linkcode SubAgentSource} (variant 2). */
+    thread_spawn: {
+      /** `agent_nickname` of `thread_spawn` of {@linkcode SubAgentSource} (variant 2). Optional. Nullable. */
+      agent_nickname?: string | null;
+      /** `agent_path` of `thread_spawn` of {@linkcode SubAgentSource} (variant 2). Optional. Nullable. */
+      agent_path?: AgentPath | null;
+      /** `agent_role` of `thread_spawn` of {@linkcode SubAgentSource} (variant 2). Optional. Nullable. */
+      agent_role?: string | null;
+      /** `depth` of `thread_spawn` of {@linkcode SubAgentSource} (variant 2). Integer (int32). */
+      depth: number;
+      /** `parent_thread_id` of `thread_spawn` of {@linkcode SubAgentSource} (variant 2). */
+      parent_thread_id: ThreadId;
+    };
+  }
+  | /** Variant 3 of {@linkcode SubAgentSource}. */ {
+    /** `other` of {@linkcode SubAgentSource} (variant 3). */
+    other: string;
   };
-} | {
-  other: string;
-};
 
+/** Used by {@linkcode MigrationDetails}. */
 export interface SubagentMigration {
+  /** `name` of {@linkcode SubagentMigration}. */
   name: string;
 }
 
+/** Params of the server notification `item/commandExecution/terminalInteraction`. */
 export interface TerminalInteractionNotification {
+  /** `itemId` of {@linkcode TerminalInteractionNotification}. */
   itemId: string;
+  /** `processId` of {@linkcode TerminalInteractionNotification}. */
   processId: string;
+  /** `stdin` of {@linkcode TerminalInteractionNotification}. */
   stdin: string;
+  /** `threadId` of {@linkcode TerminalInteractionNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode TerminalInteractionNotification}. */
   turnId: string;
 }
 
+/** Used by {@linkcode UserInput}. */
 export interface TextElement {
   /** Byte range in the parent `text` buffer that this element occupies. */
   byteRange: ByteRange;
@@ -6882,6 +10561,7 @@ export interface TextElement {
   placeholder?: string | null;
 }
 
+/** Used by {@linkcode TextRange}. */
 export interface TextPosition {
   /** 1-based column number (in Unicode scalar values). */
   column: number;
@@ -6889,11 +10569,15 @@ export interface TextPosition {
   line: number;
 }
 
+/** Used by {@linkcode ConfigWarningNotification}. */
 export interface TextRange {
+  /** `end` of {@linkcode TextRange}. */
   end: TextPosition;
+  /** `start` of {@linkcode TextRange}. */
   start: TextPosition;
 }
 
+/** Used by {@linkcode ThreadForkResponse}, {@linkcode ThreadListResponse}, {@linkcode ThreadMetadataUpdateResponse} and 7 more. */
 export interface Thread {
   /** Optional random unique nickname assigned to an AgentControl-spawned sub-agent. */
   agentNickname?: string | null;
@@ -6987,32 +10671,46 @@ export interface Thread {
   updatedAt: number;
 }
 
+/** Used by {@linkcode ThreadStatus}. One of `waitingOnApproval`, `waitingOnUserInput`. */
 export type ThreadActiveFlag = "waitingOnApproval" | "waitingOnUserInput";
 
+/** Params of the client request `thread/approveGuardianDeniedAction`. */
 export interface ThreadApproveGuardianDeniedActionParams {
   /** Serialized `codex_protocol::protocol::GuardianAssessmentEvent`. */
   event: unknown;
+  /** `threadId` of {@linkcode ThreadApproveGuardianDeniedActionParams}. */
   threadId: string;
 }
 
+/** Result of the client request `thread/approveGuardianDeniedAction`. */
 export type ThreadApproveGuardianDeniedActionResponse = { [key: string]: unknown };
 
+/** Params of the client request `thread/archive`. */
 export interface ThreadArchiveParams {
+  /** `threadId` of {@linkcode ThreadArchiveParams}. */
   threadId: string;
 }
 
+/** Result of the client request `thread/archive`. */
 export type ThreadArchiveResponse = { [key: string]: unknown };
 
+/** Params of the server notification `thread/archived`. */
 export interface ThreadArchivedNotification {
+  /** `threadId` of {@linkcode ThreadArchivedNotification}. */
   threadId: string;
 }
 
 /** An independently persisted attachment associated with a thread. */
 export interface ThreadAttachment {
+  /** `attachmentType` of {@linkcode ThreadAttachment}. */
   attachmentType: string;
+  /** `createdAt` of {@linkcode ThreadAttachment}. Integer (int64). */
   createdAt: number;
+  /** `id` of {@linkcode ThreadAttachment}. */
   id: string;
+  /** `identityKey` of {@linkcode ThreadAttachment}. */
   identityKey: string;
+  /** `payload` of {@linkcode ThreadAttachment}. Any JSON value. */
   payload: unknown;
 }
 
@@ -7021,28 +10719,39 @@ export type ThreadAttachmentAddOutcome = "created" | "existing";
 
 /** Parameters for creating or locating an attachment on its owning thread. */
 export interface ThreadAttachmentAddParams {
+  /** `attachmentType` of {@linkcode ThreadAttachmentAddParams}. */
   attachmentType: string;
+  /** `identityKey` of {@linkcode ThreadAttachmentAddParams}. */
   identityKey: string;
+  /** `payload` of {@linkcode ThreadAttachmentAddParams}. Any JSON value. */
   payload: unknown;
+  /** `threadId` of {@linkcode ThreadAttachmentAddParams}. */
   threadId: string;
 }
 
 /** The created or existing attachment. */
 export interface ThreadAttachmentAddResponse {
+  /** `attachment` of {@linkcode ThreadAttachmentAddResponse}. */
   attachment: ThreadAttachment;
+  /** `outcome` of {@linkcode ThreadAttachmentAddResponse}. */
   outcome: ThreadAttachmentAddOutcome;
 }
 
 /** Parameters for listing attachments from one thread. */
 export interface ThreadAttachmentListParams {
+  /** `cursor` of {@linkcode ThreadAttachmentListParams}. Optional. Nullable. */
   cursor?: string | null;
+  /** `limit` of {@linkcode ThreadAttachmentListParams}. Optional. Nullable. Non-negative integer (uint32). */
   limit?: number | null;
+  /** `threadId` of {@linkcode ThreadAttachmentListParams}. */
   threadId: string;
 }
 
 /** One page of attachments associated with the requested thread. */
 export interface ThreadAttachmentListResponse {
+  /** `data` of {@linkcode ThreadAttachmentListResponse}. */
   data: ThreadAttachment[];
+  /** `nextCursor` of {@linkcode ThreadAttachmentListResponse}. Optional. Nullable. */
   nextCursor?: string | null;
 }
 
@@ -7053,6 +10762,7 @@ export type ThreadAttachmentOperation = "created" | "deleted";
 export interface ThreadAttachmentOwner {
   /** Whether the owning thread is archived, not whether it is currently executing a turn. */
   archived: boolean;
+  /** `threadId` of {@linkcode ThreadAttachmentOwner}. */
   threadId: string;
 }
 
@@ -7060,22 +10770,31 @@ export interface ThreadAttachmentOwner {
 export interface ThreadAttachmentOwnerListParams {
   /** Omitted or null returns all matches; false returns non-archived threads only. */
   archived?: boolean | null;
+  /** `attachmentType` of {@linkcode ThreadAttachmentOwnerListParams}. */
   attachmentType: string;
+  /** `cursor` of {@linkcode ThreadAttachmentOwnerListParams}. Optional. Nullable. */
   cursor?: string | null;
+  /** `identityKey` of {@linkcode ThreadAttachmentOwnerListParams}. */
   identityKey: string;
+  /** `limit` of {@linkcode ThreadAttachmentOwnerListParams}. Optional. Nullable. Non-negative integer (uint32). */
   limit?: number | null;
 }
 
 /** One page of matching owners, including threads without their own user messages. */
 export interface ThreadAttachmentOwnerListResponse {
+  /** `data` of {@linkcode ThreadAttachmentOwnerListResponse}. */
   data: ThreadAttachmentOwner[];
+  /** `nextCursor` of {@linkcode ThreadAttachmentOwnerListResponse}. Optional. Nullable. */
   nextCursor?: string | null;
 }
 
 /** Parameters for deleting an attachment by its stable thread-local identity. */
 export interface ThreadAttachmentRemoveParams {
+  /** `attachmentType` of {@linkcode ThreadAttachmentRemoveParams}. */
   attachmentType: string;
+  /** `identityKey` of {@linkcode ThreadAttachmentRemoveParams}. */
   identityKey: string;
+  /** `threadId` of {@linkcode ThreadAttachmentRemoveParams}. */
   threadId: string;
 }
 
@@ -7084,67 +10803,118 @@ export type ThreadAttachmentRemoveResponse = { [key: string]: unknown };
 
 /** Notification published after a thread attachment is created or deleted. */
 export interface ThreadAttachmentUpdatedNotification {
+  /** `attachmentId` of {@linkcode ThreadAttachmentUpdatedNotification}. */
   attachmentId: string;
+  /** `attachmentType` of {@linkcode ThreadAttachmentUpdatedNotification}. */
   attachmentType: string;
+  /** `identityKey` of {@linkcode ThreadAttachmentUpdatedNotification}. */
   identityKey: string;
+  /** `operation` of {@linkcode ThreadAttachmentUpdatedNotification}. */
   operation: ThreadAttachmentOperation;
+  /** `threadId` of {@linkcode ThreadAttachmentUpdatedNotification}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Used by {@linkcode ThreadBackgroundTerminalsListResponse}.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadBackgroundTerminal {
+  /** `command` of {@linkcode ThreadBackgroundTerminal}. */
   command: string;
+  /** `cpuPercent` of {@linkcode ThreadBackgroundTerminal}. Optional. Nullable. Number (double). */
   cpuPercent?: number | null;
+  /** `cwd` of {@linkcode ThreadBackgroundTerminal}. */
   cwd: LegacyAppPathString;
+  /** `itemId` of {@linkcode ThreadBackgroundTerminal}. */
   itemId: string;
+  /** `osPid` of {@linkcode ThreadBackgroundTerminal}. Optional. Nullable. Non-negative integer (uint32). */
   osPid?: number | null;
+  /** `processId` of {@linkcode ThreadBackgroundTerminal}. */
   processId: string;
+  /** `rssKb` of {@linkcode ThreadBackgroundTerminal}. Optional. Nullable. Non-negative integer (uint64). */
   rssKb?: number | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `thread/backgroundTerminals/clean`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadBackgroundTerminalsCleanParams {
+  /** `threadId` of {@linkcode ThreadBackgroundTerminalsCleanParams}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `thread/backgroundTerminals/clean`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type ThreadBackgroundTerminalsCleanResponse = { [key: string]: unknown };
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `thread/backgroundTerminals/list`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadBackgroundTerminalsListParams {
   /** Opaque pagination cursor returned by a previous call. */
   cursor?: string | null;
   /** Optional page size. */
   limit?: number | null;
+  /** `threadId` of {@linkcode ThreadBackgroundTerminalsListParams}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `thread/backgroundTerminals/list`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadBackgroundTerminalsListResponse {
+  /** `data` of {@linkcode ThreadBackgroundTerminalsListResponse}. */
   data: ThreadBackgroundTerminal[];
   /** Opaque cursor to pass to the next call to continue after the last item. If None, there are no more items to return. */
   nextCursor?: string | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `thread/backgroundTerminals/terminate`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadBackgroundTerminalsTerminateParams {
+  /** `processId` of {@linkcode ThreadBackgroundTerminalsTerminateParams}. */
   processId: string;
+  /** `threadId` of {@linkcode ThreadBackgroundTerminalsTerminateParams}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `thread/backgroundTerminals/terminate`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadBackgroundTerminalsTerminateResponse {
+  /** `terminated` of {@linkcode ThreadBackgroundTerminalsTerminateResponse}. */
   terminated: boolean;
 }
 
+/** Params of the server notification `thread/closed`. */
 export interface ThreadClosedNotification {
+  /** `threadId` of {@linkcode ThreadClosedNotification}. */
   threadId: string;
 }
 
+/** Params of the client request `thread/compact/start`. */
 export interface ThreadCompactStartParams {
+  /** `threadId` of {@linkcode ThreadCompactStartParams}. */
   threadId: string;
 }
 
+/** Result of the client request `thread/compact/start`. */
 export type ThreadCompactStartResponse = { [key: string]: unknown };
 
 /**
@@ -7169,20 +10939,28 @@ export interface ThreadDecrementElicitationResponse {
   paused: boolean;
 }
 
+/** Params of the client request `thread/delete`. */
 export interface ThreadDeleteParams {
+  /** `threadId` of {@linkcode ThreadDeleteParams}. */
   threadId: string;
 }
 
+/** Result of the client request `thread/delete`. */
 export type ThreadDeleteResponse = { [key: string]: unknown };
 
+/** Params of the server notification `thread/deleted`. */
 export interface ThreadDeletedNotification {
+  /** `threadId` of {@linkcode ThreadDeletedNotification}. */
   threadId: string;
 }
 
 /** An environment selected by a loaded thread, independent of connection status. */
 export interface ThreadEnvironment {
+  /** `cwd` of {@linkcode ThreadEnvironment}. */
   cwd: LegacyAppPathString;
+  /** `environmentId` of {@linkcode ThreadEnvironment}. */
   environmentId: string;
+  /** `runtimeWorkspaceRoots` of {@linkcode ThreadEnvironment}. */
   runtimeWorkspaceRoots: LegacyAppPathString[];
 }
 
@@ -7197,6 +10975,7 @@ export type ThreadExtra = { [key: string]: unknown };
  * Prefer using thread_id whenever possible.
  */
 export interface ThreadForkParams {
+  /** `approvalPolicy` of {@linkcode ThreadForkParams}. Optional. Nullable. */
   approvalPolicy?: AskForApproval | null;
   /** Override where approval requests are routed for review on this thread and subsequent turns. */
   approvalsReviewer?: ApprovalsReviewer | null;
@@ -7206,6 +10985,7 @@ export interface ThreadForkParams {
    * @experimental Requires `experimentalApi` at initialize.
    */
   attachToSource?: boolean;
+  /** `baseInstructions` of {@linkcode ThreadForkParams}. Optional. Nullable. */
   baseInstructions?: string | null;
   /**
    * Optional turn id to fork before, excluding that turn and all later turns. Cannot be combined with `last_turn_id`.
@@ -7213,7 +10993,9 @@ export interface ThreadForkParams {
    * @experimental Requires `experimentalApi` at initialize.
    */
   beforeTurnId?: string | null;
+  /** `config` of {@linkcode ThreadForkParams}. Optional. Nullable. */
   config?: { [key: string]: unknown } | null;
+  /** `cwd` of {@linkcode ThreadForkParams}. Optional. Nullable. */
   cwd?: string | null;
   /**
    * When true, carry the source thread's current goal into the fork without starting its initial automatic continuation. The next explicit turn owns the goal lifecycle, and normal automatic continuation resumes after it.
@@ -7221,7 +11003,9 @@ export interface ThreadForkParams {
    * @experimental Requires `experimentalApi` at initialize.
    */
   deferGoalContinuation?: boolean;
+  /** `developerInstructions` of {@linkcode ThreadForkParams}. Optional. Nullable. */
   developerInstructions?: string | null;
+  /** `ephemeral` of {@linkcode ThreadForkParams}. Optional. */
   ephemeral?: boolean;
   /** When true, return only thread metadata and live fork state without populating `thread.turns`. This is useful when the client plans to call `thread/turns/list` immediately after forking. Full-history hydration is deprecated for paginated threads; use this with `thread/turns/list` and `thread/items/list` instead. */
   excludeTurns?: boolean;
@@ -7245,6 +11029,7 @@ export interface ThreadForkParams {
   lastTurnId?: string | null;
   /** Configuration overrides for the forked thread, if any. */
   model?: string | null;
+  /** `modelProvider` of {@linkcode ThreadForkParams}. Optional. Nullable. */
   modelProvider?: string | null;
   /**
    * [UNSTABLE] Specify the rollout path to fork from. If specified, the thread_id param will be ignored.
@@ -7264,13 +11049,17 @@ export interface ThreadForkParams {
    * @experimental Requires `experimentalApi` at initialize.
    */
   runtimeWorkspaceRoots?: AbsolutePathBuf[] | null;
+  /** `sandbox` of {@linkcode ThreadForkParams}. Optional. Nullable. */
   sandbox?: SandboxMode | null;
+  /** `serviceTier` of {@linkcode ThreadForkParams}. Optional. Nullable. */
   serviceTier?: string | null;
+  /** `threadId` of {@linkcode ThreadForkParams}. */
   threadId: string;
   /** Optional client-supplied analytics source classification for this forked thread. */
   threadSource?: ThreadSource | null;
 }
 
+/** Result of the client request `thread/fork`. */
 export interface ThreadForkResponse {
   /**
    * Named or implicit built-in profile that produced the active permissions, when known.
@@ -7278,9 +11067,11 @@ export interface ThreadForkResponse {
    * @experimental Requires `experimentalApi` at initialize.
    */
   activePermissionProfile?: ActivePermissionProfile | null;
+  /** `approvalPolicy` of {@linkcode ThreadForkResponse}. */
   approvalPolicy: AskForApproval;
   /** Reviewer currently used for approval requests on this thread. */
   approvalsReviewer: ApprovalsReviewer;
+  /** `cwd` of {@linkcode ThreadForkResponse}. */
   cwd: AbsolutePathBuf;
   /**
    * Saved list of disabled plugin IDs. Does not yet filter plugin capabilities.
@@ -7294,9 +11085,13 @@ export interface ThreadForkResponse {
    * @default []
    */
   instructionSources?: LegacyAppPathString[];
+  /** `model` of {@linkcode ThreadForkResponse}. */
   model: string;
+  /** `modelProvider` of {@linkcode ThreadForkResponse}. */
   modelProvider: string;
   /**
+   * `multiAgentMode` of {@linkcode ThreadForkResponse}. Optional.
+   *
    * @deprecated Always `explicitRequestOnly`. Use `reasoningEffort` for Ultra behavior.
    *
    * @default "explicitRequestOnly"
@@ -7304,6 +11099,7 @@ export interface ThreadForkResponse {
    * @experimental Requires `experimentalApi` at initialize.
    */
   multiAgentMode?: MultiAgentMode;
+  /** `reasoningEffort` of {@linkcode ThreadForkResponse}. Optional. Nullable. */
   reasoningEffort?: ReasoningEffort | null;
   /**
    * Thread-scoped runtime workspace roots used to materialize `:workspace_roots`.
@@ -7315,59 +11111,88 @@ export interface ThreadForkResponse {
   runtimeWorkspaceRoots?: AbsolutePathBuf[];
   /** Legacy sandbox policy retained for compatibility. Experimental clients should prefer `activePermissionProfile` for profile provenance. */
   sandbox: SandboxPolicy;
+  /** `serviceTier` of {@linkcode ThreadForkResponse}. Optional. Nullable. */
   serviceTier?: string | null;
+  /** `thread` of {@linkcode ThreadForkResponse}. */
   thread: Thread;
 }
 
+/** Used by {@linkcode ThreadGoalGetResponse}, {@linkcode ThreadGoalSetResponse} and {@linkcode ThreadGoalUpdatedNotification}. */
 export interface ThreadGoal {
+  /** `createdAt` of {@linkcode ThreadGoal}. Integer (int64). */
   createdAt: number;
+  /** `objective` of {@linkcode ThreadGoal}. */
   objective: string;
+  /** `status` of {@linkcode ThreadGoal}. */
   status: ThreadGoalStatus;
+  /** `threadId` of {@linkcode ThreadGoal}. */
   threadId: string;
+  /** `timeUsedSeconds` of {@linkcode ThreadGoal}. Integer (int64). */
   timeUsedSeconds: number;
+  /** `tokenBudget` of {@linkcode ThreadGoal}. Optional. Nullable. Integer (int64). */
   tokenBudget?: number | null;
+  /** `tokensUsed` of {@linkcode ThreadGoal}. Integer (int64). */
   tokensUsed: number;
+  /** `updatedAt` of {@linkcode ThreadGoal}. Integer (int64). */
   updatedAt: number;
 }
 
+/** Params of the client request `thread/goal/clear`. */
 export interface ThreadGoalClearParams {
   /** Missing provenance does not supply user authorization. */
   origin?: ThreadGoalMutationOrigin | null;
+  /** `threadId` of {@linkcode ThreadGoalClearParams}. */
   threadId: string;
 }
 
+/** Result of the client request `thread/goal/clear`. */
 export interface ThreadGoalClearResponse {
+  /** `cleared` of {@linkcode ThreadGoalClearResponse}. */
   cleared: boolean;
 }
 
+/** Params of the server notification `thread/goal/cleared`. */
 export interface ThreadGoalClearedNotification {
+  /** `threadId` of {@linkcode ThreadGoalClearedNotification}. */
   threadId: string;
 }
 
+/** Params of the client request `thread/goal/get`. */
 export interface ThreadGoalGetParams {
+  /** `threadId` of {@linkcode ThreadGoalGetParams}. */
   threadId: string;
 }
 
+/** Result of the client request `thread/goal/get`. */
 export interface ThreadGoalGetResponse {
+  /** `goal` of {@linkcode ThreadGoalGetResponse}. Optional. Nullable. */
   goal?: ThreadGoal | null;
 }
 
 /** Distinguishes explicit user actions from automatic goal lifecycle mutations. */
 export type ThreadGoalMutationOrigin = "user" | "automatic";
 
+/** Params of the client request `thread/goal/set`. */
 export interface ThreadGoalSetParams {
+  /** `objective` of {@linkcode ThreadGoalSetParams}. Optional. Nullable. */
   objective?: string | null;
   /** Missing provenance does not supply user authorization. */
   origin?: ThreadGoalMutationOrigin | null;
+  /** `status` of {@linkcode ThreadGoalSetParams}. Optional. Nullable. */
   status?: ThreadGoalStatus | null;
+  /** `threadId` of {@linkcode ThreadGoalSetParams}. */
   threadId: string;
+  /** `tokenBudget` of {@linkcode ThreadGoalSetParams}. Optional. Nullable. Integer (int64). */
   tokenBudget?: number | null;
 }
 
+/** Result of the client request `thread/goal/set`. */
 export interface ThreadGoalSetResponse {
+  /** `goal` of {@linkcode ThreadGoalSetResponse}. */
   goal: ThreadGoal;
 }
 
+/** Used by {@linkcode ThreadGoal} and {@linkcode ThreadGoalSetParams}. One of `active`, `paused`, `blocked`, `usageLimited`, `budgetLimited`, `complete`. */
 export type ThreadGoalStatus =
   | "active"
   | "paused"
@@ -7376,17 +11201,29 @@ export type ThreadGoalStatus =
   | "budgetLimited"
   | "complete";
 
+/** Params of the server notification `thread/goal/updated`. */
 export interface ThreadGoalUpdatedNotification {
+  /** `goal` of {@linkcode ThreadGoalUpdatedNotification}. */
   goal: ThreadGoal;
+  /** `threadId` of {@linkcode ThreadGoalUpdatedNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode ThreadGoalUpdatedNotification}. Optional. Nullable. */
   turnId?: string | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Used by {@linkcode ThreadGuardianReviewResponse}.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadGuardianAssessment {
+  /** `outcome` of {@linkcode ThreadGuardianAssessment}. */
   outcome: GuardianAssessmentOutcome;
+  /** `rationale` of {@linkcode ThreadGuardianAssessment}. */
   rationale: string;
+  /** `riskLevel` of {@linkcode ThreadGuardianAssessment}. */
   riskLevel: GuardianRiskLevel;
+  /** `userAuthorization` of {@linkcode ThreadGuardianAssessment}. */
   userAuthorization: GuardianUserAuthorization;
 }
 
@@ -7396,18 +11233,26 @@ export interface ThreadGuardianAssessment {
  * @experimental Requires `experimentalApi` at initialize.
  */
 export interface ThreadGuardianReviewParams {
+  /** `threadId` of {@linkcode ThreadGuardianReviewParams}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `thread/guardianReview`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadGuardianReviewResponse {
   /** Null when current policy or a remembered approval skips review. */
   assessment?: ThreadGuardianAssessment | null;
+  /** `callId` of {@linkcode ThreadGuardianReviewResponse}. */
   callId: string;
 }
 
+/** Used by {@linkcode Thread} and {@linkcode ThreadStartParams}. One of `legacy`, `paginated`. */
 export type ThreadHistoryMode = "legacy" | "paginated";
 
+/** Used by {@linkcode ApplyPatchApprovalParams}, {@linkcode ExecCommandApprovalParams} and {@linkcode SubAgentSource}. */
 export type ThreadId = string;
 
 /**
@@ -7432,82 +11277,118 @@ export interface ThreadIncrementElicitationResponse {
   paused: boolean;
 }
 
+/** Params of the client request `thread/inject_items`. */
 export interface ThreadInjectItemsParams {
   /** Raw Responses API items to append to the thread's model-visible history. */
   items: unknown[];
+  /** `threadId` of {@linkcode ThreadInjectItemsParams}. */
   threadId: string;
 }
 
+/** Result of the client request `thread/inject_items`. */
 export type ThreadInjectItemsResponse = { [key: string]: unknown };
 
 /** A thread item and its recorded lifecycle times. The payload stays flat on the wire. */
 export type ThreadItem =
-  | {
+  | /** Variant `type: "userMessage"` of {@linkcode ThreadItem}. */ {
+    /** `clientId` of {@linkcode ThreadItem} (`type: "userMessage"`). Optional. Nullable. */
     clientId?: string | null;
     /** Unix timestamp in milliseconds when the item completed, if recorded. */
     completedAtMs?: number | null;
+    /** `content` of {@linkcode ThreadItem} (`type: "userMessage"`). */
     content: UserInput[];
+    /** `id` of {@linkcode ThreadItem} (`type: "userMessage"`). */
     id: string;
     /** Unix timestamp in milliseconds when the item started, if recorded. */
     startedAtMs?: number | null;
+    /** `type` of {@linkcode ThreadItem} (`type: "userMessage"`). Always `"userMessage"`. */
     type: "userMessage";
   }
-  | {
+  | /** Variant `type: "hookPrompt"` of {@linkcode ThreadItem}. */ {
     /** Unix timestamp in milliseconds when the item completed, if recorded. */
     completedAtMs?: number | null;
+    /** `fragments` of {@linkcode ThreadItem} (`type: "hookPrompt"`). */
     fragments: HookPromptFragment[];
+    /** `id` of {@linkcode ThreadItem} (`type: "hookPrompt"`). */
     id: string;
     /** Unix timestamp in milliseconds when the item started, if recorded. */
     startedAtMs?: number | null;
+    /** `type` of {@linkcode ThreadItem} (`type: "hookPrompt"`). Always `"hookPrompt"`. */
     type: "hookPrompt";
   }
-  | {
+  | /** Variant `type: "agentMessage"` of {@linkcode ThreadItem}. */ {
     /** Unix timestamp in milliseconds when the item completed, if recorded. */
     completedAtMs?: number | null;
+    /** `delivery` of {@linkcode ThreadItem} (`type: "agentMessage"`). Optional. Nullable. */
     delivery?: AgentMessageDelivery | null;
+    /** `id` of {@linkcode ThreadItem} (`type: "agentMessage"`). */
     id: string;
+    /** `memoryCitation` of {@linkcode ThreadItem} (`type: "agentMessage"`). Optional. Nullable. */
     memoryCitation?: MemoryCitation | null;
+    /** `moderation` of {@linkcode ThreadItem} (`type: "agentMessage"`). Optional. Nullable. */
     moderation?: AgentMessageModeration | null;
+    /** `phase` of {@linkcode ThreadItem} (`type: "agentMessage"`). Optional. Nullable. */
     phase?: MessagePhase | null;
+    /** `questions` of {@linkcode ThreadItem} (`type: "agentMessage"`). Optional. Nullable. */
     questions?: AsyncUserInputQuestion[] | null;
     /** Unix timestamp in milliseconds when the item started, if recorded. */
     startedAtMs?: number | null;
+    /** `text` of {@linkcode ThreadItem} (`type: "agentMessage"`). */
     text: string;
+    /** `type` of {@linkcode ThreadItem} (`type: "agentMessage"`). Always `"agentMessage"`. */
     type: "agentMessage";
   }
-  | {
+  | /** Variant `type: "functionCallOutput"` of {@linkcode ThreadItem}. */ {
     /** Unix timestamp in milliseconds when the item completed, if recorded. */
     completedAtMs?: number | null;
+    /** `id` of {@linkcode ThreadItem} (`type: "functionCallOutput"`). */
     id: string;
+    /** `name` of {@linkcode ThreadItem} (`type: "functionCallOutput"`). */
     name: string;
+    /** `namespace` of {@linkcode ThreadItem} (`type: "functionCallOutput"`). Optional. Nullable. */
     namespace?: string | null;
+    /** `output` of {@linkcode ThreadItem} (`type: "functionCallOutput"`). */
     output: FunctionCallOutputBody;
     /** Unix timestamp in milliseconds when the item started, if recorded. */
     startedAtMs?: number | null;
+    /** `type` of {@linkcode ThreadItem} (`type: "functionCallOutput"`). Always `"functionCallOutput"`. */
     type: "functionCallOutput";
   }
   | /** EXPERIMENTAL - proposed plan item content. The completed plan item is authoritative and may not match the concatenation of `PlanDelta` text. */ {
     /** Unix timestamp in milliseconds when the item completed, if recorded. */
     completedAtMs?: number | null;
+    /** `id` of {@linkcode ThreadItem} (`type: "plan"`). */
     id: string;
     /** Unix timestamp in milliseconds when the item started, if recorded. */
     startedAtMs?: number | null;
+    /** `text` of {@linkcode ThreadItem} (`type: "plan"`). */
     text: string;
+    /** `type` of {@linkcode ThreadItem} (`type: "plan"`). Always `"plan"`. */
     type: "plan";
   }
-  | {
+  | /** Variant `type: "reasoning"` of {@linkcode ThreadItem}. */ {
     /** Unix timestamp in milliseconds when the item completed, if recorded. */
     completedAtMs?: number | null;
-    /** @default [] */
+    /**
+     * `content` of {@linkcode ThreadItem} (`type: "reasoning"`). Optional.
+     *
+     * @default []
+     */
     content?: string[];
+    /** `id` of {@linkcode ThreadItem} (`type: "reasoning"`). */
     id: string;
     /** Unix timestamp in milliseconds when the item started, if recorded. */
     startedAtMs?: number | null;
-    /** @default [] */
+    /**
+     * `summary` of {@linkcode ThreadItem} (`type: "reasoning"`). Optional.
+     *
+     * @default []
+     */
     summary?: string[];
+    /** `type` of {@linkcode ThreadItem} (`type: "reasoning"`). Always `"reasoning"`. */
     type: "reasoning";
   }
-  | {
+  | /** Variant `type: "commandExecution"` of {@linkcode ThreadItem}. */ {
     /** The command's output, aggregated from stdout and stderr. */
     aggregatedOutput?: string | null;
     /** The command to be executed. */
@@ -7522,6 +11403,7 @@ export type ThreadItem =
     durationMs?: number | null;
     /** The command's exit code. */
     exitCode?: number | null;
+    /** `id` of {@linkcode ThreadItem} (`type: "commandExecution"`). */
     id: string;
     /** Trusted first-party plugin id when this command resolves to one plugin script. */
     pluginId?: string | null;
@@ -7529,63 +11411,92 @@ export type ThreadItem =
     processId?: string | null;
     /** Safe plugin-relative path when this command resolves to one plugin script. */
     scriptPath?: string | null;
-    /** @default "agent" */
+    /**
+     * `source` of {@linkcode ThreadItem} (`type: "commandExecution"`). Optional.
+     *
+     * @default "agent"
+     */
     source?: CommandExecutionSource;
     /** Unix timestamp in milliseconds when the item started, if recorded. */
     startedAtMs?: number | null;
+    /** `status` of {@linkcode ThreadItem} (`type: "commandExecution"`). */
     status: CommandExecutionStatus;
+    /** `type` of {@linkcode ThreadItem} (`type: "commandExecution"`). Always `"commandExecution"`. */
     type: "commandExecution";
   }
-  | {
+  | /** Variant `type: "fileChange"` of {@linkcode ThreadItem}. */ {
+    /** `changes` of {@linkcode ThreadItem} (`type: "fileChange"`). */
     changes: FileUpdateChange[];
     /** Unix timestamp in milliseconds when the item completed, if recorded. */
     completedAtMs?: number | null;
+    /** `id` of {@linkcode ThreadItem} (`type: "fileChange"`). */
     id: string;
     /** Unix timestamp in milliseconds when the item started, if recorded. */
     startedAtMs?: number | null;
+    /** `status` of {@linkcode ThreadItem} (`type: "fileChange"`). */
     status: PatchApplyStatus;
+    /** `type` of {@linkcode ThreadItem} (`type: "fileChange"`). Always `"fileChange"`. */
     type: "fileChange";
   }
-  | {
+  | /** Variant `type: "mcpToolCall"` of {@linkcode ThreadItem}. */ {
+    /** `appContext` of {@linkcode ThreadItem} (`type: "mcpToolCall"`). Optional. Nullable. */
     appContext?: McpToolCallAppContext | null;
+    /** `arguments` of {@linkcode ThreadItem} (`type: "mcpToolCall"`). Any JSON value. */
     arguments: unknown;
     /** Unix timestamp in milliseconds when the item completed, if recorded. */
     completedAtMs?: number | null;
     /** The duration of the MCP tool call in milliseconds. */
     durationMs?: number | null;
+    /** `error` of {@linkcode ThreadItem} (`type: "mcpToolCall"`). Optional. Nullable. */
     error?: McpToolCallError | null;
+    /** `id` of {@linkcode ThreadItem} (`type: "mcpToolCall"`). */
     id: string;
     /** Legacy compatibility field; prefer `mcpAppUi.resourceUri` when available. */
     mcpAppResourceUri?: string | null;
     /** Presentation captured from the invoked descriptor; absent in older history. */
     mcpAppUi?: McpAppUi | null;
+    /** `pluginId` of {@linkcode ThreadItem} (`type: "mcpToolCall"`). Optional. Nullable. */
     pluginId?: string | null;
+    /** `readOnlyHint` of {@linkcode ThreadItem} (`type: "mcpToolCall"`). Optional. Nullable. */
     readOnlyHint?: boolean | null;
+    /** `result` of {@linkcode ThreadItem} (`type: "mcpToolCall"`). Optional. Nullable. */
     result?: McpToolCallResult | null;
+    /** `server` of {@linkcode ThreadItem} (`type: "mcpToolCall"`). */
     server: string;
     /** Unix timestamp in milliseconds when the item started, if recorded. */
     startedAtMs?: number | null;
+    /** `status` of {@linkcode ThreadItem} (`type: "mcpToolCall"`). */
     status: McpToolCallStatus;
+    /** `tool` of {@linkcode ThreadItem} (`type: "mcpToolCall"`). */
     tool: string;
+    /** `type` of {@linkcode ThreadItem} (`type: "mcpToolCall"`). Always `"mcpToolCall"`. */
     type: "mcpToolCall";
   }
-  | {
+  | /** Variant `type: "dynamicToolCall"` of {@linkcode ThreadItem}. */ {
+    /** `arguments` of {@linkcode ThreadItem} (`type: "dynamicToolCall"`). Any JSON value. */
     arguments: unknown;
     /** Unix timestamp in milliseconds when the item completed, if recorded. */
     completedAtMs?: number | null;
+    /** `contentItems` of {@linkcode ThreadItem} (`type: "dynamicToolCall"`). Optional. Nullable. */
     contentItems?: DynamicToolCallOutputContentItem[] | null;
     /** The duration of the dynamic tool call in milliseconds. */
     durationMs?: number | null;
+    /** `id` of {@linkcode ThreadItem} (`type: "dynamicToolCall"`). */
     id: string;
+    /** `namespace` of {@linkcode ThreadItem} (`type: "dynamicToolCall"`). Optional. Nullable. */
     namespace?: string | null;
     /** Unix timestamp in milliseconds when the item started, if recorded. */
     startedAtMs?: number | null;
+    /** `status` of {@linkcode ThreadItem} (`type: "dynamicToolCall"`). */
     status: DynamicToolCallStatus;
+    /** `success` of {@linkcode ThreadItem} (`type: "dynamicToolCall"`). Optional. Nullable. */
     success?: boolean | null;
+    /** `tool` of {@linkcode ThreadItem} (`type: "dynamicToolCall"`). */
     tool: string;
+    /** `type` of {@linkcode ThreadItem} (`type: "dynamicToolCall"`). Always `"dynamicToolCall"`. */
     type: "dynamicToolCall";
   }
-  | {
+  | /** Variant `type: "collabAgentToolCall"` of {@linkcode ThreadItem}. */ {
     /** Last known status of the target agents, when available. */
     agentsStates: { [key: string]: CollabAgentState };
     /** Unix timestamp in milliseconds when the item completed, if recorded. */
@@ -7608,14 +11519,19 @@ export type ThreadItem =
     status: CollabAgentToolCallStatus;
     /** Name of the collab tool that was invoked. */
     tool: CollabAgentTool;
+    /** `type` of {@linkcode ThreadItem} (`type: "collabAgentToolCall"`). Always `"collabAgentToolCall"`. */
     type: "collabAgentToolCall";
   }
-  | {
+  | /** Variant `type: "subAgentActivity"` of {@linkcode ThreadItem}. */ {
+    /** `agentPath` of {@linkcode ThreadItem} (`type: "subAgentActivity"`). */
     agentPath: string;
+    /** `agentThreadId` of {@linkcode ThreadItem} (`type: "subAgentActivity"`). */
     agentThreadId: string;
     /** Unix timestamp in milliseconds when the item completed, if recorded. */
     completedAtMs?: number | null;
+    /** `id` of {@linkcode ThreadItem} (`type: "subAgentActivity"`). */
     id: string;
+    /** `kind` of {@linkcode ThreadItem} (`type: "subAgentActivity"`). */
     kind: SubAgentActivityKind;
     /** Resolved model at sub-agent creation; absent from older records and other activities. */
     model?: string | null;
@@ -7623,13 +11539,17 @@ export type ThreadItem =
     reasoningEffort?: ReasoningEffort | null;
     /** Unix timestamp in milliseconds when the item started, if recorded. */
     startedAtMs?: number | null;
+    /** `type` of {@linkcode ThreadItem} (`type: "subAgentActivity"`). Always `"subAgentActivity"`. */
     type: "subAgentActivity";
   }
-  | {
+  | /** Variant `type: "webSearch"` of {@linkcode ThreadItem}. */ {
+    /** `action` of {@linkcode ThreadItem} (`type: "webSearch"`). Optional. Nullable. */
     action?: WebSearchAction | null;
     /** Unix timestamp in milliseconds when the item completed, if recorded. */
     completedAtMs?: number | null;
+    /** `id` of {@linkcode ThreadItem} (`type: "webSearch"`). */
     id: string;
+    /** `query` of {@linkcode ThreadItem} (`type: "webSearch"`). */
     query: string;
     /**
      * Structured search results returned out-of-band by standalone web search.
@@ -7639,24 +11559,31 @@ export type ThreadItem =
     results?: unknown[] | null;
     /** Unix timestamp in milliseconds when the item started, if recorded. */
     startedAtMs?: number | null;
+    /** `type` of {@linkcode ThreadItem} (`type: "webSearch"`). Always `"webSearch"`. */
     type: "webSearch";
   }
-  | {
+  | /** Variant `type: "imageView"` of {@linkcode ThreadItem}. */ {
     /** Unix timestamp in milliseconds when the item completed, if recorded. */
     completedAtMs?: number | null;
+    /** `id` of {@linkcode ThreadItem} (`type: "imageView"`). */
     id: string;
+    /** `path` of {@linkcode ThreadItem} (`type: "imageView"`). */
     path: LegacyAppPathString;
     /** Unix timestamp in milliseconds when the item started, if recorded. */
     startedAtMs?: number | null;
+    /** `type` of {@linkcode ThreadItem} (`type: "imageView"`). Always `"imageView"`. */
     type: "imageView";
   }
   | /** Display item emitted by the interruptible `clock.sleep` tool. */ {
     /** Unix timestamp in milliseconds when the item completed, if recorded. */
     completedAtMs?: number | null;
+    /** `durationMs` of {@linkcode ThreadItem} (`type: "sleep"`). Non-negative integer (uint64). */
     durationMs: number;
+    /** `id` of {@linkcode ThreadItem} (`type: "sleep"`). */
     id: string;
     /** Unix timestamp in milliseconds when the item started, if recorded. */
     startedAtMs?: number | null;
+    /** `type` of {@linkcode ThreadItem} (`type: "sleep"`). Always `"sleep"`. */
     type: "sleep";
   }
   | /**
@@ -7666,19 +11593,27 @@ export type ThreadItem =
    */ {
     /** Unix timestamp in milliseconds when the item completed, if recorded. */
     completedAtMs?: number | null;
+    /** `failure` of {@linkcode ThreadItem} (`type: "imageGeneration"`). Optional. Nullable. */
     failure?: ImageGenerationFailure | null;
+    /** `fileId` of {@linkcode ThreadItem} (`type: "imageGeneration"`). */
     fileId: string;
     /** Image generation identifier for the generated image, when provided by the image backend. */
     generationId?: string | null;
+    /** `id` of {@linkcode ThreadItem} (`type: "imageGeneration"`). */
     id: string;
     /** Observed local inputs for a completed generation, absent on older items. */
     inputImages?: ImageGenerationInputImage[];
+    /** `revisedPrompt` of {@linkcode ThreadItem} (`type: "imageGeneration"`). Optional. Nullable. */
     revisedPrompt?: string | null;
+    /** `savedPath` of {@linkcode ThreadItem} (`type: "imageGeneration"`). Optional. Nullable. */
     savedPath?: AbsolutePathBuf | null;
     /** Unix timestamp in milliseconds when the item started, if recorded. */
     startedAtMs?: number | null;
+    /** `status` of {@linkcode ThreadItem} (`type: "imageGeneration"`). */
     status: string;
+    /** `transparentBackground` of {@linkcode ThreadItem} (`type: "imageGeneration"`). Optional. Nullable. */
     transparentBackground?: boolean | null;
+    /** `type` of {@linkcode ThreadItem} (`type: "imageGeneration"`). Always `"imageGeneration"`. */
     type: "imageGeneration";
   }
   | /**
@@ -7688,51 +11623,69 @@ export type ThreadItem =
    */ {
     /** Unix timestamp in milliseconds when the item completed, if recorded. */
     completedAtMs?: number | null;
+    /** `failure` of {@linkcode ThreadItem} (`type: "imageGeneration"`). Optional. Nullable. */
     failure?: ImageGenerationFailure | null;
     /** Image generation identifier for the generated image, when provided by the image backend. */
     generationId?: string | null;
+    /** `id` of {@linkcode ThreadItem} (`type: "imageGeneration"`). */
     id: string;
     /** Observed local inputs for a completed generation, absent on older items. */
     inputImages?: ImageGenerationInputImage[];
+    /** `result` of {@linkcode ThreadItem} (`type: "imageGeneration"`). */
     result: string;
+    /** `revisedPrompt` of {@linkcode ThreadItem} (`type: "imageGeneration"`). Optional. Nullable. */
     revisedPrompt?: string | null;
+    /** `savedPath` of {@linkcode ThreadItem} (`type: "imageGeneration"`). Optional. Nullable. */
     savedPath?: AbsolutePathBuf | null;
     /** Unix timestamp in milliseconds when the item started, if recorded. */
     startedAtMs?: number | null;
+    /** `status` of {@linkcode ThreadItem} (`type: "imageGeneration"`). */
     status: string;
+    /** `transparentBackground` of {@linkcode ThreadItem} (`type: "imageGeneration"`). Optional. Nullable. */
     transparentBackground?: boolean | null;
+    /** `type` of {@linkcode ThreadItem} (`type: "imageGeneration"`). Always `"imageGeneration"`. */
     type: "imageGeneration";
   }
-  | {
+  | /** Variant `type: "enteredReviewMode"` of {@linkcode ThreadItem}. */ {
     /** Unix timestamp in milliseconds when the item completed, if recorded. */
     completedAtMs?: number | null;
+    /** `id` of {@linkcode ThreadItem} (`type: "enteredReviewMode"`). */
     id: string;
+    /** `review` of {@linkcode ThreadItem} (`type: "enteredReviewMode"`). */
     review: string;
     /** Unix timestamp in milliseconds when the item started, if recorded. */
     startedAtMs?: number | null;
+    /** `type` of {@linkcode ThreadItem} (`type: "enteredReviewMode"`). Always `"enteredReviewMode"`. */
     type: "enteredReviewMode";
   }
-  | {
+  | /** Variant `type: "exitedReviewMode"` of {@linkcode ThreadItem}. */ {
     /** Unix timestamp in milliseconds when the item completed, if recorded. */
     completedAtMs?: number | null;
+    /** `id` of {@linkcode ThreadItem} (`type: "exitedReviewMode"`). */
     id: string;
+    /** `review` of {@linkcode ThreadItem} (`type: "exitedReviewMode"`). */
     review: string;
     /** Unix timestamp in milliseconds when the item started, if recorded. */
     startedAtMs?: number | null;
+    /** `type` of {@linkcode ThreadItem} (`type: "exitedReviewMode"`). Always `"exitedReviewMode"`. */
     type: "exitedReviewMode";
   }
-  | {
+  | /** Variant `type: "contextCompaction"` of {@linkcode ThreadItem}. */ {
     /** Unix timestamp in milliseconds when the item completed, if recorded. */
     completedAtMs?: number | null;
+    /** `id` of {@linkcode ThreadItem} (`type: "contextCompaction"`). */
     id: string;
     /** Unix timestamp in milliseconds when the item started, if recorded. */
     startedAtMs?: number | null;
+    /** `type` of {@linkcode ThreadItem} (`type: "contextCompaction"`). Always `"contextCompaction"`. */
     type: "contextCompaction";
   };
 
+/** Used by {@linkcode ThreadItemsListResponse} and {@linkcode ThreadItemsReadResponse}. */
 export interface ThreadItemEntry {
   /** Unix timestamp (milliseconds) when the item completed, if recorded by the producer. */
   completedAtMs?: number | null;
+  /** `item` of {@linkcode ThreadItemEntry}. */
   item: ThreadItem;
   /**
    * The saved output was omitted. Fetch the complete item with `thread/items/read`.
@@ -7746,6 +11699,7 @@ export interface ThreadItemEntry {
   turnId: string;
 }
 
+/** Used by {@linkcode ThreadItemsListParams}. */
 export interface ThreadItemOutputDeferral {
   /**
    * Defer nonempty output from successful commands.
@@ -7763,13 +11717,16 @@ export interface ThreadItemOutputDeferral {
 
 /** An exclusive item position within the requested visible turn. */
 export interface ThreadItemsListAnchor {
+  /** `itemId` of {@linkcode ThreadItemsListAnchor}. */
   itemId: string;
+  /** `type` of {@linkcode ThreadItemsListAnchor}. Always `"item"`. */
   type: "item";
 }
 
 /** Starting position for an item-history page. */
 export type ThreadItemsListCursor = string | ThreadItemsListAnchor;
 
+/** Params of the client request `thread/items/list`. */
 export interface ThreadItemsListParams {
   /** Opaque continuation cursor or an exclusive item anchor in the requested visible turn. An item anchor requires a non-empty `turnId`; ascending (the default) returns items after it, and descending returns items before it. Continue with the returned string cursor. */
   cursor?: ThreadItemsListCursor | null;
@@ -7779,14 +11736,17 @@ export interface ThreadItemsListParams {
   limit?: number | null;
   /** Optional item pagination direction; defaults to ascending. */
   sortDirection?: SortDirection | null;
+  /** `threadId` of {@linkcode ThreadItemsListParams}. */
   threadId: string;
   /** Optional turn id to filter by. When omitted, returns items across the thread. */
   turnId?: string | null;
 }
 
+/** Result of the client request `thread/items/list`. */
 export interface ThreadItemsListResponse {
   /** Opaque cursor to pass as `cursor` when reversing `sortDirection`. This is only populated when the page contains at least one item. */
   backwardsCursor?: string | null;
+  /** `data` of {@linkcode ThreadItemsListResponse}. */
   data: ThreadItemEntry[];
   /** Opaque cursor to pass to the next call to continue after the last item. if None, there are no more items to return. */
   nextCursor?: string | null;
@@ -7800,7 +11760,9 @@ export interface ThreadItemsListResponse {
 export interface ThreadItemsReadParams {
   /** Item IDs to retrieve. Supply 1 to 100 IDs. */
   itemIds: string[];
+  /** `threadId` of {@linkcode ThreadItemsReadParams}. */
   threadId: string;
+  /** `turnId` of {@linkcode ThreadItemsReadParams}. */
   turnId: string;
 }
 
@@ -7810,11 +11772,14 @@ export interface ThreadItemsReadParams {
  * @experimental Requires `experimentalApi` at initialize.
  */
 export interface ThreadItemsReadResponse {
+  /** `data` of {@linkcode ThreadItemsReadResponse}. */
   data: ThreadItemEntry[];
 }
 
+/** Used by {@linkcode ThreadListParams}. */
 export type ThreadListCwdFilter = string | string[];
 
+/** Params of the client request `thread/list`. */
 export interface ThreadListParams {
   /**
    * Optional ancestor thread filter. Returns spawned descendants at any depth, excluding the ancestor itself. Mutually exclusive with `parentThreadId`.
@@ -7876,9 +11841,11 @@ export interface ThreadListParams {
   useStateDbOnly?: boolean;
 }
 
+/** Result of the client request `thread/list`. */
 export interface ThreadListResponse {
   /** Opaque cursor to pass as `cursor` when reversing `sortDirection`. This is only populated when the page contains at least one thread. Use it with the opposite `sortDirection`; for timestamp sorts it anchors at the start of the page timestamp so same-second updates are not skipped. */
   backwardsCursor?: string | null;
+  /** `data` of {@linkcode ThreadListResponse}. */
   data: Thread[];
   /** Opaque cursor to pass to the next call to continue after the last item. if None, there are no more items to return. */
   nextCursor?: string | null;
@@ -7890,6 +11857,7 @@ export interface ThreadListResponse {
   readStates?: { [key: string]: ThreadReadState } | null;
 }
 
+/** Params of the client request `thread/loaded/list`. */
 export interface ThreadLoadedListParams {
   /** Opaque pagination cursor returned by a previous call. */
   cursor?: string | null;
@@ -7897,6 +11865,7 @@ export interface ThreadLoadedListParams {
   limit?: number | null;
 }
 
+/** Result of the client request `thread/loaded/list`. */
 export interface ThreadLoadedListResponse {
   /** Thread ids for sessions currently loaded in memory. */
   data: string[];
@@ -7904,29 +11873,49 @@ export interface ThreadLoadedListResponse {
   nextCursor?: string | null;
 }
 
+/** Used by {@linkcode ThreadMemoryModeSetParams}. One of `enabled`, `disabled`. */
 export type ThreadMemoryMode = "enabled" | "disabled";
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `thread/memoryMode/set`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadMemoryModeSetParams {
+  /** `mode` of {@linkcode ThreadMemoryModeSetParams}. */
   mode: ThreadMemoryMode;
+  /** `threadId` of {@linkcode ThreadMemoryModeSetParams}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `thread/memoryMode/set`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type ThreadMemoryModeSetResponse = { [key: string]: unknown };
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `thread/memory/read`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadMemoryReadParams {
   /** The thread must already be started or resumed. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `thread/memory/read`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadMemoryReadResponse {
   /** Summary from the thread's selected memory version. Null when memory use is disabled or the selected summary is missing, unreadable, or blank. */
   summary?: string | null;
 }
 
+/** Used by {@linkcode ThreadMetadataUpdateParams}. */
 export interface ThreadMetadataGitInfoUpdateParams {
   /** Omit to leave the stored branch unchanged, set to `null` to clear it, or provide a non-empty string to replace it. */
   branch?: string | null;
@@ -7936,6 +11925,7 @@ export interface ThreadMetadataGitInfoUpdateParams {
   sha?: string | null;
 }
 
+/** Params of the client request `thread/metadata/update`. */
 export interface ThreadMetadataUpdateParams {
   /**
    * Save the client's Daybreak choice for this persistent thread. Omitted or null leaves it unchanged. This does not select a turn's `cyberAccessProgram` or grant access.
@@ -7951,37 +11941,63 @@ export interface ThreadMetadataUpdateParams {
    * @experimental Requires `experimentalApi` at initialize.
    */
   projectId?: string | null;
+  /** `threadId` of {@linkcode ThreadMetadataUpdateParams}. */
   threadId: string;
 }
 
+/** Result of the client request `thread/metadata/update`. */
 export interface ThreadMetadataUpdateResponse {
+  /** `thread` of {@linkcode ThreadMetadataUpdateResponse}. */
   thread: Thread;
 }
 
+/** Params of the server notification `thread/name/updated`. */
 export interface ThreadNameUpdatedNotification {
+  /** `threadId` of {@linkcode ThreadNameUpdatedNotification}. */
   threadId: string;
+  /** `threadName` of {@linkcode ThreadNameUpdatedNotification}. Optional. Nullable. */
   threadName?: string | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `thread/prediction/request`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadPredictionRequestParams {
+  /** `sourceTurnId` of {@linkcode ThreadPredictionRequestParams}. */
   sourceTurnId: string;
+  /** `threadId` of {@linkcode ThreadPredictionRequestParams}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `thread/prediction/request`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type ThreadPredictionRequestResponse = { [key: string]: unknown };
 
-export type ThreadPredictionResult = {
-  text?: string | null;
-  type: "completed";
-} | {
-  type: "failed";
-};
+/** Used by {@linkcode ThreadPredictionUpdatedNotification}. Tagged by `type`: one of `completed`, `failed`. */
+export type ThreadPredictionResult =
+  | /** Variant `type: "completed"` of {@linkcode ThreadPredictionResult}. */ {
+    /** `text` of {@linkcode ThreadPredictionResult} (`type: "completed"`). Optional. Nullable. */
+    text?: string | null;
+    /** `type` of {@linkcode ThreadPredictionResult} (`type: "completed"`). Always `"completed"`. */
+    type: "completed";
+  }
+  | /** Variant `type: "failed"` of {@linkcode ThreadPredictionResult}. */ {
+    /** `type` of {@linkcode ThreadPredictionResult} (`type: "failed"`). Always `"failed"`. */
+    type: "failed";
+  };
 
+/** Params of the server notification `thread/prediction/updated`. */
 export interface ThreadPredictionUpdatedNotification {
+  /** `result` of {@linkcode ThreadPredictionUpdatedNotification}. */
   result: ThreadPredictionResult;
+  /** `sourceTurnId` of {@linkcode ThreadPredictionUpdatedNotification}. */
   sourceTurnId: string;
+  /** `threadId` of {@linkcode ThreadPredictionUpdatedNotification}. */
   threadId: string;
 }
 
@@ -7993,106 +12009,186 @@ export interface ThreadPredictionUpdatedNotification {
 export interface ThreadPrepareApprovedPlanParams {
   /** Absolute path to the optional app-server copy of the plan. */
   attachmentPath?: string | null;
+  /** `markdown` of {@linkcode ThreadPrepareApprovedPlanParams}. */
   markdown: string;
+  /** `threadId` of {@linkcode ThreadPrepareApprovedPlanParams}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `thread/prepareApprovedPlan`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadPrepareApprovedPlanResponse {
   /** Initial user prompt. If no attachment is readable, the plan is already in the thread's context. */
   prompt: string;
 }
 
+/** Params of the server notification `thread/project/updated`. */
 export interface ThreadProjectUpdatedNotification {
+  /** `projectId` of {@linkcode ThreadProjectUpdatedNotification}. Nullable. */
   projectId: string | null;
+  /** `threadId` of {@linkcode ThreadProjectUpdatedNotification}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `thread/queue/add`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadQueueAddParams {
+  /** `clientUserMessageId` of {@linkcode ThreadQueueAddParams}. */
   clientUserMessageId: string;
+  /** `input` of {@linkcode ThreadQueueAddParams}. */
   input: UserInput[];
   /** ResponsesAPI metadata captured from the client submitting this input. */
   responsesapiClientMetadata?: { [key: string]: string } | null;
+  /** `threadId` of {@linkcode ThreadQueueAddParams}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `thread/queue/add`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadQueueAddResponse {
+  /** `queuedSubmission` of {@linkcode ThreadQueueAddResponse}. */
   queuedSubmission: QueuedSubmission;
 }
 
+/** Params of the server notification `thread/queue/changed`. */
 export interface ThreadQueueChangedNotification {
+  /** `threadId` of {@linkcode ThreadQueueChangedNotification}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `thread/queue/delete`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadQueueDeleteParams {
+  /** `queuedSubmissionId` of {@linkcode ThreadQueueDeleteParams}. */
   queuedSubmissionId: string;
+  /** `threadId` of {@linkcode ThreadQueueDeleteParams}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `thread/queue/delete`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadQueueDeleteResponse {
+  /** `deleted` of {@linkcode ThreadQueueDeleteResponse}. */
   deleted: boolean;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `thread/queue/list`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadQueueListParams {
   /** Opaque pagination cursor returned by a previous call. */
   cursor?: string | null;
   /** Optional page size; defaults to the standard thread-list page size. */
   limit?: number | null;
+  /** `threadId` of {@linkcode ThreadQueueListParams}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `thread/queue/list`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadQueueListResponse {
+  /** `data` of {@linkcode ThreadQueueListResponse}. */
   data: QueuedSubmission[];
   /** Opaque cursor for the next page, or `null` when no submissions remain. */
   nextCursor?: string | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `thread/queue/reorder`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadQueueReorderParams {
+  /** `queuedSubmissionIds` of {@linkcode ThreadQueueReorderParams}. */
   queuedSubmissionIds: string[];
+  /** `threadId` of {@linkcode ThreadQueueReorderParams}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `thread/queue/reorder`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type ThreadQueueReorderResponse = { [key: string]: unknown };
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `thread/queue/start`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadQueueStartParams {
+  /** `queuedSubmissionId` of {@linkcode ThreadQueueStartParams}. Optional. Nullable. */
   queuedSubmissionId?: string | null;
+  /** `threadId` of {@linkcode ThreadQueueStartParams}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `thread/queue/start`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadQueueStartResponse {
+  /** `turn` of {@linkcode ThreadQueueStartResponse}. */
   turn: Turn;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `thread/queue/update`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadQueueUpdateParams {
+  /** `input` of {@linkcode ThreadQueueUpdateParams}. */
   input: UserInput[];
+  /** `queuedSubmissionId` of {@linkcode ThreadQueueUpdateParams}. */
   queuedSubmissionId: string;
   /** Non-empty metadata replaces the input's metadata; omission or an empty map preserves it. */
   responsesapiClientMetadata?: { [key: string]: string } | null;
+  /** `threadId` of {@linkcode ThreadQueueUpdateParams}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `thread/queue/update`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadQueueUpdateResponse {
+  /** `queuedSubmission` of {@linkcode ThreadQueueUpdateResponse}. */
   queuedSubmission: QueuedSubmission;
 }
 
+/** Params of the client request `thread/read`. */
 export interface ThreadReadParams {
   /** When true, include turns and their items from rollout history. Full-history hydration is deprecated for paginated threads; prefer a metadata-only read and page with `thread/turns/list` and `thread/items/list`. */
   includeTurns?: boolean;
+  /** `threadId` of {@linkcode ThreadReadParams}. */
   threadId: string;
 }
 
+/** Result of the client request `thread/read`. */
 export interface ThreadReadResponse {
   /**
    * Local receipt. Null means this thread's durable read state is unavailable.
@@ -8100,36 +12196,58 @@ export interface ThreadReadResponse {
    * @experimental Requires `experimentalApi` at initialize.
    */
   readState?: ThreadReadState | null;
+  /** `thread` of {@linkcode ThreadReadResponse}. */
   thread: Thread;
 }
 
 /** The first unread position in a durable local thread. A null position means read. The opaque revision guards edits against activity or marks the caller has not seen. */
 export interface ThreadReadState {
+  /** `firstUnread` of {@linkcode ThreadReadState}. Optional. Nullable. */
   firstUnread?: ThreadUnreadPosition | null;
+  /** `revision` of {@linkcode ThreadReadState}. */
   revision: string;
 }
 
+/** Params of the server notification `thread/readState/changed`. */
 export interface ThreadReadStateChangedNotification {
+  /** `readState` of {@linkcode ThreadReadStateChangedNotification}. */
   readState: ThreadReadState;
+  /** `threadId` of {@linkcode ThreadReadStateChangedNotification}. */
   threadId: string;
 }
 
-export type ThreadReadStateOperation = {
-  type: "read";
-} | {
-  type: "unread";
-};
+/** Used by {@linkcode ThreadReadStateUpdateParams}. Tagged by `type`: one of `read`, `unread`. */
+export type ThreadReadStateOperation =
+  | /** Variant `type: "read"` of {@linkcode ThreadReadStateOperation}. */ {
+    /** `type` of {@linkcode ThreadReadStateOperation} (`type: "read"`). Always `"read"`. */
+    type: "read";
+  }
+  | /** Variant `type: "unread"` of {@linkcode ThreadReadStateOperation}. */ {
+    /** `type` of {@linkcode ThreadReadStateOperation} (`type: "unread"`). Always `"unread"`. */
+    type: "unread";
+  };
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `thread/readState/update`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadReadStateUpdateParams {
   /** Revision of the row or transcript actually seen. Conflicts require a fresh user action. */
   expectedRevision: string;
+  /** `operation` of {@linkcode ThreadReadStateUpdateParams}. */
   operation: ThreadReadStateOperation;
+  /** `threadId` of {@linkcode ThreadReadStateUpdateParams}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `thread/readState/update`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadReadStateUpdateResponse {
+  /** `readState` of {@linkcode ThreadReadStateUpdateResponse}. */
   readState: ThreadReadState;
 }
 
@@ -8139,7 +12257,9 @@ export interface ThreadReadStateUpdateResponse {
  * @experimental Requires `experimentalApi` at initialize.
  */
 export interface ThreadRealtimeAppendAudioParams {
+  /** `audio` of {@linkcode ThreadRealtimeAppendAudioParams}. */
   audio: ThreadRealtimeAudioChunk;
+  /** `threadId` of {@linkcode ThreadRealtimeAppendAudioParams}. */
   threadId: string;
 }
 
@@ -8156,7 +12276,9 @@ export type ThreadRealtimeAppendAudioResponse = { [key: string]: unknown };
  * @experimental Requires `experimentalApi` at initialize.
  */
 export interface ThreadRealtimeAppendSpeechParams {
+  /** `text` of {@linkcode ThreadRealtimeAppendSpeechParams}. */
   text: string;
+  /** `threadId` of {@linkcode ThreadRealtimeAppendSpeechParams}. */
   threadId: string;
 }
 
@@ -8173,9 +12295,15 @@ export type ThreadRealtimeAppendSpeechResponse = { [key: string]: unknown };
  * @experimental Requires `experimentalApi` at initialize.
  */
 export interface ThreadRealtimeAppendTextParams {
-  /** @default "user" */
+  /**
+   * `role` of {@linkcode ThreadRealtimeAppendTextParams}. Optional.
+   *
+   * @default "user"
+   */
   role?: ConversationTextRole;
+  /** `text` of {@linkcode ThreadRealtimeAppendTextParams}. */
   text: string;
+  /** `threadId` of {@linkcode ThreadRealtimeAppendTextParams}. */
   threadId: string;
 }
 
@@ -8188,88 +12316,137 @@ export type ThreadRealtimeAppendTextResponse = { [key: string]: unknown };
 
 /** EXPERIMENTAL - thread realtime audio chunk. */
 export interface ThreadRealtimeAudioChunk {
+  /** `data` of {@linkcode ThreadRealtimeAudioChunk}. */
   data: string;
+  /** `itemId` of {@linkcode ThreadRealtimeAudioChunk}. Optional. Nullable. */
   itemId?: string | null;
+  /** `numChannels` of {@linkcode ThreadRealtimeAudioChunk}. Non-negative integer (uint16). */
   numChannels: number;
+  /** `sampleRate` of {@linkcode ThreadRealtimeAudioChunk}. Non-negative integer (uint32). */
   sampleRate: number;
+  /** `samplesPerChannel` of {@linkcode ThreadRealtimeAudioChunk}. Optional. Nullable. Non-negative integer (uint32). */
   samplesPerChannel?: number | null;
 }
 
 /** EXPERIMENTAL - how an existing agent item appears in a realtime conversation. */
-export type ThreadRealtimeBemItemPresentation = {
-  type: "wholeItem";
-} | {
-  type: "inlineMarkdown";
-} | {
-  index: number;
-  type: "inlineVisualization";
-};
+export type ThreadRealtimeBemItemPresentation =
+  | /** Variant `type: "wholeItem"` of {@linkcode ThreadRealtimeBemItemPresentation}. */ {
+    /** `type` of {@linkcode ThreadRealtimeBemItemPresentation} (`type: "wholeItem"`). Always `"wholeItem"`. */
+    type: "wholeItem";
+  }
+  | /** Variant `type: "inlineMarkdown"` of {@linkcode ThreadRealtimeBemItemPresentation}. */ {
+    /** `type` of {@linkcode ThreadRealtimeBemItemPresentation} (`type: "inlineMarkdown"`). Always `"inlineMarkdown"`. */
+    type: "inlineMarkdown";
+  }
+  | /** Variant `type: "inlineVisualization"` of {@linkcode ThreadRealtimeBemItemPresentation}. */ {
+    /** `index` of {@linkcode ThreadRealtimeBemItemPresentation} (`type: "inlineVisualization"`). Non-negative integer (uint32). */
+    index: number;
+    /** `type` of {@linkcode ThreadRealtimeBemItemPresentation} (`type: "inlineVisualization"`). Always `"inlineVisualization"`. */
+    type: "inlineVisualization";
+  };
 
 /** EXPERIMENTAL - emitted when thread realtime transport closes. */
 export interface ThreadRealtimeClosedNotification {
+  /** `reason` of {@linkcode ThreadRealtimeClosedNotification}. Optional. Nullable. */
   reason?: string | null;
+  /** `threadId` of {@linkcode ThreadRealtimeClosedNotification}. */
   threadId: string;
 }
 
 /** EXPERIMENTAL - emitted when thread realtime encounters an error. */
 export interface ThreadRealtimeErrorNotification {
+  /** `message` of {@linkcode ThreadRealtimeErrorNotification}. */
   message: string;
+  /** `threadId` of {@linkcode ThreadRealtimeErrorNotification}. */
   threadId: string;
 }
 
 /** EXPERIMENTAL - role-bearing text item included when a realtime V3 session starts. */
 export interface ThreadRealtimeInitialItem {
+  /** `role` of {@linkcode ThreadRealtimeInitialItem}. */
   role: ConversationTextRole;
+  /** `text` of {@linkcode ThreadRealtimeInitialItem}. */
   text: string;
 }
 
 /** EXPERIMENTAL - a thread-scoped realtime item in the canonical timeline. */
-export type ThreadRealtimeItem = {
-  id: string;
-  realtimeSessionId: string;
-  type: "realtimeSessionStarted";
-} | {
-  id: string;
-  realtimeSessionId: string;
-  role: ThreadRealtimeTranscriptRole;
-  text: string;
-  type: "transcriptSegment";
-} | {
-  id: string;
-  item_id: string;
-  presentation: ThreadRealtimeBemItemPresentation;
-  realtimeSessionId: string;
-  turn_id: string;
-  type: "bemItemPromoted";
-} | {
-  id: string;
-  outcome: ThreadRealtimeSessionOutcome;
-  realtimeSessionId: string;
-  type: "realtimeSessionClosed";
-};
+export type ThreadRealtimeItem =
+  | /** Variant `type: "realtimeSessionStarted"` of {@linkcode ThreadRealtimeItem}. */ {
+    /** `id` of {@linkcode ThreadRealtimeItem} (`type: "realtimeSessionStarted"`). */
+    id: string;
+    /** `realtimeSessionId` of {@linkcode ThreadRealtimeItem} (`type: "realtimeSessionStarted"`). */
+    realtimeSessionId: string;
+    /** `type` of {@linkcode ThreadRealtimeItem} (`type: "realtimeSessionStarted"`). Always `"realtimeSessionStarted"`. */
+    type: "realtimeSessionStarted";
+  }
+  | /** Variant `type: "transcriptSegment"` of {@linkcode ThreadRealtimeItem}. */ {
+    /** `id` of {@linkcode ThreadRealtimeItem} (`type: "transcriptSegment"`). */
+    id: string;
+    /** `realtimeSessionId` of {@linkcode ThreadRealtimeItem} (`type: "transcriptSegment"`). */
+    realtimeSessionId: string;
+    /** `role` of {@linkcode ThreadRealtimeItem} (`type: "transcriptSegment"`). */
+    role: ThreadRealtimeTranscriptRole;
+    /** `text` of {@linkcode ThreadRealtimeItem} (`type: "transcriptSegment"`). */
+    text: string;
+    /** `type` of {@linkcode ThreadRealtimeItem} (`type: "transcriptSegment"`). Always `"transcriptSegment"`. */
+    type: "transcriptSegment";
+  }
+  | /** Variant `type: "bemItemPromoted"` of {@linkcode ThreadRealtimeItem}. */ {
+    /** `id` of {@linkcode ThreadRealtimeItem} (`type: "bemItemPromoted"`). */
+    id: string;
+    /** `item_id` of {@linkcode ThreadRealtimeItem} (`type: "bemItemPromoted"`). */
+    item_id: string;
+    /** `presentation` of {@linkcode ThreadRealtimeItem} (`type: "bemItemPromoted"`). */
+    presentation: ThreadRealtimeBemItemPresentation;
+    /** `realtimeSessionId` of {@linkcode ThreadRealtimeItem} (`type: "bemItemPromoted"`). */
+    realtimeSessionId: string;
+    /** `turn_id` of {@linkcode ThreadRealtimeItem} (`type: "bemItemPromoted"`). */
+    turn_id: string;
+    /** `type` of {@linkcode ThreadRealtimeItem} (`type: "bemItemPromoted"`). Always `"bemItemPromoted"`. */
+    type: "bemItemPromoted";
+  }
+  | /** Variant `type: "realtimeSessionClosed"` of {@linkcode ThreadRealtimeItem}. */ {
+    /** `id` of {@linkcode ThreadRealtimeItem} (`type: "realtimeSessionClosed"`). */
+    id: string;
+    /** `outcome` of {@linkcode ThreadRealtimeItem} (`type: "realtimeSessionClosed"`). */
+    outcome: ThreadRealtimeSessionOutcome;
+    /** `realtimeSessionId` of {@linkcode ThreadRealtimeItem} (`type: "realtimeSessionClosed"`). */
+    realtimeSessionId: string;
+    /** `type` of {@linkcode ThreadRealtimeItem} (`type: "realtimeSessionClosed"`). Always `"realtimeSessionClosed"`. */
+    type: "realtimeSessionClosed";
+  };
 
 /** EXPERIMENTAL - raw non-audio thread realtime item emitted by the backend. */
 export interface ThreadRealtimeItemAddedNotification {
+  /** `item` of {@linkcode ThreadRealtimeItemAddedNotification}. Any JSON value. */
   item: unknown;
+  /** `threadId` of {@linkcode ThreadRealtimeItemAddedNotification}. */
   threadId: string;
 }
 
 /** EXPERIMENTAL - a realtime timeline item published after canonical commit. */
 export interface ThreadRealtimeItemCompletedNotification {
+  /** `item` of {@linkcode ThreadRealtimeItemCompletedNotification}. */
   item: ThreadRealtimeItem;
+  /** `threadId` of {@linkcode ThreadRealtimeItemCompletedNotification}. */
   threadId: string;
 }
 
 /** EXPERIMENTAL - a realtime timeline item started before its content streams. */
 export interface ThreadRealtimeItemStartedNotification {
+  /** `item` of {@linkcode ThreadRealtimeItemStartedNotification}. */
   item: ThreadRealtimeItem;
+  /** `threadId` of {@linkcode ThreadRealtimeItemStartedNotification}. */
   threadId: string;
 }
 
 /** EXPERIMENTAL - text appended to an active realtime transcript item. */
 export interface ThreadRealtimeItemTranscriptDeltaNotification {
+  /** `delta` of {@linkcode ThreadRealtimeItemTranscriptDeltaNotification}. */
   delta: string;
+  /** `itemId` of {@linkcode ThreadRealtimeItemTranscriptDeltaNotification}. */
   itemId: string;
+  /** `threadId` of {@linkcode ThreadRealtimeItemTranscriptDeltaNotification}. */
   threadId: string;
 }
 
@@ -8286,21 +12463,27 @@ export type ThreadRealtimeListVoicesParams = { [key: string]: unknown };
  * @experimental Requires `experimentalApi` at initialize.
  */
 export interface ThreadRealtimeListVoicesResponse {
+  /** `voices` of {@linkcode ThreadRealtimeListVoicesResponse}. */
   voices: RealtimeVoicesList;
 }
 
 /** EXPERIMENTAL - streamed output audio emitted by thread realtime. */
 export interface ThreadRealtimeOutputAudioDeltaNotification {
+  /** `audio` of {@linkcode ThreadRealtimeOutputAudioDeltaNotification}. */
   audio: ThreadRealtimeAudioChunk;
+  /** `threadId` of {@linkcode ThreadRealtimeOutputAudioDeltaNotification}. */
   threadId: string;
 }
 
 /** EXPERIMENTAL - emitted with the remote SDP for a WebRTC realtime session. */
 export interface ThreadRealtimeSdpNotification {
+  /** `sdp` of {@linkcode ThreadRealtimeSdpNotification}. */
   sdp: string;
+  /** `threadId` of {@linkcode ThreadRealtimeSdpNotification}. */
   threadId: string;
 }
 
+/** Used by {@linkcode ThreadRealtimeItem}. One of `ended`, `failed`. */
 export type ThreadRealtimeSessionOutcome = "ended" | "failed";
 
 /**
@@ -8333,16 +12516,21 @@ export interface ThreadRealtimeStartParams {
   model?: string | null;
   /** Selects text or audio output for the realtime session. Transport and voice stay independent so clients can choose how they connect separately from what the model emits. */
   outputModality: RealtimeOutputModality;
+  /** `prompt` of {@linkcode ThreadRealtimeStartParams}. Optional. Nullable. */
   prompt?: string | null;
   /** Developer instructions given to the backing Codex model when this realtime session ends. */
   realtimeEndInstructions?: string | null;
+  /** `realtimeSessionId` of {@linkcode ThreadRealtimeStartParams}. Optional. Nullable. */
   realtimeSessionId?: string | null;
   /** Developer instructions given to the backing Codex model when this realtime session starts. */
   realtimeStartInstructions?: string | null;
+  /** `threadId` of {@linkcode ThreadRealtimeStartParams}. */
   threadId: string;
+  /** `transport` of {@linkcode ThreadRealtimeStartParams}. Optional. Nullable. */
   transport?: ThreadRealtimeStartTransport | null;
   /** Overrides the configured realtime protocol version for this session only. */
   version?: RealtimeConversationVersion | null;
+  /** `voice` of {@linkcode ThreadRealtimeStartParams}. Optional. Nullable. */
   voice?: RealtimeVoice | null;
   /** Client-generated identifier for the product voice session. This is distinct from `realtimeSessionId`. */
   voiceSessionId?: string | null;
@@ -8356,22 +12544,31 @@ export interface ThreadRealtimeStartParams {
 export type ThreadRealtimeStartResponse = { [key: string]: unknown };
 
 /** EXPERIMENTAL - transport used by thread realtime. */
-export type ThreadRealtimeStartTransport = {
-  type: "websocket";
-} | {
-  /** SDP offer generated by a WebRTC RTCPeerConnection after configuring audio and the realtime events data channel. */
-  sdp: string;
-  type: "webrtc";
-} | {
-  /** Identifier of a realtime call already created and negotiated by the client. */
-  callId: string;
-  type: "existingCall";
-};
+export type ThreadRealtimeStartTransport =
+  | /** Variant `type: "websocket"` of {@linkcode ThreadRealtimeStartTransport}. */ {
+    /** `type` of {@linkcode ThreadRealtimeStartTransport} (`type: "websocket"`). Always `"websocket"`. */
+    type: "websocket";
+  }
+  | /** Variant `type: "webrtc"` of {@linkcode ThreadRealtimeStartTransport}. */ {
+    /** SDP offer generated by a WebRTC RTCPeerConnection after configuring audio and the realtime events data channel. */
+    sdp: string;
+    /** `type` of {@linkcode ThreadRealtimeStartTransport} (`type: "webrtc"`). Always `"webrtc"`. */
+    type: "webrtc";
+  }
+  | /** Variant `type: "existingCall"` of {@linkcode ThreadRealtimeStartTransport}. */ {
+    /** Identifier of a realtime call already created and negotiated by the client. */
+    callId: string;
+    /** `type` of {@linkcode ThreadRealtimeStartTransport} (`type: "existingCall"`). Always `"existingCall"`. */
+    type: "existingCall";
+  };
 
 /** EXPERIMENTAL - emitted when thread realtime startup is accepted. */
 export interface ThreadRealtimeStartedNotification {
+  /** `realtimeSessionId` of {@linkcode ThreadRealtimeStartedNotification}. Optional. Nullable. */
   realtimeSessionId?: string | null;
+  /** `threadId` of {@linkcode ThreadRealtimeStartedNotification}. */
   threadId: string;
+  /** `version` of {@linkcode ThreadRealtimeStartedNotification}. */
   version: RealtimeConversationVersion;
 }
 
@@ -8381,6 +12578,7 @@ export interface ThreadRealtimeStartedNotification {
  * @experimental Requires `experimentalApi` at initialize.
  */
 export interface ThreadRealtimeStopParams {
+  /** `threadId` of {@linkcode ThreadRealtimeStopParams}. */
   threadId: string;
 }
 
@@ -8395,20 +12593,26 @@ export type ThreadRealtimeStopResponse = { [key: string]: unknown };
 export interface ThreadRealtimeTranscriptDeltaNotification {
   /** Live transcript delta from the realtime event. */
   delta: string;
+  /** `role` of {@linkcode ThreadRealtimeTranscriptDeltaNotification}. */
   role: string;
+  /** `threadId` of {@linkcode ThreadRealtimeTranscriptDeltaNotification}. */
   threadId: string;
 }
 
 /** EXPERIMENTAL - final transcript text emitted when realtime completes a transcript part. */
 export interface ThreadRealtimeTranscriptDoneNotification {
+  /** `role` of {@linkcode ThreadRealtimeTranscriptDoneNotification}. */
   role: string;
   /** Final complete text for the transcript part. */
   text: string;
+  /** `threadId` of {@linkcode ThreadRealtimeTranscriptDoneNotification}. */
   threadId: string;
 }
 
+/** Used by {@linkcode ThreadRealtimeItem}. One of `user`, `assistant`. */
 export type ThreadRealtimeTranscriptRole = "user" | "assistant";
 
+/** Used by {@linkcode ThreadResumeParams}. */
 export interface ThreadResumeInitialTurnsPageParams {
   /** How much item detail to include for each returned turn; defaults to summary. */
   itemsView?: TurnItemsView | null;
@@ -8428,12 +12632,17 @@ export interface ThreadResumeInitialTurnsPageParams {
  * Prefer using thread_id whenever possible.
  */
 export interface ThreadResumeParams {
+  /** `approvalPolicy` of {@linkcode ThreadResumeParams}. Optional. Nullable. */
   approvalPolicy?: AskForApproval | null;
   /** Override where approval requests are routed for review on this thread and subsequent turns. */
   approvalsReviewer?: ApprovalsReviewer | null;
+  /** `baseInstructions` of {@linkcode ThreadResumeParams}. Optional. Nullable. */
   baseInstructions?: string | null;
+  /** `config` of {@linkcode ThreadResumeParams}. Optional. Nullable. */
   config?: { [key: string]: unknown } | null;
+  /** `cwd` of {@linkcode ThreadResumeParams}. Optional. Nullable. */
   cwd?: string | null;
+  /** `developerInstructions` of {@linkcode ThreadResumeParams}. Optional. Nullable. */
   developerInstructions?: string | null;
   /** When true, return only thread metadata and live-resume state without populating `thread.turns`. This is useful when the client plans to call `thread/turns/list` immediately after resuming. Full-history hydration is deprecated for paginated threads; use this with `thread/turns/list` and `thread/items/list` instead. */
   excludeTurns?: boolean;
@@ -8451,6 +12660,7 @@ export interface ThreadResumeParams {
   initialTurnsPage?: ThreadResumeInitialTurnsPageParams | null;
   /** Configuration overrides for the resumed thread, if any. */
   model?: string | null;
+  /** `modelProvider` of {@linkcode ThreadResumeParams}. Optional. Nullable. */
   modelProvider?: string | null;
   /**
    * [UNSTABLE] Specify the rollout path to resume from. If specified for a non-running thread, the thread_id param will be ignored. If thread_id identifies a running thread, the path must match the active rollout path.
@@ -8464,7 +12674,11 @@ export interface ThreadResumeParams {
    * @experimental Requires `experimentalApi` at initialize.
    */
   permissions?: string | null;
-  /** @deprecated `friendly` and `pragmatic` no longer select a style. Changing this does not rewrite the thread's existing instructions. */
+  /**
+   * `personality` of {@linkcode ThreadResumeParams}. Optional. Nullable.
+   *
+   * @deprecated `friendly` and `pragmatic` no longer select a style. Changing this does not rewrite the thread's existing instructions.
+   */
   personality?: Personality | null;
   /**
    * Replace the thread's runtime workspace roots. Paths must be absolute.
@@ -8472,11 +12686,15 @@ export interface ThreadResumeParams {
    * @experimental Requires `experimentalApi` at initialize.
    */
   runtimeWorkspaceRoots?: AbsolutePathBuf[] | null;
+  /** `sandbox` of {@linkcode ThreadResumeParams}. Optional. Nullable. */
   sandbox?: SandboxMode | null;
+  /** `serviceTier` of {@linkcode ThreadResumeParams}. Optional. Nullable. */
   serviceTier?: string | null;
+  /** `threadId` of {@linkcode ThreadResumeParams}. */
   threadId: string;
 }
 
+/** Result of the client request `thread/resume`. */
 export interface ThreadResumeResponse {
   /**
    * Named or implicit built-in profile that produced the active permissions, when known.
@@ -8484,11 +12702,13 @@ export interface ThreadResumeResponse {
    * @experimental Requires `experimentalApi` at initialize.
    */
   activePermissionProfile?: ActivePermissionProfile | null;
+  /** `approvalPolicy` of {@linkcode ThreadResumeResponse}. */
   approvalPolicy: AskForApproval;
   /** Reviewer currently used for approval requests on this thread. */
   approvalsReviewer: ApprovalsReviewer;
   /** Effective collaboration mode. Absent when resuming from an older server. */
   collaborationMode?: CollaborationMode | null;
+  /** `cwd` of {@linkcode ThreadResumeResponse}. */
   cwd: AbsolutePathBuf;
   /**
    * Saved list of disabled plugin IDs. Does not yet filter plugin capabilities.
@@ -8514,9 +12734,13 @@ export interface ThreadResumeResponse {
    * Pass this as `cursor` to `thread/items/list` with `sortDirection: "desc"`. The first page includes the item identified by the cursor.
    */
   itemsBackwardsCursor?: string | null;
+  /** `model` of {@linkcode ThreadResumeResponse}. */
   model: string;
+  /** `modelProvider` of {@linkcode ThreadResumeResponse}. */
   modelProvider: string;
   /**
+   * `multiAgentMode` of {@linkcode ThreadResumeResponse}. Optional.
+   *
    * @deprecated Always `explicitRequestOnly`. Use `reasoningEffort` for Ultra behavior.
    *
    * @default "explicitRequestOnly"
@@ -8524,6 +12748,7 @@ export interface ThreadResumeResponse {
    * @experimental Requires `experimentalApi` at initialize.
    */
   multiAgentMode?: MultiAgentMode;
+  /** `reasoningEffort` of {@linkcode ThreadResumeResponse}. Optional. Nullable. */
   reasoningEffort?: ReasoningEffort | null;
   /**
    * Thread-scoped runtime workspace roots used to materialize `:workspace_roots`.
@@ -8535,7 +12760,9 @@ export interface ThreadResumeResponse {
   runtimeWorkspaceRoots?: AbsolutePathBuf[];
   /** Legacy sandbox policy retained for compatibility. Experimental clients should prefer `activePermissionProfile` for profile provenance. */
   sandbox: SandboxPolicy;
+  /** `serviceTier` of {@linkcode ThreadResumeResponse}. Optional. Nullable. */
   serviceTier?: string | null;
+  /** `thread` of {@linkcode ThreadResumeResponse}. */
   thread: Thread;
   /**
    * Opaque cursor for hydrating paginated turns backwards.
@@ -8553,9 +12780,11 @@ export interface ThreadResumeResponse {
 export interface ThreadRevertParams {
   /** Turn excluded from the replacement history, together with every later turn. */
   beforeTurnId: string;
+  /** `threadId` of {@linkcode ThreadRevertParams}. */
   threadId: string;
 }
 
+/** Result of the client request `thread/revert`. */
 export interface ThreadRevertResponse {
   /**
    * Opaque cursor for hydrating paginated items backwards.
@@ -8573,19 +12802,34 @@ export interface ThreadRevertResponse {
   turnsBackwardsCursor?: string | null;
 }
 
+/** Params of the server notification `thread/reverted`. */
 export interface ThreadRevertedNotification {
+  /** `threadId` of {@linkcode ThreadRevertedNotification}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `thread/sample/cancel`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadSampleCancelParams {
+  /** `requestId` of {@linkcode ThreadSampleCancelParams}. */
   requestId: RequestId;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `thread/sample/cancel`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type ThreadSampleCancelResponse = { [key: string]: unknown };
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `thread/sample`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadSampleParams {
   /** Allow sampling the latest turn before it finishes. */
   allowInProgressTurn?: boolean;
@@ -8597,20 +12841,33 @@ export interface ThreadSampleParams {
   expectedTurnId: string;
   /** Override upstream interruption on cancellation for this sample; otherwise inherit the parent. */
   interruptOnCancel?: boolean | null;
+  /** `prompt` of {@linkcode ThreadSampleParams}. */
   prompt: string;
   /** Optional metadata to enrich Codex's ResponsesAPI turn metadata. */
   responsesapiClientMetadata?: { [key: string]: string } | null;
+  /** `threadId` of {@linkcode ThreadSampleParams}. */
   threadId: string;
+  /** `threadSource` of {@linkcode ThreadSampleParams}. Optional. Nullable. */
   threadSource?: ThreadSource | null;
+  /** `turnTrigger` of {@linkcode ThreadSampleParams}. Optional. Nullable. */
   turnTrigger?: string | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `thread/sample`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadSampleResponse {
+  /** `cachedInputTokens` of {@linkcode ThreadSampleResponse}. Optional. Nullable. Integer (int64). */
   cachedInputTokens?: number | null;
+  /** `inputTokens` of {@linkcode ThreadSampleResponse}. Optional. Nullable. Integer (int64). */
   inputTokens?: number | null;
+  /** `outputTokens` of {@linkcode ThreadSampleResponse}. Optional. Nullable. Integer (int64). */
   outputTokens?: number | null;
+  /** `responseId` of {@linkcode ThreadSampleResponse}. */
   responseId: string;
+  /** `sourceTurnId` of {@linkcode ThreadSampleResponse}. */
   sourceTurnId: string;
   /** Assistant text from the response, or null if it attempted a tool call or completed without text. */
   text?: string | null;
@@ -8622,12 +12879,15 @@ export interface ThreadSampleResponse {
  * @experimental Requires `experimentalApi` at initialize.
  */
 export interface ThreadSearchOccurrence {
+  /** `itemId` of {@linkcode ThreadSearchOccurrence}. */
   itemId: string;
+  /** `snippet` of {@linkcode ThreadSearchOccurrence}. */
   snippet: string;
   /** Match range within `snippet`, in UTF-16 code units. */
   snippetMatchRange: ThreadSearchTextRange;
   /** Opaque inclusive cursor accepted by `thread/turns/list` for this turn. */
   turnCursor: string;
+  /** `turnId` of {@linkcode ThreadSearchOccurrence}. */
   turnId: string;
 }
 
@@ -8643,10 +12903,15 @@ export interface ThreadSearchOccurrencesParams {
   limit?: number | null;
   /** Case-insensitive literal substring to find in visible user messages and both partial and final assistant answers. */
   searchTerm: string;
+  /** `threadId` of {@linkcode ThreadSearchOccurrencesParams}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `thread/searchOccurrences`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadSearchOccurrencesResponse {
   /** Occurrences in chronological message order. */
   data: ThreadSearchOccurrence[];
@@ -8654,7 +12919,11 @@ export interface ThreadSearchOccurrencesResponse {
   nextCursor?: string | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `thread/search`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadSearchParams {
   /** Optional archived filter; when set to true, only archived threads are returned. If false or null, only non-archived threads are returned. */
   archived?: boolean | null;
@@ -8676,20 +12945,29 @@ export interface ThreadSearchParams {
   sourceKinds?: ThreadSourceKind[] | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `thread/search`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadSearchResponse {
   /** Opaque cursor to pass as `cursor` when reversing `sortDirection`. This is only populated when the page contains at least one thread. Use it with the opposite `sortDirection`; for timestamp sorts it anchors at the start of the page timestamp so same-second updates are not skipped. */
   backwardsCursor?: string | null;
+  /** `data` of {@linkcode ThreadSearchResponse}. */
   data: ThreadSearchResult[];
   /** Opaque cursor to pass to the next call to continue after the last item. if None, there are no more items to return. */
   nextCursor?: string | null;
 }
 
+/** Used by {@linkcode ThreadSearchResponse}. */
 export interface ThreadSearchResult {
+  /** `snippet` of {@linkcode ThreadSearchResult}. */
   snippet: string;
+  /** `thread` of {@linkcode ThreadSearchResult}. */
   thread: Thread;
 }
 
+/** Used by {@linkcode ThreadSearchParams}. One of `created_at`, `updated_at`, `recency_at`. */
 export type ThreadSearchSortKey = "created_at" | "updated_at" | "recency_at";
 
 /**
@@ -8716,7 +12994,9 @@ export interface ThreadSection {
 
 /** Extensible visual presentation for a custom thread section. */
 export interface ThreadSectionAppearance {
+  /** `color` of {@linkcode ThreadSectionAppearance}. Optional. Nullable. */
   color?: string | null;
+  /** `icon` of {@linkcode ThreadSectionAppearance}. Optional. Nullable. */
   icon?: string | null;
 }
 
@@ -8724,11 +13004,13 @@ export interface ThreadSectionAppearance {
 export interface ThreadSectionChangedNotification {
   /** Destination section, or `null` when the thread was removed from its section. */
   sectionId: string | null;
+  /** `threadId` of {@linkcode ThreadSectionChangedNotification}. */
   threadId: string;
 }
 
 /** Parameters for creating an independently persisted thread section. */
 export interface ThreadSectionCreateParams {
+  /** `appearance` of {@linkcode ThreadSectionCreateParams}. Optional. Nullable. */
   appearance?: ThreadSectionAppearance | null;
   /** The user-visible name of the section. */
   name: string;
@@ -8736,6 +13018,7 @@ export interface ThreadSectionCreateParams {
 
 /** The independently persisted section created by the server. */
 export interface ThreadSectionCreateResponse {
+  /** `section` of {@linkcode ThreadSectionCreateResponse}. */
   section: ThreadSection;
 }
 
@@ -8758,6 +13041,7 @@ export interface ThreadSectionListParams {
 
 /** One page of independently persisted thread sections. */
 export interface ThreadSectionListResponse {
+  /** `data` of {@linkcode ThreadSectionListResponse}. */
   data: ThreadSection[];
   /** Opaque cursor for the next page, or `null` when no sections remain. */
   nextCursor?: string | null;
@@ -8773,6 +13057,7 @@ export interface ThreadSectionMoveParams {
   threadId: string;
 }
 
+/** Result of the client request `thread/section/move`. */
 export type ThreadSectionMoveResponse = { [key: string]: unknown };
 
 /** Parameters for updating an independently persisted thread section. */
@@ -8787,21 +13072,32 @@ export interface ThreadSectionUpdateParams {
 
 /** The independently persisted section after its name is updated. */
 export interface ThreadSectionUpdateResponse {
+  /** `section` of {@linkcode ThreadSectionUpdateResponse}. */
   section: ThreadSection;
 }
 
+/** Params of the client request `thread/name/set`. */
 export interface ThreadSetNameParams {
+  /** `name` of {@linkcode ThreadSetNameParams}. */
   name: string;
+  /** `threadId` of {@linkcode ThreadSetNameParams}. */
   threadId: string;
 }
 
+/** Result of the client request `thread/name/set`. */
 export type ThreadSetNameResponse = { [key: string]: unknown };
 
+/** Used by {@linkcode ThreadSettingsUpdatedNotification}. */
 export interface ThreadSettings {
+  /** `activePermissionProfile` of {@linkcode ThreadSettings}. Optional. Nullable. */
   activePermissionProfile?: ActivePermissionProfile | null;
+  /** `approvalPolicy` of {@linkcode ThreadSettings}. */
   approvalPolicy: AskForApproval;
+  /** `approvalsReviewer` of {@linkcode ThreadSettings}. */
   approvalsReviewer: ApprovalsReviewer;
+  /** `collaborationMode` of {@linkcode ThreadSettings}. */
   collaborationMode: CollaborationMode;
+  /** `cwd` of {@linkcode ThreadSettings}. */
   cwd: AbsolutePathBuf;
   /**
    * Saved list of disabled plugin IDs. Does not yet filter plugin capabilities.
@@ -8809,6 +13105,7 @@ export interface ThreadSettings {
    * @default []
    */
   disabledPluginIds?: string[];
+  /** `effort` of {@linkcode ThreadSettings}. Optional. Nullable. */
   effort?: ReasoningEffort | null;
   /**
    * Environments configured for future turns, in priority order, primary first. `null` means the server does not expose the selection; [] means none are selected.
@@ -8816,9 +13113,13 @@ export interface ThreadSettings {
    * @experimental Requires `experimentalApi` at initialize.
    */
   environments?: ThreadEnvironment[] | null;
+  /** `model` of {@linkcode ThreadSettings}. */
   model: string;
+  /** `modelProvider` of {@linkcode ThreadSettings}. */
   modelProvider: string;
   /**
+   * `multiAgentMode` of {@linkcode ThreadSettings}. Optional.
+   *
    * @deprecated Always `explicitRequestOnly`. Use `effort` for Ultra behavior.
    *
    * @default "explicitRequestOnly"
@@ -8826,14 +13127,25 @@ export interface ThreadSettings {
    * @experimental Requires `experimentalApi` at initialize.
    */
   multiAgentMode?: MultiAgentMode;
-  /** @deprecated Reports the saved setting; `friendly` and `pragmatic` no longer select a style. */
+  /**
+   * `personality` of {@linkcode ThreadSettings}. Optional. Nullable.
+   *
+   * @deprecated Reports the saved setting; `friendly` and `pragmatic` no longer select a style.
+   */
   personality?: Personality | null;
+  /** `sandboxPolicy` of {@linkcode ThreadSettings}. */
   sandboxPolicy: SandboxPolicy;
+  /** `serviceTier` of {@linkcode ThreadSettings}. Optional. Nullable. */
   serviceTier?: string | null;
+  /** `summary` of {@linkcode ThreadSettings}. Optional. Nullable. */
   summary?: ReasoningSummary | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `thread/settings/update`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface ThreadSettingsUpdateParams {
   /** Override the approval policy for subsequent turns. */
   approvalPolicy?: AskForApproval | null;
@@ -8855,11 +13167,19 @@ export interface ThreadSettingsUpdateParams {
   environments?: TurnEnvironmentParams[] | null;
   /** Override the model for subsequent turns. */
   model?: string | null;
-  /** @deprecated Ignored. Use `effort: "ultra"` for proactive multi-agent behavior. */
+  /**
+   * `multiAgentMode` of {@linkcode ThreadSettingsUpdateParams}. Optional. Nullable.
+   *
+   * @deprecated Ignored. Use `effort: "ultra"` for proactive multi-agent behavior.
+   */
   multiAgentMode?: MultiAgentMode | null;
   /** Select a named permissions profile id for subsequent turns. Cannot be combined with `sandboxPolicy`. */
   permissions?: string | null;
-  /** @deprecated `friendly` and `pragmatic` no longer select a style. Changing this does not rewrite the thread's existing instructions. */
+  /**
+   * `personality` of {@linkcode ThreadSettingsUpdateParams}. Optional. Nullable.
+   *
+   * @deprecated `friendly` and `pragmatic` no longer select a style. Changing this does not rewrite the thread's existing instructions.
+   */
   personality?: Personality | null;
   /** Override the sandbox policy for subsequent turns. */
   sandboxPolicy?: SandboxPolicy | null;
@@ -8867,31 +13187,45 @@ export interface ThreadSettingsUpdateParams {
   serviceTier?: string | null;
   /** Override the reasoning summary for subsequent turns. */
   summary?: ReasoningSummary | null;
+  /** `threadId` of {@linkcode ThreadSettingsUpdateParams}. */
   threadId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `thread/settings/update`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type ThreadSettingsUpdateResponse = { [key: string]: unknown };
 
+/** Params of the server notification `thread/settings/updated`. */
 export interface ThreadSettingsUpdatedNotification {
+  /** `threadId` of {@linkcode ThreadSettingsUpdatedNotification}. */
   threadId: string;
+  /** `threadSettings` of {@linkcode ThreadSettingsUpdatedNotification}. */
   threadSettings: ThreadSettings;
 }
 
+/** Params of the client request `thread/shellCommand`. */
 export interface ThreadShellCommandParams {
   /** Shell command string evaluated by the thread's configured shell. Unlike `command/exec`, this intentionally preserves shell syntax such as pipes, redirects, and quoting. This runs unsandboxed with full access rather than inheriting the thread sandbox policy. */
   command: string;
+  /** `threadId` of {@linkcode ThreadShellCommandParams}. */
   threadId: string;
   /** Maximum execution time in milliseconds. Defaults to one hour when omitted or null. Must be non-negative; zero requests an immediate timeout, not unlimited execution. Does not affect the immediate RPC acknowledgement. */
   timeoutMs?: number | null;
 }
 
+/** Result of the client request `thread/shellCommand`. */
 export type ThreadShellCommandResponse = { [key: string]: unknown };
 
+/** Used by {@linkcode ThreadListParams}. One of `created_at`, `updated_at`, `recency_at`, `section_position`. */
 export type ThreadSortKey = "created_at" | "updated_at" | "recency_at" | "section_position";
 
+/** Used by {@linkcode Thread}, {@linkcode ThreadForkParams}, {@linkcode ThreadSampleParams} and 1 more. */
 export type ThreadSource = string;
 
+/** Used by {@linkcode ThreadListParams} and {@linkcode ThreadSearchParams}. One of `cli`, `vscode`, `exec`, `appServer`, `subAgent`, `subAgentReview`, `subAgentCompact`, `subAgentThreadSpawn`, `subAgentOther`, `unknown`. */
 export type ThreadSourceKind =
   | "cli"
   | "vscode"
@@ -8904,6 +13238,7 @@ export type ThreadSourceKind =
   | "subAgentOther"
   | "unknown";
 
+/** Params of the client request `thread/start`. */
 export interface ThreadStartParams {
   /**
    * Allow a provider with an authoritative static model catalog to replace an unavailable requested model with its default.
@@ -8911,11 +13246,15 @@ export interface ThreadStartParams {
    * @experimental Requires `experimentalApi` at initialize.
    */
   allowProviderModelFallback?: boolean;
+  /** `approvalPolicy` of {@linkcode ThreadStartParams}. Optional. Nullable. */
   approvalPolicy?: AskForApproval | null;
   /** Override where approval requests are routed for review on this thread and subsequent turns. */
   approvalsReviewer?: ApprovalsReviewer | null;
+  /** `baseInstructions` of {@linkcode ThreadStartParams}. Optional. Nullable. */
   baseInstructions?: string | null;
+  /** `config` of {@linkcode ThreadStartParams}. Optional. Nullable. */
   config?: { [key: string]: unknown } | null;
+  /** `cwd` of {@linkcode ThreadStartParams}. Optional. Nullable. */
   cwd?: string | null;
   /**
    * Initial Daybreak choice for this persistent thread. Omitted or null leaves it unset. This does not select a turn's `cyberAccessProgram` or grant access. Not supported for ephemeral threads.
@@ -8923,8 +13262,13 @@ export interface ThreadStartParams {
    * @experimental Requires `experimentalApi` at initialize.
    */
   daybreakEnabled?: boolean | null;
+  /** `developerInstructions` of {@linkcode ThreadStartParams}. Optional. Nullable. */
   developerInstructions?: string | null;
-  /** @experimental Requires `experimentalApi` at initialize. */
+  /**
+   * `dynamicTools` of {@linkcode ThreadStartParams}. Optional. Nullable.
+   *
+   * @experimental Requires `experimentalApi` at initialize.
+   */
   dynamicTools?: DynamicToolSpec[] | null;
   /**
    * Optional sticky environments for this thread.
@@ -8934,6 +13278,7 @@ export interface ThreadStartParams {
    * @experimental Requires `experimentalApi` at initialize.
    */
   environments?: TurnEnvironmentParams[] | null;
+  /** `ephemeral` of {@linkcode ThreadStartParams}. Optional. Nullable. */
   ephemeral?: boolean | null;
   /**
    * If true, opt into emitting raw Responses API items on the event stream. This is for internal use only (e.g. Codex Cloud).
@@ -8953,9 +13298,13 @@ export interface ThreadStartParams {
    * @experimental Requires `experimentalApi` at initialize.
    */
   mockExperimentalField?: string | null;
+  /** `model` of {@linkcode ThreadStartParams}. Optional. Nullable. */
   model?: string | null;
+  /** `modelProvider` of {@linkcode ThreadStartParams}. Optional. Nullable. */
   modelProvider?: string | null;
   /**
+   * `multiAgentMode` of {@linkcode ThreadStartParams}. Optional. Nullable.
+   *
    * @deprecated Ignored. Use Ultra reasoning effort for proactive multi-agent behavior.
    *
    * @experimental Requires `experimentalApi` at initialize.
@@ -8967,7 +13316,11 @@ export interface ThreadStartParams {
    * @experimental Requires `experimentalApi` at initialize.
    */
   permissions?: string | null;
-  /** @deprecated `friendly` and `pragmatic` no longer select a style. */
+  /**
+   * `personality` of {@linkcode ThreadStartParams}. Optional. Nullable.
+   *
+   * @deprecated `friendly` and `pragmatic` no longer select a style.
+   */
   personality?: Personality | null;
   /**
    * Optional project identity for this new thread. Durable threads persist the assignment; ephemeral threads expose it only in live responses.
@@ -8981,6 +13334,7 @@ export interface ThreadStartParams {
    * @experimental Requires `experimentalApi` at initialize.
    */
   runtimeWorkspaceRoots?: AbsolutePathBuf[] | null;
+  /** `sandbox` of {@linkcode ThreadStartParams}. Optional. Nullable. */
   sandbox?: SandboxMode | null;
   /**
    * Capability roots selected for this thread by the hosting platform.
@@ -8988,13 +13342,17 @@ export interface ThreadStartParams {
    * @experimental Requires `experimentalApi` at initialize.
    */
   selectedCapabilityRoots?: SelectedCapabilityRoot[] | null;
+  /** `serviceName` of {@linkcode ThreadStartParams}. Optional. Nullable. */
   serviceName?: string | null;
+  /** `serviceTier` of {@linkcode ThreadStartParams}. Optional. Nullable. */
   serviceTier?: string | null;
+  /** `sessionStartSource` of {@linkcode ThreadStartParams}. Optional. Nullable. */
   sessionStartSource?: ThreadStartSource | null;
   /** Optional client-supplied analytics source classification for this thread. */
   threadSource?: ThreadSource | null;
 }
 
+/** Result of the client request `thread/start`. */
 export interface ThreadStartResponse {
   /**
    * Named or implicit built-in profile that produced the active permissions, when known.
@@ -9002,9 +13360,11 @@ export interface ThreadStartResponse {
    * @experimental Requires `experimentalApi` at initialize.
    */
   activePermissionProfile?: ActivePermissionProfile | null;
+  /** `approvalPolicy` of {@linkcode ThreadStartResponse}. */
   approvalPolicy: AskForApproval;
   /** Reviewer currently used for approval requests on this thread. */
   approvalsReviewer: ApprovalsReviewer;
+  /** `cwd` of {@linkcode ThreadStartResponse}. */
   cwd: AbsolutePathBuf;
   /**
    * Saved list of disabled plugin IDs. Does not yet filter plugin capabilities.
@@ -9018,9 +13378,13 @@ export interface ThreadStartResponse {
    * @default []
    */
   instructionSources?: LegacyAppPathString[];
+  /** `model` of {@linkcode ThreadStartResponse}. */
   model: string;
+  /** `modelProvider` of {@linkcode ThreadStartResponse}. */
   modelProvider: string;
   /**
+   * `multiAgentMode` of {@linkcode ThreadStartResponse}. Optional.
+   *
    * @deprecated Always `explicitRequestOnly`. Use `reasoningEffort` for Ultra behavior.
    *
    * @default "explicitRequestOnly"
@@ -9028,6 +13392,7 @@ export interface ThreadStartResponse {
    * @experimental Requires `experimentalApi` at initialize.
    */
   multiAgentMode?: MultiAgentMode;
+  /** `reasoningEffort` of {@linkcode ThreadStartResponse}. Optional. Nullable. */
   reasoningEffort?: ReasoningEffort | null;
   /**
    * Thread-scoped runtime workspace roots used to materialize `:workspace_roots`.
@@ -9039,57 +13404,98 @@ export interface ThreadStartResponse {
   runtimeWorkspaceRoots?: AbsolutePathBuf[];
   /** Legacy sandbox policy retained for compatibility. Experimental clients should prefer `activePermissionProfile` for profile provenance. */
   sandbox: SandboxPolicy;
+  /** `serviceTier` of {@linkcode ThreadStartResponse}. Optional. Nullable. */
   serviceTier?: string | null;
+  /** `thread` of {@linkcode ThreadStartResponse}. */
   thread: Thread;
 }
 
+/** Used by {@linkcode ThreadStartParams}. One of `startup`, `clear`. */
 export type ThreadStartSource = "startup" | "clear";
 
+/** Params of the server notification `thread/started`. */
 export interface ThreadStartedNotification {
+  /** `thread` of {@linkcode ThreadStartedNotification}. */
   thread: Thread;
 }
 
-export type ThreadStatus = {
-  type: "notLoaded";
-} | {
-  type: "idle";
-} | {
-  type: "systemError";
-} | {
-  activeFlags: ThreadActiveFlag[];
-  type: "active";
-};
+/** Used by {@linkcode Thread} and {@linkcode ThreadStatusChangedNotification}. Tagged by `type`: one of `notLoaded`, `idle`, `systemError`, `active`. */
+export type ThreadStatus =
+  | /** Variant `type: "notLoaded"` of {@linkcode ThreadStatus}. */ {
+    /** `type` of {@linkcode ThreadStatus} (`type: "notLoaded"`). Always `"notLoaded"`. */
+    type: "notLoaded";
+  }
+  | /** Variant `type: "idle"` of {@linkcode ThreadStatus}. */ {
+    /** `type` of {@linkcode ThreadStatus} (`type: "idle"`). Always `"idle"`. */
+    type: "idle";
+  }
+  | /** Variant `type: "systemError"` of {@linkcode ThreadStatus}. */ {
+    /** `type` of {@linkcode ThreadStatus} (`type: "systemError"`). Always `"systemError"`. */
+    type: "systemError";
+  }
+  | /** Variant `type: "active"` of {@linkcode ThreadStatus}. */ {
+    /** `activeFlags` of {@linkcode ThreadStatus} (`type: "active"`). */
+    activeFlags: ThreadActiveFlag[];
+    /** `type` of {@linkcode ThreadStatus} (`type: "active"`). Always `"active"`. */
+    type: "active";
+  };
 
+/** Params of the server notification `thread/status/changed`. */
 export interface ThreadStatusChangedNotification {
+  /** `status` of {@linkcode ThreadStatusChangedNotification}. */
   status: ThreadStatus;
+  /** `threadId` of {@linkcode ThreadStatusChangedNotification}. */
   threadId: string;
 }
 
 /** EXPERIMENTAL - one item or turn boundary in canonical rollout order. */
-export type ThreadTimelineEntry = {
-  item: ThreadItem;
-  position: number;
-  turnId: string;
-  type: "item";
-} | {
-  item: ThreadRealtimeItem;
-  position: number;
-  type: "realtime";
-} | {
-  position: number;
-  started_at?: number | null;
-  turn_id: string;
-  type: "turnStarted";
-} | {
-  completed_at?: number | null;
-  duration_ms?: number | null;
-  error?: TurnError | null;
-  position: number;
-  started_at?: number | null;
-  status: TurnStatus;
-  turn_id: string;
-  type: "turnCompleted";
-};
+export type ThreadTimelineEntry =
+  | /** Variant `type: "item"` of {@linkcode ThreadTimelineEntry}. */ {
+    /** `item` of {@linkcode ThreadTimelineEntry} (`type: "item"`). */
+    item: ThreadItem;
+    /** `position` of {@linkcode ThreadTimelineEntry} (`type: "item"`). Non-negative integer (uint64). */
+    position: number;
+    /** `turnId` of {@linkcode ThreadTimelineEntry} (`type: "item"`). */
+    turnId: string;
+    /** `type` of {@linkcode ThreadTimelineEntry} (`type: "item"`). Always `"item"`. */
+    type: "item";
+  }
+  | /** Variant `type: "realtime"` of {@linkcode ThreadTimelineEntry}. */ {
+    /** `item` of {@linkcode ThreadTimelineEntry} (`type: "realtime"`). */
+    item: ThreadRealtimeItem;
+    /** `position` of {@linkcode ThreadTimelineEntry} (`type: "realtime"`). Non-negative integer (uint64). */
+    position: number;
+    /** `type` of {@linkcode ThreadTimelineEntry} (`type: "realtime"`). Always `"realtime"`. */
+    type: "realtime";
+  }
+  | /** Variant `type: "turnStarted"` of {@linkcode ThreadTimelineEntry}. */ {
+    /** `position` of {@linkcode ThreadTimelineEntry} (`type: "turnStarted"`). Non-negative integer (uint64). */
+    position: number;
+    /** `started_at` of {@linkcode ThreadTimelineEntry} (`type: "turnStarted"`). Optional. Nullable. Integer (int64). */
+    started_at?: number | null;
+    /** `turn_id` of {@linkcode ThreadTimelineEntry} (`type: "turnStarted"`). */
+    turn_id: string;
+    /** `type` of {@linkcode ThreadTimelineEntry} (`type: "turnStarted"`). Always `"turnStarted"`. */
+    type: "turnStarted";
+  }
+  | /** Variant `type: "turnCompleted"` of {@linkcode ThreadTimelineEntry}. */ {
+    /** `completed_at` of {@linkcode ThreadTimelineEntry} (`type: "turnCompleted"`). Optional. Nullable. Integer (int64). */
+    completed_at?: number | null;
+    /** `duration_ms` of {@linkcode ThreadTimelineEntry} (`type: "turnCompleted"`). Optional. Nullable. Integer (int64). */
+    duration_ms?: number | null;
+    /** `error` of {@linkcode ThreadTimelineEntry} (`type: "turnCompleted"`). Optional. Nullable. */
+    error?: TurnError | null;
+    /** `position` of {@linkcode ThreadTimelineEntry} (`type: "turnCompleted"`). Non-negative integer (uint64). */
+    position: number;
+    /** `started_at` of {@linkcode ThreadTimelineEntry} (`type: "turnCompleted"`). Optional. Nullable. Integer (int64). */
+    started_at?: number | null;
+    /** `status` of {@linkcode ThreadTimelineEntry} (`type: "turnCompleted"`). */
+    status: TurnStatus;
+    /** `turn_id` of {@linkcode ThreadTimelineEntry} (`type: "turnCompleted"`). */
+    turn_id: string;
+    /** `type` of {@linkcode ThreadTimelineEntry} (`type: "turnCompleted"`). Always `"turnCompleted"`. */
+    type: "turnCompleted";
+  };
 
 /**
  * EXPERIMENTAL - list ordinary and realtime thread history in rollout order.
@@ -9097,8 +13503,11 @@ export type ThreadTimelineEntry = {
  * @experimental Requires `experimentalApi` at initialize.
  */
 export interface ThreadTimelineListParams {
+  /** `cursor` of {@linkcode ThreadTimelineListParams}. Optional. Nullable. */
   cursor?: string | null;
+  /** `limit` of {@linkcode ThreadTimelineListParams}. Optional. Nullable. Non-negative integer (uint32). */
   limit?: number | null;
+  /** `threadId` of {@linkcode ThreadTimelineListParams}. */
   threadId: string;
 }
 
@@ -9108,23 +13517,35 @@ export interface ThreadTimelineListParams {
  * @experimental Requires `experimentalApi` at initialize.
  */
 export interface ThreadTimelineListResponse {
+  /** `activeRealtimeSessionAtPageStart` of {@linkcode ThreadTimelineListResponse}. Optional. Nullable. */
   activeRealtimeSessionAtPageStart?: string | null;
+  /** `data` of {@linkcode ThreadTimelineListResponse}. */
   data: ThreadTimelineEntry[];
+  /** `nextCursor` of {@linkcode ThreadTimelineListResponse}. Optional. Nullable. */
   nextCursor?: string | null;
 }
 
+/** Used by {@linkcode ThreadTokenUsageUpdatedNotification}. */
 export interface ThreadTokenUsage {
+  /** `last` of {@linkcode ThreadTokenUsage}. */
   last: TokenUsageBreakdown;
+  /** `modelContextWindow` of {@linkcode ThreadTokenUsage}. Optional. Nullable. Integer (int64). */
   modelContextWindow?: number | null;
+  /** `total` of {@linkcode ThreadTokenUsage}. */
   total: TokenUsageBreakdown;
 }
 
+/** Params of the server notification `thread/tokenUsage/updated`. */
 export interface ThreadTokenUsageUpdatedNotification {
+  /** `threadId` of {@linkcode ThreadTokenUsageUpdatedNotification}. */
   threadId: string;
+  /** `tokenUsage` of {@linkcode ThreadTokenUsageUpdatedNotification}. */
   tokenUsage: ThreadTokenUsage;
+  /** `turnId` of {@linkcode ThreadTokenUsageUpdatedNotification}. */
   turnId: string;
 }
 
+/** Params of the client request `thread/turns/list`. */
 export interface ThreadTurnsListParams {
   /** Opaque cursor to pass to the next call to continue after the last turn. */
   cursor?: string | null;
@@ -9134,88 +13555,139 @@ export interface ThreadTurnsListParams {
   limit?: number | null;
   /** Optional turn pagination direction; defaults to descending. */
   sortDirection?: SortDirection | null;
+  /** `threadId` of {@linkcode ThreadTurnsListParams}. */
   threadId: string;
 }
 
+/** Result of the client request `thread/turns/list`. */
 export interface ThreadTurnsListResponse {
   /** Opaque cursor to pass as `cursor` when reversing `sortDirection`. This is only populated when the page contains at least one turn. Use it with the opposite `sortDirection` to include the anchor turn again and catch updates to that turn. */
   backwardsCursor?: string | null;
+  /** `data` of {@linkcode ThreadTurnsListResponse}. */
   data: Turn[];
   /** Opaque cursor to pass to the next call to continue after the last turn. if None, there are no more turns to return. */
   nextCursor?: string | null;
 }
 
+/** Params of the client request `thread/unarchive`. */
 export interface ThreadUnarchiveParams {
+  /** `threadId` of {@linkcode ThreadUnarchiveParams}. */
   threadId: string;
 }
 
+/** Result of the client request `thread/unarchive`. */
 export interface ThreadUnarchiveResponse {
+  /** `thread` of {@linkcode ThreadUnarchiveResponse}. */
   thread: Thread;
 }
 
+/** Params of the server notification `thread/unarchived`. */
 export interface ThreadUnarchivedNotification {
+  /** `threadId` of {@linkcode ThreadUnarchivedNotification}. */
   threadId: string;
 }
 
+/** Used by {@linkcode ThreadReadState}. Tagged by `type`: one of `threadStart`, `turn`. */
 export type ThreadUnreadPosition =
   | /** Explicitly marked unread, including when the thread has no turns. */ {
+    /** `type` of {@linkcode ThreadUnreadPosition} (`type: "threadStart"`). Always `"threadStart"`. */
     type: "threadStart";
   }
   | /** The earliest completed result needing attention. */ {
+    /** `turnId` of {@linkcode ThreadUnreadPosition} (`type: "turn"`). */
     turnId: string;
+    /** `type` of {@linkcode ThreadUnreadPosition} (`type: "turn"`). Always `"turn"`. */
     type: "turn";
   };
 
+/** Params of the client request `thread/unsubscribe`. */
 export interface ThreadUnsubscribeParams {
+  /** `threadId` of {@linkcode ThreadUnsubscribeParams}. */
   threadId: string;
 }
 
+/** Result of the client request `thread/unsubscribe`. */
 export interface ThreadUnsubscribeResponse {
+  /** `status` of {@linkcode ThreadUnsubscribeResponse}. */
   status: ThreadUnsubscribeStatus;
 }
 
+/** Used by {@linkcode ThreadUnsubscribeResponse}. One of `notLoaded`, `notSubscribed`, `unsubscribed`. */
 export type ThreadUnsubscribeStatus = "notLoaded" | "notSubscribed" | "unsubscribed";
 
+/** Used by {@linkcode GetAccountTokenUsageResponse}. */
 export interface ThreadUsage {
+  /** `estimatedUsageCreditsMicros` of {@linkcode ThreadUsage}. Integer (int64). */
   estimatedUsageCreditsMicros: number;
+  /** `estimatedUsageUsdMicros` of {@linkcode ThreadUsage}. Optional. Nullable. Integer (int64). */
   estimatedUsageUsdMicros?: number | null;
+  /** `groups` of {@linkcode ThreadUsage}. */
   groups: ThreadUsageBreakdownGroup[];
   /** Native dollar usage, independent of credit estimates. None means unknown, not zero. */
   nativeUsageUsdMicros?: number | null;
+  /** `threadId` of {@linkcode ThreadUsage}. */
   threadId: string;
 }
 
+/** Used by {@linkcode ThreadUsage}. */
 export interface ThreadUsageBreakdownGroup {
+  /** `cachedInputTokens` of {@linkcode ThreadUsageBreakdownGroup}. Optional. Nullable. Integer (int64). */
   cachedInputTokens?: number | null;
+  /** `estimatedUsageCreditsMicros` of {@linkcode ThreadUsageBreakdownGroup}. Integer (int64). */
   estimatedUsageCreditsMicros: number;
+  /** `inputTokens` of {@linkcode ThreadUsageBreakdownGroup}. Optional. Nullable. Integer (int64). */
   inputTokens?: number | null;
+  /** `model` of {@linkcode ThreadUsageBreakdownGroup}. Optional. Nullable. */
   model?: string | null;
+  /** `netNewInputTokens` of {@linkcode ThreadUsageBreakdownGroup}. Optional. Nullable. Integer (int64). */
   netNewInputTokens?: number | null;
+  /** `outputTokens` of {@linkcode ThreadUsageBreakdownGroup}. Optional. Nullable. Integer (int64). */
   outputTokens?: number | null;
+  /** `reasoningEffort` of {@linkcode ThreadUsageBreakdownGroup}. Optional. Nullable. */
   reasoningEffort?: string | null;
+  /** `speed` of {@linkcode ThreadUsageBreakdownGroup}. Optional. Nullable. */
   speed?: string | null;
+  /** `totalTokens` of {@linkcode ThreadUsageBreakdownGroup}. Optional. Nullable. Integer (int64). */
   totalTokens?: number | null;
 }
 
+/** Used by {@linkcode RawResponseCompletedNotification} and {@linkcode ThreadTokenUsage}. */
 export interface TokenUsageBreakdown {
-  /** @default 0 */
+  /**
+   * `cacheWriteInputTokens` of {@linkcode TokenUsageBreakdown}. Optional. Integer (int64).
+   *
+   * @default 0
+   */
   cacheWriteInputTokens?: number;
+  /** `cachedInputTokens` of {@linkcode TokenUsageBreakdown}. Integer (int64). */
   cachedInputTokens: number;
+  /** `inputTokens` of {@linkcode TokenUsageBreakdown}. Integer (int64). */
   inputTokens: number;
+  /** `outputTokens` of {@linkcode TokenUsageBreakdown}. Integer (int64). */
   outputTokens: number;
+  /** `reasoningOutputTokens` of {@linkcode TokenUsageBreakdown}. Integer (int64). */
   reasoningOutputTokens: number;
+  /** `totalTokens` of {@linkcode TokenUsageBreakdown}. Integer (int64). */
   totalTokens: number;
 }
 
 /** Definition for a tool the client can call. */
 export interface Tool {
+  /** `_meta` of {@linkcode Tool}. Optional. Any JSON value. */
   _meta?: unknown;
+  /** `annotations` of {@linkcode Tool}. Optional. Any JSON value. */
   annotations?: unknown;
+  /** `description` of {@linkcode Tool}. Optional. Nullable. */
   description?: string | null;
+  /** `icons` of {@linkcode Tool}. Optional. Nullable. Each item: any JSON value. */
   icons?: unknown[] | null;
+  /** `inputSchema` of {@linkcode Tool}. Any JSON value. */
   inputSchema: unknown;
+  /** `name` of {@linkcode Tool}. */
   name: string;
+  /** `outputSchema` of {@linkcode Tool}. Optional. Any JSON value. */
   outputSchema?: unknown;
+  /** `title` of {@linkcode Tool}. Optional. Nullable. */
   title?: string | null;
 }
 
@@ -9227,47 +13699,75 @@ export type ToolExposureSurface =
 
 /** EXPERIMENTAL. Captures a user's answer to a request_user_input question. */
 export interface ToolRequestUserInputAnswer {
+  /** `answers` of {@linkcode ToolRequestUserInputAnswer}. */
   answers: string[];
 }
 
 /** EXPERIMENTAL. Defines a single selectable option for request_user_input. */
 export interface ToolRequestUserInputOption {
+  /** `description` of {@linkcode ToolRequestUserInputOption}. */
   description: string;
+  /** `label` of {@linkcode ToolRequestUserInputOption}. */
   label: string;
 }
 
 /** EXPERIMENTAL. Params sent with a request_user_input event. */
 export interface ToolRequestUserInputParams {
-  /** @deprecated Use `isBlocking` to decide whether the request should block. */
+  /**
+   * `autoResolutionMs` of {@linkcode ToolRequestUserInputParams}. Optional. Nullable. Non-negative integer (uint64).
+   *
+   * @deprecated Use `isBlocking` to decide whether the request should block.
+   */
   autoResolutionMs?: number | null;
+  /** `isBlocking` of {@linkcode ToolRequestUserInputParams}. */
   isBlocking: boolean;
+  /** `itemId` of {@linkcode ToolRequestUserInputParams}. */
   itemId: string;
+  /** `questions` of {@linkcode ToolRequestUserInputParams}. */
   questions: ToolRequestUserInputQuestion[];
+  /** `threadId` of {@linkcode ToolRequestUserInputParams}. */
   threadId: string;
+  /** `turnId` of {@linkcode ToolRequestUserInputParams}. */
   turnId: string;
 }
 
 /** EXPERIMENTAL. Represents one request_user_input question and its required options. */
 export interface ToolRequestUserInputQuestion {
+  /** `header` of {@linkcode ToolRequestUserInputQuestion}. */
   header: string;
+  /** `id` of {@linkcode ToolRequestUserInputQuestion}. */
   id: string;
-  /** @default false */
+  /**
+   * `isOther` of {@linkcode ToolRequestUserInputQuestion}. Optional.
+   *
+   * @default false
+   */
   isOther?: boolean;
-  /** @default false */
+  /**
+   * `isSecret` of {@linkcode ToolRequestUserInputQuestion}. Optional.
+   *
+   * @default false
+   */
   isSecret?: boolean;
+  /** `options` of {@linkcode ToolRequestUserInputQuestion}. Optional. Nullable. */
   options?: ToolRequestUserInputOption[] | null;
+  /** `question` of {@linkcode ToolRequestUserInputQuestion}. */
   question: string;
 }
 
 /** EXPERIMENTAL. Response payload mapping question ids to answers. */
 export interface ToolRequestUserInputResponse {
+  /** `answers` of {@linkcode ToolRequestUserInputResponse}. */
   answers: { [key: string]: ToolRequestUserInputAnswer };
 }
 
+/** Used by {@linkcode Config}. */
 export interface ToolsV2 {
+  /** `web_search` of {@linkcode ToolsV2}. Optional. Nullable. */
   web_search?: WebSearchToolConfig | null;
 }
 
+/** Used by {@linkcode ReviewStartResponse}, {@linkcode Thread}, {@linkcode ThreadQueueStartResponse} and 5 more. */
 export interface Turn {
   /** Unix timestamp (in seconds) when the turn completed. */
   completedAt?: number | null;
@@ -9289,65 +13789,97 @@ export interface Turn {
   rootTurnId?: string | null;
   /** Unix timestamp (in seconds) when the turn started. */
   startedAt?: number | null;
+  /** `status` of {@linkcode Turn}. */
   status: TurnStatus;
 }
 
+/** Params of the server notification `turn/completed`. */
 export interface TurnCompletedNotification {
+  /** `threadId` of {@linkcode TurnCompletedNotification}. */
   threadId: string;
+  /** `turn` of {@linkcode TurnCompletedNotification}. */
   turn: Turn;
 }
 
 /** Notification that the turn-level unified diff has changed. Contains the latest aggregated diff across all file changes in the turn. */
 export interface TurnDiffUpdatedNotification {
+  /** `diff` of {@linkcode TurnDiffUpdatedNotification}. */
   diff: string;
+  /** `threadId` of {@linkcode TurnDiffUpdatedNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode TurnDiffUpdatedNotification}. */
   turnId: string;
 }
 
+/** Used by {@linkcode ThreadSettingsUpdateParams}, {@linkcode ThreadStartParams}, {@linkcode TurnSettingsUpdateParams} and 1 more. */
 export interface TurnEnvironmentParams {
+  /** `cwd` of {@linkcode TurnEnvironmentParams}. */
   cwd: LegacyAppPathString;
+  /** `environmentId` of {@linkcode TurnEnvironmentParams}. */
   environmentId: string;
   /** Environment-native runtime workspace roots. Omitted defaults to `cwd`. */
   runtimeWorkspaceRoots?: LegacyAppPathString[] | null;
 }
 
+/** Used by {@linkcode ErrorNotification}, {@linkcode ThreadTimelineEntry} and {@linkcode Turn}. */
 export interface TurnError {
+  /** `additionalDetails` of {@linkcode TurnError}. Optional. Nullable. */
   additionalDetails?: string | null;
+  /** `codexErrorInfo` of {@linkcode TurnError}. Optional. Nullable. */
   codexErrorInfo?: CodexErrorInfo | null;
+  /** `message` of {@linkcode TurnError}. */
   message: string;
   /** Optional public explanation and continuation instruction for a misalignment block. */
   misalignment?: MisalignmentErrorDetails | null;
 }
 
+/** Params of the client request `turn/interrupt`. */
 export interface TurnInterruptParams {
+  /** `threadId` of {@linkcode TurnInterruptParams}. */
   threadId: string;
+  /** `turnId` of {@linkcode TurnInterruptParams}. */
   turnId: string;
 }
 
+/** Result of the client request `turn/interrupt`. */
 export type TurnInterruptResponse = { [key: string]: unknown };
 
+/** Used by {@linkcode ThreadResumeInitialTurnsPageParams}, {@linkcode ThreadTurnsListParams} and {@linkcode Turn}. One of `notLoaded`, `summary`, `full`. */
 export type TurnItemsView =
   | /** `items` was not loaded for this turn. The field is intentionally empty. */ "notLoaded"
   | /** `items` contains only a display summary for this turn. */ "summary"
   | /** `items` contains every ThreadItem available from persisted app-server history for this turn. */ "full";
 
+/** Params of the server notification `turn/moderationMetadata`. */
 export interface TurnModerationMetadataNotification {
+  /** `metadata` of {@linkcode TurnModerationMetadataNotification}. Any JSON value. */
   metadata: unknown;
+  /** `threadId` of {@linkcode TurnModerationMetadataNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode TurnModerationMetadataNotification}. */
   turnId: string;
 }
 
+/** Used by {@linkcode TurnPlanUpdatedNotification}. */
 export interface TurnPlanStep {
+  /** `status` of {@linkcode TurnPlanStep}. */
   status: TurnPlanStepStatus;
+  /** `step` of {@linkcode TurnPlanStep}. */
   step: string;
 }
 
+/** Used by {@linkcode TurnPlanStep}. One of `pending`, `inProgress`, `completed`. */
 export type TurnPlanStepStatus = "pending" | "inProgress" | "completed";
 
+/** Params of the server notification `turn/plan/updated`. */
 export interface TurnPlanUpdatedNotification {
+  /** `explanation` of {@linkcode TurnPlanUpdatedNotification}. Optional. Nullable. */
   explanation?: string | null;
+  /** `plan` of {@linkcode TurnPlanUpdatedNotification}. */
   plan: TurnPlanStep[];
+  /** `threadId` of {@linkcode TurnPlanUpdatedNotification}. */
   threadId: string;
+  /** `turnId` of {@linkcode TurnPlanUpdatedNotification}. */
   turnId: string;
 }
 
@@ -9369,20 +13901,32 @@ export interface TurnSettingsUpdateParams {
   serviceTier?: string | null;
   /** Omission or `null` leaves the summary preference unchanged. */
   summary?: ReasoningSummary | null;
+  /** `threadId` of {@linkcode TurnSettingsUpdateParams}. */
   threadId: string;
+  /** `turnId` of {@linkcode TurnSettingsUpdateParams}. */
   turnId: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `turn/settings/update`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface TurnSettingsUpdateResponse {
+  /** `status` of {@linkcode TurnSettingsUpdateResponse}. */
   status: TurnSettingsUpdateStatus;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Used by {@linkcode TurnSettingsUpdateResponse}. One of `applied`, `targetUnavailable`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type TurnSettingsUpdateStatus =
   | /** Published for subsequent captures, even if the values were unchanged. Already captured steps are unchanged; a later inference is not guaranteed. */ "applied"
   | /** No matching live task remained available for publication. */ "targetUnavailable";
 
+/** Params of the client request `turn/start`. */
 export interface TurnStartParams {
   /**
    * Optional client-provided context fragments keyed by an opaque source identifier.
@@ -9394,6 +13938,7 @@ export interface TurnStartParams {
   approvalPolicy?: AskForApproval | null;
   /** Override where approval requests are routed for review on this turn and subsequent turns. */
   approvalsReviewer?: ApprovalsReviewer | null;
+  /** `clientUserMessageId` of {@linkcode TurnStartParams}. Optional. Nullable. */
   clientUserMessageId?: string | null;
   /**
    * EXPERIMENTAL - Set a pre-set collaboration mode. Takes precedence over model, reasoning_effort, and developer instructions if set.
@@ -9423,10 +13968,13 @@ export interface TurnStartParams {
    * @experimental Requires `experimentalApi` at initialize.
    */
   environments?: TurnEnvironmentParams[] | null;
+  /** `input` of {@linkcode TurnStartParams}. */
   input: UserInput[];
   /** Override the model for this turn and subsequent turns. */
   model?: string | null;
   /**
+   * `multiAgentMode` of {@linkcode TurnStartParams}. Optional. Nullable.
+   *
    * @deprecated Ignored. Use `effort: "ultra"` for proactive multi-agent behavior.
    *
    * @experimental Requires `experimentalApi` at initialize.
@@ -9446,7 +13994,11 @@ export interface TurnStartParams {
    * @experimental Requires `experimentalApi` at initialize.
    */
   permissions?: string | null;
-  /** @deprecated `friendly` and `pragmatic` no longer select a style. Changing this does not rewrite the thread's existing instructions. */
+  /**
+   * `personality` of {@linkcode TurnStartParams}. Optional. Nullable.
+   *
+   * @deprecated `friendly` and `pragmatic` no longer select a style. Changing this does not rewrite the thread's existing instructions.
+   */
   personality?: Personality | null;
   /**
    * Optional metadata to enrich Codex's ResponsesAPI turn metadata. Replaces unprotected client-provided entries when supplied; an empty map clears them.
@@ -9484,23 +14036,32 @@ export interface TurnStartParams {
   serviceTierForTurn?: string | null;
   /** Override the reasoning summary for this turn and subsequent turns. */
   summary?: ReasoningSummary | null;
+  /** `threadId` of {@linkcode TurnStartParams}. */
   threadId: string;
+  /** `toolOutput` of {@linkcode TurnStartParams}. Optional. Nullable. */
   toolOutput?: TurnToolOutput | null;
   /** Optional source classification for the caller that starts this turn. Ignored when this request steers an already-active turn. */
   turnTrigger?: string | null;
 }
 
+/** Result of the client request `turn/start`. */
 export interface TurnStartResponse {
+  /** `turn` of {@linkcode TurnStartResponse}. */
   turn: Turn;
 }
 
+/** Params of the server notification `turn/started`. */
 export interface TurnStartedNotification {
+  /** `threadId` of {@linkcode TurnStartedNotification}. */
   threadId: string;
+  /** `turn` of {@linkcode TurnStartedNotification}. */
   turn: Turn;
 }
 
+/** Used by {@linkcode ThreadTimelineEntry} and {@linkcode Turn}. One of `completed`, `interrupted`, `failed`, `inProgress`. */
 export type TurnStatus = "completed" | "interrupted" | "failed" | "inProgress";
 
+/** Params of the client request `turn/steer`. */
 export interface TurnSteerParams {
   /**
    * Optional client-provided context fragments keyed by an opaque source identifier.
@@ -9508,9 +14069,11 @@ export interface TurnSteerParams {
    * @experimental Requires `experimentalApi` at initialize.
    */
   additionalContext?: { [key: string]: AdditionalContextEntry } | null;
+  /** `clientUserMessageId` of {@linkcode TurnSteerParams}. Optional. Nullable. */
   clientUserMessageId?: string | null;
   /** Required active turn id precondition. The request fails when it does not match the currently active turn. */
   expectedTurnId: string;
+  /** `input` of {@linkcode TurnSteerParams}. */
   input: UserInput[];
   /**
    * Optional metadata to enrich Codex's ResponsesAPI turn metadata. Replaces unprotected client-provided entries when supplied; an empty map clears them.
@@ -9528,66 +14091,110 @@ export interface TurnSteerParams {
    * @experimental Requires `experimentalApi` at initialize.
    */
   responsesapiClientMetadataPatch?: { [key: string]: string } | null;
+  /** `threadId` of {@linkcode TurnSteerParams}. */
   threadId: string;
 }
 
+/** Result of the client request `turn/steer`. */
 export interface TurnSteerResponse {
+  /** `turnId` of {@linkcode TurnSteerResponse}. */
   turnId: string;
 }
 
+/** Used by {@linkcode TurnStartParams}. */
 export interface TurnToolOutput {
+  /** `name` of {@linkcode TurnToolOutput}. */
   name: string;
+  /** `namespace` of {@linkcode TurnToolOutput}. Optional. Nullable. */
   namespace?: string | null;
+  /** `output` of {@linkcode TurnToolOutput}. */
   output: FunctionCallOutputBody;
   /** Requests retention of this output in the thread's model history. */
   retain?: boolean;
 }
 
+/** Used by {@linkcode ThreadResumeResponse}. */
 export interface TurnsPage {
+  /** `backwardsCursor` of {@linkcode TurnsPage}. Optional. Nullable. */
   backwardsCursor?: string | null;
+  /** `data` of {@linkcode TurnsPage}. */
   data: Turn[];
+  /** `nextCursor` of {@linkcode TurnsPage}. Optional. Nullable. */
   nextCursor?: string | null;
 }
 
-export type UserInput = {
-  text: string;
-  /**
-   * UI-defined spans within `text` used to render or persist special elements.
-   *
-   * @default []
-   */
-  text_elements?: TextElement[];
-  type: "text";
-} | {
-  detail?: ImageDetail | null;
-  type: "image";
-  url: string;
-} | {
-  detail?: ImageDetail | null;
-  fileId: string;
-  type: "image";
-} | {
-  detail?: ImageDetail | null;
-  path: string;
-  type: "localImage";
-} | {
-  type: "audio";
-  url: string;
-} | {
-  fileId: string;
-  type: "audio";
-} | {
-  path: string;
-  type: "localAudio";
-} | {
-  name: string;
-  path: string;
-  type: "skill";
-} | {
-  name: string;
-  path: string;
-  type: "mention";
-};
+/** Used by {@linkcode QueuedSubmission}, {@linkcode ThreadItem}, {@linkcode ThreadQueueAddParams} and 3 more. Tagged by `type`: one of `text`, `image`, `image`, `localImage`, `audio`, `audio`, `localAudio`, `skill`, `mention`. */
+export type UserInput =
+  | /** Variant `type: "text"` of {@linkcode UserInput}. */ {
+    /** `text` of {@linkcode UserInput} (`type: "text"`). */
+    text: string;
+    /**
+     * UI-defined spans within `text` used to render or persist special elements.
+     *
+     * @default []
+     */
+    text_elements?: TextElement[];
+    /** `type` of {@linkcode UserInput} (`type: "text"`). Always `"text"`. */
+    type: "text";
+  }
+  | /** Variant `type: "image"` of {@linkcode UserInput}. */ {
+    /** `detail` of {@linkcode UserInput} (`type: "image"`). Optional. Nullable. */
+    detail?: ImageDetail | null;
+    /** `type` of {@linkcode UserInput} (`type: "image"`). Always `"image"`. */
+    type: "image";
+    /** `url` of {@linkcode UserInput} (`type: "image"`). */
+    url: string;
+  }
+  | /** Variant `type: "image"` of {@linkcode UserInput}. */ {
+    /** `detail` of {@linkcode UserInput} (`type: "image"`). Optional. Nullable. */
+    detail?: ImageDetail | null;
+    /** `fileId` of {@linkcode UserInput} (`type: "image"`). */
+    fileId: string;
+    /** `type` of {@linkcode UserInput} (`type: "image"`). Always `"image"`. */
+    type: "image";
+  }
+  | /** Variant `type: "localImage"` of {@linkcode UserInput}. */ {
+    /** `detail` of {@linkcode UserInput} (`type: "localImage"`). Optional. Nullable. */
+    detail?: ImageDetail | null;
+    /** `path` of {@linkcode UserInput} (`type: "localImage"`). */
+    path: string;
+    /** `type` of {@linkcode UserInput} (`type: "localImage"`). Always `"localImage"`. */
+    type: "localImage";
+  }
+  | /** Variant `type: "audio"` of {@linkcode UserInput}. */ {
+    /** `type` of {@linkcode UserInput} (`type: "audio"`). Always `"audio"`. */
+    type: "audio";
+    /** `url` of {@linkcode UserInput} (`type: "audio"`). */
+    url: string;
+  }
+  | /** Variant `type: "audio"` of {@linkcode UserInput}. */ {
+    /** `fileId` of {@linkcode UserInput} (`type: "audio"`). */
+    fileId: string;
+    /** `type` of {@linkcode UserInput} (`type: "audio"`). Always `"audio"`. */
+    type: "audio";
+  }
+  | /** Variant `type: "localAudio"` of {@linkcode UserInput}. */ {
+    /** `path` of {@linkcode UserInput} (`type: "localAudio"`). */
+    path: string;
+    /** `type` of {@linkcode UserInput} (`type: "localAudio"`). Always `"localAudio"`. */
+    type: "localAudio";
+  }
+  | /** Variant `type: "skill"` of {@linkcode UserInput}. */ {
+    /** `name` of {@linkcode UserInput} (`type: "skill"`). */
+    name: string;
+    /** `path` of {@linkcode UserInput} (`type: "skill"`). */
+    path: string;
+    /** `type` of {@linkcode UserInput} (`type: "skill"`). Always `"skill"`. */
+    type: "skill";
+  }
+  | /** Variant `type: "mention"` of {@linkcode UserInput}. */ {
+    /** `name` of {@linkcode UserInput} (`type: "mention"`). */
+    name: string;
+    /** `path` of {@linkcode UserInput} (`type: "mention"`). */
+    path: string;
+    /** `type` of {@linkcode UserInput} (`type: "mention"`). Always `"mention"`. */
+    type: "mention";
+  };
 
 /**
  * Cancels a native verification RPC issued on this connection, not an elicitation. Use a fresh request ID for each operation and a distinct ID for this cancellation RPC.
@@ -9595,6 +14202,7 @@ export type UserInput = {
  * @experimental Requires `experimentalApi` at initialize.
  */
 export interface UserVerificationCancelParams {
+  /** `requestId` of {@linkcode UserVerificationCancelParams}. */
   requestId: RequestId;
 }
 
@@ -9605,16 +14213,32 @@ export interface UserVerificationCancelParams {
  */
 export type UserVerificationCancelResponse = { [key: string]: unknown };
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Used by {@linkcode UserVerificationErrorDetails}. One of `userCancelled`, `interrupted`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type UserVerificationCancellationReason = "userCancelled" | "interrupted";
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `userVerification/delete`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type UserVerificationDeleteParams = { [key: string]: unknown };
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `userVerification/delete`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type UserVerificationDeleteResponse = { [key: string]: unknown };
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `userVerification/enroll`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type UserVerificationEnrollParams = { [key: string]: unknown };
 
 /**
@@ -9623,7 +14247,9 @@ export type UserVerificationEnrollParams = { [key: string]: unknown };
  * @experimental Requires `experimentalApi` at initialize.
  */
 export interface UserVerificationEnrollResponse {
+  /** `algorithm` of {@linkcode UserVerificationEnrollResponse}. Optional. Nullable. */
   algorithm?: string | null;
+  /** `credentialId` of {@linkcode UserVerificationEnrollResponse}. */
   credentialId: string;
   /** Unpadded base64url of the SubjectPublicKeyInfo DER encoding. */
   publicKey?: string | null;
@@ -9634,28 +14260,48 @@ export interface UserVerificationEnrollResponse {
  *
  * @experimental Requires `experimentalApi` at initialize.
  */
-export type UserVerificationErrorDetails = {
-  reason: UserVerificationInvalidRequestReason;
-  type: "invalidRequest";
-} | {
-  reason: UserVerificationUnavailableReason;
-  type: "unavailable";
-} | {
-  reason: UserVerificationCancellationReason;
-  type: "cancelled";
-} | {
-  reason: UserVerificationFailureReason;
-  type: "failed";
-};
+export type UserVerificationErrorDetails =
+  | /** Variant `type: "invalidRequest"` of {@linkcode UserVerificationErrorDetails}. */ {
+    /** `reason` of {@linkcode UserVerificationErrorDetails} (`type: "invalidRequest"`). */
+    reason: UserVerificationInvalidRequestReason;
+    /** `type` of {@linkcode UserVerificationErrorDetails} (`type: "invalidRequest"`). Always `"invalidRequest"`. */
+    type: "invalidRequest";
+  }
+  | /** Variant `type: "unavailable"` of {@linkcode UserVerificationErrorDetails}. */ {
+    /** `reason` of {@linkcode UserVerificationErrorDetails} (`type: "unavailable"`). */
+    reason: UserVerificationUnavailableReason;
+    /** `type` of {@linkcode UserVerificationErrorDetails} (`type: "unavailable"`). Always `"unavailable"`. */
+    type: "unavailable";
+  }
+  | /** Variant `type: "cancelled"` of {@linkcode UserVerificationErrorDetails}. */ {
+    /** `reason` of {@linkcode UserVerificationErrorDetails} (`type: "cancelled"`). */
+    reason: UserVerificationCancellationReason;
+    /** `type` of {@linkcode UserVerificationErrorDetails} (`type: "cancelled"`). Always `"cancelled"`. */
+    type: "cancelled";
+  }
+  | /** Variant `type: "failed"` of {@linkcode UserVerificationErrorDetails}. */ {
+    /** `reason` of {@linkcode UserVerificationErrorDetails} (`type: "failed"`). */
+    reason: UserVerificationFailureReason;
+    /** `type` of {@linkcode UserVerificationErrorDetails} (`type: "failed"`). Always `"failed"`. */
+    type: "failed";
+  };
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Used by {@linkcode UserVerificationErrorDetails}. One of `authenticationFailed`, `timeout`, `providerError`, `serviceError`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type UserVerificationFailureReason =
   | "authenticationFailed"
   | "timeout"
   | "providerError"
   | "serviceError";
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Used by {@linkcode UserVerificationErrorDetails}. Always `"invalidParams"`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type UserVerificationInvalidRequestReason = "invalidParams";
 
 /**
@@ -9664,6 +14310,7 @@ export type UserVerificationInvalidRequestReason = "invalidParams";
  * @experimental Requires `experimentalApi` at initialize.
  */
 export interface UserVerificationProof {
+  /** `credentialId` of {@linkcode UserVerificationProof}. */
   credentialId: string;
   /** Unpadded base64url DER ECDSA signature using P-256 and SHA-256. */
   signature: string;
@@ -9675,12 +14322,19 @@ export interface UserVerificationProof {
  * @experimental Requires `experimentalApi` at initialize.
  */
 export interface UserVerificationRpcError {
+  /** `code` of {@linkcode UserVerificationRpcError}. Integer (int64). */
   code: number;
+  /** `data` of {@linkcode UserVerificationRpcError}. */
   data: UserVerificationErrorDetails;
+  /** `message` of {@linkcode UserVerificationRpcError}. */
   message: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Params of the client request `userVerification/status`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type UserVerificationStatusParams = { [key: string]: unknown };
 
 /**
@@ -9689,12 +14343,19 @@ export type UserVerificationStatusParams = { [key: string]: unknown };
  * @experimental Requires `experimentalApi` at initialize.
  */
 export interface UserVerificationStatusResponse {
+  /** `credentialId` of {@linkcode UserVerificationStatusResponse}. Optional. Nullable. */
   credentialId?: string | null;
+  /** `unavailableMessage` of {@linkcode UserVerificationStatusResponse}. Optional. Nullable. */
   unavailableMessage?: string | null;
+  /** `unavailableReason` of {@linkcode UserVerificationStatusResponse}. Optional. Nullable. */
   unavailableReason?: UserVerificationUnavailableReason | null;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Used by {@linkcode UserVerificationErrorDetails} and {@linkcode UserVerificationStatusResponse}. One of `credentialMissing`, `biometricsUnavailable`, `providerUnavailable`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export type UserVerificationUnavailableReason =
   | "credentialMissing"
   | "biometricsUnavailable"
@@ -9714,19 +14375,28 @@ export interface UserVerificationVerifyParams {
   title: string;
 }
 
-/** @experimental Requires `experimentalApi` at initialize. */
+/**
+ * Result of the client request `userVerification/verify`.
+ *
+ * @experimental Requires `experimentalApi` at initialize.
+ */
 export interface UserVerificationVerifyResponse {
+  /** `proof` of {@linkcode UserVerificationVerifyResponse}. */
   proof: UserVerificationProof;
 }
 
 /** Controls output length/detail on GPT-5 models via the Responses API. Serialized with lowercase values to match the OpenAI API. */
 export type Verbosity = "low" | "medium" | "high";
 
+/** Used by {@linkcode JSONRPCRequest}. */
 export interface W3cTraceContext {
+  /** `traceparent` of {@linkcode W3cTraceContext}. Optional. Nullable. */
   traceparent?: string | null;
+  /** `tracestate` of {@linkcode W3cTraceContext}. Optional. Nullable. */
   tracestate?: string | null;
 }
 
+/** Params of the server notification `warning`. */
 export interface WarningNotification {
   /** Concise warning message for the user. */
   message: string;
@@ -9734,2648 +14404,141 @@ export interface WarningNotification {
   threadId?: string | null;
 }
 
-export type WebSearchAction = {
-  queries?: string[] | null;
-  query?: string | null;
-  type: "search";
-} | {
-  type: "openPage";
-  url?: string | null;
-} | {
-  pattern?: string | null;
-  type: "findInPage";
-  url?: string | null;
-} | {
-  type: "other";
-};
+/** Used by {@linkcode ThreadItem}. Tagged by `type`: one of `search`, `openPage`, `findInPage`, `other`. */
+export type WebSearchAction =
+  | /** Variant `type: "search"` of {@linkcode WebSearchAction}. */ {
+    /** `queries` of {@linkcode WebSearchAction} (`type: "search"`). Optional. Nullable. */
+    queries?: string[] | null;
+    /** `query` of {@linkcode WebSearchAction} (`type: "search"`). Optional. Nullable. */
+    query?: string | null;
+    /** `type` of {@linkcode WebSearchAction} (`type: "search"`). Always `"search"`. */
+    type: "search";
+  }
+  | /** Variant `type: "openPage"` of {@linkcode WebSearchAction}. */ {
+    /** `type` of {@linkcode WebSearchAction} (`type: "openPage"`). Always `"openPage"`. */
+    type: "openPage";
+    /** `url` of {@linkcode WebSearchAction} (`type: "openPage"`). Optional. Nullable. */
+    url?: string | null;
+  }
+  | /** Variant `type: "findInPage"` of {@linkcode WebSearchAction}. */ {
+    /** `pattern` of {@linkcode WebSearchAction} (`type: "findInPage"`). Optional. Nullable. */
+    pattern?: string | null;
+    /** `type` of {@linkcode WebSearchAction} (`type: "findInPage"`). Always `"findInPage"`. */
+    type: "findInPage";
+    /** `url` of {@linkcode WebSearchAction} (`type: "findInPage"`). Optional. Nullable. */
+    url?: string | null;
+  }
+  | /** Variant `type: "other"` of {@linkcode WebSearchAction}. */ {
+    /** `type` of {@linkcode WebSearchAction} (`type: "other"`). Always `"other"`. */
+    type: "other";
+  };
 
+/** Used by {@linkcode WebSearchToolConfig}. One of `low`, `medium`, `high`. */
 export type WebSearchContextSize = "low" | "medium" | "high";
 
+/** Used by {@linkcode WebSearchToolConfig}. */
 export interface WebSearchLocation {
+  /** `city` of {@linkcode WebSearchLocation}. Optional. Nullable. */
   city?: string | null;
+  /** `country` of {@linkcode WebSearchLocation}. Optional. Nullable. */
   country?: string | null;
+  /** `region` of {@linkcode WebSearchLocation}. Optional. Nullable. */
   region?: string | null;
+  /** `timezone` of {@linkcode WebSearchLocation}. Optional. Nullable. */
   timezone?: string | null;
 }
 
+/** Used by {@linkcode Config} and {@linkcode ConfigRequirements}. One of `disabled`, `cached`, `indexed`, `live`. */
 export type WebSearchMode = "disabled" | "cached" | "indexed" | "live";
 
 /** Provider preference selected by the resolved model catalog entry. */
 export type WebSearchProvider = "standalone" | "search_mcp";
 
+/** Used by {@linkcode ToolsV2}. */
 export interface WebSearchToolConfig {
+  /** `allowed_domains` of {@linkcode WebSearchToolConfig}. Optional. Nullable. */
   allowed_domains?: string[] | null;
+  /** `context_size` of {@linkcode WebSearchToolConfig}. Optional. Nullable. */
   context_size?: WebSearchContextSize | null;
+  /** `location` of {@linkcode WebSearchToolConfig}. Optional. Nullable. */
   location?: WebSearchLocation | null;
 }
 
+/** Used by {@linkcode ConfigRequirements}. One of `elevated`, `unelevated`, `mxc`. */
 export type WindowsSandboxImplementation = "elevated" | "unelevated" | "mxc";
 
+/** Used by {@linkcode WindowsSandboxReadinessResponse}. One of `ready`, `notConfigured`, `updateRequired`. */
 export type WindowsSandboxReadiness = "ready" | "notConfigured" | "updateRequired";
 
+/** Result of the client request `windowsSandbox/readiness`. */
 export interface WindowsSandboxReadinessResponse {
+  /** `status` of {@linkcode WindowsSandboxReadinessResponse}. */
   status: WindowsSandboxReadiness;
 }
 
+/** Params of the server notification `windowsSandbox/setupCompleted`. */
 export interface WindowsSandboxSetupCompletedNotification {
+  /** `error` of {@linkcode WindowsSandboxSetupCompletedNotification}. Optional. Nullable. */
   error?: string | null;
+  /** `mode` of {@linkcode WindowsSandboxSetupCompletedNotification}. */
   mode: WindowsSandboxSetupMode;
+  /** `success` of {@linkcode WindowsSandboxSetupCompletedNotification}. */
   success: boolean;
 }
 
+/** Used by {@linkcode WindowsSandboxSetupCompletedNotification} and {@linkcode WindowsSandboxSetupStartParams}. One of `elevated`, `unelevated`. */
 export type WindowsSandboxSetupMode = "elevated" | "unelevated";
 
+/** Params of the client request `windowsSandbox/setupStart`. */
 export interface WindowsSandboxSetupStartParams {
+  /** `cwd` of {@linkcode WindowsSandboxSetupStartParams}. Optional. Nullable. */
   cwd?: AbsolutePathBuf | null;
+  /** `mode` of {@linkcode WindowsSandboxSetupStartParams}. */
   mode: WindowsSandboxSetupMode;
 }
 
+/** Result of the client request `windowsSandbox/setupStart`. */
 export interface WindowsSandboxSetupStartResponse {
+  /** `started` of {@linkcode WindowsSandboxSetupStartResponse}. */
   started: boolean;
 }
 
+/** Params of the server notification `windows/worldWritableWarning`. */
 export interface WindowsWorldWritableWarningNotification {
+  /** `extraCount` of {@linkcode WindowsWorldWritableWarningNotification}. Non-negative integer (uint). */
   extraCount: number;
+  /** `failedScan` of {@linkcode WindowsWorldWritableWarningNotification}. */
   failedScan: boolean;
+  /** `samplePaths` of {@linkcode WindowsWorldWritableWarningNotification}. */
   samplePaths: string[];
 }
 
+/** Used by {@linkcode GetWorkspaceMessagesResponse}. */
 export interface WorkspaceMessage {
   /** Unix timestamp (in seconds) when the message was archived. */
   archivedAt?: number | null;
   /** Unix timestamp (in seconds) when the message was created. */
   createdAt?: number | null;
+  /** `messageBody` of {@linkcode WorkspaceMessage}. */
   messageBody: string;
+  /** `messageId` of {@linkcode WorkspaceMessage}. */
   messageId: string;
+  /** `messageType` of {@linkcode WorkspaceMessage}. */
   messageType: WorkspaceMessageType;
 }
 
+/** Used by {@linkcode WorkspaceMessage}. One of `headline`, `announcement`, `unknown`. */
 export type WorkspaceMessageType = "headline" | "announcement" | "unknown";
 
+/** Used by {@linkcode GetAccountResponse}. */
 export interface WorkspaceRouting {
+  /** `accountRoutingOverride` of {@linkcode WorkspaceRouting}. */
   accountRoutingOverride: AccountRoutingOverride;
+  /** `backendOrigin` of {@linkcode WorkspaceRouting}. */
   backendOrigin: string;
+  /** `chatgptAccountId` of {@linkcode WorkspaceRouting}. */
   chatgptAccountId: string;
 }
 
+/** Used by {@linkcode ConfigWriteResponse}. One of `ok`, `okOverridden`. */
 export type WriteStatus = "ok" | "okOverridden";
-
-/** Every definition's type by its name: the index of `schemas` (in `schemas.ts`). */
-export interface Definitions {
-  /** {@link AbsolutePathBuf} */
-  AbsolutePathBuf: AbsolutePathBuf;
-  /** {@link Account} */
-  Account: Account;
-  /** {@link AccountLoginCompletedNotification} */
-  AccountLoginCompletedNotification: AccountLoginCompletedNotification;
-  /** {@link AccountRateLimitsUpdatedNotification} */
-  AccountRateLimitsUpdatedNotification: AccountRateLimitsUpdatedNotification;
-  /** {@link AccountRoutingOverride} */
-  AccountRoutingOverride: AccountRoutingOverride;
-  /** {@link AccountSecuritySetupAction} */
-  AccountSecuritySetupAction: AccountSecuritySetupAction;
-  /** {@link AccountSecuritySetupNotice} */
-  AccountSecuritySetupNotice: AccountSecuritySetupNotice;
-  /** {@link AccountSession} */
-  AccountSession: AccountSession;
-  /** {@link AccountSessionWorkspace} */
-  AccountSessionWorkspace: AccountSessionWorkspace;
-  /** {@link AccountSessionWorkspaceKind} */
-  AccountSessionWorkspaceKind: AccountSessionWorkspaceKind;
-  /**
-   * {@link AccountSessionsListParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  AccountSessionsListParams: AccountSessionsListParams;
-  /**
-   * {@link AccountSessionsResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  AccountSessionsResponse: AccountSessionsResponse;
-  /**
-   * {@link AccountSessionsSwitchParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  AccountSessionsSwitchParams: AccountSessionsSwitchParams;
-  /**
-   * {@link AccountSessionsSwitchResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  AccountSessionsSwitchResponse: AccountSessionsSwitchResponse;
-  /** {@link AccountTokenUsageDailyBucket} */
-  AccountTokenUsageDailyBucket: AccountTokenUsageDailyBucket;
-  /** {@link AccountTokenUsageSummary} */
-  AccountTokenUsageSummary: AccountTokenUsageSummary;
-  /** {@link AccountUpdatedNotification} */
-  AccountUpdatedNotification: AccountUpdatedNotification;
-  /** {@link ActivePermissionProfile} */
-  ActivePermissionProfile: ActivePermissionProfile;
-  /** {@link AddCreditsNudgeCreditType} */
-  AddCreditsNudgeCreditType: AddCreditsNudgeCreditType;
-  /** {@link AddCreditsNudgeEmailStatus} */
-  AddCreditsNudgeEmailStatus: AddCreditsNudgeEmailStatus;
-  /** {@link AdditionalContextEntry} */
-  AdditionalContextEntry: AdditionalContextEntry;
-  /** {@link AdditionalContextKind} */
-  AdditionalContextKind: AdditionalContextKind;
-  /** {@link AdditionalFileSystemPermissions} */
-  AdditionalFileSystemPermissions: AdditionalFileSystemPermissions;
-  /** {@link AdditionalNetworkPermissions} */
-  AdditionalNetworkPermissions: AdditionalNetworkPermissions;
-  /** {@link AdditionalPermissionProfile} */
-  AdditionalPermissionProfile: AdditionalPermissionProfile;
-  /** {@link AgentMessageDelivery} */
-  AgentMessageDelivery: AgentMessageDelivery;
-  /** {@link AgentMessageDeltaNotification} */
-  AgentMessageDeltaNotification: AgentMessageDeltaNotification;
-  /** {@link AgentMessageDisplay} */
-  AgentMessageDisplay: AgentMessageDisplay;
-  /** {@link AgentMessageInputContent} */
-  AgentMessageInputContent: AgentMessageInputContent;
-  /** {@link AgentMessageModeration} */
-  AgentMessageModeration: AgentMessageModeration;
-  /** {@link AgentPath} */
-  AgentPath: AgentPath;
-  /** {@link AllowDenyRequirement} */
-  AllowDenyRequirement: AllowDenyRequirement;
-  /** {@link AnalyticsConfig} */
-  AnalyticsConfig: AnalyticsConfig;
-  /** {@link AppBranding} */
-  AppBranding: AppBranding;
-  /** {@link AppConfig} */
-  AppConfig: AppConfig;
-  /** {@link AppInfo} */
-  AppInfo: AppInfo;
-  /** {@link AppLinkConfig} */
-  AppLinkConfig: AppLinkConfig;
-  /** {@link AppLinksConfig} */
-  AppLinksConfig: AppLinksConfig;
-  /** {@link AppListUpdatedNotification} */
-  AppListUpdatedNotification: AppListUpdatedNotification;
-  /** {@link AppMetadata} */
-  AppMetadata: AppMetadata;
-  /** {@link AppReview} */
-  AppReview: AppReview;
-  /** {@link AppScreenshot} */
-  AppScreenshot: AppScreenshot;
-  /** {@link AppSummary} */
-  AppSummary: AppSummary;
-  /** {@link AppTemplateSummary} */
-  AppTemplateSummary: AppTemplateSummary;
-  /** {@link AppTemplateUnavailableReason} */
-  AppTemplateUnavailableReason: AppTemplateUnavailableReason;
-  /** {@link AppToolApproval} */
-  AppToolApproval: AppToolApproval;
-  /** {@link AppToolConfig} */
-  AppToolConfig: AppToolConfig;
-  /** {@link AppToolSummary} */
-  AppToolSummary: AppToolSummary;
-  /** {@link AppToolsConfig} */
-  AppToolsConfig: AppToolsConfig;
-  /** {@link ApplicationNetworkRequirements} */
-  ApplicationNetworkRequirements: ApplicationNetworkRequirements;
-  /** {@link ApplicationRequirements} */
-  ApplicationRequirements: ApplicationRequirements;
-  /** {@link ApplicationStorageRequirements} */
-  ApplicationStorageRequirements: ApplicationStorageRequirements;
-  /** {@link ApplyPatchApprovalParams} */
-  ApplyPatchApprovalParams: ApplyPatchApprovalParams;
-  /** {@link ApplyPatchApprovalResponse} */
-  ApplyPatchApprovalResponse: ApplyPatchApprovalResponse;
-  /** {@link ApprovalsReviewer} */
-  ApprovalsReviewer: ApprovalsReviewer;
-  /** {@link AppsConfig} */
-  AppsConfig: AppsConfig;
-  /** {@link AppsDefaultConfig} */
-  AppsDefaultConfig: AppsDefaultConfig;
-  /** {@link AppsInstalledParams} */
-  AppsInstalledParams: AppsInstalledParams;
-  /** {@link AppsInstalledResponse} */
-  AppsInstalledResponse: AppsInstalledResponse;
-  /** {@link AppsListParams} */
-  AppsListParams: AppsListParams;
-  /** {@link AppsListResponse} */
-  AppsListResponse: AppsListResponse;
-  /** {@link AppsReadParams} */
-  AppsReadParams: AppsReadParams;
-  /** {@link AppsReadResponse} */
-  AppsReadResponse: AppsReadResponse;
-  /** {@link AskForApproval} */
-  AskForApproval: AskForApproval;
-  /** {@link AsyncUserInputQuestion} */
-  AsyncUserInputQuestion: AsyncUserInputQuestion;
-  /** {@link AttestationGenerateParams} */
-  AttestationGenerateParams: AttestationGenerateParams;
-  /** {@link AttestationGenerateResponse} */
-  AttestationGenerateResponse: AttestationGenerateResponse;
-  /** {@link AuthMode} */
-  AuthMode: AuthMode;
-  /** {@link AuthRecoveryNotification} */
-  AuthRecoveryNotification: AuthRecoveryNotification;
-  /** {@link AutoCompactTokenLimitScope} */
-  AutoCompactTokenLimitScope: AutoCompactTokenLimitScope;
-  /** {@link AutoReviewDecisionSource} */
-  AutoReviewDecisionSource: AutoReviewDecisionSource;
-  /** {@link AutoReviewRequirements} */
-  AutoReviewRequirements: AutoReviewRequirements;
-  /**
-   * {@link AwsCredentialType}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  AwsCredentialType: AwsCredentialType;
-  /**
-   * {@link BedrockAwsProfile}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  BedrockAwsProfile: BedrockAwsProfile;
-  /**
-   * {@link BedrockCheckGovCloudRequirementsParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  BedrockCheckGovCloudRequirementsParams: BedrockCheckGovCloudRequirementsParams;
-  /**
-   * {@link BedrockCheckGovCloudRequirementsResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  BedrockCheckGovCloudRequirementsResponse: BedrockCheckGovCloudRequirementsResponse;
-  /**
-   * {@link BedrockDiscoverParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  BedrockDiscoverParams: BedrockDiscoverParams;
-  /**
-   * {@link BedrockDiscoverResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  BedrockDiscoverResponse: BedrockDiscoverResponse;
-  /**
-   * {@link BedrockEnvironmentCredential}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  BedrockEnvironmentCredential: BedrockEnvironmentCredential;
-  /** {@link BedrockProviderId} */
-  BedrockProviderId: BedrockProviderId;
-  /**
-   * {@link BedrockSetupParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  BedrockSetupParams: BedrockSetupParams;
-  /**
-   * {@link BedrockSetupResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  BedrockSetupResponse: BedrockSetupResponse;
-  /** {@link BrowserUseAccessApprovalLifetime} */
-  BrowserUseAccessApprovalLifetime: BrowserUseAccessApprovalLifetime;
-  /** {@link BrowserUseConfig} */
-  BrowserUseConfig: BrowserUseConfig;
-  /** {@link BrowserUseExtensionRequirements} */
-  BrowserUseExtensionRequirements: BrowserUseExtensionRequirements;
-  /** {@link BrowserUseOriginPolicy} */
-  BrowserUseOriginPolicy: BrowserUseOriginPolicy;
-  /** {@link BrowserUseOriginPolicyConfig} */
-  BrowserUseOriginPolicyConfig: BrowserUseOriginPolicyConfig;
-  /** {@link BrowserUseRequirements} */
-  BrowserUseRequirements: BrowserUseRequirements;
-  /** {@link ByteRange} */
-  ByteRange: ByteRange;
-  /** {@link CancelLoginAccountParams} */
-  CancelLoginAccountParams: CancelLoginAccountParams;
-  /** {@link CancelLoginAccountResponse} */
-  CancelLoginAccountResponse: CancelLoginAccountResponse;
-  /** {@link CancelLoginAccountStatus} */
-  CancelLoginAccountStatus: CancelLoginAccountStatus;
-  /** {@link CapabilityRootLocation} */
-  CapabilityRootLocation: CapabilityRootLocation;
-  /** {@link ChatgptAuthTokensRefreshParams} */
-  ChatgptAuthTokensRefreshParams: ChatgptAuthTokensRefreshParams;
-  /** {@link ChatgptAuthTokensRefreshReason} */
-  ChatgptAuthTokensRefreshReason: ChatgptAuthTokensRefreshReason;
-  /** {@link ChatgptAuthTokensRefreshResponse} */
-  ChatgptAuthTokensRefreshResponse: ChatgptAuthTokensRefreshResponse;
-  /** {@link CliAuthCredentialsStoreMode} */
-  CliAuthCredentialsStoreMode: CliAuthCredentialsStoreMode;
-  /** {@link ClientInfo} */
-  ClientInfo: ClientInfo;
-  /** {@link ClientNotification} */
-  ClientNotification: ClientNotification;
-  /** {@link ClientRequest} */
-  ClientRequest: ClientRequest;
-  /** {@link CodexErrorInfo} */
-  CodexErrorInfo: CodexErrorInfo;
-  /** {@link CodexResponseHandoffMode} */
-  CodexResponseHandoffMode: CodexResponseHandoffMode;
-  /** {@link CollabAgentState} */
-  CollabAgentState: CollabAgentState;
-  /** {@link CollabAgentStatus} */
-  CollabAgentStatus: CollabAgentStatus;
-  /** {@link CollabAgentTool} */
-  CollabAgentTool: CollabAgentTool;
-  /** {@link CollabAgentToolCallStatus} */
-  CollabAgentToolCallStatus: CollabAgentToolCallStatus;
-  /** {@link CollaborationMode} */
-  CollaborationMode: CollaborationMode;
-  /**
-   * {@link CollaborationModeListParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  CollaborationModeListParams: CollaborationModeListParams;
-  /**
-   * {@link CollaborationModeListResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  CollaborationModeListResponse: CollaborationModeListResponse;
-  /** {@link CollaborationModeMask} */
-  CollaborationModeMask: CollaborationModeMask;
-  /** {@link CommandAction} */
-  CommandAction: CommandAction;
-  /** {@link CommandExecOutputDeltaNotification} */
-  CommandExecOutputDeltaNotification: CommandExecOutputDeltaNotification;
-  /** {@link CommandExecOutputStream} */
-  CommandExecOutputStream: CommandExecOutputStream;
-  /** {@link CommandExecParams} */
-  CommandExecParams: CommandExecParams;
-  /** {@link CommandExecResizeParams} */
-  CommandExecResizeParams: CommandExecResizeParams;
-  /** {@link CommandExecResizeResponse} */
-  CommandExecResizeResponse: CommandExecResizeResponse;
-  /** {@link CommandExecResponse} */
-  CommandExecResponse: CommandExecResponse;
-  /** {@link CommandExecTerminalSize} */
-  CommandExecTerminalSize: CommandExecTerminalSize;
-  /** {@link CommandExecTerminateParams} */
-  CommandExecTerminateParams: CommandExecTerminateParams;
-  /** {@link CommandExecTerminateResponse} */
-  CommandExecTerminateResponse: CommandExecTerminateResponse;
-  /** {@link CommandExecWriteParams} */
-  CommandExecWriteParams: CommandExecWriteParams;
-  /** {@link CommandExecWriteResponse} */
-  CommandExecWriteResponse: CommandExecWriteResponse;
-  /** {@link CommandExecutionApprovalDecision} */
-  CommandExecutionApprovalDecision: CommandExecutionApprovalDecision;
-  /** {@link CommandExecutionApprovalKind} */
-  CommandExecutionApprovalKind: CommandExecutionApprovalKind;
-  /** {@link CommandExecutionOutputDeltaNotification} */
-  CommandExecutionOutputDeltaNotification: CommandExecutionOutputDeltaNotification;
-  /** {@link CommandExecutionRequestApprovalParams} */
-  CommandExecutionRequestApprovalParams: CommandExecutionRequestApprovalParams;
-  /** {@link CommandExecutionRequestApprovalResponse} */
-  CommandExecutionRequestApprovalResponse: CommandExecutionRequestApprovalResponse;
-  /** {@link CommandExecutionSource} */
-  CommandExecutionSource: CommandExecutionSource;
-  /** {@link CommandExecutionStatus} */
-  CommandExecutionStatus: CommandExecutionStatus;
-  /** {@link CommandMigration} */
-  CommandMigration: CommandMigration;
-  /** {@link ComputerUseConfig} */
-  ComputerUseConfig: ComputerUseConfig;
-  /** {@link ComputerUseMacosConfig} */
-  ComputerUseMacosConfig: ComputerUseMacosConfig;
-  /** {@link ComputerUseMacosRequirements} */
-  ComputerUseMacosRequirements: ComputerUseMacosRequirements;
-  /** {@link ComputerUseRequirements} */
-  ComputerUseRequirements: ComputerUseRequirements;
-  /** {@link ComputerUseWindowsConfig} */
-  ComputerUseWindowsConfig: ComputerUseWindowsConfig;
-  /** {@link ComputerUseWindowsExeConfig} */
-  ComputerUseWindowsExeConfig: ComputerUseWindowsExeConfig;
-  /** {@link ComputerUseWindowsExeRequirement} */
-  ComputerUseWindowsExeRequirement: ComputerUseWindowsExeRequirement;
-  /** {@link ComputerUseWindowsRequirements} */
-  ComputerUseWindowsRequirements: ComputerUseWindowsRequirements;
-  /** {@link Config} */
-  Config: Config;
-  /** {@link ConfigBatchWriteParams} */
-  ConfigBatchWriteParams: ConfigBatchWriteParams;
-  /** {@link ConfigEdit} */
-  ConfigEdit: ConfigEdit;
-  /** {@link ConfigLayer} */
-  ConfigLayer: ConfigLayer;
-  /** {@link ConfigLayerMetadata} */
-  ConfigLayerMetadata: ConfigLayerMetadata;
-  /** {@link ConfigLayerSource} */
-  ConfigLayerSource: ConfigLayerSource;
-  /** {@link ConfigReadParams} */
-  ConfigReadParams: ConfigReadParams;
-  /** {@link ConfigReadResponse} */
-  ConfigReadResponse: ConfigReadResponse;
-  /** {@link ConfigRequirements} */
-  ConfigRequirements: ConfigRequirements;
-  /** {@link ConfigRequirementsReadResponse} */
-  ConfigRequirementsReadResponse: ConfigRequirementsReadResponse;
-  /** {@link ConfigValueWriteParams} */
-  ConfigValueWriteParams: ConfigValueWriteParams;
-  /** {@link ConfigWarningNotification} */
-  ConfigWarningNotification: ConfigWarningNotification;
-  /** {@link ConfigWriteResponse} */
-  ConfigWriteResponse: ConfigWriteResponse;
-  /** {@link ConfigurationReasoning} */
-  ConfigurationReasoning: ConfigurationReasoning;
-  /** {@link ConfiguredHookHandler} */
-  ConfiguredHookHandler: ConfiguredHookHandler;
-  /** {@link ConfiguredHookMatcherGroup} */
-  ConfiguredHookMatcherGroup: ConfiguredHookMatcherGroup;
-  /** {@link ConnectorMetadata} */
-  ConnectorMetadata: ConnectorMetadata;
-  /** {@link ConsumeAccountRateLimitResetCreditOutcome} */
-  ConsumeAccountRateLimitResetCreditOutcome: ConsumeAccountRateLimitResetCreditOutcome;
-  /** {@link ConsumeAccountRateLimitResetCreditParams} */
-  ConsumeAccountRateLimitResetCreditParams: ConsumeAccountRateLimitResetCreditParams;
-  /** {@link ConsumeAccountRateLimitResetCreditResponse} */
-  ConsumeAccountRateLimitResetCreditResponse: ConsumeAccountRateLimitResetCreditResponse;
-  /** {@link ContentItem} */
-  ContentItem: ContentItem;
-  /** {@link ContextCompactedNotification} */
-  ContextCompactedNotification: ContextCompactedNotification;
-  /** {@link ConversationTextRole} */
-  ConversationTextRole: ConversationTextRole;
-  /** {@link CreditsSnapshot} */
-  CreditsSnapshot: CreditsSnapshot;
-  /**
-   * {@link CurrentTimeReadParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  CurrentTimeReadParams: CurrentTimeReadParams;
-  /**
-   * {@link CurrentTimeReadResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  CurrentTimeReadResponse: CurrentTimeReadResponse;
-  /** {@link CyberAccessProgram} */
-  CyberAccessProgram: CyberAccessProgram;
-  /** {@link DeprecationNoticeNotification} */
-  DeprecationNoticeNotification: DeprecationNoticeNotification;
-  /** {@link DesktopOnboardingEntrypoint} */
-  DesktopOnboardingEntrypoint: DesktopOnboardingEntrypoint;
-  /** {@link DynamicToolCallOutputContentItem} */
-  DynamicToolCallOutputContentItem: DynamicToolCallOutputContentItem;
-  /** {@link DynamicToolCallParams} */
-  DynamicToolCallParams: DynamicToolCallParams;
-  /** {@link DynamicToolCallResponse} */
-  DynamicToolCallResponse: DynamicToolCallResponse;
-  /** {@link DynamicToolCallStatus} */
-  DynamicToolCallStatus: DynamicToolCallStatus;
-  /** {@link DynamicToolNamespaceTool} */
-  DynamicToolNamespaceTool: DynamicToolNamespaceTool;
-  /** {@link DynamicToolSpec} */
-  DynamicToolSpec: DynamicToolSpec;
-  /**
-   * {@link EnvironmentAddParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  EnvironmentAddParams: EnvironmentAddParams;
-  /**
-   * {@link EnvironmentAddResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  EnvironmentAddResponse: EnvironmentAddResponse;
-  /** {@link EnvironmentConnectionNotification} */
-  EnvironmentConnectionNotification: EnvironmentConnectionNotification;
-  /**
-   * {@link EnvironmentInfoParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  EnvironmentInfoParams: EnvironmentInfoParams;
-  /**
-   * {@link EnvironmentInfoResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  EnvironmentInfoResponse: EnvironmentInfoResponse;
-  /**
-   * {@link EnvironmentShellInfo}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  EnvironmentShellInfo: EnvironmentShellInfo;
-  /** {@link EnvironmentSkillsParams} */
-  EnvironmentSkillsParams: EnvironmentSkillsParams;
-  /**
-   * {@link EnvironmentStatusKind}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  EnvironmentStatusKind: EnvironmentStatusKind;
-  /**
-   * {@link EnvironmentStatusParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  EnvironmentStatusParams: EnvironmentStatusParams;
-  /**
-   * {@link EnvironmentStatusResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  EnvironmentStatusResponse: EnvironmentStatusResponse;
-  /** {@link ErrorNotification} */
-  ErrorNotification: ErrorNotification;
-  /** {@link ExecCommandApprovalParams} */
-  ExecCommandApprovalParams: ExecCommandApprovalParams;
-  /** {@link ExecCommandApprovalResponse} */
-  ExecCommandApprovalResponse: ExecCommandApprovalResponse;
-  /** {@link ExperimentalFeature} */
-  ExperimentalFeature: ExperimentalFeature;
-  /** {@link ExperimentalFeatureEnablementSetParams} */
-  ExperimentalFeatureEnablementSetParams: ExperimentalFeatureEnablementSetParams;
-  /** {@link ExperimentalFeatureEnablementSetResponse} */
-  ExperimentalFeatureEnablementSetResponse: ExperimentalFeatureEnablementSetResponse;
-  /** {@link ExperimentalFeatureListParams} */
-  ExperimentalFeatureListParams: ExperimentalFeatureListParams;
-  /** {@link ExperimentalFeatureListResponse} */
-  ExperimentalFeatureListResponse: ExperimentalFeatureListResponse;
-  /** {@link ExperimentalFeatureStage} */
-  ExperimentalFeatureStage: ExperimentalFeatureStage;
-  /** {@link ExternalAgentConfigDetectParams} */
-  ExternalAgentConfigDetectParams: ExternalAgentConfigDetectParams;
-  /** {@link ExternalAgentConfigDetectResponse} */
-  ExternalAgentConfigDetectResponse: ExternalAgentConfigDetectResponse;
-  /** {@link ExternalAgentConfigImportCompletedNotification} */
-  ExternalAgentConfigImportCompletedNotification: ExternalAgentConfigImportCompletedNotification;
-  /** {@link ExternalAgentConfigImportHistoriesReadResponse} */
-  ExternalAgentConfigImportHistoriesReadResponse: ExternalAgentConfigImportHistoriesReadResponse;
-  /** {@link ExternalAgentConfigImportHistory} */
-  ExternalAgentConfigImportHistory: ExternalAgentConfigImportHistory;
-  /** {@link ExternalAgentConfigImportHistoryRecordParams} */
-  ExternalAgentConfigImportHistoryRecordParams: ExternalAgentConfigImportHistoryRecordParams;
-  /** {@link ExternalAgentConfigImportHistoryRecordResponse} */
-  ExternalAgentConfigImportHistoryRecordResponse: ExternalAgentConfigImportHistoryRecordResponse;
-  /** {@link ExternalAgentConfigImportHistoryRecordSuccessParams} */
-  ExternalAgentConfigImportHistoryRecordSuccessParams:
-    ExternalAgentConfigImportHistoryRecordSuccessParams;
-  /** {@link ExternalAgentConfigImportHistoryRecordTypeResultParams} */
-  ExternalAgentConfigImportHistoryRecordTypeResultParams:
-    ExternalAgentConfigImportHistoryRecordTypeResultParams;
-  /** {@link ExternalAgentConfigImportItemTypeFailure} */
-  ExternalAgentConfigImportItemTypeFailure: ExternalAgentConfigImportItemTypeFailure;
-  /** {@link ExternalAgentConfigImportItemTypeSuccess} */
-  ExternalAgentConfigImportItemTypeSuccess: ExternalAgentConfigImportItemTypeSuccess;
-  /** {@link ExternalAgentConfigImportParams} */
-  ExternalAgentConfigImportParams: ExternalAgentConfigImportParams;
-  /** {@link ExternalAgentConfigImportProgressNotification} */
-  ExternalAgentConfigImportProgressNotification: ExternalAgentConfigImportProgressNotification;
-  /** {@link ExternalAgentConfigImportResponse} */
-  ExternalAgentConfigImportResponse: ExternalAgentConfigImportResponse;
-  /** {@link ExternalAgentConfigImportTypeResult} */
-  ExternalAgentConfigImportTypeResult: ExternalAgentConfigImportTypeResult;
-  /** {@link ExternalAgentConfigMigrationItem} */
-  ExternalAgentConfigMigrationItem: ExternalAgentConfigMigrationItem;
-  /** {@link ExternalAgentConfigMigrationItemType} */
-  ExternalAgentConfigMigrationItemType: ExternalAgentConfigMigrationItemType;
-  /** {@link ExternalAgentDetectedConnectorCandidate} */
-  ExternalAgentDetectedConnectorCandidate: ExternalAgentDetectedConnectorCandidate;
-  /** {@link ExternalAgentDetectedConnectorSource} */
-  ExternalAgentDetectedConnectorSource: ExternalAgentDetectedConnectorSource;
-  /** {@link ExternalAgentImportedConnectorCandidate} */
-  ExternalAgentImportedConnectorCandidate: ExternalAgentImportedConnectorCandidate;
-  /** {@link ExternalAgentImportedConnectorSource} */
-  ExternalAgentImportedConnectorSource: ExternalAgentImportedConnectorSource;
-  /** {@link FeedbackRequirements} */
-  FeedbackRequirements: FeedbackRequirements;
-  /** {@link FeedbackSaveParams} */
-  FeedbackSaveParams: FeedbackSaveParams;
-  /** {@link FeedbackSaveResponse} */
-  FeedbackSaveResponse: FeedbackSaveResponse;
-  /** {@link FeedbackUploadParams} */
-  FeedbackUploadParams: FeedbackUploadParams;
-  /** {@link FeedbackUploadResponse} */
-  FeedbackUploadResponse: FeedbackUploadResponse;
-  /** {@link FileChange} */
-  FileChange: FileChange;
-  /** {@link FileChangeApprovalDecision} */
-  FileChangeApprovalDecision: FileChangeApprovalDecision;
-  /** {@link FileChangeOutputDeltaNotification} */
-  FileChangeOutputDeltaNotification: FileChangeOutputDeltaNotification;
-  /** {@link FileChangePatchUpdatedNotification} */
-  FileChangePatchUpdatedNotification: FileChangePatchUpdatedNotification;
-  /** {@link FileChangeRequestApprovalParams} */
-  FileChangeRequestApprovalParams: FileChangeRequestApprovalParams;
-  /** {@link FileChangeRequestApprovalResponse} */
-  FileChangeRequestApprovalResponse: FileChangeRequestApprovalResponse;
-  /** {@link FileSystemAccessMode} */
-  FileSystemAccessMode: FileSystemAccessMode;
-  /** {@link FileSystemPath} */
-  FileSystemPath: FileSystemPath;
-  /** {@link FileSystemSandboxEntry} */
-  FileSystemSandboxEntry: FileSystemSandboxEntry;
-  /** {@link FileSystemSpecialPath} */
-  FileSystemSpecialPath: FileSystemSpecialPath;
-  /** {@link FileUpdateChange} */
-  FileUpdateChange: FileUpdateChange;
-  /** {@link ForcedChatgptWorkspaceIds} */
-  ForcedChatgptWorkspaceIds: ForcedChatgptWorkspaceIds;
-  /** {@link ForcedLoginMethod} */
-  ForcedLoginMethod: ForcedLoginMethod;
-  /** {@link FsChangedNotification} */
-  FsChangedNotification: FsChangedNotification;
-  /** {@link FsCopyParams} */
-  FsCopyParams: FsCopyParams;
-  /** {@link FsCopyResponse} */
-  FsCopyResponse: FsCopyResponse;
-  /** {@link FsCreateDirectoryParams} */
-  FsCreateDirectoryParams: FsCreateDirectoryParams;
-  /** {@link FsCreateDirectoryResponse} */
-  FsCreateDirectoryResponse: FsCreateDirectoryResponse;
-  /** {@link FsGetMetadataParams} */
-  FsGetMetadataParams: FsGetMetadataParams;
-  /** {@link FsGetMetadataResponse} */
-  FsGetMetadataResponse: FsGetMetadataResponse;
-  /** {@link FsReadDirectoryEntry} */
-  FsReadDirectoryEntry: FsReadDirectoryEntry;
-  /** {@link FsReadDirectoryParams} */
-  FsReadDirectoryParams: FsReadDirectoryParams;
-  /** {@link FsReadDirectoryResponse} */
-  FsReadDirectoryResponse: FsReadDirectoryResponse;
-  /** {@link FsReadFileParams} */
-  FsReadFileParams: FsReadFileParams;
-  /** {@link FsReadFileResponse} */
-  FsReadFileResponse: FsReadFileResponse;
-  /** {@link FsRemoveParams} */
-  FsRemoveParams: FsRemoveParams;
-  /** {@link FsRemoveResponse} */
-  FsRemoveResponse: FsRemoveResponse;
-  /** {@link FsUnwatchParams} */
-  FsUnwatchParams: FsUnwatchParams;
-  /** {@link FsUnwatchResponse} */
-  FsUnwatchResponse: FsUnwatchResponse;
-  /** {@link FsWatchParams} */
-  FsWatchParams: FsWatchParams;
-  /** {@link FsWatchResponse} */
-  FsWatchResponse: FsWatchResponse;
-  /** {@link FsWriteFileParams} */
-  FsWriteFileParams: FsWriteFileParams;
-  /** {@link FsWriteFileResponse} */
-  FsWriteFileResponse: FsWriteFileResponse;
-  /** {@link FunctionCallOutputBody} */
-  FunctionCallOutputBody: FunctionCallOutputBody;
-  /** {@link FunctionCallOutputContentItem} */
-  FunctionCallOutputContentItem: FunctionCallOutputContentItem;
-  /** {@link FuzzyFileSearchMatchType} */
-  FuzzyFileSearchMatchType: FuzzyFileSearchMatchType;
-  /** {@link FuzzyFileSearchParams} */
-  FuzzyFileSearchParams: FuzzyFileSearchParams;
-  /** {@link FuzzyFileSearchResponse} */
-  FuzzyFileSearchResponse: FuzzyFileSearchResponse;
-  /** {@link FuzzyFileSearchResult} */
-  FuzzyFileSearchResult: FuzzyFileSearchResult;
-  /** {@link FuzzyFileSearchSessionCompletedNotification} */
-  FuzzyFileSearchSessionCompletedNotification: FuzzyFileSearchSessionCompletedNotification;
-  /**
-   * {@link FuzzyFileSearchSessionStartParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  FuzzyFileSearchSessionStartParams: FuzzyFileSearchSessionStartParams;
-  /**
-   * {@link FuzzyFileSearchSessionStartResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  FuzzyFileSearchSessionStartResponse: FuzzyFileSearchSessionStartResponse;
-  /**
-   * {@link FuzzyFileSearchSessionStopParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  FuzzyFileSearchSessionStopParams: FuzzyFileSearchSessionStopParams;
-  /**
-   * {@link FuzzyFileSearchSessionStopResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  FuzzyFileSearchSessionStopResponse: FuzzyFileSearchSessionStopResponse;
-  /**
-   * {@link FuzzyFileSearchSessionUpdateParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  FuzzyFileSearchSessionUpdateParams: FuzzyFileSearchSessionUpdateParams;
-  /**
-   * {@link FuzzyFileSearchSessionUpdateResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  FuzzyFileSearchSessionUpdateResponse: FuzzyFileSearchSessionUpdateResponse;
-  /** {@link FuzzyFileSearchSessionUpdatedNotification} */
-  FuzzyFileSearchSessionUpdatedNotification: FuzzyFileSearchSessionUpdatedNotification;
-  /** {@link GatewayAuth} */
-  GatewayAuth: GatewayAuth;
-  /** {@link GatewayOAuthCancelResponse} */
-  GatewayOAuthCancelResponse: GatewayOAuthCancelResponse;
-  /** {@link GatewayOAuthChangedNotification} */
-  GatewayOAuthChangedNotification: GatewayOAuthChangedNotification;
-  /** {@link GatewayOAuthLoginParams} */
-  GatewayOAuthLoginParams: GatewayOAuthLoginParams;
-  /** {@link GatewayOAuthLoginResponse} */
-  GatewayOAuthLoginResponse: GatewayOAuthLoginResponse;
-  /** {@link GatewayOAuthPrompt} */
-  GatewayOAuthPrompt: GatewayOAuthPrompt;
-  /** {@link GatewayOAuthReadParams} */
-  GatewayOAuthReadParams: GatewayOAuthReadParams;
-  /** {@link GatewayOAuthReadResponse} */
-  GatewayOAuthReadResponse: GatewayOAuthReadResponse;
-  /** {@link GatewayOAuthStatus} */
-  GatewayOAuthStatus: GatewayOAuthStatus;
-  /** {@link GcpProviderId} */
-  GcpProviderId: GcpProviderId;
-  /**
-   * {@link GcpSetupParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  GcpSetupParams: GcpSetupParams;
-  /**
-   * {@link GcpSetupResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  GcpSetupResponse: GcpSetupResponse;
-  /** {@link GetAccountParams} */
-  GetAccountParams: GetAccountParams;
-  /** {@link GetAccountRateLimitsParams} */
-  GetAccountRateLimitsParams: GetAccountRateLimitsParams;
-  /** {@link GetAccountRateLimitsResponse} */
-  GetAccountRateLimitsResponse: GetAccountRateLimitsResponse;
-  /** {@link GetAccountResponse} */
-  GetAccountResponse: GetAccountResponse;
-  /** {@link GetAccountSecuritySetupResponse} */
-  GetAccountSecuritySetupResponse: GetAccountSecuritySetupResponse;
-  /** {@link GetAccountTokenUsageParams} */
-  GetAccountTokenUsageParams: GetAccountTokenUsageParams;
-  /** {@link GetAccountTokenUsageResponse} */
-  GetAccountTokenUsageResponse: GetAccountTokenUsageResponse;
-  /** {@link GetWorkspaceMessagesResponse} */
-  GetWorkspaceMessagesResponse: GetWorkspaceMessagesResponse;
-  /** {@link GitInfo} */
-  GitInfo: GitInfo;
-  /** {@link GrantedPermissionProfile} */
-  GrantedPermissionProfile: GrantedPermissionProfile;
-  /** {@link GuardianApprovalReview} */
-  GuardianApprovalReview: GuardianApprovalReview;
-  /** {@link GuardianApprovalReviewAction} */
-  GuardianApprovalReviewAction: GuardianApprovalReviewAction;
-  /** {@link GuardianApprovalReviewStatus} */
-  GuardianApprovalReviewStatus: GuardianApprovalReviewStatus;
-  /**
-   * {@link GuardianAssessmentOutcome}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  GuardianAssessmentOutcome: GuardianAssessmentOutcome;
-  /** {@link GuardianCommandSource} */
-  GuardianCommandSource: GuardianCommandSource;
-  /** {@link GuardianRiskLevel} */
-  GuardianRiskLevel: GuardianRiskLevel;
-  /** {@link GuardianUserAuthorization} */
-  GuardianUserAuthorization: GuardianUserAuthorization;
-  /** {@link GuardianWarningNotification} */
-  GuardianWarningNotification: GuardianWarningNotification;
-  /** {@link HookCompletedNotification} */
-  HookCompletedNotification: HookCompletedNotification;
-  /** {@link HookErrorInfo} */
-  HookErrorInfo: HookErrorInfo;
-  /** {@link HookEventName} */
-  HookEventName: HookEventName;
-  /** {@link HookExecutionMode} */
-  HookExecutionMode: HookExecutionMode;
-  /** {@link HookHandlerType} */
-  HookHandlerType: HookHandlerType;
-  /** {@link HookMetadata} */
-  HookMetadata: HookMetadata;
-  /** {@link HookMigration} */
-  HookMigration: HookMigration;
-  /** {@link HookOutputEntry} */
-  HookOutputEntry: HookOutputEntry;
-  /** {@link HookOutputEntryKind} */
-  HookOutputEntryKind: HookOutputEntryKind;
-  /** {@link HookPromptFragment} */
-  HookPromptFragment: HookPromptFragment;
-  /** {@link HookRunStatus} */
-  HookRunStatus: HookRunStatus;
-  /** {@link HookRunSummary} */
-  HookRunSummary: HookRunSummary;
-  /** {@link HookScope} */
-  HookScope: HookScope;
-  /** {@link HookSource} */
-  HookSource: HookSource;
-  /** {@link HookStartedNotification} */
-  HookStartedNotification: HookStartedNotification;
-  /** {@link HookTrustStatus} */
-  HookTrustStatus: HookTrustStatus;
-  /** {@link HooksListEntry} */
-  HooksListEntry: HooksListEntry;
-  /** {@link HooksListParams} */
-  HooksListParams: HooksListParams;
-  /** {@link HooksListResponse} */
-  HooksListResponse: HooksListResponse;
-  /** {@link ImageDetail} */
-  ImageDetail: ImageDetail;
-  /** {@link ImageGenerationFailure} */
-  ImageGenerationFailure: ImageGenerationFailure;
-  /** {@link ImageGenerationInputImage} */
-  ImageGenerationInputImage: ImageGenerationInputImage;
-  /** {@link InAppBrowserRequirements} */
-  InAppBrowserRequirements: InAppBrowserRequirements;
-  /** {@link InitializeCapabilities} */
-  InitializeCapabilities: InitializeCapabilities;
-  /** {@link InitializeParams} */
-  InitializeParams: InitializeParams;
-  /** {@link InitializeResponse} */
-  InitializeResponse: InitializeResponse;
-  /** {@link InputModality} */
-  InputModality: InputModality;
-  /** {@link InstalledApp} */
-  InstalledApp: InstalledApp;
-  /** {@link InternalChatMessageMetadataPassthrough} */
-  InternalChatMessageMetadataPassthrough: InternalChatMessageMetadataPassthrough;
-  /** {@link ItemCompletedNotification} */
-  ItemCompletedNotification: ItemCompletedNotification;
-  /** {@link ItemGuardianApprovalReviewCompletedNotification} */
-  ItemGuardianApprovalReviewCompletedNotification: ItemGuardianApprovalReviewCompletedNotification;
-  /** {@link ItemGuardianApprovalReviewStartedNotification} */
-  ItemGuardianApprovalReviewStartedNotification: ItemGuardianApprovalReviewStartedNotification;
-  /** {@link ItemStartedNotification} */
-  ItemStartedNotification: ItemStartedNotification;
-  /** {@link JSONRPCError} */
-  JSONRPCError: JSONRPCError;
-  /** {@link JSONRPCErrorError} */
-  JSONRPCErrorError: JSONRPCErrorError;
-  /** {@link JSONRPCMessage} */
-  JSONRPCMessage: JSONRPCMessage;
-  /** {@link JSONRPCNotification} */
-  JSONRPCNotification: JSONRPCNotification;
-  /** {@link JSONRPCRequest} */
-  JSONRPCRequest: JSONRPCRequest;
-  /** {@link JSONRPCResponse} */
-  JSONRPCResponse: JSONRPCResponse;
-  /** {@link LegacyAppPathString} */
-  LegacyAppPathString: LegacyAppPathString;
-  /** {@link ListMcpServerStatusParams} */
-  ListMcpServerStatusParams: ListMcpServerStatusParams;
-  /** {@link ListMcpServerStatusResponse} */
-  ListMcpServerStatusResponse: ListMcpServerStatusResponse;
-  /** {@link LocalShellAction} */
-  LocalShellAction: LocalShellAction;
-  /** {@link LocalShellStatus} */
-  LocalShellStatus: LocalShellStatus;
-  /** {@link LoginAccountParams} */
-  LoginAccountParams: LoginAccountParams;
-  /** {@link LoginAccountResponse} */
-  LoginAccountResponse: LoginAccountResponse;
-  /** {@link LoginAppBrand} */
-  LoginAppBrand: LoginAppBrand;
-  /** {@link LogoutAccountResponse} */
-  LogoutAccountResponse: LogoutAccountResponse;
-  /** {@link ManagedHooksRequirements} */
-  ManagedHooksRequirements: ManagedHooksRequirements;
-  /** {@link MarketplaceAddParams} */
-  MarketplaceAddParams: MarketplaceAddParams;
-  /** {@link MarketplaceAddResponse} */
-  MarketplaceAddResponse: MarketplaceAddResponse;
-  /** {@link MarketplaceInterface} */
-  MarketplaceInterface: MarketplaceInterface;
-  /** {@link MarketplaceLoadErrorInfo} */
-  MarketplaceLoadErrorInfo: MarketplaceLoadErrorInfo;
-  /** {@link MarketplaceRemoveParams} */
-  MarketplaceRemoveParams: MarketplaceRemoveParams;
-  /** {@link MarketplaceRemoveResponse} */
-  MarketplaceRemoveResponse: MarketplaceRemoveResponse;
-  /** {@link MarketplaceUpgradeErrorInfo} */
-  MarketplaceUpgradeErrorInfo: MarketplaceUpgradeErrorInfo;
-  /** {@link MarketplaceUpgradeParams} */
-  MarketplaceUpgradeParams: MarketplaceUpgradeParams;
-  /** {@link MarketplaceUpgradeResponse} */
-  MarketplaceUpgradeResponse: MarketplaceUpgradeResponse;
-  /** {@link McpAppDisplayMode} */
-  McpAppDisplayMode: McpAppDisplayMode;
-  /** {@link McpAppUi} */
-  McpAppUi: McpAppUi;
-  /** {@link McpAuthStatus} */
-  McpAuthStatus: McpAuthStatus;
-  /** {@link McpElicitationArrayType} */
-  McpElicitationArrayType: McpElicitationArrayType;
-  /** {@link McpElicitationBooleanSchema} */
-  McpElicitationBooleanSchema: McpElicitationBooleanSchema;
-  /** {@link McpElicitationBooleanType} */
-  McpElicitationBooleanType: McpElicitationBooleanType;
-  /** {@link McpElicitationConstOption} */
-  McpElicitationConstOption: McpElicitationConstOption;
-  /** {@link McpElicitationEnumSchema} */
-  McpElicitationEnumSchema: McpElicitationEnumSchema;
-  /** {@link McpElicitationLegacyTitledEnumSchema} */
-  McpElicitationLegacyTitledEnumSchema: McpElicitationLegacyTitledEnumSchema;
-  /** {@link McpElicitationMultiSelectEnumSchema} */
-  McpElicitationMultiSelectEnumSchema: McpElicitationMultiSelectEnumSchema;
-  /** {@link McpElicitationNumberSchema} */
-  McpElicitationNumberSchema: McpElicitationNumberSchema;
-  /** {@link McpElicitationNumberType} */
-  McpElicitationNumberType: McpElicitationNumberType;
-  /** {@link McpElicitationObjectType} */
-  McpElicitationObjectType: McpElicitationObjectType;
-  /** {@link McpElicitationPrimitiveSchema} */
-  McpElicitationPrimitiveSchema: McpElicitationPrimitiveSchema;
-  /** {@link McpElicitationSchema} */
-  McpElicitationSchema: McpElicitationSchema;
-  /** {@link McpElicitationSingleSelectEnumSchema} */
-  McpElicitationSingleSelectEnumSchema: McpElicitationSingleSelectEnumSchema;
-  /** {@link McpElicitationStringFormat} */
-  McpElicitationStringFormat: McpElicitationStringFormat;
-  /** {@link McpElicitationStringSchema} */
-  McpElicitationStringSchema: McpElicitationStringSchema;
-  /** {@link McpElicitationStringType} */
-  McpElicitationStringType: McpElicitationStringType;
-  /** {@link McpElicitationTitledEnumItems} */
-  McpElicitationTitledEnumItems: McpElicitationTitledEnumItems;
-  /** {@link McpElicitationTitledMultiSelectEnumSchema} */
-  McpElicitationTitledMultiSelectEnumSchema: McpElicitationTitledMultiSelectEnumSchema;
-  /** {@link McpElicitationTitledSingleSelectEnumSchema} */
-  McpElicitationTitledSingleSelectEnumSchema: McpElicitationTitledSingleSelectEnumSchema;
-  /** {@link McpElicitationUntitledEnumItems} */
-  McpElicitationUntitledEnumItems: McpElicitationUntitledEnumItems;
-  /** {@link McpElicitationUntitledMultiSelectEnumSchema} */
-  McpElicitationUntitledMultiSelectEnumSchema: McpElicitationUntitledMultiSelectEnumSchema;
-  /** {@link McpElicitationUntitledSingleSelectEnumSchema} */
-  McpElicitationUntitledSingleSelectEnumSchema: McpElicitationUntitledSingleSelectEnumSchema;
-  /** {@link McpResourceReadParams} */
-  McpResourceReadParams: McpResourceReadParams;
-  /** {@link McpResourceReadResponse} */
-  McpResourceReadResponse: McpResourceReadResponse;
-  /** {@link McpResourceReadTarget} */
-  McpResourceReadTarget: McpResourceReadTarget;
-  /** {@link McpServerConnectionStatus} */
-  McpServerConnectionStatus: McpServerConnectionStatus;
-  /** {@link McpServerElicitationAction} */
-  McpServerElicitationAction: McpServerElicitationAction;
-  /** {@link McpServerElicitationRequestParams} */
-  McpServerElicitationRequestParams: McpServerElicitationRequestParams;
-  /** {@link McpServerElicitationRequestResponse} */
-  McpServerElicitationRequestResponse: McpServerElicitationRequestResponse;
-  /** {@link McpServerEventNotification} */
-  McpServerEventNotification: McpServerEventNotification;
-  /** {@link McpServerEventStreamNotification} */
-  McpServerEventStreamNotification: McpServerEventStreamNotification;
-  /**
-   * {@link McpServerEventStreamStartParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  McpServerEventStreamStartParams: McpServerEventStreamStartParams;
-  /**
-   * {@link McpServerEventStreamStartResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  McpServerEventStreamStartResponse: McpServerEventStreamStartResponse;
-  /**
-   * {@link McpServerEventStreamStopParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  McpServerEventStreamStopParams: McpServerEventStreamStopParams;
-  /**
-   * {@link McpServerEventStreamStopResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  McpServerEventStreamStopResponse: McpServerEventStreamStopResponse;
-  /** {@link McpServerInfo} */
-  McpServerInfo: McpServerInfo;
-  /** {@link McpServerMigration} */
-  McpServerMigration: McpServerMigration;
-  /** {@link McpServerOauthClientRegistration} */
-  McpServerOauthClientRegistration: McpServerOauthClientRegistration;
-  /** {@link McpServerOauthLoginCompletedNotification} */
-  McpServerOauthLoginCompletedNotification: McpServerOauthLoginCompletedNotification;
-  /** {@link McpServerOauthLoginParams} */
-  McpServerOauthLoginParams: McpServerOauthLoginParams;
-  /** {@link McpServerOauthLoginResponse} */
-  McpServerOauthLoginResponse: McpServerOauthLoginResponse;
-  /** {@link McpServerRefreshResponse} */
-  McpServerRefreshResponse: McpServerRefreshResponse;
-  /** {@link McpServerStartupFailureReason} */
-  McpServerStartupFailureReason: McpServerStartupFailureReason;
-  /** {@link McpServerStartupState} */
-  McpServerStartupState: McpServerStartupState;
-  /** {@link McpServerStatus} */
-  McpServerStatus: McpServerStatus;
-  /** {@link McpServerStatusDetail} */
-  McpServerStatusDetail: McpServerStatusDetail;
-  /** {@link McpServerStatusUpdatedNotification} */
-  McpServerStatusUpdatedNotification: McpServerStatusUpdatedNotification;
-  /** {@link McpServerToolCallParams} */
-  McpServerToolCallParams: McpServerToolCallParams;
-  /** {@link McpServerToolCallResponse} */
-  McpServerToolCallResponse: McpServerToolCallResponse;
-  /** {@link McpToolCallAppContext} */
-  McpToolCallAppContext: McpToolCallAppContext;
-  /** {@link McpToolCallError} */
-  McpToolCallError: McpToolCallError;
-  /** {@link McpToolCallProgressNotification} */
-  McpToolCallProgressNotification: McpToolCallProgressNotification;
-  /** {@link McpToolCallResult} */
-  McpToolCallResult: McpToolCallResult;
-  /** {@link McpToolCallStatus} */
-  McpToolCallStatus: McpToolCallStatus;
-  /** {@link MemoryCitation} */
-  MemoryCitation: MemoryCitation;
-  /** {@link MemoryCitationEntry} */
-  MemoryCitationEntry: MemoryCitationEntry;
-  /**
-   * {@link MemoryResetResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  MemoryResetResponse: MemoryResetResponse;
-  /**
-   * {@link MemoryStatusParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  MemoryStatusParams: MemoryStatusParams;
-  /**
-   * {@link MemoryStatusResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  MemoryStatusResponse: MemoryStatusResponse;
-  /** {@link MergeStrategy} */
-  MergeStrategy: MergeStrategy;
-  /** {@link MessagePhase} */
-  MessagePhase: MessagePhase;
-  /** {@link MigrationDetails} */
-  MigrationDetails: MigrationDetails;
-  /** {@link MisalignmentErrorDetails} */
-  MisalignmentErrorDetails: MisalignmentErrorDetails;
-  /** {@link MisalignmentSteer} */
-  MisalignmentSteer: MisalignmentSteer;
-  /**
-   * {@link MockExperimentalMethodParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  MockExperimentalMethodParams: MockExperimentalMethodParams;
-  /**
-   * {@link MockExperimentalMethodResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  MockExperimentalMethodResponse: MockExperimentalMethodResponse;
-  /** {@link ModeKind} */
-  ModeKind: ModeKind;
-  /** {@link Model} */
-  Model: Model;
-  /** {@link ModelAccessPrograms} */
-  ModelAccessPrograms: ModelAccessPrograms;
-  /** {@link ModelAvailabilityNux} */
-  ModelAvailabilityNux: ModelAvailabilityNux;
-  /** {@link ModelListParams} */
-  ModelListParams: ModelListParams;
-  /** {@link ModelListResponse} */
-  ModelListResponse: ModelListResponse;
-  /** {@link ModelProviderCapabilitiesReadParams} */
-  ModelProviderCapabilitiesReadParams: ModelProviderCapabilitiesReadParams;
-  /** {@link ModelProviderCapabilitiesReadResponse} */
-  ModelProviderCapabilitiesReadResponse: ModelProviderCapabilitiesReadResponse;
-  /** {@link ModelProviderConfigWriteParams} */
-  ModelProviderConfigWriteParams: ModelProviderConfigWriteParams;
-  /** {@link ModelProviderConfigWriteResponse} */
-  ModelProviderConfigWriteResponse: ModelProviderConfigWriteResponse;
-  /** {@link ModelProviderError} */
-  ModelProviderError: ModelProviderError;
-  /** {@link ModelProviderListParams} */
-  ModelProviderListParams: ModelProviderListParams;
-  /** {@link ModelProviderListResponse} */
-  ModelProviderListResponse: ModelProviderListResponse;
-  /** {@link ModelProviderSummary} */
-  ModelProviderSummary: ModelProviderSummary;
-  /** {@link ModelRerouteReason} */
-  ModelRerouteReason: ModelRerouteReason;
-  /** {@link ModelReroutedNotification} */
-  ModelReroutedNotification: ModelReroutedNotification;
-  /** {@link ModelSafetyBufferingUpdatedNotification} */
-  ModelSafetyBufferingUpdatedNotification: ModelSafetyBufferingUpdatedNotification;
-  /** {@link ModelServiceTier} */
-  ModelServiceTier: ModelServiceTier;
-  /** {@link ModelUpgradeInfo} */
-  ModelUpgradeInfo: ModelUpgradeInfo;
-  /** {@link ModelVerification} */
-  ModelVerification: ModelVerification;
-  /** {@link ModelVerificationNotification} */
-  ModelVerificationNotification: ModelVerificationNotification;
-  /** {@link ModelsRequirements} */
-  ModelsRequirements: ModelsRequirements;
-  /** {@link MultiAgentMode} */
-  MultiAgentMode: MultiAgentMode;
-  /** {@link MultiAgentVersion} */
-  MultiAgentVersion: MultiAgentVersion;
-  /** {@link NetworkAccess} */
-  NetworkAccess: NetworkAccess;
-  /** {@link NetworkApprovalContext} */
-  NetworkApprovalContext: NetworkApprovalContext;
-  /** {@link NetworkApprovalProtocol} */
-  NetworkApprovalProtocol: NetworkApprovalProtocol;
-  /** {@link NetworkDomainPermission} */
-  NetworkDomainPermission: NetworkDomainPermission;
-  /** {@link NetworkPolicyAmendment} */
-  NetworkPolicyAmendment: NetworkPolicyAmendment;
-  /** {@link NetworkPolicyRuleAction} */
-  NetworkPolicyRuleAction: NetworkPolicyRuleAction;
-  /** {@link NetworkRequirements} */
-  NetworkRequirements: NetworkRequirements;
-  /** {@link NetworkUnixSocketPermission} */
-  NetworkUnixSocketPermission: NetworkUnixSocketPermission;
-  /** {@link NewThreadModelDefaults} */
-  NewThreadModelDefaults: NewThreadModelDefaults;
-  /** {@link NonSteerableTurnKind} */
-  NonSteerableTurnKind: NonSteerableTurnKind;
-  /** {@link NullableGatewayOAuthLoginParams} */
-  NullableGatewayOAuthLoginParams: NullableGatewayOAuthLoginParams;
-  /** {@link NullableGatewayOAuthReadParams} */
-  NullableGatewayOAuthReadParams: NullableGatewayOAuthReadParams;
-  /** {@link NullableGetAccountRateLimitsParams} */
-  NullableGetAccountRateLimitsParams: NullableGetAccountRateLimitsParams;
-  /** {@link NullableGetAccountTokenUsageParams} */
-  NullableGetAccountTokenUsageParams: NullableGetAccountTokenUsageParams;
-  /**
-   * {@link NullableRemoteControlDisableParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  NullableRemoteControlDisableParams: NullableRemoteControlDisableParams;
-  /**
-   * {@link NullableRemoteControlEnableParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  NullableRemoteControlEnableParams: NullableRemoteControlEnableParams;
-  /** {@link OtelExporter} */
-  OtelExporter: OtelExporter;
-  /** {@link OtelHttpProtocol} */
-  OtelHttpProtocol: OtelHttpProtocol;
-  /** {@link OtelRequirements} */
-  OtelRequirements: OtelRequirements;
-  /** {@link OtelTlsConfig} */
-  OtelTlsConfig: OtelTlsConfig;
-  /** {@link OtelToolResultLogConfig} */
-  OtelToolResultLogConfig: OtelToolResultLogConfig;
-  /** {@link OverriddenMetadata} */
-  OverriddenMetadata: OverriddenMetadata;
-  /** {@link ParsedCommand} */
-  ParsedCommand: ParsedCommand;
-  /** {@link PatchApplyStatus} */
-  PatchApplyStatus: PatchApplyStatus;
-  /** {@link PatchChangeKind} */
-  PatchChangeKind: PatchChangeKind;
-  /** {@link PathUri} */
-  PathUri: PathUri;
-  /** {@link PermissionGrantScope} */
-  PermissionGrantScope: PermissionGrantScope;
-  /** {@link PermissionProfileListParams} */
-  PermissionProfileListParams: PermissionProfileListParams;
-  /** {@link PermissionProfileListResponse} */
-  PermissionProfileListResponse: PermissionProfileListResponse;
-  /** {@link PermissionProfileSummary} */
-  PermissionProfileSummary: PermissionProfileSummary;
-  /** {@link PermissionsRequestApprovalParams} */
-  PermissionsRequestApprovalParams: PermissionsRequestApprovalParams;
-  /** {@link PermissionsRequestApprovalResponse} */
-  PermissionsRequestApprovalResponse: PermissionsRequestApprovalResponse;
-  /** {@link Personality} */
-  Personality: Personality;
-  /** {@link PlanDeltaNotification} */
-  PlanDeltaNotification: PlanDeltaNotification;
-  /** {@link PlanType} */
-  PlanType: PlanType;
-  /** {@link PluginAuthPolicy} */
-  PluginAuthPolicy: PluginAuthPolicy;
-  /** {@link PluginAvailability} */
-  PluginAvailability: PluginAvailability;
-  /** {@link PluginDetail} */
-  PluginDetail: PluginDetail;
-  /** {@link PluginDisabledReason} */
-  PluginDisabledReason: PluginDisabledReason;
-  /** {@link PluginHookSummary} */
-  PluginHookSummary: PluginHookSummary;
-  /** {@link PluginInstallParams} */
-  PluginInstallParams: PluginInstallParams;
-  /** {@link PluginInstallPolicy} */
-  PluginInstallPolicy: PluginInstallPolicy;
-  /** {@link PluginInstallPolicySource} */
-  PluginInstallPolicySource: PluginInstallPolicySource;
-  /** {@link PluginInstallResponse} */
-  PluginInstallResponse: PluginInstallResponse;
-  /** {@link PluginInstalledParams} */
-  PluginInstalledParams: PluginInstalledParams;
-  /** {@link PluginInstalledResponse} */
-  PluginInstalledResponse: PluginInstalledResponse;
-  /** {@link PluginInterface} */
-  PluginInterface: PluginInterface;
-  /** {@link PluginListMarketplaceKind} */
-  PluginListMarketplaceKind: PluginListMarketplaceKind;
-  /** {@link PluginListParams} */
-  PluginListParams: PluginListParams;
-  /** {@link PluginListResponse} */
-  PluginListResponse: PluginListResponse;
-  /** {@link PluginMarketplaceEntry} */
-  PluginMarketplaceEntry: PluginMarketplaceEntry;
-  /** {@link PluginReadParams} */
-  PluginReadParams: PluginReadParams;
-  /** {@link PluginReadResponse} */
-  PluginReadResponse: PluginReadResponse;
-  /** {@link PluginReconcileChangedPlugin} */
-  PluginReconcileChangedPlugin: PluginReconcileChangedPlugin;
-  /** {@link PluginReconcileParams} */
-  PluginReconcileParams: PluginReconcileParams;
-  /** {@link PluginReconcileResponse} */
-  PluginReconcileResponse: PluginReconcileResponse;
-  /**
-   * {@link PluginSearchParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  PluginSearchParams: PluginSearchParams;
-  /**
-   * {@link PluginSearchResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  PluginSearchResponse: PluginSearchResponse;
-  /** {@link PluginSearchResult} */
-  PluginSearchResult: PluginSearchResult;
-  /** {@link PluginSearchScope} */
-  PluginSearchScope: PluginSearchScope;
-  /** {@link PluginShareCheckoutParams} */
-  PluginShareCheckoutParams: PluginShareCheckoutParams;
-  /** {@link PluginShareCheckoutResponse} */
-  PluginShareCheckoutResponse: PluginShareCheckoutResponse;
-  /** {@link PluginShareContext} */
-  PluginShareContext: PluginShareContext;
-  /** {@link PluginShareDeleteParams} */
-  PluginShareDeleteParams: PluginShareDeleteParams;
-  /** {@link PluginShareDeleteResponse} */
-  PluginShareDeleteResponse: PluginShareDeleteResponse;
-  /** {@link PluginShareDiscoverability} */
-  PluginShareDiscoverability: PluginShareDiscoverability;
-  /** {@link PluginShareListItem} */
-  PluginShareListItem: PluginShareListItem;
-  /** {@link PluginShareListParams} */
-  PluginShareListParams: PluginShareListParams;
-  /** {@link PluginShareListResponse} */
-  PluginShareListResponse: PluginShareListResponse;
-  /** {@link PluginSharePrincipal} */
-  PluginSharePrincipal: PluginSharePrincipal;
-  /** {@link PluginSharePrincipalRole} */
-  PluginSharePrincipalRole: PluginSharePrincipalRole;
-  /** {@link PluginSharePrincipalType} */
-  PluginSharePrincipalType: PluginSharePrincipalType;
-  /** {@link PluginShareSaveParams} */
-  PluginShareSaveParams: PluginShareSaveParams;
-  /** {@link PluginShareSaveResponse} */
-  PluginShareSaveResponse: PluginShareSaveResponse;
-  /** {@link PluginShareTarget} */
-  PluginShareTarget: PluginShareTarget;
-  /** {@link PluginShareTargetRole} */
-  PluginShareTargetRole: PluginShareTargetRole;
-  /** {@link PluginShareUpdateDiscoverability} */
-  PluginShareUpdateDiscoverability: PluginShareUpdateDiscoverability;
-  /** {@link PluginShareUpdateTargetsParams} */
-  PluginShareUpdateTargetsParams: PluginShareUpdateTargetsParams;
-  /** {@link PluginShareUpdateTargetsResponse} */
-  PluginShareUpdateTargetsResponse: PluginShareUpdateTargetsResponse;
-  /** {@link PluginSkillReadParams} */
-  PluginSkillReadParams: PluginSkillReadParams;
-  /** {@link PluginSkillReadResponse} */
-  PluginSkillReadResponse: PluginSkillReadResponse;
-  /** {@link PluginSource} */
-  PluginSource: PluginSource;
-  /** {@link PluginSummary} */
-  PluginSummary: PluginSummary;
-  /** {@link PluginUninstallParams} */
-  PluginUninstallParams: PluginUninstallParams;
-  /** {@link PluginUninstallResponse} */
-  PluginUninstallResponse: PluginUninstallResponse;
-  /** {@link PluginsMigration} */
-  PluginsMigration: PluginsMigration;
-  /** {@link ProcessExitedNotification} */
-  ProcessExitedNotification: ProcessExitedNotification;
-  /**
-   * {@link ProcessKillParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProcessKillParams: ProcessKillParams;
-  /**
-   * {@link ProcessKillResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProcessKillResponse: ProcessKillResponse;
-  /** {@link ProcessOutputDeltaNotification} */
-  ProcessOutputDeltaNotification: ProcessOutputDeltaNotification;
-  /** {@link ProcessOutputStream} */
-  ProcessOutputStream: ProcessOutputStream;
-  /**
-   * {@link ProcessResizePtyParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProcessResizePtyParams: ProcessResizePtyParams;
-  /**
-   * {@link ProcessResizePtyResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProcessResizePtyResponse: ProcessResizePtyResponse;
-  /**
-   * {@link ProcessSpawnParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProcessSpawnParams: ProcessSpawnParams;
-  /**
-   * {@link ProcessSpawnResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProcessSpawnResponse: ProcessSpawnResponse;
-  /** {@link ProcessTerminalSize} */
-  ProcessTerminalSize: ProcessTerminalSize;
-  /**
-   * {@link ProcessWriteStdinParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProcessWriteStdinParams: ProcessWriteStdinParams;
-  /**
-   * {@link ProcessWriteStdinResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProcessWriteStdinResponse: ProcessWriteStdinResponse;
-  /** {@link Project} */
-  Project: Project;
-  /** {@link ProjectChangeType} */
-  ProjectChangeType: ProjectChangeType;
-  /** {@link ProjectChangedNotification} */
-  ProjectChangedNotification: ProjectChangedNotification;
-  /**
-   * {@link ProjectCreateParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProjectCreateParams: ProjectCreateParams;
-  /**
-   * {@link ProjectCreateResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProjectCreateResponse: ProjectCreateResponse;
-  /**
-   * {@link ProjectDeleteParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProjectDeleteParams: ProjectDeleteParams;
-  /**
-   * {@link ProjectDeleteResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProjectDeleteResponse: ProjectDeleteResponse;
-  /**
-   * {@link ProjectImportParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProjectImportParams: ProjectImportParams;
-  /**
-   * {@link ProjectImportResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProjectImportResponse: ProjectImportResponse;
-  /**
-   * {@link ProjectListParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProjectListParams: ProjectListParams;
-  /**
-   * {@link ProjectListResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProjectListResponse: ProjectListResponse;
-  /**
-   * {@link ProjectMoveParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProjectMoveParams: ProjectMoveParams;
-  /**
-   * {@link ProjectMoveResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProjectMoveResponse: ProjectMoveResponse;
-  /**
-   * {@link ProjectReadParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProjectReadParams: ProjectReadParams;
-  /**
-   * {@link ProjectReadResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProjectReadResponse: ProjectReadResponse;
-  /** {@link ProjectRoot} */
-  ProjectRoot: ProjectRoot;
-  /** {@link ProjectSortKey} */
-  ProjectSortKey: ProjectSortKey;
-  /**
-   * {@link ProjectUpdateParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProjectUpdateParams: ProjectUpdateParams;
-  /**
-   * {@link ProjectUpdateResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ProjectUpdateResponse: ProjectUpdateResponse;
-  /** {@link ProviderSettings} */
-  ProviderSettings: ProviderSettings;
-  /** {@link ProviderSettingsPatch} */
-  ProviderSettingsPatch: ProviderSettingsPatch;
-  /** {@link QueuedSubmission} */
-  QueuedSubmission: QueuedSubmission;
-  /** {@link RateLimitReachedType} */
-  RateLimitReachedType: RateLimitReachedType;
-  /** {@link RateLimitResetCredit} */
-  RateLimitResetCredit: RateLimitResetCredit;
-  /** {@link RateLimitResetCreditStatus} */
-  RateLimitResetCreditStatus: RateLimitResetCreditStatus;
-  /** {@link RateLimitResetCreditsSummary} */
-  RateLimitResetCreditsSummary: RateLimitResetCreditsSummary;
-  /** {@link RateLimitResetType} */
-  RateLimitResetType: RateLimitResetType;
-  /** {@link RateLimitSnapshot} */
-  RateLimitSnapshot: RateLimitSnapshot;
-  /** {@link RateLimitWindow} */
-  RateLimitWindow: RateLimitWindow;
-  /** {@link RawResponseCompletedNotification} */
-  RawResponseCompletedNotification: RawResponseCompletedNotification;
-  /** {@link RawResponseItemCompletedNotification} */
-  RawResponseItemCompletedNotification: RawResponseItemCompletedNotification;
-  /** {@link RealtimeConversationVersion} */
-  RealtimeConversationVersion: RealtimeConversationVersion;
-  /** {@link RealtimeOutputModality} */
-  RealtimeOutputModality: RealtimeOutputModality;
-  /** {@link RealtimeVoice} */
-  RealtimeVoice: RealtimeVoice;
-  /** {@link RealtimeVoicesList} */
-  RealtimeVoicesList: RealtimeVoicesList;
-  /** {@link ReasoningEffort} */
-  ReasoningEffort: ReasoningEffort;
-  /** {@link ReasoningEffortOption} */
-  ReasoningEffortOption: ReasoningEffortOption;
-  /** {@link ReasoningItemContent} */
-  ReasoningItemContent: ReasoningItemContent;
-  /** {@link ReasoningItemReasoningSummary} */
-  ReasoningItemReasoningSummary: ReasoningItemReasoningSummary;
-  /** {@link ReasoningSummary} */
-  ReasoningSummary: ReasoningSummary;
-  /** {@link ReasoningSummaryPartAddedNotification} */
-  ReasoningSummaryPartAddedNotification: ReasoningSummaryPartAddedNotification;
-  /** {@link ReasoningSummaryTextDeltaNotification} */
-  ReasoningSummaryTextDeltaNotification: ReasoningSummaryTextDeltaNotification;
-  /** {@link ReasoningTextDeltaNotification} */
-  ReasoningTextDeltaNotification: ReasoningTextDeltaNotification;
-  /**
-   * {@link RemoteControlClient}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  RemoteControlClient: RemoteControlClient;
-  /**
-   * {@link RemoteControlClientsListOrder}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  RemoteControlClientsListOrder: RemoteControlClientsListOrder;
-  /**
-   * {@link RemoteControlClientsListParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  RemoteControlClientsListParams: RemoteControlClientsListParams;
-  /**
-   * {@link RemoteControlClientsListResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  RemoteControlClientsListResponse: RemoteControlClientsListResponse;
-  /**
-   * {@link RemoteControlClientsRevokeParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  RemoteControlClientsRevokeParams: RemoteControlClientsRevokeParams;
-  /**
-   * {@link RemoteControlClientsRevokeResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  RemoteControlClientsRevokeResponse: RemoteControlClientsRevokeResponse;
-  /** {@link RemoteControlConnectionStatus} */
-  RemoteControlConnectionStatus: RemoteControlConnectionStatus;
-  /** {@link RemoteControlDisableParams} */
-  RemoteControlDisableParams: RemoteControlDisableParams;
-  /**
-   * {@link RemoteControlDisableResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  RemoteControlDisableResponse: RemoteControlDisableResponse;
-  /** {@link RemoteControlEnableParams} */
-  RemoteControlEnableParams: RemoteControlEnableParams;
-  /**
-   * {@link RemoteControlEnableResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  RemoteControlEnableResponse: RemoteControlEnableResponse;
-  /**
-   * {@link RemoteControlPairingStartParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  RemoteControlPairingStartParams: RemoteControlPairingStartParams;
-  /**
-   * {@link RemoteControlPairingStartResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  RemoteControlPairingStartResponse: RemoteControlPairingStartResponse;
-  /**
-   * {@link RemoteControlPairingStatusParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  RemoteControlPairingStatusParams: RemoteControlPairingStatusParams;
-  /**
-   * {@link RemoteControlPairingStatusResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  RemoteControlPairingStatusResponse: RemoteControlPairingStatusResponse;
-  /** {@link RemoteControlStatusChangedNotification} */
-  RemoteControlStatusChangedNotification: RemoteControlStatusChangedNotification;
-  /**
-   * {@link RemoteControlStatusReadResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  RemoteControlStatusReadResponse: RemoteControlStatusReadResponse;
-  /** {@link RequestHeader} */
-  RequestHeader: RequestHeader;
-  /** {@link RequestId} */
-  RequestId: RequestId;
-  /** {@link RequestPermissionProfile} */
-  RequestPermissionProfile: RequestPermissionProfile;
-  /** {@link ResidencyRequirement} */
-  ResidencyRequirement: ResidencyRequirement;
-  /** {@link Resource} */
-  Resource: Resource;
-  /** {@link ResourceContent} */
-  ResourceContent: ResourceContent;
-  /** {@link ResourceTemplate} */
-  ResourceTemplate: ResourceTemplate;
-  /** {@link ResponseItem} */
-  ResponseItem: ResponseItem;
-  /** {@link ResponseUsageMetadata} */
-  ResponseUsageMetadata: ResponseUsageMetadata;
-  /** {@link ResponsesApiWebSearchAction} */
-  ResponsesApiWebSearchAction: ResponsesApiWebSearchAction;
-  /** {@link ReviewDecision} */
-  ReviewDecision: ReviewDecision;
-  /** {@link ReviewDelivery} */
-  ReviewDelivery: ReviewDelivery;
-  /** {@link ReviewStartParams} */
-  ReviewStartParams: ReviewStartParams;
-  /** {@link ReviewStartResponse} */
-  ReviewStartResponse: ReviewStartResponse;
-  /** {@link ReviewTarget} */
-  ReviewTarget: ReviewTarget;
-  /**
-   * {@link RolloutCompressResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  RolloutCompressResponse: RolloutCompressResponse;
-  /** {@link SandboxMode} */
-  SandboxMode: SandboxMode;
-  /** {@link SandboxPolicy} */
-  SandboxPolicy: SandboxPolicy;
-  /** {@link SandboxWorkspaceWrite} */
-  SandboxWorkspaceWrite: SandboxWorkspaceWrite;
-  /** {@link ScheduledTaskSchedule} */
-  ScheduledTaskSchedule: ScheduledTaskSchedule;
-  /** {@link ScheduledTaskSummary} */
-  ScheduledTaskSummary: ScheduledTaskSummary;
-  /** {@link ScheduledTaskWeekday} */
-  ScheduledTaskWeekday: ScheduledTaskWeekday;
-  /** {@link SelectedCapabilityRoot} */
-  SelectedCapabilityRoot: SelectedCapabilityRoot;
-  /** {@link SendAddCreditsNudgeEmailParams} */
-  SendAddCreditsNudgeEmailParams: SendAddCreditsNudgeEmailParams;
-  /** {@link SendAddCreditsNudgeEmailResponse} */
-  SendAddCreditsNudgeEmailResponse: SendAddCreditsNudgeEmailResponse;
-  /** {@link ServerDiagnosticsGauge} */
-  ServerDiagnosticsGauge: ServerDiagnosticsGauge;
-  /**
-   * {@link ServerDiagnosticsParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ServerDiagnosticsParams: ServerDiagnosticsParams;
-  /** {@link ServerDiagnosticsProcess} */
-  ServerDiagnosticsProcess: ServerDiagnosticsProcess;
-  /**
-   * {@link ServerDiagnosticsResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ServerDiagnosticsResponse: ServerDiagnosticsResponse;
-  /** {@link ServerNotification} */
-  ServerNotification: ServerNotification;
-  /** {@link ServerRequest} */
-  ServerRequest: ServerRequest;
-  /** {@link ServerRequestResolvedNotification} */
-  ServerRequestResolvedNotification: ServerRequestResolvedNotification;
-  /** {@link SessionMigration} */
-  SessionMigration: SessionMigration;
-  /** {@link SessionSource} */
-  SessionSource: SessionSource;
-  /** {@link Settings} */
-  Settings: Settings;
-  /** {@link SkillDependencies} */
-  SkillDependencies: SkillDependencies;
-  /** {@link SkillErrorInfo} */
-  SkillErrorInfo: SkillErrorInfo;
-  /** {@link SkillInterface} */
-  SkillInterface: SkillInterface;
-  /** {@link SkillMetadata} */
-  SkillMetadata: SkillMetadata;
-  /** {@link SkillMigration} */
-  SkillMigration: SkillMigration;
-  /** {@link SkillScope} */
-  SkillScope: SkillScope;
-  /** {@link SkillSummary} */
-  SkillSummary: SkillSummary;
-  /** {@link SkillToolDependency} */
-  SkillToolDependency: SkillToolDependency;
-  /** {@link SkillsChangedNotification} */
-  SkillsChangedNotification: SkillsChangedNotification;
-  /** {@link SkillsConfigWriteParams} */
-  SkillsConfigWriteParams: SkillsConfigWriteParams;
-  /** {@link SkillsConfigWriteResponse} */
-  SkillsConfigWriteResponse: SkillsConfigWriteResponse;
-  /** {@link SkillsExtraRootsSetParams} */
-  SkillsExtraRootsSetParams: SkillsExtraRootsSetParams;
-  /** {@link SkillsExtraRootsSetResponse} */
-  SkillsExtraRootsSetResponse: SkillsExtraRootsSetResponse;
-  /** {@link SkillsListEntry} */
-  SkillsListEntry: SkillsListEntry;
-  /** {@link SkillsListParams} */
-  SkillsListParams: SkillsListParams;
-  /** {@link SkillsListResponse} */
-  SkillsListResponse: SkillsListResponse;
-  /** {@link SortDirection} */
-  SortDirection: SortDirection;
-  /** {@link SpendControlLimitSnapshot} */
-  SpendControlLimitSnapshot: SpendControlLimitSnapshot;
-  /** {@link StrictReviewRequiredNotification} */
-  StrictReviewRequiredNotification: StrictReviewRequiredNotification;
-  /** {@link SubAgentActivityKind} */
-  SubAgentActivityKind: SubAgentActivityKind;
-  /** {@link SubAgentSource} */
-  SubAgentSource: SubAgentSource;
-  /** {@link SubagentMigration} */
-  SubagentMigration: SubagentMigration;
-  /** {@link TerminalInteractionNotification} */
-  TerminalInteractionNotification: TerminalInteractionNotification;
-  /** {@link TextElement} */
-  TextElement: TextElement;
-  /** {@link TextPosition} */
-  TextPosition: TextPosition;
-  /** {@link TextRange} */
-  TextRange: TextRange;
-  /** {@link Thread} */
-  Thread: Thread;
-  /** {@link ThreadActiveFlag} */
-  ThreadActiveFlag: ThreadActiveFlag;
-  /** {@link ThreadApproveGuardianDeniedActionParams} */
-  ThreadApproveGuardianDeniedActionParams: ThreadApproveGuardianDeniedActionParams;
-  /** {@link ThreadApproveGuardianDeniedActionResponse} */
-  ThreadApproveGuardianDeniedActionResponse: ThreadApproveGuardianDeniedActionResponse;
-  /** {@link ThreadArchiveParams} */
-  ThreadArchiveParams: ThreadArchiveParams;
-  /** {@link ThreadArchiveResponse} */
-  ThreadArchiveResponse: ThreadArchiveResponse;
-  /** {@link ThreadArchivedNotification} */
-  ThreadArchivedNotification: ThreadArchivedNotification;
-  /** {@link ThreadAttachment} */
-  ThreadAttachment: ThreadAttachment;
-  /** {@link ThreadAttachmentAddOutcome} */
-  ThreadAttachmentAddOutcome: ThreadAttachmentAddOutcome;
-  /** {@link ThreadAttachmentAddParams} */
-  ThreadAttachmentAddParams: ThreadAttachmentAddParams;
-  /** {@link ThreadAttachmentAddResponse} */
-  ThreadAttachmentAddResponse: ThreadAttachmentAddResponse;
-  /** {@link ThreadAttachmentListParams} */
-  ThreadAttachmentListParams: ThreadAttachmentListParams;
-  /** {@link ThreadAttachmentListResponse} */
-  ThreadAttachmentListResponse: ThreadAttachmentListResponse;
-  /** {@link ThreadAttachmentOperation} */
-  ThreadAttachmentOperation: ThreadAttachmentOperation;
-  /** {@link ThreadAttachmentOwner} */
-  ThreadAttachmentOwner: ThreadAttachmentOwner;
-  /** {@link ThreadAttachmentOwnerListParams} */
-  ThreadAttachmentOwnerListParams: ThreadAttachmentOwnerListParams;
-  /** {@link ThreadAttachmentOwnerListResponse} */
-  ThreadAttachmentOwnerListResponse: ThreadAttachmentOwnerListResponse;
-  /** {@link ThreadAttachmentRemoveParams} */
-  ThreadAttachmentRemoveParams: ThreadAttachmentRemoveParams;
-  /** {@link ThreadAttachmentRemoveResponse} */
-  ThreadAttachmentRemoveResponse: ThreadAttachmentRemoveResponse;
-  /** {@link ThreadAttachmentUpdatedNotification} */
-  ThreadAttachmentUpdatedNotification: ThreadAttachmentUpdatedNotification;
-  /**
-   * {@link ThreadBackgroundTerminal}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadBackgroundTerminal: ThreadBackgroundTerminal;
-  /**
-   * {@link ThreadBackgroundTerminalsCleanParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadBackgroundTerminalsCleanParams: ThreadBackgroundTerminalsCleanParams;
-  /**
-   * {@link ThreadBackgroundTerminalsCleanResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadBackgroundTerminalsCleanResponse: ThreadBackgroundTerminalsCleanResponse;
-  /**
-   * {@link ThreadBackgroundTerminalsListParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadBackgroundTerminalsListParams: ThreadBackgroundTerminalsListParams;
-  /**
-   * {@link ThreadBackgroundTerminalsListResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadBackgroundTerminalsListResponse: ThreadBackgroundTerminalsListResponse;
-  /**
-   * {@link ThreadBackgroundTerminalsTerminateParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadBackgroundTerminalsTerminateParams: ThreadBackgroundTerminalsTerminateParams;
-  /**
-   * {@link ThreadBackgroundTerminalsTerminateResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadBackgroundTerminalsTerminateResponse: ThreadBackgroundTerminalsTerminateResponse;
-  /** {@link ThreadClosedNotification} */
-  ThreadClosedNotification: ThreadClosedNotification;
-  /** {@link ThreadCompactStartParams} */
-  ThreadCompactStartParams: ThreadCompactStartParams;
-  /** {@link ThreadCompactStartResponse} */
-  ThreadCompactStartResponse: ThreadCompactStartResponse;
-  /**
-   * {@link ThreadDecrementElicitationParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadDecrementElicitationParams: ThreadDecrementElicitationParams;
-  /**
-   * {@link ThreadDecrementElicitationResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadDecrementElicitationResponse: ThreadDecrementElicitationResponse;
-  /** {@link ThreadDeleteParams} */
-  ThreadDeleteParams: ThreadDeleteParams;
-  /** {@link ThreadDeleteResponse} */
-  ThreadDeleteResponse: ThreadDeleteResponse;
-  /** {@link ThreadDeletedNotification} */
-  ThreadDeletedNotification: ThreadDeletedNotification;
-  /** {@link ThreadEnvironment} */
-  ThreadEnvironment: ThreadEnvironment;
-  /** {@link ThreadExtra} */
-  ThreadExtra: ThreadExtra;
-  /** {@link ThreadForkParams} */
-  ThreadForkParams: ThreadForkParams;
-  /** {@link ThreadForkResponse} */
-  ThreadForkResponse: ThreadForkResponse;
-  /** {@link ThreadGoal} */
-  ThreadGoal: ThreadGoal;
-  /** {@link ThreadGoalClearParams} */
-  ThreadGoalClearParams: ThreadGoalClearParams;
-  /** {@link ThreadGoalClearResponse} */
-  ThreadGoalClearResponse: ThreadGoalClearResponse;
-  /** {@link ThreadGoalClearedNotification} */
-  ThreadGoalClearedNotification: ThreadGoalClearedNotification;
-  /** {@link ThreadGoalGetParams} */
-  ThreadGoalGetParams: ThreadGoalGetParams;
-  /** {@link ThreadGoalGetResponse} */
-  ThreadGoalGetResponse: ThreadGoalGetResponse;
-  /** {@link ThreadGoalMutationOrigin} */
-  ThreadGoalMutationOrigin: ThreadGoalMutationOrigin;
-  /** {@link ThreadGoalSetParams} */
-  ThreadGoalSetParams: ThreadGoalSetParams;
-  /** {@link ThreadGoalSetResponse} */
-  ThreadGoalSetResponse: ThreadGoalSetResponse;
-  /** {@link ThreadGoalStatus} */
-  ThreadGoalStatus: ThreadGoalStatus;
-  /** {@link ThreadGoalUpdatedNotification} */
-  ThreadGoalUpdatedNotification: ThreadGoalUpdatedNotification;
-  /**
-   * {@link ThreadGuardianAssessment}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadGuardianAssessment: ThreadGuardianAssessment;
-  /**
-   * {@link ThreadGuardianReviewParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadGuardianReviewParams: ThreadGuardianReviewParams;
-  /**
-   * {@link ThreadGuardianReviewResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadGuardianReviewResponse: ThreadGuardianReviewResponse;
-  /** {@link ThreadHistoryMode} */
-  ThreadHistoryMode: ThreadHistoryMode;
-  /** {@link ThreadId} */
-  ThreadId: ThreadId;
-  /**
-   * {@link ThreadIncrementElicitationParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadIncrementElicitationParams: ThreadIncrementElicitationParams;
-  /**
-   * {@link ThreadIncrementElicitationResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadIncrementElicitationResponse: ThreadIncrementElicitationResponse;
-  /** {@link ThreadInjectItemsParams} */
-  ThreadInjectItemsParams: ThreadInjectItemsParams;
-  /** {@link ThreadInjectItemsResponse} */
-  ThreadInjectItemsResponse: ThreadInjectItemsResponse;
-  /** {@link ThreadItem} */
-  ThreadItem: ThreadItem;
-  /** {@link ThreadItemEntry} */
-  ThreadItemEntry: ThreadItemEntry;
-  /** {@link ThreadItemOutputDeferral} */
-  ThreadItemOutputDeferral: ThreadItemOutputDeferral;
-  /** {@link ThreadItemsListAnchor} */
-  ThreadItemsListAnchor: ThreadItemsListAnchor;
-  /** {@link ThreadItemsListCursor} */
-  ThreadItemsListCursor: ThreadItemsListCursor;
-  /** {@link ThreadItemsListParams} */
-  ThreadItemsListParams: ThreadItemsListParams;
-  /** {@link ThreadItemsListResponse} */
-  ThreadItemsListResponse: ThreadItemsListResponse;
-  /**
-   * {@link ThreadItemsReadParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadItemsReadParams: ThreadItemsReadParams;
-  /**
-   * {@link ThreadItemsReadResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadItemsReadResponse: ThreadItemsReadResponse;
-  /** {@link ThreadListCwdFilter} */
-  ThreadListCwdFilter: ThreadListCwdFilter;
-  /** {@link ThreadListParams} */
-  ThreadListParams: ThreadListParams;
-  /** {@link ThreadListResponse} */
-  ThreadListResponse: ThreadListResponse;
-  /** {@link ThreadLoadedListParams} */
-  ThreadLoadedListParams: ThreadLoadedListParams;
-  /** {@link ThreadLoadedListResponse} */
-  ThreadLoadedListResponse: ThreadLoadedListResponse;
-  /** {@link ThreadMemoryMode} */
-  ThreadMemoryMode: ThreadMemoryMode;
-  /**
-   * {@link ThreadMemoryModeSetParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadMemoryModeSetParams: ThreadMemoryModeSetParams;
-  /**
-   * {@link ThreadMemoryModeSetResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadMemoryModeSetResponse: ThreadMemoryModeSetResponse;
-  /**
-   * {@link ThreadMemoryReadParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadMemoryReadParams: ThreadMemoryReadParams;
-  /**
-   * {@link ThreadMemoryReadResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadMemoryReadResponse: ThreadMemoryReadResponse;
-  /** {@link ThreadMetadataGitInfoUpdateParams} */
-  ThreadMetadataGitInfoUpdateParams: ThreadMetadataGitInfoUpdateParams;
-  /** {@link ThreadMetadataUpdateParams} */
-  ThreadMetadataUpdateParams: ThreadMetadataUpdateParams;
-  /** {@link ThreadMetadataUpdateResponse} */
-  ThreadMetadataUpdateResponse: ThreadMetadataUpdateResponse;
-  /** {@link ThreadNameUpdatedNotification} */
-  ThreadNameUpdatedNotification: ThreadNameUpdatedNotification;
-  /**
-   * {@link ThreadPredictionRequestParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadPredictionRequestParams: ThreadPredictionRequestParams;
-  /**
-   * {@link ThreadPredictionRequestResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadPredictionRequestResponse: ThreadPredictionRequestResponse;
-  /** {@link ThreadPredictionResult} */
-  ThreadPredictionResult: ThreadPredictionResult;
-  /** {@link ThreadPredictionUpdatedNotification} */
-  ThreadPredictionUpdatedNotification: ThreadPredictionUpdatedNotification;
-  /**
-   * {@link ThreadPrepareApprovedPlanParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadPrepareApprovedPlanParams: ThreadPrepareApprovedPlanParams;
-  /**
-   * {@link ThreadPrepareApprovedPlanResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadPrepareApprovedPlanResponse: ThreadPrepareApprovedPlanResponse;
-  /** {@link ThreadProjectUpdatedNotification} */
-  ThreadProjectUpdatedNotification: ThreadProjectUpdatedNotification;
-  /**
-   * {@link ThreadQueueAddParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadQueueAddParams: ThreadQueueAddParams;
-  /**
-   * {@link ThreadQueueAddResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadQueueAddResponse: ThreadQueueAddResponse;
-  /** {@link ThreadQueueChangedNotification} */
-  ThreadQueueChangedNotification: ThreadQueueChangedNotification;
-  /**
-   * {@link ThreadQueueDeleteParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadQueueDeleteParams: ThreadQueueDeleteParams;
-  /**
-   * {@link ThreadQueueDeleteResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadQueueDeleteResponse: ThreadQueueDeleteResponse;
-  /**
-   * {@link ThreadQueueListParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadQueueListParams: ThreadQueueListParams;
-  /**
-   * {@link ThreadQueueListResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadQueueListResponse: ThreadQueueListResponse;
-  /**
-   * {@link ThreadQueueReorderParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadQueueReorderParams: ThreadQueueReorderParams;
-  /**
-   * {@link ThreadQueueReorderResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadQueueReorderResponse: ThreadQueueReorderResponse;
-  /**
-   * {@link ThreadQueueStartParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadQueueStartParams: ThreadQueueStartParams;
-  /**
-   * {@link ThreadQueueStartResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadQueueStartResponse: ThreadQueueStartResponse;
-  /**
-   * {@link ThreadQueueUpdateParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadQueueUpdateParams: ThreadQueueUpdateParams;
-  /**
-   * {@link ThreadQueueUpdateResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadQueueUpdateResponse: ThreadQueueUpdateResponse;
-  /** {@link ThreadReadParams} */
-  ThreadReadParams: ThreadReadParams;
-  /** {@link ThreadReadResponse} */
-  ThreadReadResponse: ThreadReadResponse;
-  /** {@link ThreadReadState} */
-  ThreadReadState: ThreadReadState;
-  /** {@link ThreadReadStateChangedNotification} */
-  ThreadReadStateChangedNotification: ThreadReadStateChangedNotification;
-  /** {@link ThreadReadStateOperation} */
-  ThreadReadStateOperation: ThreadReadStateOperation;
-  /**
-   * {@link ThreadReadStateUpdateParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadReadStateUpdateParams: ThreadReadStateUpdateParams;
-  /**
-   * {@link ThreadReadStateUpdateResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadReadStateUpdateResponse: ThreadReadStateUpdateResponse;
-  /**
-   * {@link ThreadRealtimeAppendAudioParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadRealtimeAppendAudioParams: ThreadRealtimeAppendAudioParams;
-  /**
-   * {@link ThreadRealtimeAppendAudioResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadRealtimeAppendAudioResponse: ThreadRealtimeAppendAudioResponse;
-  /**
-   * {@link ThreadRealtimeAppendSpeechParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadRealtimeAppendSpeechParams: ThreadRealtimeAppendSpeechParams;
-  /**
-   * {@link ThreadRealtimeAppendSpeechResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadRealtimeAppendSpeechResponse: ThreadRealtimeAppendSpeechResponse;
-  /**
-   * {@link ThreadRealtimeAppendTextParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadRealtimeAppendTextParams: ThreadRealtimeAppendTextParams;
-  /**
-   * {@link ThreadRealtimeAppendTextResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadRealtimeAppendTextResponse: ThreadRealtimeAppendTextResponse;
-  /** {@link ThreadRealtimeAudioChunk} */
-  ThreadRealtimeAudioChunk: ThreadRealtimeAudioChunk;
-  /** {@link ThreadRealtimeBemItemPresentation} */
-  ThreadRealtimeBemItemPresentation: ThreadRealtimeBemItemPresentation;
-  /** {@link ThreadRealtimeClosedNotification} */
-  ThreadRealtimeClosedNotification: ThreadRealtimeClosedNotification;
-  /** {@link ThreadRealtimeErrorNotification} */
-  ThreadRealtimeErrorNotification: ThreadRealtimeErrorNotification;
-  /** {@link ThreadRealtimeInitialItem} */
-  ThreadRealtimeInitialItem: ThreadRealtimeInitialItem;
-  /** {@link ThreadRealtimeItem} */
-  ThreadRealtimeItem: ThreadRealtimeItem;
-  /** {@link ThreadRealtimeItemAddedNotification} */
-  ThreadRealtimeItemAddedNotification: ThreadRealtimeItemAddedNotification;
-  /** {@link ThreadRealtimeItemCompletedNotification} */
-  ThreadRealtimeItemCompletedNotification: ThreadRealtimeItemCompletedNotification;
-  /** {@link ThreadRealtimeItemStartedNotification} */
-  ThreadRealtimeItemStartedNotification: ThreadRealtimeItemStartedNotification;
-  /** {@link ThreadRealtimeItemTranscriptDeltaNotification} */
-  ThreadRealtimeItemTranscriptDeltaNotification: ThreadRealtimeItemTranscriptDeltaNotification;
-  /**
-   * {@link ThreadRealtimeListVoicesParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadRealtimeListVoicesParams: ThreadRealtimeListVoicesParams;
-  /**
-   * {@link ThreadRealtimeListVoicesResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadRealtimeListVoicesResponse: ThreadRealtimeListVoicesResponse;
-  /** {@link ThreadRealtimeOutputAudioDeltaNotification} */
-  ThreadRealtimeOutputAudioDeltaNotification: ThreadRealtimeOutputAudioDeltaNotification;
-  /** {@link ThreadRealtimeSdpNotification} */
-  ThreadRealtimeSdpNotification: ThreadRealtimeSdpNotification;
-  /** {@link ThreadRealtimeSessionOutcome} */
-  ThreadRealtimeSessionOutcome: ThreadRealtimeSessionOutcome;
-  /**
-   * {@link ThreadRealtimeStartParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadRealtimeStartParams: ThreadRealtimeStartParams;
-  /**
-   * {@link ThreadRealtimeStartResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadRealtimeStartResponse: ThreadRealtimeStartResponse;
-  /** {@link ThreadRealtimeStartTransport} */
-  ThreadRealtimeStartTransport: ThreadRealtimeStartTransport;
-  /** {@link ThreadRealtimeStartedNotification} */
-  ThreadRealtimeStartedNotification: ThreadRealtimeStartedNotification;
-  /**
-   * {@link ThreadRealtimeStopParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadRealtimeStopParams: ThreadRealtimeStopParams;
-  /**
-   * {@link ThreadRealtimeStopResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadRealtimeStopResponse: ThreadRealtimeStopResponse;
-  /** {@link ThreadRealtimeTranscriptDeltaNotification} */
-  ThreadRealtimeTranscriptDeltaNotification: ThreadRealtimeTranscriptDeltaNotification;
-  /** {@link ThreadRealtimeTranscriptDoneNotification} */
-  ThreadRealtimeTranscriptDoneNotification: ThreadRealtimeTranscriptDoneNotification;
-  /** {@link ThreadRealtimeTranscriptRole} */
-  ThreadRealtimeTranscriptRole: ThreadRealtimeTranscriptRole;
-  /** {@link ThreadResumeInitialTurnsPageParams} */
-  ThreadResumeInitialTurnsPageParams: ThreadResumeInitialTurnsPageParams;
-  /** {@link ThreadResumeParams} */
-  ThreadResumeParams: ThreadResumeParams;
-  /** {@link ThreadResumeResponse} */
-  ThreadResumeResponse: ThreadResumeResponse;
-  /** {@link ThreadRevertParams} */
-  ThreadRevertParams: ThreadRevertParams;
-  /** {@link ThreadRevertResponse} */
-  ThreadRevertResponse: ThreadRevertResponse;
-  /** {@link ThreadRevertedNotification} */
-  ThreadRevertedNotification: ThreadRevertedNotification;
-  /**
-   * {@link ThreadSampleCancelParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadSampleCancelParams: ThreadSampleCancelParams;
-  /**
-   * {@link ThreadSampleCancelResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadSampleCancelResponse: ThreadSampleCancelResponse;
-  /**
-   * {@link ThreadSampleParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadSampleParams: ThreadSampleParams;
-  /**
-   * {@link ThreadSampleResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadSampleResponse: ThreadSampleResponse;
-  /**
-   * {@link ThreadSearchOccurrence}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadSearchOccurrence: ThreadSearchOccurrence;
-  /**
-   * {@link ThreadSearchOccurrencesParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadSearchOccurrencesParams: ThreadSearchOccurrencesParams;
-  /**
-   * {@link ThreadSearchOccurrencesResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadSearchOccurrencesResponse: ThreadSearchOccurrencesResponse;
-  /**
-   * {@link ThreadSearchParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadSearchParams: ThreadSearchParams;
-  /**
-   * {@link ThreadSearchResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadSearchResponse: ThreadSearchResponse;
-  /** {@link ThreadSearchResult} */
-  ThreadSearchResult: ThreadSearchResult;
-  /** {@link ThreadSearchSortKey} */
-  ThreadSearchSortKey: ThreadSearchSortKey;
-  /**
-   * {@link ThreadSearchTextRange}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadSearchTextRange: ThreadSearchTextRange;
-  /** {@link ThreadSection} */
-  ThreadSection: ThreadSection;
-  /** {@link ThreadSectionAppearance} */
-  ThreadSectionAppearance: ThreadSectionAppearance;
-  /** {@link ThreadSectionChangedNotification} */
-  ThreadSectionChangedNotification: ThreadSectionChangedNotification;
-  /** {@link ThreadSectionCreateParams} */
-  ThreadSectionCreateParams: ThreadSectionCreateParams;
-  /** {@link ThreadSectionCreateResponse} */
-  ThreadSectionCreateResponse: ThreadSectionCreateResponse;
-  /** {@link ThreadSectionDeleteParams} */
-  ThreadSectionDeleteParams: ThreadSectionDeleteParams;
-  /** {@link ThreadSectionDeleteResponse} */
-  ThreadSectionDeleteResponse: ThreadSectionDeleteResponse;
-  /** {@link ThreadSectionListParams} */
-  ThreadSectionListParams: ThreadSectionListParams;
-  /** {@link ThreadSectionListResponse} */
-  ThreadSectionListResponse: ThreadSectionListResponse;
-  /** {@link ThreadSectionMoveParams} */
-  ThreadSectionMoveParams: ThreadSectionMoveParams;
-  /** {@link ThreadSectionMoveResponse} */
-  ThreadSectionMoveResponse: ThreadSectionMoveResponse;
-  /** {@link ThreadSectionUpdateParams} */
-  ThreadSectionUpdateParams: ThreadSectionUpdateParams;
-  /** {@link ThreadSectionUpdateResponse} */
-  ThreadSectionUpdateResponse: ThreadSectionUpdateResponse;
-  /** {@link ThreadSetNameParams} */
-  ThreadSetNameParams: ThreadSetNameParams;
-  /** {@link ThreadSetNameResponse} */
-  ThreadSetNameResponse: ThreadSetNameResponse;
-  /** {@link ThreadSettings} */
-  ThreadSettings: ThreadSettings;
-  /**
-   * {@link ThreadSettingsUpdateParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadSettingsUpdateParams: ThreadSettingsUpdateParams;
-  /**
-   * {@link ThreadSettingsUpdateResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadSettingsUpdateResponse: ThreadSettingsUpdateResponse;
-  /** {@link ThreadSettingsUpdatedNotification} */
-  ThreadSettingsUpdatedNotification: ThreadSettingsUpdatedNotification;
-  /** {@link ThreadShellCommandParams} */
-  ThreadShellCommandParams: ThreadShellCommandParams;
-  /** {@link ThreadShellCommandResponse} */
-  ThreadShellCommandResponse: ThreadShellCommandResponse;
-  /** {@link ThreadSortKey} */
-  ThreadSortKey: ThreadSortKey;
-  /** {@link ThreadSource} */
-  ThreadSource: ThreadSource;
-  /** {@link ThreadSourceKind} */
-  ThreadSourceKind: ThreadSourceKind;
-  /** {@link ThreadStartParams} */
-  ThreadStartParams: ThreadStartParams;
-  /** {@link ThreadStartResponse} */
-  ThreadStartResponse: ThreadStartResponse;
-  /** {@link ThreadStartSource} */
-  ThreadStartSource: ThreadStartSource;
-  /** {@link ThreadStartedNotification} */
-  ThreadStartedNotification: ThreadStartedNotification;
-  /** {@link ThreadStatus} */
-  ThreadStatus: ThreadStatus;
-  /** {@link ThreadStatusChangedNotification} */
-  ThreadStatusChangedNotification: ThreadStatusChangedNotification;
-  /** {@link ThreadTimelineEntry} */
-  ThreadTimelineEntry: ThreadTimelineEntry;
-  /**
-   * {@link ThreadTimelineListParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadTimelineListParams: ThreadTimelineListParams;
-  /**
-   * {@link ThreadTimelineListResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  ThreadTimelineListResponse: ThreadTimelineListResponse;
-  /** {@link ThreadTokenUsage} */
-  ThreadTokenUsage: ThreadTokenUsage;
-  /** {@link ThreadTokenUsageUpdatedNotification} */
-  ThreadTokenUsageUpdatedNotification: ThreadTokenUsageUpdatedNotification;
-  /** {@link ThreadTurnsListParams} */
-  ThreadTurnsListParams: ThreadTurnsListParams;
-  /** {@link ThreadTurnsListResponse} */
-  ThreadTurnsListResponse: ThreadTurnsListResponse;
-  /** {@link ThreadUnarchiveParams} */
-  ThreadUnarchiveParams: ThreadUnarchiveParams;
-  /** {@link ThreadUnarchiveResponse} */
-  ThreadUnarchiveResponse: ThreadUnarchiveResponse;
-  /** {@link ThreadUnarchivedNotification} */
-  ThreadUnarchivedNotification: ThreadUnarchivedNotification;
-  /** {@link ThreadUnreadPosition} */
-  ThreadUnreadPosition: ThreadUnreadPosition;
-  /** {@link ThreadUnsubscribeParams} */
-  ThreadUnsubscribeParams: ThreadUnsubscribeParams;
-  /** {@link ThreadUnsubscribeResponse} */
-  ThreadUnsubscribeResponse: ThreadUnsubscribeResponse;
-  /** {@link ThreadUnsubscribeStatus} */
-  ThreadUnsubscribeStatus: ThreadUnsubscribeStatus;
-  /** {@link ThreadUsage} */
-  ThreadUsage: ThreadUsage;
-  /** {@link ThreadUsageBreakdownGroup} */
-  ThreadUsageBreakdownGroup: ThreadUsageBreakdownGroup;
-  /** {@link TokenUsageBreakdown} */
-  TokenUsageBreakdown: TokenUsageBreakdown;
-  /** {@link Tool} */
-  Tool: Tool;
-  /** {@link ToolExposureSurface} */
-  ToolExposureSurface: ToolExposureSurface;
-  /** {@link ToolRequestUserInputAnswer} */
-  ToolRequestUserInputAnswer: ToolRequestUserInputAnswer;
-  /** {@link ToolRequestUserInputOption} */
-  ToolRequestUserInputOption: ToolRequestUserInputOption;
-  /** {@link ToolRequestUserInputParams} */
-  ToolRequestUserInputParams: ToolRequestUserInputParams;
-  /** {@link ToolRequestUserInputQuestion} */
-  ToolRequestUserInputQuestion: ToolRequestUserInputQuestion;
-  /** {@link ToolRequestUserInputResponse} */
-  ToolRequestUserInputResponse: ToolRequestUserInputResponse;
-  /** {@link ToolsV2} */
-  ToolsV2: ToolsV2;
-  /** {@link Turn} */
-  Turn: Turn;
-  /** {@link TurnCompletedNotification} */
-  TurnCompletedNotification: TurnCompletedNotification;
-  /** {@link TurnDiffUpdatedNotification} */
-  TurnDiffUpdatedNotification: TurnDiffUpdatedNotification;
-  /** {@link TurnEnvironmentParams} */
-  TurnEnvironmentParams: TurnEnvironmentParams;
-  /** {@link TurnError} */
-  TurnError: TurnError;
-  /** {@link TurnInterruptParams} */
-  TurnInterruptParams: TurnInterruptParams;
-  /** {@link TurnInterruptResponse} */
-  TurnInterruptResponse: TurnInterruptResponse;
-  /** {@link TurnItemsView} */
-  TurnItemsView: TurnItemsView;
-  /** {@link TurnModerationMetadataNotification} */
-  TurnModerationMetadataNotification: TurnModerationMetadataNotification;
-  /** {@link TurnPlanStep} */
-  TurnPlanStep: TurnPlanStep;
-  /** {@link TurnPlanStepStatus} */
-  TurnPlanStepStatus: TurnPlanStepStatus;
-  /** {@link TurnPlanUpdatedNotification} */
-  TurnPlanUpdatedNotification: TurnPlanUpdatedNotification;
-  /**
-   * {@link TurnSettingsUpdateParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  TurnSettingsUpdateParams: TurnSettingsUpdateParams;
-  /**
-   * {@link TurnSettingsUpdateResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  TurnSettingsUpdateResponse: TurnSettingsUpdateResponse;
-  /**
-   * {@link TurnSettingsUpdateStatus}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  TurnSettingsUpdateStatus: TurnSettingsUpdateStatus;
-  /** {@link TurnStartParams} */
-  TurnStartParams: TurnStartParams;
-  /** {@link TurnStartResponse} */
-  TurnStartResponse: TurnStartResponse;
-  /** {@link TurnStartedNotification} */
-  TurnStartedNotification: TurnStartedNotification;
-  /** {@link TurnStatus} */
-  TurnStatus: TurnStatus;
-  /** {@link TurnSteerParams} */
-  TurnSteerParams: TurnSteerParams;
-  /** {@link TurnSteerResponse} */
-  TurnSteerResponse: TurnSteerResponse;
-  /** {@link TurnToolOutput} */
-  TurnToolOutput: TurnToolOutput;
-  /** {@link TurnsPage} */
-  TurnsPage: TurnsPage;
-  /** {@link UserInput} */
-  UserInput: UserInput;
-  /**
-   * {@link UserVerificationCancelParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  UserVerificationCancelParams: UserVerificationCancelParams;
-  /**
-   * {@link UserVerificationCancelResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  UserVerificationCancelResponse: UserVerificationCancelResponse;
-  /**
-   * {@link UserVerificationCancellationReason}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  UserVerificationCancellationReason: UserVerificationCancellationReason;
-  /**
-   * {@link UserVerificationDeleteParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  UserVerificationDeleteParams: UserVerificationDeleteParams;
-  /**
-   * {@link UserVerificationDeleteResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  UserVerificationDeleteResponse: UserVerificationDeleteResponse;
-  /**
-   * {@link UserVerificationEnrollParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  UserVerificationEnrollParams: UserVerificationEnrollParams;
-  /**
-   * {@link UserVerificationEnrollResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  UserVerificationEnrollResponse: UserVerificationEnrollResponse;
-  /**
-   * {@link UserVerificationErrorDetails}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  UserVerificationErrorDetails: UserVerificationErrorDetails;
-  /**
-   * {@link UserVerificationFailureReason}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  UserVerificationFailureReason: UserVerificationFailureReason;
-  /**
-   * {@link UserVerificationInvalidRequestReason}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  UserVerificationInvalidRequestReason: UserVerificationInvalidRequestReason;
-  /**
-   * {@link UserVerificationProof}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  UserVerificationProof: UserVerificationProof;
-  /**
-   * {@link UserVerificationRpcError}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  UserVerificationRpcError: UserVerificationRpcError;
-  /**
-   * {@link UserVerificationStatusParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  UserVerificationStatusParams: UserVerificationStatusParams;
-  /**
-   * {@link UserVerificationStatusResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  UserVerificationStatusResponse: UserVerificationStatusResponse;
-  /**
-   * {@link UserVerificationUnavailableReason}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  UserVerificationUnavailableReason: UserVerificationUnavailableReason;
-  /**
-   * {@link UserVerificationVerifyParams}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  UserVerificationVerifyParams: UserVerificationVerifyParams;
-  /**
-   * {@link UserVerificationVerifyResponse}
-   *
-   * @experimental Requires `experimentalApi` at initialize.
-   */
-  UserVerificationVerifyResponse: UserVerificationVerifyResponse;
-  /** {@link Verbosity} */
-  Verbosity: Verbosity;
-  /** {@link W3cTraceContext} */
-  W3cTraceContext: W3cTraceContext;
-  /** {@link WarningNotification} */
-  WarningNotification: WarningNotification;
-  /** {@link WebSearchAction} */
-  WebSearchAction: WebSearchAction;
-  /** {@link WebSearchContextSize} */
-  WebSearchContextSize: WebSearchContextSize;
-  /** {@link WebSearchLocation} */
-  WebSearchLocation: WebSearchLocation;
-  /** {@link WebSearchMode} */
-  WebSearchMode: WebSearchMode;
-  /** {@link WebSearchProvider} */
-  WebSearchProvider: WebSearchProvider;
-  /** {@link WebSearchToolConfig} */
-  WebSearchToolConfig: WebSearchToolConfig;
-  /** {@link WindowsSandboxImplementation} */
-  WindowsSandboxImplementation: WindowsSandboxImplementation;
-  /** {@link WindowsSandboxReadiness} */
-  WindowsSandboxReadiness: WindowsSandboxReadiness;
-  /** {@link WindowsSandboxReadinessResponse} */
-  WindowsSandboxReadinessResponse: WindowsSandboxReadinessResponse;
-  /** {@link WindowsSandboxSetupCompletedNotification} */
-  WindowsSandboxSetupCompletedNotification: WindowsSandboxSetupCompletedNotification;
-  /** {@link WindowsSandboxSetupMode} */
-  WindowsSandboxSetupMode: WindowsSandboxSetupMode;
-  /** {@link WindowsSandboxSetupStartParams} */
-  WindowsSandboxSetupStartParams: WindowsSandboxSetupStartParams;
-  /** {@link WindowsSandboxSetupStartResponse} */
-  WindowsSandboxSetupStartResponse: WindowsSandboxSetupStartResponse;
-  /** {@link WindowsWorldWritableWarningNotification} */
-  WindowsWorldWritableWarningNotification: WindowsWorldWritableWarningNotification;
-  /** {@link WorkspaceMessage} */
-  WorkspaceMessage: WorkspaceMessage;
-  /** {@link WorkspaceMessageType} */
-  WorkspaceMessageType: WorkspaceMessageType;
-  /** {@link WorkspaceRouting} */
-  WorkspaceRouting: WorkspaceRouting;
-  /** {@link WriteStatus} */
-  WriteStatus: WriteStatus;
-}

@@ -1,11 +1,10 @@
 /**
  * Generates `generated/` from the pinned Codex runtime's JSON Schema: the TypeScript type
  * (`types.ts`) and valibot schema (`schemas.ts`, as `schemas.<TypeName>`) of every
- * definition, the typed method registry (`registry.ts`, `registry_types.ts`), the version
- * (`version.ts`) and `mod.ts`.
+ * definition, the index of both by name (`definitions.ts`), the typed method registry
+ * (`registry.ts`, `registry_types.ts`), the version (`version.ts`) and `mod.ts`.
  *
- * Usage: `deno task generate [--codex-bin PATH] [--out DIR] [--js-twin]` (default
- * `generated/`; `--js-twin`: see {@link GenerateOptions.jsTwin}).
+ * Usage: `deno task generate [--codex-bin PATH] [--out DIR]` (default `generated/`).
  *
  * It runs `codex app-server generate-json-schema` twice (stable and `--experimental`),
  * generates from the experimental superset and tags what only it contains `@experimental`.
@@ -31,9 +30,9 @@ import { fileURLToPath } from "node:url";
 import { codexVersion, locateCodex, readSchemas } from "./generate/codex.ts";
 import { fileHeader, GENERATED_MARKER, jsdoc } from "./generate/emit.ts";
 import { emitSchemas } from "./generate/emit_schemas.ts";
-import { emitTypes } from "./generate/emit_types.ts";
+import { emitDefinitions, emitTypes } from "./generate/emit_types.ts";
 import { buildModel } from "./generate/model.ts";
-import { buildRegistry, emitRegistry } from "./generate/registry.ts";
+import { buildRegistry, emitRegistry, methodRoles } from "./generate/registry.ts";
 
 /** The repository root (this script lives in `scripts/`). */
 export const REPO_ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -44,19 +43,12 @@ export interface GenerateOptions {
   outDir?: string;
   /** Codex binary; default the pinned one under `node_modules`. */
   codexBin?: string;
-  /**
-   * Also write `schemas.js` (the run-time twin of `schemas.ts`, without types) and
-   * `schemas.d.ts`, and load the schemas from the twin: about half the import time under
-   * Deno, which loads a `.ts` module with an inline source map of its whole text. Off by
-   * default because `scripts/build_npm.ts` accepts only `.ts` modules under `generated/`.
-   */
-  jsTwin?: boolean;
 }
 
 /**
  * Generates the `generated/` modules.
  *
- * @param options Output directory, binary, layout.
+ * @param options Output directory and binary.
  * @returns The names of the files written, sorted.
  * @throws {Error} The binary is missing, the schema has an unsupported construct, or
  * formatting fails.
@@ -74,25 +66,20 @@ export function generate(options: GenerateOptions = {}): string[] {
   const { stable, experimental } = readSchemas(binary);
 
   const model = buildModel(experimental, stable);
-  const schemasModule = options.jsTwin ? "./schemas.js" : "./schemas.ts";
-  const { registry, registryTypes } = emitRegistry(
-    buildRegistry(experimental, stable),
-    version,
-    schemasModule,
-  );
-  const schemas = emitSchemas(model, version, options.jsTwin === true);
+  const registry = buildRegistry(experimental, stable);
+  const { registry: registryModule, registryTypes } = emitRegistry(registry, version);
   const files: Record<string, string> = {
-    "mod.ts": emitMod(version, schemasModule),
-    "registry.ts": registry,
+    "definitions.ts": emitDefinitions(model, version),
+    "mod.ts": emitMod(version),
+    "registry.ts": registryModule,
     "registry_types.ts": registryTypes,
-    "schemas.ts": schemas.ts,
-    "types.ts": emitTypes(model, version),
+    "schemas.ts": emitSchemas(model, version),
+    "types.ts": emitTypes(model, version, methodRoles(registry)),
     "version.ts": emitVersion(version),
-    ...(options.jsTwin ? { "schemas.d.ts": schemas.dts, "schemas.js": schemas.js } : {}),
   };
   // Format everything before writing anything, so a failure leaves generated/ untouched.
   const names = Object.keys(files).sort();
-  const formatted = names.map((name) => format(files[name], name.endsWith(".js") ? "js" : "ts"));
+  const formatted = names.map((name) => format(files[name]));
   mkdirSync(outDir, { recursive: true });
   names.forEach((name, i) => writeFileSync(join(outDir, name), formatted[i]));
   pruneStale(outDir, new Set(names));
@@ -109,7 +96,7 @@ function emitVersion(version: string): string {
 }
 
 /** `mod.ts`. */
-function emitMod(version: string, schemasModule: string): string {
+function emitMod(version: string): string {
   return fileHeader(
     version,
     "Everything generated from the Codex app-server JSON Schema: the TypeScript type and\n" +
@@ -126,12 +113,16 @@ function emitMod(version: string, schemasModule: string): string {
       "});\n" +
       "console.log(params.turn.status);\n```",
   ) +
-    `export type * from "./types.ts";\nexport * from "${schemasModule}";\nexport * from "./registry.ts";\n` +
-    `export * from "./version.ts";\n`;
+    `export type * from "./types.ts";\nexport type { Definitions } from "./definitions.ts";\n` +
+    `export * from "./schemas.ts";\nexport * from "./registry.ts";\nexport * from "./version.ts";\n`;
 }
 
-/** Where to find `deno` for formatting. */
-function denoBinary(): string {
+/**
+ * The `deno` binary: the running one under Deno, else the pinned one in `node_modules`.
+ *
+ * @returns Its path, or `deno` (from `PATH`) when neither is there.
+ */
+export function denoBinary(): string {
   if ("Deno" in globalThis) return process.execPath;
   const local = join(
     REPO_ROOT,
@@ -148,17 +139,16 @@ function denoBinary(): string {
  * only on the next pass), so it repeats until the text stops changing.
  *
  * @param source Unformatted source.
- * @param ext The language (`ts` or `js`).
  * @returns Formatted source that `deno fmt --check` accepts.
  * @throws {Error} `deno fmt` failed (usually a syntax error in the emitted code) or did not
  * settle.
  */
-export function format(source: string, ext: "ts" | "js" = "ts"): string {
+export function format(source: string): string {
   let text = source;
   for (let pass = 0; pass < 4; pass++) {
     const result = spawnSync(
       denoBinary(),
-      ["fmt", "--config", join(REPO_ROOT, "deno.json"), "--ext", ext, "-"],
+      ["fmt", "--config", join(REPO_ROOT, "deno.json"), "--ext", "ts", "-"],
       { input: text, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 },
     );
     if (result.status !== 0) {
@@ -183,17 +173,13 @@ function pruneStale(outDir: string, keep: Set<string>): void {
 }
 
 /** Command-line usage. */
-const USAGE = "usage: [--codex-bin PATH] [--out DIR] [--js-twin]";
+const USAGE = "usage: [--codex-bin PATH] [--out DIR]";
 
-/** Parses `--out DIR`, `--codex-bin PATH` (also `--flag=value`) and `--js-twin`. */
+/** Parses `--out DIR` and `--codex-bin PATH` (also `--flag=value`). */
 function parseArgs(args: string[]): GenerateOptions {
   const options: GenerateOptions = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (arg === "--js-twin") {
-      options.jsTwin = true;
-      continue;
-    }
     const [flag, inline] = arg.split(/=(.*)/s, 2);
     const value = inline ?? args[++i];
     if ((flag !== "--out" && flag !== "--codex-bin") || value === undefined) {

@@ -1,16 +1,7 @@
 /**
- * Emits the valibot schemas of every definition, reachable as `schemas.<TypeName>`, each
- * built on first use and checked against its type:
- *
- * - `schemas.ts`: the checked source. Each builder is annotated to return a
- *   `v.GenericSchema` of its definition's type, so the checker proves schema and type agree.
- * - With `--js-twin`, also `schemas.js`, the same code without type annotations, which
- *   `registry.ts` and `mod.ts` then load instead: Deno loads a `.ts` module with an inline
- *   source map that embeds its whole text: importing `mod.ts` took ~16 ms more than valibot
- *   alone with `schemas.ts`, ~8-10 ms with the twin (median of in-process dynamic imports
- *   on the 2-core dev machine). And `schemas.d.ts`, the twin's types (`// @ts-self-types`), taken from
- *   `schemas.ts`, so checking anything that imports the schemas also checks the proof;
- *   `tests/generate_test.ts` builds every schema from both files and compares them.
+ * Emits `schemas.ts`: the valibot schema of every definition, reachable as
+ * `schemas.<TypeName>`, each built on first use. Each builder is annotated to return a
+ * `v.GenericSchema` of its definition's type, so the checker proves schema and type agree.
  *
  * Shape of the code, and why (measured on the 0.169.0 schema, ~940 definitions):
  * - One `BUILDERS` table of arrow functions rather than ~940 exported consts: import time
@@ -25,46 +16,27 @@
  * @module
  */
 
-import { fileHeader, jsdoc, propertyKey } from "./emit.ts";
+import { fileHeader, jsdoc, propertyKey, VALIBOT_IMPORT } from "./emit.ts";
 import type { Definition, Node, Prop } from "./model.ts";
 
-/** The three emitted sources. */
-export interface SchemaFiles {
-  /** `schemas.ts`, the checked source. */
-  ts: string;
-  /** `schemas.js`, its run-time twin. */
-  js: string;
-  /** `schemas.d.ts`, the twin's types. */
-  dts: string;
-}
-
-/** Which file is being written: `schemas.ts` with or without its twin, or `schemas.js`. */
-type Lang = "ts" | "ts-only" | "js";
-
-/** Shared leaf schemas, emitted only when used: [doc, TS declaration, JS declaration]. */
-const LEAVES: Record<string, [string, string, string]> = {
-  str: ["A string.", "const str = v.string();", "const str = v.string();"],
-  bool: ["A boolean.", "const bool = v.boolean();", "const bool = v.boolean();"],
-  num: ["A number (`double`).", "const num = v.number();", "const num = v.number();"],
+/** Shared leaf schemas, emitted only when used: [doc, declaration]. */
+const LEAVES: Record<string, [string, string]> = {
+  str: ["A string.", "const str = v.string();"],
+  bool: ["A boolean.", "const bool = v.boolean();"],
+  num: ["A number (`double`).", "const num = v.number();"],
   int: [
     "An integer (`int32`/`int64` formats).",
     "const int: v.GenericSchema<number> = v.pipe(v.number(), v.integer());",
-    "const int = v.pipe(v.number(), v.integer());",
   ],
   uint: [
     "A non-negative integer (`uint*` formats).",
     "const uint: v.GenericSchema<number> = v.pipe(v.number(), v.integer(), v.minValue(0));",
-    "const uint = v.pipe(v.number(), v.integer(), v.minValue(0));",
   ],
-  unk: [
-    "Any value (a `true` or `{}` JSON Schema).",
-    "const unk = v.unknown();",
-    "const unk = v.unknown();",
-  ],
+  unk: ["Any value (a `true` or `{}` JSON Schema).", "const unk = v.unknown();"],
 };
 
 /** `obj` and `variant`, typed (see the module doc). */
-const HELPERS_TS = [
+const HELPERS = [
   jsdoc(
     "The schema of each member of `T`, as the checker sees it: every key, with optional keys\naccepting `undefined`.",
   ),
@@ -91,78 +63,55 @@ const HELPERS_TS = [
   "",
 ].join("\n");
 
-/** `obj` and `variant`, untyped. */
-const HELPERS_JS = [
+/** The lazy wrapper. */
+const LAZY_SCHEMA = [
   jsdoc(
-    "`v.looseObject(entries)` (typed in `schemas.ts`).",
-    '@param {import("valibot").ObjectEntries} entries One schema per member.\n@returns The loose object schema.',
+    "What `v.lazy(getter)` builds, with the build memoized and the methods on the prototype:\none small object per definition at import (`v.lazy` allocates three objects and three\nclosures each).",
   ),
-  "function obj(entries) {",
-  "  return v.looseObject(entries);",
-  "}",
+  "class LazySchema<T> {",
+  "  /** valibot schema kind. */",
+  '  readonly kind = "schema";',
+  "  /** Schema type, as for `v.lazy`. */",
+  '  readonly type = "lazy";',
+  "  /** The function this stands in for. */",
+  "  readonly reference = v.lazy;",
+  "  /** Expected input, as for `v.lazy`. */",
+  '  readonly expects = "unknown";',
+  "  /** Synchronous. */",
+  "  readonly async = false;",
+  "  /** The real schema, once built. */",
+  "  #built: v.GenericSchema<T> | undefined;",
+  "  /** Builds the real schema. */",
+  "  #build: () => v.GenericSchema<T>;",
+  "",
+  jsdoc("Wraps a builder.", "@param build Builds the real schema; called once."),
+  "  constructor(build: () => v.GenericSchema<T>) {",
+  "    this.#build = build;",
+  "  }",
+  "",
+  jsdoc("The real schema (`v.lazy`'s getter).", "@returns The schema, built on the first call."),
+  "  getter(): v.GenericSchema<T> {",
+  "    return (this.#built ??= this.#build());",
+  "  }",
   "",
   jsdoc(
-    "`v.variant(key, options)` (typed in `schemas.ts`).",
-    "@param {string} key The discriminator.\n@param {...any} options Loose object schemas, one per member.\n@returns The variant schema.",
+    "Validates with the real schema.",
+    "@param dataset The input dataset.\n@param config The parse configuration.\n@returns The output dataset.",
   ),
-  "function variant(key, ...options) {",
-  "  return v.variant(key, options);",
+  '  "~run"(',
+  "    dataset: v.UnknownDataset,",
+  "    config: v.Config<v.BaseIssue<unknown>>,",
+  "  ): v.OutputDataset<T, v.BaseIssue<unknown>> {",
+  '    return this.getter()["~run"](dataset, config);',
+  "  }",
+  "",
+  "  /** The real schema's Standard Schema interface. */",
+  '  get "~standard"(): v.StandardProps<T, T> {',
+  '    return this.getter()["~standard"];',
+  "  }",
   "}",
   "",
 ].join("\n");
-
-/** The lazy wrapper; `types` adds the TypeScript annotations. */
-function lazySchema(types: boolean): string {
-  const t = (text: string) => (types ? text : "");
-  return [
-    jsdoc(
-      "What `v.lazy(getter)` builds, with the build memoized and the methods on the prototype:\none small object per definition at import (`v.lazy` allocates three objects and three\nclosures each).",
-    ),
-    `class LazySchema${t("<T>")} {`,
-    "  /** valibot schema kind. */",
-    `  ${t("readonly ")}kind = "schema";`,
-    "  /** Schema type, as for `v.lazy`. */",
-    `  ${t("readonly ")}type = "lazy";`,
-    "  /** The function this stands in for. */",
-    `  ${t("readonly ")}reference = v.lazy;`,
-    "  /** Expected input, as for `v.lazy`. */",
-    `  ${t("readonly ")}expects = "unknown";`,
-    "  /** Synchronous. */",
-    `  ${t("readonly ")}async = false;`,
-    "  /** The real schema, once built. */",
-    `  #built${t(": v.GenericSchema<T> | undefined")};`,
-    "  /** Builds the real schema. */",
-    `  #build${t(": () => v.GenericSchema<T>")};`,
-    "",
-    jsdoc("Wraps a builder.", "@param build Builds the real schema; called once."),
-    `  constructor(build${t(": () => v.GenericSchema<T>")}) {`,
-    "    this.#build = build;",
-    "  }",
-    "",
-    jsdoc("The real schema (`v.lazy`'s getter).", "@returns The schema, built on the first call."),
-    `  getter()${t(": v.GenericSchema<T>")} {`,
-    "    return (this.#built ??= this.#build());",
-    "  }",
-    "",
-    jsdoc(
-      "Validates with the real schema.",
-      "@param dataset The input dataset.\n@param config The parse configuration.\n@returns The output dataset.",
-    ),
-    '  "~run"(',
-    `    dataset${t(": v.UnknownDataset")},`,
-    `    config${t(": v.Config<v.BaseIssue<unknown>>")},`,
-    `  )${t(": v.OutputDataset<T, v.BaseIssue<unknown>>")} {`,
-    '    return this.getter()["~run"](dataset, config);',
-    "  }",
-    "",
-    "  /** The real schema's Standard Schema interface. */",
-    `  get "~standard"()${t(": v.StandardProps<T, T>")} {`,
-    '    return this.getter()["~standard"];',
-    "  }",
-    "}",
-    "",
-  ].join("\n");
-}
 
 /** The doc of the exported `schemas`. */
 const SCHEMAS_DOC = jsdoc(
@@ -175,95 +124,52 @@ const SCHEMAS_DOC = jsdoc(
     "console.log(status.type);\n```",
 );
 
-/** The module description shared by the three files. */
-const MODULE_DOC = "Valibot schemas of every definition in the Codex app-server JSON Schema, as\n" +
-  "`schemas.<TypeName>`. Generated from the `--experimental` superset; objects are loose,\n" +
-  "so members a newer server adds pass through.";
-
 /**
- * Emits `schemas.ts`, `schemas.js` and `schemas.d.ts`.
+ * Emits `schemas.ts`.
  *
  * @param definitions The model, sorted by name.
- * @param version Codex version, for the headers.
- * @param jsTwin Whether the other modules load `schemas.js` (only changes a doc line).
- * @returns The three sources (unformatted).
+ * @param version Codex version, for the header.
+ * @returns The source (unformatted).
  */
-export function emitSchemas(
-  definitions: Definition[],
-  version: string,
-  jsTwin: boolean,
-): SchemaFiles {
-  return {
-    ts: emitTwin(definitions, version, jsTwin ? "ts" : "ts-only"),
-    js: emitTwin(definitions, version, "js"),
-    dts: fileHeader(
-      version,
-      "Types of `schemas.js` (the run-time twin of `schemas.ts`), taken from the checked\n" +
-        "`schemas.ts`: type-checking anything that imports the schemas also checks it.",
-    ) +
-      `import type { Schemas } from "./schemas.ts";\n\nexport type { Schemas } from "./schemas.ts";\n\n` +
-      `${SCHEMAS_DOC}export declare const schemas: Schemas;\n`,
-  };
-}
-
-/** One twin. */
-function emitTwin(definitions: Definition[], version: string, lang: Lang): string {
-  const ts = lang !== "js";
+export function emitSchemas(definitions: Definition[], version: string): string {
   const used = new Set<string>();
-  // No per-row docs: they live on the types (`Definitions` in `types.ts`), and every byte
-  // here costs import time.
+  // No per-row docs: they live on the types (`Definitions` in `definitions.ts`), and every
+  // byte here costs import time.
   const rows = definitions.map((d) =>
-    `${d.name}: () => ${vSchema(d.node, ts ? `T.${d.name}` : undefined, used)},\n`
+    `${d.name}: () => ${vSchema(d.node, `T.${d.name}`, used)},\n`
   );
 
-  let out = lang === "ts-only" ? fileHeader(version, MODULE_DOC) : ts
-    ? fileHeader(
-      version,
-      `${MODULE_DOC}\n\nThis is the checked source; \`schemas.js\` is the same code without types,\n` +
-        "which is what the other modules load.",
-    )
-    : fileHeader(
-      version,
-      `${MODULE_DOC}\n\nRun-time twin of \`schemas.ts\` (the same code without types; its types\n` +
-        "are in `schemas.d.ts`): Deno loads it without a source map, in half the time.",
-    ).replace("\n\n", '\n// @ts-self-types="./schemas.d.ts"\n\n');
-  out += `import * as v from "valibot";\n`;
-  if (ts) {
-    out += `import type * as T from "./types.ts";\n\n`;
-    out += jsdoc("The valibot schema of every definition, by type name (the type of `schemas`).");
-    out += "export type Schemas = {\n" +
-      "  readonly [K in keyof T.Definitions]: v.GenericSchema<T.Definitions[K]>;\n};\n";
+  let out = fileHeader(
+    version,
+    "Valibot schemas of every definition in the Codex app-server JSON Schema, as\n" +
+      "`schemas.<TypeName>`. Generated from the `--experimental` superset; objects are loose,\n" +
+      "so members a newer server adds pass through.",
+  );
+  out += VALIBOT_IMPORT;
+  out += `import type { Definitions } from "./definitions.ts";\n`;
+  out += `import type * as T from "./types.ts";\n\n`;
+  out += jsdoc("The valibot schema of every definition, by type name (the type of `schemas`).");
+  out += "export type Schemas = {\n" +
+    "  readonly [K in keyof Definitions]: v.GenericSchema<Definitions[K]>;\n};\n\n";
+  for (const [name, [doc, code]] of Object.entries(LEAVES)) {
+    if (used.has(name)) out += `${jsdoc(doc)}${code}\n`;
   }
-  out += "\n";
-  for (const [name, [doc, tsCode, jsCode]] of Object.entries(LEAVES)) {
-    if (used.has(name)) out += `${jsdoc(doc)}${ts ? tsCode : jsCode}\n`;
-  }
-  out += `\n${ts ? HELPERS_TS : HELPERS_JS}\n${lazySchema(ts)}\n`;
+  out += `\n${HELPERS}\n${LAZY_SCHEMA}\n`;
   out += jsdoc(
     "The schemas under construction, filled from `BUILDERS` below; builders refer to other\ndefinitions through it (`s.Turn`), so order and recursion do not matter.",
   );
-  out += ts
-    ? "const s = {} as { -readonly [K in keyof Schemas]: Schemas[K] };\n\n"
-    : "const s = {};\n\n";
+  out += "const s = {} as { -readonly [K in keyof Schemas]: Schemas[K] };\n\n";
   out += jsdoc(
-    ts
-      ? "How each definition's schema is built. The annotation makes the checker prove that each\nbuilder returns a schema of its definition's type."
-      : "How each definition's schema is built (checked in `schemas.ts`).",
+    "How each definition's schema is built. The annotation makes the checker prove that each\nbuilder returns a schema of its definition's type.",
   );
-  out += ts
-    ? "const BUILDERS: {\n  readonly [K in keyof T.Definitions]: () => v.GenericSchema<T.Definitions[K]>;\n} = {\n"
-    : "const BUILDERS = {\n";
+  out +=
+    "const BUILDERS: {\n  readonly [K in keyof Definitions]: () => v.GenericSchema<Definitions[K]>;\n} = {\n";
   out += `${rows.join("")}};\n\n`;
-  out += ts
-    ? "for (const name of Object.keys(BUILDERS) as (keyof Schemas)[]) {\n" +
-      "  (s as Record<string, unknown>)[name] = new LazySchema(\n" +
-      "    BUILDERS[name] as () => v.GenericSchema<unknown>,\n  );\n}\n\n"
-    : "for (const name of Object.keys(BUILDERS)) {\n" +
-      "  s[name] = new LazySchema(BUILDERS[name]);\n}\n\n";
+  out += "for (const name of Object.keys(BUILDERS) as (keyof Schemas)[]) {\n" +
+    "  (s as Record<string, unknown>)[name] = new LazySchema(\n" +
+    "    BUILDERS[name] as () => v.GenericSchema<unknown>,\n  );\n}\n\n";
   out += SCHEMAS_DOC;
-  out += ts
-    ? "export const schemas: Schemas = Object.freeze(s);\n"
-    : "export const schemas = Object.freeze(s);\n";
+  out += "export const schemas: Schemas = Object.freeze(s);\n";
   return out;
 }
 
@@ -272,8 +178,8 @@ function emitTwin(definitions: Definition[], version: string, lang: Lang): strin
  *
  * @param node The node.
  * @param type The declared type of a definition's top level (`T.ThreadItem`), given to
- * `obj`/`variant` there (TypeScript twin only); nested objects infer theirs from their
- * entries and are checked where they are used.
+ * `obj`/`variant` there; nested objects infer theirs from their entries and are checked
+ * where they are used.
  * @param used Collects the shared leaves used.
  * @returns The expression.
  */

@@ -21,7 +21,7 @@ export type Node =
   | { kind: "never" }
   | { kind: "null" }
   | { kind: "string"; minLength?: number }
-  | { kind: "number"; integer: boolean; minimum?: number }
+  | { kind: "number"; integer: boolean; minimum?: number; format?: string }
   | { kind: "boolean" }
   | { kind: "literal"; value: string | number | boolean }
   | { kind: "picklist"; values: Member<string>[] }
@@ -229,9 +229,10 @@ class Converter {
       case "number": {
         const integer = type === "integer" ||
           (schema.format !== undefined && INTEGER_FORMATS.test(schema.format));
-        return schema.minimum === undefined
-          ? { kind: "number", integer }
-          : { kind: "number", integer, minimum: schema.minimum };
+        const node: Extract<Node, { kind: "number" }> = { kind: "number", integer };
+        if (schema.minimum !== undefined) node.minimum = schema.minimum;
+        if (schema.format !== undefined) node.format = schema.format;
+        return node;
       }
       case "boolean":
         return { kind: "boolean" };

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { EXPERIMENTAL_TAG, fileHeader, jsdoc } from "./emit.ts";
+import { EXPERIMENTAL_TAG, fileHeader, jsdoc, listText, VALIBOT_IMPORT } from "./emit.ts";
 import { compare, type JsonSchema, type JsonSchemaObject, refName } from "./json_schema.ts";
 
 /**
@@ -281,19 +281,54 @@ const MAP_TYPES = [
  *
  * @param registry The method lists.
  * @param version Codex version, for the header.
- * @param schemasModule The module `registry.ts` takes `schemas` from (`./schemas.ts`, or
- * its run-time twin `./schemas.js`).
  * @returns The sources (unformatted).
  */
-export function emitRegistry(
-  registry: Registry,
-  version: string,
-  schemasModule: string,
-): RegistryFiles {
+export function emitRegistry(registry: Registry, version: string): RegistryFiles {
   return {
-    registry: emitLookups(registry, version, schemasModule),
+    registry: emitLookups(registry, version),
     registryTypes: emitMaps(registry, version),
   };
+}
+
+/**
+ * What each params and result definition is for, as doc sentences (``Params of the client
+ * request `turn/start`.``), for the definitions the schema leaves undocumented.
+ *
+ * @param registry The method lists.
+ * @returns Sentences by definition name, in method order.
+ */
+export function methodRoles(registry: Registry): Map<string, string[]> {
+  const uses = new Map<string, Map<string, string[]>>();
+  const add = (name: string | undefined, role: string, method: string) => {
+    if (name === undefined) return;
+    const byRole = uses.get(name) ?? new Map<string, string[]>();
+    uses.set(name, byRole);
+    byRole.set(role, [...(byRole.get(role) ?? []), method]);
+  };
+  const lists: [MethodEntry[], string][] = [
+    [registry.clientRequests, "client request"],
+    [registry.clientNotifications, "client notification"],
+    [registry.serverNotifications, "server notification"],
+    [registry.serverRequests, "server request"],
+  ];
+  for (const [entries, kind] of lists) {
+    for (const entry of entries) {
+      add(entry.params.type, `Params of the ${kind}`, entry.method);
+      add(entry.result, `Result of the ${kind}`, entry.method);
+    }
+  }
+  const roles = new Map<string, string[]>();
+  for (const [name, byRole] of uses) {
+    roles.set(
+      name,
+      [...byRole].map(([role, methods]) =>
+        methods.length === 1
+          ? `${role} \`${methods[0]}\`.`
+          : `${role}s ${listText(methods.map((m) => `\`${m}\``))}.`
+      ),
+    );
+  }
+  return roles;
 }
 
 /** `registry_types.ts`. */
@@ -340,7 +375,7 @@ function emitMaps(registry: Registry, version: string): string {
 }
 
 /** `registry.ts`. */
-function emitLookups(registry: Registry, version: string, schemasModule: string): string {
+function emitLookups(registry: Registry, version: string): string {
   const { clientRequests, clientNotifications, serverNotifications, serverRequests } = registry;
   const requestRow = (e: MethodEntry) =>
     `${JSON.stringify(e.method)}: [${paramsSchema(e.params)}, s.${e.result}],\n`;
@@ -360,7 +395,7 @@ function emitLookups(registry: Registry, version: string, schemasModule: string)
       `console.log(reply.turn.id);\n` +
       "```",
   );
-  out += `import * as v from "valibot";\nimport { schemas as s } from "${schemasModule}";\n`;
+  out += `${VALIBOT_IMPORT}import { schemas as s } from "./schemas.ts";\n`;
   const used = MAP_TYPES.filter((name) => name !== "ClientNotificationMap");
   out += `import type {\n${used.map((n) => `  ${n},\n`).join("")}} from "./registry_types.ts";\n\n`;
   out += `export type {\n${
