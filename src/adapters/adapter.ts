@@ -83,3 +83,30 @@ export interface RuntimeAdapter {
   /** The current working directory. */
   cwd(): string;
 }
+
+/**
+ * The stand-in for a process that could not be started: empty pipes, and an `exited` that
+ * reports the spawn error. Adapters return it so a spawn failure surfaces through `exited`
+ * on every runtime, like Node's asynchronous `error` event.
+ *
+ * @param error Why the spawn failed.
+ * @returns A process that has already "exited".
+ *
+ * @example
+ * ```ts
+ * import { unstartedProcess } from "./adapter.ts";
+ * const child = unstartedProcess(new Error("ENOENT"));
+ * console.log((await child.exited).error); // Error: ENOENT
+ * ```
+ */
+export function unstartedProcess(error: unknown): ChildProcess {
+  const empty = () => new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
+  return {
+    pid: -1,
+    stdin: new WritableStream(),
+    stdout: empty(),
+    stderr: empty(),
+    exited: Promise.resolve({ code: null, signal: null, error }),
+    kill() {},
+  };
+}

@@ -7,7 +7,13 @@
  * @module
  */
 
-import type { ChildProcess, ProcessExit, RuntimeAdapter, SpawnOptions } from "./adapter.ts";
+import {
+  type ChildProcess,
+  type ProcessExit,
+  type RuntimeAdapter,
+  type SpawnOptions,
+  unstartedProcess,
+} from "./adapter.ts";
 import { environment, hostFacts, isFile } from "./node_host.ts";
 
 /** The slice of the `Bun` namespace this adapter uses, declared here so `tsc` needs no Bun types. */
@@ -49,15 +55,7 @@ function spawn(options: SpawnOptions): ChildProcess {
       stderr: "pipe",
     });
   } catch (error) {
-    const empty = () => new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-    return {
-      pid: -1,
-      stdin: new WritableStream(),
-      stdout: empty(),
-      stderr: empty(),
-      exited: Promise.resolve({ code: null, signal: null, error }),
-      kill() {},
-    };
+    return unstartedProcess(error);
   }
   const spawned = child;
   let done = false;

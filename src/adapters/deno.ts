@@ -8,7 +8,13 @@
  * @module
  */
 
-import type { ChildProcess, ProcessExit, RuntimeAdapter, SpawnOptions } from "./adapter.ts";
+import {
+  type ChildProcess,
+  type ProcessExit,
+  type RuntimeAdapter,
+  type SpawnOptions,
+  unstartedProcess,
+} from "./adapter.ts";
 
 /** The slice of the `Deno` namespace this adapter uses, declared here so `tsc` needs no Deno types. */
 interface DenoHost {
@@ -42,7 +48,6 @@ const NODE_ARCH: Record<string, string> = { x86_64: "x64", aarch64: "arm64" };
 const NODE_OS: Record<string, string> = { windows: "win32" };
 
 function spawn(options: SpawnOptions): ChildProcess {
-  let exitedEarly: ProcessExit | undefined;
   let child;
   try {
     child = new deno.Command(options.command, {
@@ -55,18 +60,7 @@ function spawn(options: SpawnOptions): ChildProcess {
       stderr: "piped",
     }).spawn();
   } catch (error) {
-    exitedEarly = { code: null, signal: null, error };
-  }
-  if (child === undefined) {
-    const empty = () => new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-    return {
-      pid: -1,
-      stdin: new WritableStream(),
-      stdout: empty(),
-      stderr: empty(),
-      exited: Promise.resolve(exitedEarly!),
-      kill() {},
-    };
+    return unstartedProcess(error);
   }
   let done = false;
   const exited = child.status.then(

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { settleWithin } from "./settle_within.ts";
 import type { ChildProcess, ProcessExit } from "../adapters/adapter.ts";
 import { JsonlDecodeStream } from "../framing/jsonl_decode.ts";
 import type { MessageTransport, TransportCloseInfo } from "./transport.ts";
@@ -97,19 +98,6 @@ function describeExit(label: string, exit: ProcessExit, stderrTail: string[]): T
     reason = `${label} exited with code ${exit.code}`;
   }
   return { reason, exitCode: exit.code, signal: exit.signal, stderrTail, cause: exit.error };
-}
-
-/** Resolves `true` if `promise` settles within `ms`, else `false`; leaves no timer behind. */
-async function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true, () => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Reads a byte stream to its end, calling `onLine` for each line of text. */

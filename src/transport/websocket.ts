@@ -10,6 +10,7 @@
  * @module
  */
 
+import { settleWithin } from "./settle_within.ts";
 import type { ChildProcess, RuntimeName } from "../adapters/adapter.ts";
 import { loadAdapter } from "../adapters/detect.ts";
 import {
@@ -549,17 +550,4 @@ async function waitForAddress(
 async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-/** Resolves `true` if `promise` settles within `ms`, else `false`; leaves no timer behind. */
-async function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true, () => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
