@@ -1,0 +1,386 @@
+/**
+ * One measurement in a fresh process, on whichever runtime runs this file (Deno and Bun
+ * run it as is; Node runs a bundle of it). `bench/run.ts` passes a {@linkcode ChildConfig}
+ * as the only argument and reads back one `RESULT {json}` line from stdout.
+ *
+ * The fake Responses server and the temporary CODEX_HOME belong to the parent, so the
+ * CPU time measured here (`process.cpuUsage()`, this process only) is the client's alone.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { readFile } from "node:fs/promises";
+import type * as Sdk from "../mod.ts";
+import { type RawClient, spawnRaw } from "./raw_client.ts";
+import { type FramingModules, runFraming } from "./framing.ts";
+import { replayOurs, replayRaw, replayScript } from "./replay.ts";
+
+/** The end-to-end scenarios (each run as `ours` or `raw`). */
+export type Scenario =
+  | "import"
+  | "connect"
+  | "short"
+  | "stream"
+  | "many"
+  | "concurrent"
+  | "framing"
+  | "replay";
+
+/** What the parent asks a child to do. */
+export interface ChildConfig {
+  readonly scenario: Scenario;
+  /** `ours` = the SDK, `raw` = bench/raw_client.ts (for `import`: an empty module). */
+  readonly impl: "ours" | "raw";
+  /** URLs of the modules to load for this runtime. */
+  readonly urls: {
+    readonly sdk: string;
+    readonly empty: string;
+    readonly decode: string;
+    readonly generated: string;
+    readonly valibot: string;
+  };
+  /** The codex binary (the raw loop spawns it directly; the SDK locates it itself). */
+  readonly codexBin: string;
+  /** CODEX_HOME and friends, merged over the inherited environment. */
+  readonly homeEnv: Record<string, string>;
+  /** Working directory for the app-server. */
+  readonly cwd: string;
+  /** Scenario sizes. */
+  readonly turns: number;
+  readonly threads: number;
+  /** Replay: deltas in the replayed turn, and measured repetitions. */
+  readonly deltas: number;
+  readonly reps: number;
+  /** Framing: the capture file, buffer size and repetitions. */
+  readonly captureFile: string;
+  readonly framingBytes: number;
+  readonly framingReps: number;
+}
+
+/** What a child reports. */
+export interface ChildResult {
+  /** Measured wall time, ms. */
+  readonly ms: number;
+  /** This process's CPU time (user + system) over the measurement, µs. */
+  readonly cpuUs: number;
+  /** The system part of `cpuUs`, µs. */
+  readonly sysUs?: number;
+  /** Notifications received in the measured part. */
+  readonly events: number;
+  /** Peak RSS and heap during the measured part (50 ms samples), bytes. */
+  readonly peakRss: number;
+  readonly peakHeap: number;
+  /** Anything else (framing results, close time). */
+  readonly extra?: unknown;
+}
+
+const CLIENT_INFO = { name: "codex_bench_raw", title: "Bench raw loop", version: "0.0.0" };
+
+function cpuNow(): number {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
+}
+
+/** Samples RSS and heap every 50 ms until stopped. */
+function sampleMemory(): () => { peakRss: number; peakHeap: number } {
+  let peakRss = 0;
+  let peakHeap = 0;
+  const sample = () => {
+    const usage = process.memoryUsage();
+    if (usage.rss > peakRss) peakRss = usage.rss;
+    if (usage.heapUsed > peakHeap) peakHeap = usage.heapUsed;
+  };
+  sample();
+  const timer = setInterval(sample, 50);
+  return () => {
+    clearInterval(timer);
+    sample();
+    return { peakRss, peakHeap };
+  };
+}
+
+/** Measures `body` (wall, CPU, memory); `turnMs` collects each turn's duration. */
+async function measure(body: (turnMs: number[]) => Promise<number>): Promise<ChildResult> {
+  const stop = sampleMemory();
+  const turnMs: number[] = [];
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const events = await body(turnMs);
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  return {
+    ms,
+    cpuUs: cpu.user + cpu.system,
+    sysUs: cpu.system,
+    events,
+    ...stop(),
+    extra: { turnMs },
+  };
+}
+
+/** Runs `turn` and records how long it took. */
+async function timed<T>(turnMs: number[], turn: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  const result = await turn();
+  turnMs.push(performance.now() - t0);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------
+// The SDK side.
+
+async function startOurs(config: ChildConfig): Promise<Sdk.Codex> {
+  const sdk: typeof Sdk = await import(config.urls.sdk);
+  return await sdk.Codex.start({ cwd: config.cwd, env: config.homeEnv });
+}
+
+async function streamTurn(thread: Sdk.Thread, prompt: string): Promise<number> {
+  const turn = await thread.turn(prompt);
+  let events = 0;
+  for await (const _event of turn.stream()) events++;
+  return events;
+}
+
+async function ours(config: ChildConfig): Promise<ChildResult> {
+  if (config.scenario === "connect") {
+    const sdk: typeof Sdk = await import(config.urls.sdk);
+    let codex: Sdk.Codex | undefined;
+    const result = await measure(async () => {
+      codex = await sdk.Codex.start({ cwd: config.cwd, env: config.homeEnv });
+      return 0;
+    });
+    const t0 = performance.now();
+    await codex!.close();
+    return { ...result, extra: { closeMs: performance.now() - t0 } };
+  }
+  const codex = await startOurs(config);
+  try {
+    switch (config.scenario) {
+      case "short": {
+        const thread = await codex.threadStart();
+        return await measure(async (turnMs) => {
+          for (let i = 0; i < config.turns; i++) await timed(turnMs, () => thread.run(`turn ${i}`));
+          return 0;
+        });
+      }
+      case "stream":
+      case "many": {
+        const thread = await codex.threadStart();
+        return await measure(async (turnMs) => {
+          let streamed = 0;
+          for (let i = 0; i < config.turns; i++) {
+            streamed += await timed(turnMs, () => streamTurn(thread, `turn ${i}`));
+          }
+          return streamed;
+        });
+      }
+      case "concurrent": {
+        const threads = await Promise.all(
+          Array.from({ length: config.threads }, () => codex.threadStart()),
+        );
+        return await measure(async () => {
+          await Promise.all(threads.map(async (thread, t) => {
+            for (let i = 0; i < config.turns; i++) await thread.run(`thread ${t} turn ${i}`);
+          }));
+          return 0;
+        });
+      }
+      default:
+        throw new Error(`unknown scenario ${config.scenario}`);
+    }
+  } finally {
+    await codex.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The raw side: the same work with nothing but the JSON-RPC loop.
+
+/** Waits for turns by id; counts every notification. */
+class RawTurns {
+  events = 0;
+  readonly #raw: RawClient;
+  readonly #waiters = new Map<string, () => void>();
+  readonly #done = new Set<string>();
+
+  constructor(raw: RawClient) {
+    this.#raw = raw;
+    raw.onNotification = (method, params) => {
+      this.events++;
+      if (method !== "turn/completed") return;
+      const id = (params as { turn: { id: string } }).turn.id;
+      const waiter = this.#waiters.get(id);
+      if (waiter === undefined) this.#done.add(id);
+      else {
+        this.#waiters.delete(id);
+        waiter();
+      }
+    };
+  }
+
+  async thread(): Promise<string> {
+    const reply = await this.#raw.request("thread/start", {}) as { thread: { id: string } };
+    return reply.thread.id;
+  }
+
+  async run(threadId: string, prompt: string): Promise<void> {
+    const reply = await this.#raw.request("turn/start", {
+      threadId,
+      input: [{ type: "text", text: prompt }],
+    }) as { turn: { id: string } };
+    const id = reply.turn.id;
+    if (this.#done.delete(id)) return;
+    await new Promise<void>((resolve) => this.#waiters.set(id, resolve));
+  }
+}
+
+async function startRaw(config: ChildConfig): Promise<RawClient> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+  Object.assign(env, config.homeEnv);
+  const raw = await spawnRaw({
+    command: config.codexBin,
+    args: ["app-server", "--listen", "stdio://"],
+    env,
+    cwd: config.cwd,
+  });
+  await raw.request("initialize", {
+    clientInfo: CLIENT_INFO,
+    capabilities: { experimentalApi: true },
+  });
+  raw.notify("initialized");
+  return raw;
+}
+
+async function raw(config: ChildConfig): Promise<ChildResult> {
+  if (config.scenario === "connect") {
+    let client: RawClient | undefined;
+    const result = await measure(async () => {
+      client = await startRaw(config);
+      return 0;
+    });
+    const t0 = performance.now();
+    await client!.close();
+    return { ...result, extra: { closeMs: performance.now() - t0 } };
+  }
+  const client = await startRaw(config);
+  try {
+    const turns = new RawTurns(client);
+    switch (config.scenario) {
+      case "short":
+      case "stream":
+      case "many": {
+        const thread = await turns.thread();
+        return await measure(async (turnMs) => {
+          turns.events = 0;
+          for (let i = 0; i < config.turns; i++) {
+            await timed(turnMs, () => turns.run(thread, `turn ${i}`));
+          }
+          return turns.events;
+        });
+      }
+      case "concurrent": {
+        const threads = await Promise.all(
+          Array.from({ length: config.threads }, () => turns.thread()),
+        );
+        return await measure(async () => {
+          turns.events = 0;
+          await Promise.all(threads.map(async (thread, t) => {
+            for (let i = 0; i < config.turns; i++) {
+              await turns.run(thread, `thread ${t} turn ${i}`);
+            }
+          }));
+          return turns.events;
+        });
+      }
+      default:
+        throw new Error(`unknown scenario ${config.scenario}`);
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+async function importOnly(config: ChildConfig): Promise<ChildResult> {
+  const url = config.impl === "ours" ? config.urls.sdk : config.urls.empty;
+  const c0 = cpuNow();
+  const t0 = performance.now();
+  await import(url);
+  const ms = performance.now() - t0;
+  const usage = process.memoryUsage();
+  return { ms, cpuUs: cpuNow() - c0, events: 0, peakRss: usage.rss, peakHeap: usage.heapUsed };
+}
+
+async function framing(config: ChildConfig): Promise<ChildResult> {
+  const [decode, generated, valibot] = await Promise.all([
+    import(config.urls.decode),
+    import(config.urls.generated),
+    import(config.urls.valibot),
+  ]);
+  const modules: FramingModules = {
+    JsonlDecodeStream: decode.JsonlDecodeStream,
+    serverNotificationSchema: generated.serverNotificationSchema,
+    safeParse: valibot.safeParse,
+  };
+  const lines = (await readFile(config.captureFile, "utf8")).split("\n").filter((l) => l);
+  const result = await runFraming(modules, lines, config.framingBytes, config.framingReps);
+  const usage = process.memoryUsage();
+  return {
+    ms: result.ours.ms,
+    cpuUs: result.ours.cpuUs,
+    events: result.messages,
+    peakRss: usage.rss,
+    peakHeap: usage.heapUsed,
+    extra: result,
+  };
+}
+
+async function replay(config: ChildConfig): Promise<ChildResult> {
+  const lines = (await readFile(config.captureFile, "utf8")).split("\n").filter((l) => l);
+  const sdk: typeof Sdk | undefined = config.impl === "ours"
+    ? await import(config.urls.sdk)
+    : undefined;
+  const once = (deltas: number, turns: number, stream: boolean) => {
+    const script = replayScript(lines, deltas);
+    return sdk === undefined ? replayRaw(script, turns) : replayOurs(sdk, script, turns, stream);
+  };
+  const median = <T extends { cpuUs: number }>(runs: T[]) =>
+    [...runs].sort((a, b) => a.cpuUs - b.cpuUs)[(runs.length - 1) >> 1];
+  // Warm-up (JIT), then the long streamed turn, then short turns with run() (3 deltas each,
+  // like the `plain` model).
+  await once(Math.min(2000, config.deltas), 1, true);
+  const streamed = [];
+  for (let i = 0; i < config.reps; i++) streamed.push(await once(config.deltas, 1, true));
+  await once(3, config.turns, false);
+  const short = [];
+  for (let i = 0; i < config.reps; i++) short.push(await once(3, config.turns, false));
+  const usage = process.memoryUsage();
+  return {
+    ...median(streamed),
+    peakRss: usage.rss,
+    peakHeap: usage.heapUsed,
+    extra: { short: median(short) },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.argv[process.argv.length - 1]) as ChildConfig;
+  let result: ChildResult;
+  if (config.scenario === "import") result = await importOnly(config);
+  else if (config.scenario === "framing") result = await framing(config);
+  else if (config.scenario === "replay") result = await replay(config);
+  else if (config.impl === "ours") result = await ours(config);
+  else result = await raw(config);
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

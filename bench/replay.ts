@@ -1,0 +1,220 @@
+/**
+ * In-process replay of a captured app-server session: the client stack's own cost per
+ * event, without the app-server, the fake model or the OS pipe in the measurement (so it
+ * is stable on a loaded machine). A fake child process answers `initialize`,
+ * `thread/start` and `turn/start` with the captured replies and streams the captured turn,
+ * its deltas repeated to the wanted count, in 1.7 KB chunks (what a real pipe read
+ * averages during a `deltas-N` turn). The SDK (through `stdioTransport`, `Codex`,
+ * `Thread.turn` and `turn.stream()`) and the raw loop (`rawClient`) read the same bytes.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import type * as Sdk from "../mod.ts";
+import { pump, rawClient } from "./raw_client.ts";
+
+/** Pipe read size measured during a real `deltas-20000` turn (4.43 MB in 2,593 reads). */
+const CHUNK = 1700;
+
+/** The captured session cut at the replies: what to send after request `id`. */
+export interface ReplayScript {
+  /** Bytes to stream once request `id` arrives (1, 2 and 3), in chunks. */
+  readonly segments: Map<number, Uint8Array[]>;
+  /** The turn's lines, to replay for later turn/start requests (with their own id). */
+  readonly turn: readonly string[];
+  /** Notifications of the turn (what a consumer of `turn.stream()` receives). */
+  readonly turnEvents: number;
+}
+
+/**
+ * Cuts a capture (initialize, thread/start, turn/start of one `deltas-N` turn) into the
+ * replies to requests 1, 2 and 3, with the turn's delta run resized to `deltas`.
+ *
+ * @param lines The captured stdout lines.
+ * @param deltas How many `item/agentMessage/delta` notifications the replayed turn has.
+ * @returns The script.
+ */
+export function replayScript(lines: readonly string[], deltas: number): ReplayScript {
+  const segments = new Map<number, string[]>();
+  let current: string[] = [];
+  let id = 1;
+  for (const line of lines) {
+    current.push(line);
+    const message = JSON.parse(line) as { id?: number; method?: string };
+    if (message.method === undefined && message.id === id && id < 3) {
+      segments.set(id++, current);
+      current = [];
+    }
+  }
+  const rest = current;
+  const captured = rest.filter((line) => line.includes('"method":"item/agentMessage/delta"'));
+  if (captured.length === 0) throw new Error("the capture has no deltas");
+  const first = rest.indexOf(captured[0]);
+  const last = rest.lastIndexOf(captured[captured.length - 1]);
+  const resized = Array.from({ length: deltas }, (_, i) => captured[i % captured.length]);
+  const turn = [...rest.slice(0, first), ...resized, ...rest.slice(last + 1)];
+  segments.set(3, turn);
+  let turnId = "";
+  for (const line of turn) {
+    const match = /"method":"turn\/started".*?"turn":\{"id":"([^"]+)"/.exec(line);
+    if (match) turnId = match[1];
+  }
+  const turnEvents =
+    turn.filter((line) => line.startsWith('{"method"') && line.includes(`"${turnId}"`)).length;
+  const chunked = new Map<number, Uint8Array[]>();
+  for (const [key, segment] of segments) chunked.set(key, toChunks(segment));
+  return { segments: chunked, turn, turnEvents };
+}
+
+function toChunks(lines: readonly string[]): Uint8Array[] {
+  const bytes = new TextEncoder().encode(lines.join("\n") + "\n");
+  const chunks: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += CHUNK) {
+    chunks.push(bytes.subarray(at, Math.min(bytes.length, at + CHUNK)));
+  }
+  return chunks;
+}
+
+/** A fake `codex app-server`: stdout replays the script as requests come in on stdin. */
+function fakeProcess(script: ReplayScript) {
+  let queue: Uint8Array[] = [];
+  let head = 0;
+  let wake: (() => void) | undefined;
+  let exit!: (value: { code: number; signal: null }) => void;
+  const exited = new Promise<{ code: number; signal: null }>((resolve) => (exit = resolve));
+  let ended = false;
+  const end = () => {
+    ended = true;
+    exit({ code: 0, signal: null });
+    wake?.();
+  };
+  const stdout = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      while (head === queue.length && !ended) await new Promise<void>((r) => (wake = r));
+      if (head < queue.length) controller.enqueue(queue[head++]);
+      else controller.close();
+    },
+  }, { highWaterMark: 0 });
+  const decoder = new TextDecoder();
+  const onRequestText = (text: string) => {
+    for (const line of text.split("\n")) {
+      if (line.length === 0) continue;
+      const id = (JSON.parse(line) as { id?: number }).id;
+      // Every request after the first turn/start is another turn/start: it gets the
+      // captured turn again, answered with its own id.
+      const segment = id === undefined ? undefined : script.segments.get(id) ?? toChunks(
+        script.turn.map((l) => l.startsWith('{"id":3,') ? `{"id":${id},${l.slice(8)}` : l),
+      );
+      if (segment === undefined) continue;
+      queue = [...queue.slice(head), ...segment];
+      head = 0;
+      const w = wake;
+      wake = undefined;
+      w?.();
+    }
+  };
+  return { stdout, exited, end, onRequestText, decoder };
+}
+
+/** One replay measurement. */
+export interface ReplayResult {
+  readonly cpuUs: number;
+  readonly ms: number;
+  readonly events: number;
+}
+
+function cpuNow(): number {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
+}
+
+/**
+ * Replays turns through the SDK: `stdioTransport` over the fake process, `Codex`, then
+ * `thread.turn()` and `for await` over `turn.stream()` (`stream`), or `thread.run()`.
+ *
+ * @param sdk The SDK module.
+ * @param script The replay.
+ * @param turns How many turns, one after the other.
+ * @param stream Whether to stream the events (else `run()`).
+ * @returns CPU and wall time of the turns, and the events streamed.
+ */
+export async function replayOurs(
+  sdk: typeof Sdk,
+  script: ReplayScript,
+  turns = 1,
+  stream = true,
+): Promise<ReplayResult> {
+  const fake = fakeProcess(script);
+  const child: Sdk.ChildProcess = {
+    pid: 0,
+    stdin: new WritableStream<Uint8Array>({
+      write: (chunk) => fake.onRequestText(fake.decoder.decode(chunk, { stream: true })),
+      close: () => fake.end(),
+    }),
+    stdout: fake.stdout,
+    stderr: new ReadableStream({ start: (c) => c.close() }),
+    exited: fake.exited,
+    kill: () => fake.end(),
+  };
+  const codex = await sdk.Codex.start({ transport: sdk.stdioTransport(child) });
+  const thread = await codex.threadStart();
+  const c0 = cpuNow();
+  const t0 = performance.now();
+  let events = 0;
+  for (let i = 0; i < turns; i++) {
+    if (stream) {
+      const turn = await thread.turn("replay");
+      for await (const _event of turn.stream()) events++;
+    } else {
+      await thread.run("replay");
+    }
+  }
+  const result = { cpuUs: cpuNow() - c0, ms: performance.now() - t0, events };
+  await codex.close();
+  return result;
+}
+
+/**
+ * Replays turns through the raw loop (`rawClient` reading the fake process's stdout with
+ * `pump`, as it reads a real one on Deno and Bun).
+ *
+ * @param script The replay.
+ * @param turns How many turns, one after the other.
+ * @returns CPU and wall time of the turns, and the events seen.
+ */
+export async function replayRaw(script: ReplayScript, turns = 1): Promise<ReplayResult> {
+  const fake = fakeProcess(script);
+  const raw = await rawClient((onText) => {
+    pump(fake.stdout, onText).catch(() => {});
+    return {
+      write: (text) => fake.onRequestText(text),
+      end: () => fake.end(),
+      kill: () => fake.end(),
+      exited: fake.exited,
+    };
+  });
+  await raw.request("initialize", { clientInfo: { name: "r", title: "r", version: "0" } });
+  raw.notify("initialized");
+  const { thread } = await raw.request("thread/start", {}) as { thread: { id: string } };
+  let events = 0;
+  let completed = () => {};
+  raw.onNotification = (method, params) => {
+    const p = params as { turnId?: string; turn?: { id: string } };
+    if ((p.turnId ?? p.turn?.id) !== undefined) events++;
+    if (method === "turn/completed") completed();
+  };
+  const c0 = cpuNow();
+  const t0 = performance.now();
+  for (let i = 0; i < turns; i++) {
+    const done = new Promise<void>((resolve) => (completed = resolve));
+    await raw.request("turn/start", {
+      threadId: thread.id,
+      input: [{ type: "text", text: "replay" }],
+    });
+    await done;
+  }
+  const result = { cpuUs: cpuNow() - c0, ms: performance.now() - t0, events };
+  await raw.close();
+  return result;
+}
