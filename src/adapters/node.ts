@@ -3,13 +3,14 @@
  *
  * Node differences papered over here: a spawn failure (missing program) arrives as an
  * asynchronous `error` event, which we turn into an exit with `error` set; Node streams are
- * exposed as web streams with `Readable.toWeb` / `Writable.toWeb`.
+ * exposed as web streams: stdin with `Writable.toWeb`, stdout and stderr with a thin
+ * wrapper (see `toWebReadable`).
  *
  * @module
  */
 
 import { spawn as nodeSpawn } from "node:child_process";
-import { Readable, Writable } from "node:stream";
+import { type Readable, Writable } from "node:stream";
 import type { ChildProcess, ProcessExit, RuntimeAdapter, SpawnOptions } from "./adapter.ts";
 import { environment, hostFacts, isFile } from "./node_host.ts";
 
@@ -37,13 +38,38 @@ function spawn(options: SpawnOptions): ChildProcess {
   return {
     pid: child.pid ?? -1,
     stdin: Writable.toWeb(child.stdin) as WritableStream<Uint8Array>,
-    stdout: Readable.toWeb(child.stdout) as ReadableStream<Uint8Array>,
-    stderr: Readable.toWeb(child.stderr) as ReadableStream<Uint8Array>,
+    stdout: toWebReadable(child.stdout),
+    stderr: toWebReadable(child.stderr),
     exited,
     kill(signal = "SIGTERM") {
       if (!done) child.kill(signal);
     },
   };
+}
+
+/**
+ * A Node readable as a web `ReadableStream`, with backpressure (the Node stream is paused
+ * while the web stream's queue is full). Node 20's `Readable.toWeb` costs several
+ * microseconds per chunk; the app-server writes a chunk per notification, so this thin
+ * wrapper is what keeps the SDK's per-event cost low on Node.
+ */
+function toWebReadable(source: Readable): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      source.on("data", (chunk: Uint8Array) => {
+        controller.enqueue(chunk);
+        if ((controller.desiredSize ?? 1) <= 0) source.pause();
+      });
+      source.once("end", () => controller.close());
+      source.once("error", (error) => controller.error(error));
+    },
+    pull() {
+      source.resume();
+    },
+    cancel() {
+      source.destroy();
+    },
+  }, { highWaterMark: 16 });
 }
 
 /**
