@@ -67,7 +67,7 @@ interface Sizes {
 
 const FULL: Sizes = {
   importRounds: 10,
-  rounds: { connect: 8, short: 3, stream: 3, many: 3, concurrent: 1, replay: 2 },
+  rounds: { connect: 8, short: 3, stream: 4, many: 3, concurrent: 1, replay: 2 },
   replayReps: 3,
   shortTurns: 20,
   streamDeltas: 20_000,
@@ -625,9 +625,10 @@ async function main(): Promise<number> {
         ours.map((r) => r.result.cpuUs / 1000),
         raw.map((r) => r.result.cpuUs / 1000),
       ));
+      // Median of the paired differences (round i's ours − round i's raw): robust to a drift
+      // in the machine's load across rounds.
       const events = median(ours.map((r) => r.result.events));
-      const perEvent = (median(ours.map((r) => r.result.cpuUs)) -
-        median(raw.map((r) => r.result.cpuUs))) / events;
+      const perEvent = median(ours.map((r, i) => r.result.cpuUs - raw[i].result.cpuUs)) / events;
       emit({
         scenario: "stream SDK CPU/event (µs)",
         runtime: rt,

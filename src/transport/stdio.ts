@@ -6,7 +6,7 @@
 
 import { settleWithin } from "./settle_within.ts";
 import type { ChildProcess, ProcessExit } from "../adapters/adapter.ts";
-import { JsonlDecodeStream } from "../framing/jsonl_decode.ts";
+import { JsonlDecoder } from "../framing/jsonl_decode.ts";
 import type { MessageTransport, TransportCloseInfo } from "./transport.ts";
 
 /** Options of {@linkcode stdioTransport}. */
@@ -79,12 +79,44 @@ export function stdioTransport(
 
   return {
     pid: child.pid,
-    readable: child.stdout.pipeThrough(new JsonlDecodeStream()),
+    readable: decodeJsonl(child.stdout),
     writable,
     closed,
     stderrTail: () => tail.lines(),
     close,
   };
+}
+
+/**
+ * Byte stream to message batches. A pull source that reads and decodes directly, rather
+ * than `pipeThrough(new JsonlDecodeStream())`: the app-server writes one notification per
+ * pipe write, and a pipe costs several promise hops per chunk (measured ~10 µs per event on
+ * Node 20, where the budget is 2).
+ */
+function decodeJsonl(bytes: ReadableStream<Uint8Array>): ReadableStream<unknown[]> {
+  const reader = bytes.getReader();
+  const decoder = new JsonlDecoder();
+  return new ReadableStream<unknown[]>({
+    async pull(controller) {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) {
+          const rest = decoder.end();
+          if (rest.length > 0) controller.enqueue(rest);
+          controller.close();
+          return;
+        }
+        const batch = decoder.push(value);
+        if (batch.length > 0) {
+          controller.enqueue(batch);
+          return;
+        }
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
 }
 
 function describeExit(label: string, exit: ProcessExit, stderrTail: string[]): TransportCloseInfo {
