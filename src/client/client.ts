@@ -5,18 +5,17 @@
  * @module
  */
 
-import * as v from "valibot";
-import {
-  type ClientRequestMap,
-  type ClientRequestMethod,
-  clientRequestSchemas,
-  type InitializeParams,
-  type InitializeResponse,
-  type ServerNotificationMap,
-  type ServerNotificationMethod,
-  serverNotificationSchema,
-  serverRequestSchemas,
+import type * as v from "valibot";
+import type {
+  ClientRequestMap,
+  ClientRequestMethod,
+  InitializeParams,
+  InitializeResponse,
+  ServerNotificationMap,
+  ServerNotificationMethod,
 } from "../../generated/mod.ts";
+import type * as Registry from "../../generated/registry.ts";
+
 import {
   type ConnectionOptions,
   JsonRpcConnection,
@@ -38,6 +37,26 @@ import {
   declineRequest,
   type ServerRequest,
 } from "./approvals.ts";
+
+/** valibot and the generated registry: most of the SDK's import cost, so loaded on first use. */
+interface Validation {
+  readonly v: typeof v;
+  readonly registry: typeof Registry;
+}
+let validation: Validation | undefined;
+let loadingValidation: Promise<Validation> | undefined;
+
+/**
+ * Loads valibot and the generated schemas, once. `Codex` starts this right after it spawns
+ * the app-server, so the load overlaps the server's start-up.
+ *
+ * @returns The loaded modules.
+ */
+export function loadValidation(): Promise<Validation> {
+  loadingValidation ??= Promise.all([import("valibot"), import("../../generated/registry.ts")])
+    .then(([valibot, registry]) => (validation = { v: valibot, registry }));
+  return loadingValidation;
+}
 
 /** A server notification, narrowed on `method`. */
 export type ServerNotification = {
@@ -156,7 +175,8 @@ export class CodexClient implements AsyncDisposable {
     params: ParamsOf<M>,
     options?: RequestOptions,
   ): Promise<ResultOf<M>> {
-    const schemas = clientRequestSchemas(method);
+    const { v, registry } = validation ?? await loadValidation();
+    const schemas = registry.clientRequestSchemas(method);
     if (schemas === undefined) {
       throw new CodexError(`Cannot send ${method}: it is not a method of the pinned protocol`);
     }
@@ -227,8 +247,12 @@ export class CodexClient implements AsyncDisposable {
 
   #dispatch(method: string, params: unknown): void {
     const mode = this.#options.validation;
-    if (mode === "strict" || (mode !== "off" && READ_BY_SDK.has(method))) {
-      const schema = serverNotificationSchema(method);
+    // `validation` is loaded: every notification comes after the `initialize` request.
+    if (
+      validation !== undefined && (mode === "strict" || (mode !== "off" && READ_BY_SDK.has(method)))
+    ) {
+      const { v, registry } = validation;
+      const schema = registry.serverNotificationSchema(method);
       if (schema !== undefined) {
         const checked = v.safeParse(schema, params);
         if (!checked.success) {
@@ -246,7 +270,8 @@ export class CodexClient implements AsyncDisposable {
   }
 
   async #answer(method: string, params: unknown, id: string | number): Promise<unknown> {
-    const schemas = serverRequestSchemas(method);
+    const { v, registry } = validation ?? await loadValidation();
+    const schemas = registry.serverRequestSchemas(method);
     if (schemas !== undefined && this.#options.validation !== "off") {
       const checked = v.safeParse(schemas.params, params);
       if (!checked.success) {
@@ -286,5 +311,8 @@ export class CodexClient implements AsyncDisposable {
 }
 
 function toIssues(issues: readonly v.BaseIssue<unknown>[]): ValidationIssue[] {
-  return issues.map((issue) => ({ path: v.getDotPath(issue) ?? "", message: issue.message }));
+  return issues.map((issue) => ({
+    path: validation!.v.getDotPath(issue) ?? "",
+    message: issue.message,
+  }));
 }

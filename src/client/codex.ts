@@ -35,7 +35,13 @@ import {
   resolveApproval,
   sandboxMode,
 } from "./approvals.ts";
-import { CodexClient, type ParamsOf, type ResultOf, type ValidationMode } from "./client.ts";
+import {
+  CodexClient,
+  loadValidation,
+  type ParamsOf,
+  type ResultOf,
+  type ValidationMode,
+} from "./client.ts";
 import { ChatgptLoginHandle, DeviceCodeLoginHandle, LoginWaiter } from "./login.ts";
 import { Thread } from "./thread.ts";
 
@@ -368,6 +374,7 @@ export class Codex implements AsyncDisposable {
     const options = this.#options;
     options.signal?.throwIfAborted();
     const transport = await this.#openTransport();
+    loadValidation().catch(() => {}); // overlaps the app-server's start-up
     const client = new CodexClient(transport, {
       approvalHandler: options.approvalHandler,
       validation: options.validation,
