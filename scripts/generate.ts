@@ -27,7 +27,9 @@ import {
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { codexVersion, locateCodex, readSchemas } from "./generate/codex.ts";
+import { codexVersion, readSchemas } from "./generate/codex.ts";
+import { nodeAdapter } from "../src/adapters/node.ts";
+import { locateCodex } from "../src/runtime_locator.ts";
 import { fileHeader, GENERATED_MARKER, jsdoc } from "./generate/emit.ts";
 import { emitSchemas } from "./generate/emit_schemas.ts";
 import { emitDefinitions, emitTypes } from "./generate/emit_types.ts";
@@ -61,7 +63,8 @@ export interface GenerateOptions {
  */
 export function generate(options: GenerateOptions = {}): string[] {
   const outDir = resolve(options.outDir ?? join(REPO_ROOT, "generated"));
-  const binary = options.codexBin ?? locateCodex(REPO_ROOT);
+  // The SDK's locator, through the `node:` adapter (sync, and it runs on every runtime).
+  const binary = options.codexBin ?? locateCodex(nodeAdapter).binary;
   const version = codexVersion(binary);
   const { stable, experimental } = readSchemas(binary);
 

@@ -17,7 +17,7 @@ import process from "node:process";
 import { test } from "node:test";
 import * as v from "valibot";
 import { denoBinary, generate, REPO_ROOT } from "../scripts/generate.ts";
-import { locateCodex } from "../scripts/generate/codex.ts";
+import { loadAdapter, locateCodex } from "../mod.ts";
 import {
   CLIENT_REQUEST_METHODS,
   clientRequestSchemas,
@@ -57,11 +57,14 @@ function bundleMethods(bundle: Record<string, unknown>, root: string): string[] 
   });
 }
 
+/** The pinned binary, found as the SDK finds it. */
+const CODEX_BIN = locateCodex(await loadAdapter()).binary;
+
 /** Prints the runtime's JSON Schema (stable or experimental) and reads the bundle. */
 function printBundle(experimental: boolean): Record<string, unknown> {
   return withTempDir((dir) => {
     execFileSync(
-      locateCodex(REPO_ROOT),
+      CODEX_BIN,
       [
         "app-server",
         "generate-json-schema",
@@ -173,7 +176,7 @@ test("EXPERIMENTAL_* sets hold exactly the methods missing from the stable schem
 });
 
 test("CODEX_VERSION is the pinned binary's version", { timeout: 30_000 }, () => {
-  const output = execFileSync(locateCodex(REPO_ROOT), ["--version"], { encoding: "utf8" });
+  const output = execFileSync(CODEX_BIN, ["--version"], { encoding: "utf8" });
   assert.equal(output.trim().split(/\s+/).at(-1), CODEX_VERSION);
 });
 

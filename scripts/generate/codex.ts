@@ -1,55 +1,17 @@
 /**
- * Running the pinned Codex binary: finding it, reading its version and printing its JSON
- * Schema (stable and `--experimental`).
+ * Running the pinned Codex binary (found by the SDK's own `locateCodex`): reading its
+ * version and printing its JSON Schema (stable and `--experimental`).
  *
  * @module
  */
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import type { JsonSchemaObject } from "./json_schema.ts";
 import { readDefinitions } from "./json_schema.ts";
-
-/** `@openai/codex` platform packages by `platform-arch`. */
-const TARGETS: Record<string, { pkg: string; triple: string; exe: string }> = {
-  "linux-x64": { pkg: "codex-linux-x64", triple: "x86_64-unknown-linux-musl", exe: "codex" },
-  "linux-arm64": { pkg: "codex-linux-arm64", triple: "aarch64-unknown-linux-musl", exe: "codex" },
-  "darwin-x64": { pkg: "codex-darwin-x64", triple: "x86_64-apple-darwin", exe: "codex" },
-  "darwin-arm64": { pkg: "codex-darwin-arm64", triple: "aarch64-apple-darwin", exe: "codex" },
-  "win32-x64": { pkg: "codex-win32-x64", triple: "x86_64-pc-windows-msvc", exe: "codex.exe" },
-  "win32-arm64": { pkg: "codex-win32-arm64", triple: "aarch64-pc-windows-msvc", exe: "codex.exe" },
-};
-
-/**
- * The pinned binary under the repository's `node_modules`.
- *
- * @param repoRoot The repository root.
- * @returns The binary's path.
- * @throws {Error} No binary for this platform is installed.
- */
-export function locateCodex(repoRoot: string): string {
-  const key = `${process.platform}-${process.arch}`;
-  const target = TARGETS[key];
-  if (target === undefined) {
-    throw new Error(`No Codex binary is published for ${key}; pass --codex-bin`);
-  }
-  const tail = join("@openai", target.pkg, "vendor", target.triple, "bin", target.exe);
-  const candidates = [
-    join(repoRoot, "node_modules", tail),
-    join(repoRoot, "node_modules", "@openai", "codex", "node_modules", tail),
-  ];
-  const found = candidates.find((candidate) => existsSync(candidate));
-  if (found === undefined) {
-    throw new Error(
-      `Cannot find the pinned Codex binary (looked at ${candidates.join(", ")}); run ` +
-        "`npm install` or pass --codex-bin",
-    );
-  }
-  return found;
-}
 
 /**
  * The binary's version from `codex --version` (`codex-cli 0.169.0` → `0.169.0`).
