@@ -89,7 +89,8 @@ export class JsonRpcConnection implements AsyncDisposable {
   readonly #pending = new Map<Id, Pending>();
   readonly #listeners = new Set<NotificationListener>();
   #nextId = 1;
-  #closedError: TransportClosedError | undefined;
+  /** Why the transport ended; set once, when it has. */
+  #closedInfo: TransportCloseInfo | undefined;
   #closing = false;
 
   /** Resolves, once the transport has ended, with the error every waiter received. */
@@ -111,7 +112,7 @@ export class JsonRpcConnection implements AsyncDisposable {
 
   /** Whether the transport has ended (or `close()` was called). */
   get isClosed(): boolean {
-    return this.#closedError !== undefined || this.#closing;
+    return this.#closedInfo !== undefined || this.#closing;
   }
 
   /**
@@ -209,8 +210,8 @@ export class JsonRpcConnection implements AsyncDisposable {
   }
 
   #unusable(method: string): TransportClosedError | undefined {
-    if (this.#closedError !== undefined) {
-      return new TransportClosedError(this.#closedInfo!, `Cannot send ${method}`);
+    if (this.#closedInfo !== undefined) {
+      return new TransportClosedError(this.#closedInfo, `Cannot send ${method}`);
     }
     if (this.#closing) {
       return new TransportClosedError(
@@ -220,8 +221,6 @@ export class JsonRpcConnection implements AsyncDisposable {
     }
     return undefined;
   }
-
-  #closedInfo: TransportCloseInfo | undefined;
 
   #send(text: string): void {
     // Writes are serialized by the stream's queue; a failed write means the peer is gone,
@@ -250,7 +249,6 @@ export class JsonRpcConnection implements AsyncDisposable {
       ? { ...info, reason: `close() was called (${info.reason})` }
       : info;
     const error = new TransportClosedError(this.#closedInfo);
-    this.#closedError = error;
     for (const pending of this.#pending.values()) {
       pending.cleanup();
       pending.reject(new TransportClosedError(this.#closedInfo, pending.method));
@@ -337,7 +335,7 @@ export class JsonRpcConnection implements AsyncDisposable {
         reply = { id, error: { code, message: describe(error) } };
       }
     }
-    if (this.#closedError === undefined) this.#send(JSON.stringify(reply));
+    if (this.#closedInfo === undefined) this.#send(JSON.stringify(reply));
   }
 
   #report(error: ProtocolError): void {
