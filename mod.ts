@@ -4,38 +4,67 @@
  *
  * Start a thread, run a turn, stream what the agent does, answer its approval requests:
  *
- * ```ts ignore
+ * ```ts
  * import { Codex } from "codex-app-server";
  *
  * await using codex = await Codex.start();
- * const thread = await codex.threadStart({ model: "gpt-5" });
+ * const thread = await codex.threadStart({ model: "gpt-5", timeoutMs: 10_000 });
  *
- * const turn = await thread.turn("Explain this repository in three sentences.");
- * for await (const event of turn.stream()) {
+ * await using turn = await thread.turn("Explain this repository in three sentences.", {
+ *   signal: AbortSignal.timeout(120_000),
+ * });
+ * for await (const event of turn) {
  *   if (event.method === "item/agentMessage/delta") console.log(event.params.delta);
  * }
- * const result = await turn.run();
+ * const result = await turn.result();
  * console.log(result.finalResponse, result.usage?.total.totalTokens);
  * ```
  *
- * Every wire type of the pinned runtime is generated from its JSON Schema and available
- * from the `codex-app-server/protocol` entry point.
+ * This entry point holds what an application uses. The connection, transports and process
+ * launch are in `codex-app-server/transport`; every wire type of the pinned runtime is in
+ * `codex-app-server/protocol`.
  *
  * @module
  */
 
+export type { CallOptions } from "./src/_util/call.ts";
+export type { CloseOptions, MessageTransport } from "./src/transport/transport.ts";
 export {
+  type AccountReadOptions,
   Codex,
+  type CodexBaseOptions,
   type CodexMetadata,
   type CodexOptions,
+  type CodexSpawnOptions,
+  type CodexTransportOptions,
+  type ModelListOptions,
+  type ThreadCallOptions,
   type ThreadForkOptions,
+  type ThreadListOptions,
   type ThreadResumeOptions,
   type ThreadStartOptions,
+  type TransportSource,
 } from "./src/client/codex.ts";
-export { Thread, type TurnOptions } from "./src/client/thread.ts";
-export { TurnHandle } from "./src/client/turn.ts";
-export { TurnRouter, type TurnSink } from "./src/rpc/turn_router.ts";
-export { finalResponseOf, TurnFailedError, type TurnResult } from "./src/client/turn_result.ts";
+export type { LaunchOptions } from "./src/process/command.ts";
+export type { ConfigValue } from "./src/process/toml.ts";
+export type { RuntimeName } from "./src/adapters/adapter.ts";
+export {
+  type RunGoalOptions,
+  type RunGoalResult,
+  Thread,
+  type ThreadGoalUpdate,
+  type ThreadReadOptions,
+  type TurnOptions,
+} from "./src/client/thread.ts";
+export { INTERRUPT_WAIT_MS, TurnHandle } from "./src/client/turn.ts";
+export { finalResponseOf, type TurnResult } from "./src/turn_result.ts";
+export type {
+  NotificationListener,
+  ParamsOf,
+  ResultOf,
+  ServerNotification,
+} from "./src/client/client.ts";
+export type { ValidationMode } from "./src/client/validation.ts";
 export {
   image,
   type Input,
@@ -45,28 +74,22 @@ export {
   skill,
   text,
 } from "./src/client/inputs.ts";
+export type { ApprovalMode, ApprovalOptions, SandboxPreset } from "./src/client/presets.ts";
 export {
-  type ApprovalHandler,
-  ApprovalHandlerError,
-  type ApprovalMode,
-  type ApprovalOptions,
   declineRequest,
-  type SandboxPreset,
+  type OnServerRequest,
   type ServerRequest,
+  type ServerRequestContext,
+  type ServerRequestHandler,
+  type ServerRequestHandlers,
   type ServerRequestResult,
-} from "./src/client/approvals.ts";
+} from "./src/client/server_requests.ts";
 export { ChatgptLoginHandle, DeviceCodeLoginHandle } from "./src/client/login.ts";
-export { retryOnOverload, type RetryOptions } from "./src/client/retry.ts";
+export { type RetryAttempt, retryOnOverload, type RetryOptions } from "./src/client/retry.ts";
 export {
-  CodexClient,
-  type CodexClientOptions,
-  type ParamsOf,
-  type ResultOf,
-  type ServerNotification,
-  type ValidationMode,
-} from "./src/client/client.ts";
-export {
+  CallTimeoutError,
   CodexError,
+  CodexNotFoundError,
   formatIssues,
   InternalError,
   InvalidParamsError,
@@ -77,52 +100,14 @@ export {
   OVERLOADED_CODE,
   ParseError,
   ProtocolError,
-  RequestTimeoutError,
   RetryLimitExceededError,
   ServerBusyError,
+  ServerRequestHandlerError,
   TransportClosedError,
+  type TransportCloseInfo,
+  TurnFailedError,
   type ValidationIssue,
-} from "./src/rpc/errors.ts";
-export {
-  type ConnectionOptions,
-  JsonRpcConnection,
-  type NotificationListener,
-  type RequestOptions,
-  type ServerRequestHandler,
-} from "./src/rpc/connection.ts";
-export type { MessageTransport, TransportCloseInfo } from "./src/transport/transport.ts";
-export { stdioTransport, type StdioTransportOptions } from "./src/transport/stdio.ts";
-export {
-  connectUnixSocket,
-  connectWebSocket,
-  listenAppServer,
-  type ListenAppServerOptions,
-  type ListeningAppServer,
-  type SocketConnectOptions,
   WebSocketAuthError,
   WebSocketConnectError,
-  type WebSocketConnectOptions,
-} from "./src/transport/websocket.ts";
-export { type ConfigValue, type LaunchOptions, spawnAppServer } from "./src/launch.ts";
-export { CodexNotFoundError, type CodexRuntime, locateCodex } from "./src/runtime_locator.ts";
-export type {
-  ChildProcess,
-  ProcessExit,
-  RuntimeAdapter,
-  RuntimeName,
-  SpawnOptions,
-} from "./src/adapters/adapter.ts";
-export { detectRuntime, loadAdapter } from "./src/adapters/detect.ts";
+} from "./src/errors.ts";
 export { CODEX_VERSION } from "./generated/version.ts";
-export type {
-  ClientRequestMap,
-  ClientRequestMethod,
-  ServerNotificationMap,
-  ServerNotificationMethod,
-  ServerRequestMap,
-  ServerRequestMethod,
-} from "./generated/mod.ts";
-/** The protocol's thread record (`thread/read`, `thread/list` …); `Thread` is the SDK's class. */
-export type { Thread as ThreadInfo } from "./generated/types.ts";
-/** Every type of the pinned protocol (`ThreadItem`, `TurnStartParams`, …), as on the wire. */
-export type * from "./generated/types.ts";

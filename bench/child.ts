@@ -12,6 +12,7 @@
 import process from "node:process";
 import { readFile } from "node:fs/promises";
 import type * as Sdk from "../mod.ts";
+import type * as SdkTransport from "../transport.ts";
 import { type RawClient, spawnRaw } from "./raw_client.ts";
 import { type FramingModules, runFraming } from "./framing.ts";
 import { replayOurs, replayRaw, replayScript } from "./replay.ts";
@@ -138,7 +139,7 @@ async function startOurs(config: ChildConfig): Promise<Sdk.Codex> {
 async function streamTurn(thread: Sdk.Thread, prompt: string): Promise<number> {
   const turn = await thread.turn(prompt);
   let events = 0;
-  for await (const _event of turn.stream()) events++;
+  for await (const _event of turn) events++;
   return events;
 }
 
@@ -321,7 +322,7 @@ async function framing(config: ChildConfig): Promise<ChildResult> {
     import(config.urls.valibot),
   ]);
   const modules: FramingModules = {
-    JsonlDecodeStream: decode.JsonlDecodeStream,
+    JsonlDecoder: decode.JsonlDecoder,
     serverNotificationSchema: generated.serverNotificationSchema,
     safeParse: valibot.safeParse,
   };
@@ -343,9 +344,15 @@ async function replay(config: ChildConfig): Promise<ChildResult> {
   const sdk: typeof Sdk | undefined = config.impl === "ours"
     ? await import(config.urls.sdk)
     : undefined;
+  // The low-level entry point sits next to mod.ts (mod.js in the npm build).
+  const sdkTransport: typeof SdkTransport | undefined = config.impl === "ours"
+    ? await import(config.urls.sdk.replace(/mod\.(ts|js)$/, "transport.$1"))
+    : undefined;
   const once = (deltas: number, turns: number, stream: boolean) => {
     const script = replayScript(lines, deltas);
-    return sdk === undefined ? replayRaw(script, turns) : replayOurs(sdk, script, turns, stream);
+    return sdk === undefined
+      ? replayRaw(script, turns)
+      : replayOurs(sdk, sdkTransport!, script, turns, stream);
   };
   const median = <T extends { cpuUs: number }>(runs: T[]) =>
     [...runs].sort((a, b) => a.cpuUs - b.cpuUs)[(runs.length - 1) >> 1];

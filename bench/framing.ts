@@ -1,5 +1,6 @@
 /**
- * Framing micro-benchmark: the SDK's `JsonlDecodeStream` against the floor (a `TextDecoder`,
+ * Framing micro-benchmark: the SDK's `JsonlDecoder`, read through a pull source as the stdio
+ * transport reads it, against the floor (a `TextDecoder`,
  * an `indexOf` split and `JSON.parse`), with and without valibot validation of every
  * notification, on a large buffer made of real captured app-server lines. Runtime-neutral:
  * the SDK modules come in as arguments so the same code runs on Deno, Bun and Node.
@@ -11,8 +12,8 @@ import process from "node:process";
 
 /** The SDK pieces the framing bench needs, loaded by the caller for its runtime. */
 export interface FramingModules {
-  /** The SDK's decoder stream. */
-  readonly JsonlDecodeStream: new () => TransformStream<Uint8Array, unknown[]>;
+  /** The SDK's JSON Lines decoder. */
+  readonly JsonlDecoder: new () => { push(chunk: Uint8Array): unknown[]; end(): unknown[] };
   /** The generated registry lookup. */
   readonly serverNotificationSchema: (method: string) => unknown;
   /** valibot's `safeParse`. */
@@ -130,7 +131,10 @@ function floorPass(chunks: readonly Uint8Array[], check?: (message: unknown) => 
   return { ms: performance.now() - t0, cpuUs: cpuNow() - c0, messages };
 }
 
-/** The SDK: a byte stream piped through `JsonlDecodeStream`, read batch by batch. */
+/**
+ * The SDK: chunks decoded by `JsonlDecoder` inside a pull source, read batch by batch (the
+ * stdio transport's path).
+ */
 async function oursPass(
   modules: FramingModules,
   chunks: readonly Uint8Array[],
@@ -139,13 +143,19 @@ async function oursPass(
   const c0 = cpuNow();
   const t0 = performance.now();
   let index = 0;
-  const source = new ReadableStream<Uint8Array>({
+  const decoder = new modules.JsonlDecoder();
+  const source = new ReadableStream<unknown[]>({
     pull(controller) {
-      if (index < chunks.length) controller.enqueue(chunks[index++]);
-      else controller.close();
+      while (index < chunks.length) {
+        const batch = decoder.push(chunks[index++]);
+        if (batch.length > 0) return controller.enqueue(batch);
+      }
+      const rest = decoder.end();
+      if (rest.length > 0) controller.enqueue(rest);
+      controller.close();
     },
   }, { highWaterMark: 0 });
-  const reader = source.pipeThrough(new modules.JsonlDecodeStream()).getReader();
+  const reader = source.getReader();
   let messages = 0;
   for (;;) {
     const { done, value } = await reader.read();

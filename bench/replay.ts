@@ -5,13 +5,14 @@
  * `thread/start` and `turn/start` with the captured replies and streams the captured turn,
  * its deltas repeated to the wanted count, in 1.7 KB chunks (what a real pipe read
  * averages during a `deltas-N` turn). The SDK (through `stdioTransport`, `Codex`,
- * `Thread.turn` and `turn.stream()`) and the raw loop (`rawClient`) read the same bytes.
+ * `Thread.turn` and `for await` over the turn) and the raw loop (`rawClient`) read the same bytes.
  *
  * @module
  */
 
 import process from "node:process";
 import type * as Sdk from "../mod.ts";
+import type * as SdkTransport from "../transport.ts";
 import { pump, rawClient } from "./raw_client.ts";
 
 /** Pipe read size measured during a real `deltas-20000` turn (4.43 MB in 2,593 reads). */
@@ -23,7 +24,7 @@ export interface ReplayScript {
   readonly segments: Map<number, Uint8Array[]>;
   /** The turn's lines, to replay for later turn/start requests (with their own id). */
   readonly turn: readonly string[];
-  /** Notifications of the turn (what a consumer of `turn.stream()` receives). */
+  /** Notifications of the turn (what `for await` over a turn receives). */
   readonly turnEvents: number;
 }
 
@@ -131,7 +132,7 @@ function cpuNow(): number {
 
 /**
  * Replays turns through the SDK: `stdioTransport` over the fake process, `Codex`, then
- * `thread.turn()` and `for await` over `turn.stream()` (`stream`), or `thread.run()`.
+ * `thread.turn()` and `for await` over the turn (`stream`), or `thread.run()`.
  *
  * @param sdk The SDK module.
  * @param script The replay.
@@ -141,12 +142,13 @@ function cpuNow(): number {
  */
 export async function replayOurs(
   sdk: typeof Sdk,
+  sdkTransport: typeof SdkTransport,
   script: ReplayScript,
   turns = 1,
   stream = true,
 ): Promise<ReplayResult> {
   const fake = fakeProcess(script);
-  const child: Sdk.ChildProcess = {
+  const child: SdkTransport.ChildProcess = {
     pid: 0,
     stdin: new WritableStream<Uint8Array>({
       write: (chunk) => fake.onRequestText(fake.decoder.decode(chunk, { stream: true })),
@@ -157,7 +159,7 @@ export async function replayOurs(
     exited: fake.exited,
     kill: () => fake.end(),
   };
-  const codex = await sdk.Codex.start({ transport: sdk.stdioTransport(child) });
+  const codex = await sdk.Codex.start({ transport: sdkTransport.stdioTransport(child) });
   const thread = await codex.threadStart();
   const c0 = cpuNow();
   const t0 = performance.now();
@@ -165,7 +167,7 @@ export async function replayOurs(
   for (let i = 0; i < turns; i++) {
     if (stream) {
       const turn = await thread.turn("replay");
-      for await (const _event of turn.stream()) events++;
+      for await (const _event of turn) events++;
     } else {
       await thread.run("replay");
     }

@@ -29,7 +29,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { codexVersion, readSchemas } from "./generate/codex.ts";
 import { nodeAdapter } from "../src/adapters/node.ts";
-import { locateCodex } from "../src/runtime_locator.ts";
+import { locateCodex } from "../src/process/locate.ts";
 import { fileHeader, GENERATED_MARKER, jsdoc } from "./generate/emit.ts";
 import { emitSchemas } from "./generate/emit_schemas.ts";
 import { emitDefinitions, emitTypes } from "./generate/emit_types.ts";

@@ -27,7 +27,7 @@ test("optOutNotificationMethods stops the server sending those notifications", T
     codex: { optOutNotificationMethods: ["thread/started", "item/agentMessage/delta"] },
   });
   const seen = new Set<string>();
-  (await h.codex.client()).onNotification((notification) => seen.add(notification.method));
+  h.codex.onNotification((notification) => seen.add(notification.method));
   const thread = await h.codex.threadStart();
   const turn = await thread.turn("Hi.");
   const methods: string[] = [];
@@ -186,7 +186,7 @@ test(
     const seen: string[] = [];
     await using h = await startHarness({
       codex: {
-        approvalHandler: (request) => {
+        onServerRequest: (request) => {
           seen.push(request.method);
           if (request.method === "item/commandExecution/requestApproval") {
             return { decision: "accept" };
@@ -217,7 +217,7 @@ test("Without a handler approvals are declined and the turn goes on", T, async (
 test("A throwing approval handler answers with an error and rejects run()", T, async () => {
   await using h = await startHarness({
     codex: {
-      approvalHandler: () => {
+      onServerRequest: () => {
         throw new Error("handler exploded");
       },
     },

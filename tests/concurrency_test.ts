@@ -1,12 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { TurnHandle } from "../mod.ts";
-import { TurnRouter } from "../src/rpc/turn_router.ts";
+import { CODEX_VERSION, Thread, type TurnHandle } from "../mod.ts";
+import { TurnRouter } from "../src/client/turn_router.ts";
+import { CodexClient, spawnAppServer } from "../transport.ts";
 import { startHarness } from "./support/harness.ts";
 
 async function countDeltas(turn: TurnHandle): Promise<string> {
   let text = "";
-  for await (const event of turn.stream()) {
+  for await (const event of turn) {
     if (event.method === "item/agentMessage/delta") {
       assert.equal(event.params.turnId, turn.id, "delta routed to the wrong turn");
       text += event.params.delta;
@@ -21,8 +22,14 @@ test("50 turns on 10 threads over one connection: every delta reaches its own co
   timeout: 120_000,
 }, async () => {
   await using h = await startHarness();
+  // A client of our own on a second app-server, to look at its router afterwards.
+  await using client = new CodexClient(await spawnAppServer({ cwd: h.home.path, env: h.home.env }));
+  await client.initialize({ clientInfo: { name: "test", title: null, version: CODEX_VERSION } });
   const threads = await Promise.all(
-    Array.from({ length: 10 }, () => h.codex.threadStart()),
+    Array.from({ length: 10 }, async () => {
+      const { thread } = await client.request("thread/start", {});
+      return new Thread(client, thread.id);
+    }),
   );
   let turns = 0;
   await Promise.all(threads.map(async (thread, t) => {
@@ -36,7 +43,7 @@ test("50 turns on 10 threads over one connection: every delta reaches its own co
     }
   }));
   assert.equal(turns, 50);
-  assert.equal((await h.codex.client()).router.size, 0, "no consumer left registered");
+  assert.equal(client.router.size, 0, "no consumer left registered");
 });
 
 test("turn/start calls on a busy thread join its turn; every caller sees it complete", {

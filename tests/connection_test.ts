@@ -1,24 +1,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  CallTimeoutError,
   Codex,
   CODEX_VERSION,
-  CodexClient,
   InternalError,
   InvalidParamsError,
   InvalidRequestError,
-  JsonRpcConnection,
   JsonRpcError,
-  loadAdapter,
   MethodNotFoundError,
   ParseError,
   type ProtocolError,
-  RequestTimeoutError,
   RetryLimitExceededError,
   ServerBusyError,
-  stdioTransport,
   TransportClosedError,
 } from "../mod.ts";
+import { CodexClient, JsonRpcConnection, loadAdapter, stdioTransport } from "../transport.ts";
 import { fakePeer } from "./support/fake_peer.ts";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -132,8 +129,8 @@ test("JsonRpcConnection times a request out", T, async () => {
   const pending = connection.request("model/list", {}, { timeoutMs: 50 });
   await peer.next();
   const error = await pending.then(() => undefined, (e: unknown) => e);
-  assert.ok(error instanceof RequestTimeoutError);
-  assert.equal(error.method, "model/list");
+  assert.ok(error instanceof CallTimeoutError);
+  assert.equal(error.operation, "model/list");
   await connection.close();
 });
 
@@ -233,7 +230,7 @@ test("JsonRpcConnection.close escalates to SIGKILL when the peer ignores EOF and
     const connection = new JsonRpcConnection(stdioTransport(child));
     const pending = connection.request("never/answered");
     const started = performance.now();
-    const closed = await connection.close(200);
+    const closed = await connection.close({ graceMs: 200 });
     assert.equal(closed.signal, "SIGKILL");
     assert.ok(performance.now() - started < 3000);
     const error = await pending.then(() => undefined, (e: unknown) => e);
@@ -250,7 +247,7 @@ test("CodexClient delivers notifications the registry does not know", T, async (
   client.onNotification((notification) => seen.push(notification.method));
   peer.send({ method: "future/featureAdded", params: { x: 1 } });
   peer.send({ method: "turn/started", params: { threadId: "t", turn: { id: "u" } } });
-  const pending = client.requestUnchecked("sync");
+  const pending = client.connection.request("sync");
   const { id } = await peer.next();
   peer.send({ id, result: {} });
   await pending;

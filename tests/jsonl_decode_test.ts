@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { JsonlDecodeStream } from "../src/framing/jsonl_decode.ts";
-import { JsonlEncodeStream } from "../src/framing/jsonl_encode.ts";
+import { JsonlDecodeStream, JsonlEncodeStream } from "./support/jsonl_streams.ts";
 import { MalformedMessage } from "../src/framing/malformed.ts";
 
 const encoder = new TextEncoder();

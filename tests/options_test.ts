@@ -1,10 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CodexError, finalResponseOf, image, localImage, mention, skill, text } from "../mod.ts";
-import { resolveApproval, sandboxMode, sandboxPolicy } from "../src/client/approvals.ts";
+import { applyPresets } from "../src/client/presets.ts";
 import { toInputItems } from "../src/client/inputs.ts";
-import { buildLaunch, toToml } from "../src/launch.ts";
-import { loadAdapter } from "../mod.ts";
+import { buildLaunch, loadAdapter, toToml } from "../transport.ts";
 
 const T = { timeout: 10_000 };
 
@@ -24,25 +23,36 @@ test("Input builders produce the protocol's items", T, () => {
   });
 });
 
-test("Approval presets map to the Python SDK's wire values", T, () => {
+test("Approval presets map to the Python SDK's wire values, for threads and turns", T, () => {
   const action = "Cannot start thread";
-  assert.deepEqual(resolveApproval({ approvalMode: "autoReview" }, action), {
+  const thread = (options: Parameters<typeof applyPresets>[0]) =>
+    applyPresets(options, "thread", action)[1];
+  const turn = (options: Parameters<typeof applyPresets>[0]) =>
+    applyPresets(options, "turn", action)[1];
+  assert.deepEqual(thread({ approvalMode: "autoReview" }), {
     approvalPolicy: "on-request",
     approvalsReviewer: "auto_review",
   });
-  assert.deepEqual(resolveApproval({ approvalMode: "denyAll" }, action), {
+  assert.deepEqual(thread({ approvalMode: "denyAll" }), { approvalPolicy: "never" });
+  assert.deepEqual(thread({ approvalMode: "dangerouslyBypassApprovalsAndSandbox" }), {
     approvalPolicy: "never",
+    sandbox: "danger-full-access",
   });
-  assert.deepEqual(
-    resolveApproval({ approvalMode: "dangerouslyBypassApprovalsAndSandbox" }, action),
-    { approvalPolicy: "never", sandbox: "dangerFullAccess" },
+  assert.deepEqual(turn({ approvalMode: "dangerouslyBypassApprovalsAndSandbox" }), {
+    approvalPolicy: "never",
+    sandboxPolicy: { type: "dangerFullAccess" },
+  });
+  assert.deepEqual(thread({ sandbox: "workspace-write" }), { sandbox: "workspace-write" });
+  assert.deepEqual(turn({ sandbox: "readOnly" }), { sandboxPolicy: { type: "readOnly" } });
+  assert.deepEqual(applyPresets({ model: "m", sandbox: "readOnly" }, "turn", action)[0], {
+    model: "m",
+  });
+  assert.throws(() => thread({ approvalMode: "yolo" as never }), CodexError);
+  assert.throws(
+    () =>
+      applyPresets({ sandbox: "readOnly", sandboxPolicy: { type: "readOnly" } }, "turn", action),
+    /pass sandbox or sandboxPolicy, not both/,
   );
-  assert.deepEqual(resolveApproval({ sandbox: "workspace-write" }, action), {
-    sandbox: "workspaceWrite",
-  });
-  assert.equal(sandboxMode("readOnly"), "read-only");
-  assert.deepEqual(sandboxPolicy("dangerFullAccess"), { type: "dangerFullAccess" });
-  assert.throws(() => resolveApproval({ approvalMode: "yolo" as never }, action), CodexError);
 });
 
 test("finalResponseOf prefers final_answer, then the last phase-less message, else null", T, () => {

@@ -1,14 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  CodexClient,
   InvalidParamsError,
   isRetryable,
-  JsonRpcConnection,
   RetryLimitExceededError,
   retryOnOverload,
   ServerBusyError,
+  TurnFailedError,
 } from "../mod.ts";
+import { CodexClient, JsonRpcConnection } from "../transport.ts";
 import { fakePeer } from "./support/fake_peer.ts";
 
 const T = { timeout: 10_000 };
@@ -85,11 +85,26 @@ test("isRetryable knows the overload shapes", T, () => {
     true,
   );
   assert.equal(isRetryable(new Error("x")), false);
-  const overloadedTurn = Object.assign(new Error("turn failed"), {
-    codexErrorInfo: "serverOverloaded",
-  });
-  assert.equal(isRetryable(overloadedTurn), true);
-  assert.equal(isRetryable(Object.assign(new Error("x"), { codexErrorInfo: "other" })), false);
+  const failedTurn = (codexErrorInfo: "serverOverloaded" | "other") =>
+    new TurnFailedError({
+      id: "u",
+      threadId: "t",
+      status: "failed",
+      error: { message: "turn failed", codexErrorInfo, additionalDetails: null },
+      startedAt: null,
+      completedAt: null,
+      durationMs: null,
+      finalResponse: null,
+      items: [],
+      usage: null,
+    });
+  assert.equal(isRetryable(failedTurn("serverOverloaded")), true);
+  assert.equal(isRetryable(failedTurn("other")), false);
+  // Duck typing is not enough: only a TurnFailedError carries a turn's error info.
+  assert.equal(
+    isRetryable(Object.assign(new Error("x"), { codexErrorInfo: "serverOverloaded" })),
+    false,
+  );
 });
 
 test("CodexClient validates results and reports mismatches without dropping them", T, async () => {

@@ -5,16 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { execFileSync } from "node:child_process";
-import {
-  Codex,
-  CODEX_VERSION,
-  CodexNotFoundError,
-  JsonRpcConnection,
-  loadAdapter,
-  locateCodex,
-  spawnAppServer,
-  TransportClosedError,
-} from "../mod.ts";
+import { Codex, CODEX_VERSION, CodexNotFoundError, TransportClosedError } from "../mod.ts";
+import { JsonRpcConnection, loadAdapter, locateCodex, spawnAppServer } from "../transport.ts";
 import { createCodexHome } from "./support/codex_home.ts";
 import { startFakeResponses } from "./support/fake_responses.ts";
 
@@ -79,8 +71,7 @@ test(
 test("The initialize handshake works over a bare JsonRpcConnection", T, async () => {
   await using fake = await startFakeResponses();
   await using home = await createCodexHome(fake.url);
-  const adapter = await loadAdapter();
-  await using connection = new JsonRpcConnection(spawnAppServer(adapter, { env: home.env }));
+  await using connection = new JsonRpcConnection(await spawnAppServer({ env: home.env }));
   const result = await connection.request("initialize", {
     clientInfo: { name: "handshake_test", title: "Handshake", version: "1.2.3" },
   }) as { userAgent: string; codexHome: string };
@@ -94,7 +85,7 @@ test("The initialize handshake works over a bare JsonRpcConnection", T, async ()
 test("Killing the app-server mid-turn rejects every waiter within a second", T, async () => {
   await using fake = await startFakeResponses();
   await using home = await createCodexHome(fake.url);
-  const transport = spawnAppServer(await loadAdapter(), { env: home.env });
+  const transport = await spawnAppServer({ env: home.env });
   await using codex = await Codex.start({ transport });
   const thread = await codex.threadStart({ model: "slow" });
   const turn = await thread.turn("Keep going.");
@@ -148,7 +139,7 @@ test("await using leaves no app-server process behind", T, async () => {
   await using home = await createCodexHome(fake.url);
   let pid: number;
   {
-    const transport = spawnAppServer(await loadAdapter(), { env: home.env });
+    const transport = await spawnAppServer({ env: home.env });
     pid = transport.pid!;
     await using codex = await Codex.start({ transport });
     await codex.threadStart();

@@ -33,8 +33,7 @@ test("Codex.threadList lists used threads and filters archived ones", T, async (
   assert.deepEqual(archived.data.map((t) => t.id), [a.id]);
   const active = await h.codex.threadList({});
   assert.deepEqual(active.data.map((t) => t.id), [b.id]);
-  const restored = await h.codex.threadUnarchive(a.id);
-  assert.equal(restored.id, a.id);
+  await h.codex.threadUnarchive(a.id);
   const resumed = await h.codex.threadResume(a.id);
   assert.equal((await resumed.run("again")).finalResponse, PLAIN_TEXT);
 });

@@ -16,16 +16,18 @@ import { Buffer } from "node:buffer";
 import {
   Codex,
   CodexError,
-  connectUnixSocket,
-  connectWebSocket,
-  listenAppServer,
-  loadAdapter,
-  locateCodex,
   type MessageTransport,
   TransportClosedError,
   WebSocketAuthError,
   WebSocketConnectError,
 } from "../mod.ts";
+import {
+  connectUnixSocket,
+  connectWebSocket,
+  listenAppServer,
+  loadAdapter,
+  locateCodex,
+} from "../transport.ts";
 import { MalformedMessage } from "../src/framing/malformed.ts";
 import { type CodexHome, createCodexHome } from "./support/codex_home.ts";
 import { type FakeResponses, PLAIN_TEXT, startFakeResponses } from "./support/fake_responses.ts";
@@ -103,7 +105,7 @@ async function waitForUnixSocket(path: string, stderr: () => string): Promise<st
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {
-      const probe = await connectUnixSocket(path, { connectTimeoutMs: 1000 });
+      const probe = await connectUnixSocket(path, { timeoutMs: 1000 });
       await probe.close();
       return path;
     } catch (error) {
@@ -363,12 +365,12 @@ test("connectWebSocket names the URL or path it could not reach", T, async () =>
   );
 });
 
-test("connectWebSocket gives up after connectTimeoutMs, and on abort", T, async () => {
+test("connectWebSocket gives up after timeoutMs, and on abort", T, async () => {
   const raw = await startRawServer(() => {}); // reads the upgrade request, never answers
   try {
     const started = Date.now();
     await assert.rejects(
-      connectWebSocket(raw.url, { connectTimeoutMs: 300 }),
+      connectWebSocket(raw.url, { timeoutMs: 300 }),
       (error: unknown) =>
         error instanceof WebSocketConnectError &&
         error.message === `Cannot connect to ${raw.url}: no answer within 300 ms`,

@@ -7,7 +7,8 @@
  * @module
  */
 
-import { Codex, type ThreadItem } from "../../mod.ts";
+import { Codex } from "../../mod.ts";
+import type { ThreadItem } from "../../generated/mod.ts";
 
 await using codex = await Codex.start();
 const thread = await codex.threadStart();

@@ -43,17 +43,16 @@ await codex.threadArchive(fork.id);
 const archived = await codex.threadList({ archived: true });
 console.log(`archived fork; archived threads: ${archived.data.map((t) => t.id).join(", ")}`);
 
-const restored = await codex.threadUnarchive(fork.id);
+await codex.threadUnarchive(fork.id);
 const active = await codex.threadList({});
 console.log(
-  `unarchived ${restored.id}; listed again: ${active.data.some((t) => t.id === fork.id)}`,
+  `unarchived ${fork.id}; listed again: ${active.data.some((t) => t.id === fork.id)}`,
 );
 
 // Compaction runs as a turn the server starts by itself: `compact()` only starts it. Watch
-// the client's notifications to see it finish.
-const client = await codex.client();
+// the connection's notifications to see it finish.
 const compacted = new Promise<string>((resolve) => {
-  const stop = client.onNotification((event) => {
+  const stop = codex.onNotification((event) => {
     if (event.method === "turn/completed" && event.params.threadId === thread.id) {
       stop();
       resolve(event.params.turn.status);

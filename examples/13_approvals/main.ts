@@ -5,16 +5,17 @@
  *
  * Run: `deno run -A examples/13_approvals/main.ts` (or `bun examples/13_approvals/main.ts`).
  *
- * Without an `approvalHandler` the SDK declines every approval (the Python SDK accepts them).
+ * Without an `onServerRequest` handler the SDK declines every approval (the Python SDK
+ * accepts them).
  * Whether a request is sent at all depends on the approval policy: this example sets
  * `approvalPolicy: "untrusted"`, which asks before running anything not known to be safe.
  *
  * @module
  */
 
-import { type ApprovalHandler, Codex, declineRequest } from "../../mod.ts";
+import { Codex, declineRequest, type ServerRequestHandler } from "../../mod.ts";
 
-const approvalHandler: ApprovalHandler = (request) => {
+const onServerRequest: ServerRequestHandler = (request) => {
   // Narrowing on `method` types `params` and the result the server expects.
   switch (request.method) {
     case "item/commandExecution/requestApproval": {
@@ -35,7 +36,7 @@ const approvalHandler: ApprovalHandler = (request) => {
   }
 };
 
-await using codex = await Codex.start({ approvalHandler });
+await using codex = await Codex.start({ onServerRequest });
 const thread = await codex.threadStart({ approvalPolicy: "untrusted" });
 
 const result = await thread.run(

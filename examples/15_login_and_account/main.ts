@@ -11,7 +11,8 @@
  * @module
  */
 
-import { Codex, type GetAccountResponse } from "../../mod.ts";
+import { Codex } from "../../mod.ts";
+import type { GetAccountResponse } from "../../generated/mod.ts";
 
 await using codex = await Codex.start();
 

@@ -12,13 +12,8 @@
  * @module
  */
 
-import {
-  Codex,
-  connectWebSocket,
-  listenAppServer,
-  WebSocketAuthError,
-  WebSocketConnectError,
-} from "../../mod.ts";
+import { Codex, WebSocketAuthError, WebSocketConnectError } from "../../mod.ts";
+import { connectWebSocket, listenAppServer } from "../../transport.ts";
 
 // The server accepts only clients that send this token as `Authorization: Bearer …`.
 const token = crypto.randomUUID();

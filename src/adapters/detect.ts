@@ -4,6 +4,7 @@
  * @module
  */
 
+import { lazy } from "../_util/lazy.ts";
 import type { RuntimeAdapter, RuntimeName } from "./adapter.ts";
 
 /**
@@ -24,7 +25,11 @@ export function detectRuntime(): RuntimeName {
   return "node";
 }
 
-const loaded = new Map<RuntimeName, Promise<RuntimeAdapter>>();
+const adapters: Record<RuntimeName, () => Promise<RuntimeAdapter>> = {
+  deno: lazy(async () => (await import("./deno.ts")).denoAdapter),
+  bun: lazy(async () => (await import("./bun.ts")).bunAdapter),
+  node: lazy(async () => (await import("./node.ts")).nodeAdapter),
+};
 
 /**
  * Loads the adapter for a runtime (the detected one by default). Each adapter is imported
@@ -41,21 +46,5 @@ const loaded = new Map<RuntimeName, Promise<RuntimeAdapter>>();
  * ```
  */
 export function loadAdapter(name: RuntimeName = detectRuntime()): Promise<RuntimeAdapter> {
-  let adapter = loaded.get(name);
-  if (adapter === undefined) {
-    adapter = importAdapter(name);
-    loaded.set(name, adapter);
-  }
-  return adapter;
-}
-
-async function importAdapter(name: RuntimeName): Promise<RuntimeAdapter> {
-  switch (name) {
-    case "deno":
-      return (await import("./deno.ts")).denoAdapter;
-    case "bun":
-      return (await import("./bun.ts")).bunAdapter;
-    case "node":
-      return (await import("./node.ts")).nodeAdapter;
-  }
+  return adapters[name]();
 }

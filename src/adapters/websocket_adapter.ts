@@ -7,6 +7,7 @@
  * @module
  */
 
+import { lazy } from "../_util/lazy.ts";
 import type { RuntimeName } from "./adapter.ts";
 import { detectRuntime } from "./detect.ts";
 
@@ -76,7 +77,11 @@ export type WebSocketOpener = (
   events: WebSocketEvents,
 ) => RawWebSocket;
 
-const loaded = new Map<RuntimeName, Promise<WebSocketOpener>>();
+const openers: Record<RuntimeName, () => Promise<WebSocketOpener>> = {
+  deno: lazy(async () => (await import("./websocket_deno.ts")).openDenoWebSocket),
+  bun: lazy(async () => (await import("./websocket_bun.ts")).openBunWebSocket),
+  node: lazy(async () => await (await import("./websocket_node.ts")).loadNodeWebSocket()),
+};
 
 /**
  * Loads the WebSocket client of a runtime (the detected one by default): the global
@@ -87,7 +92,7 @@ const loaded = new Map<RuntimeName, Promise<WebSocketOpener>>();
  * @throws {Error} On Node, the `ws` package is not installed.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { loadWebSocketOpener } from "./websocket_adapter.ts";
  * const open = await loadWebSocketOpener();
  * const socket = open({ kind: "tcp", url: "ws://127.0.0.1:4500", headers: {} }, {
@@ -99,22 +104,5 @@ const loaded = new Map<RuntimeName, Promise<WebSocketOpener>>();
  * ```
  */
 export function loadWebSocketOpener(name: RuntimeName = detectRuntime()): Promise<WebSocketOpener> {
-  let opener = loaded.get(name);
-  if (opener === undefined) {
-    opener = importOpener(name);
-    opener.catch(() => loaded.delete(name));
-    loaded.set(name, opener);
-  }
-  return opener;
-}
-
-async function importOpener(name: RuntimeName): Promise<WebSocketOpener> {
-  switch (name) {
-    case "deno":
-      return (await import("./websocket_deno.ts")).openDenoWebSocket;
-    case "bun":
-      return (await import("./websocket_bun.ts")).openBunWebSocket;
-    case "node":
-      return await (await import("./websocket_node.ts")).loadNodeWebSocket();
-  }
+  return openers[name]();
 }

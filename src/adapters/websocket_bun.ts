@@ -21,18 +21,10 @@ import type {
   WebSocketEvents,
   WebSocketOpener,
 } from "./websocket_adapter.ts";
+import { type WebSocketLike, wireWebSocket } from "./websocket_web.ts";
 
-/** The slice of Bun's `WebSocket` this adapter uses. */
-interface BunWebSocket {
-  binaryType: string;
-  onopen: (() => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onerror: ((event: { message?: string; error?: unknown }) => void) | null;
-  onclose: ((event: { code: number }) => void) | null;
-  send(data: string): void;
-  close(): void;
-  terminate(): void;
-}
+/** Bun's `WebSocket`: the WHATWG slice, plus `terminate()`. */
+type BunWebSocket = WebSocketLike & { terminate(): void };
 
 /** The slice of the Bun globals this adapter uses, so `tsc` needs no Bun types. */
 interface BunWebSocketHost {
@@ -40,8 +32,6 @@ interface BunWebSocketHost {
 }
 
 const host = globalThis as unknown as BunWebSocketHost;
-
-const STATUS_IN_MESSAGE = /status code:?\s*(\d{3})/i;
 
 /**
  * Opens a WebSocket with Bun's global `WebSocket` (over TCP, or over a unix socket with a
@@ -53,7 +43,7 @@ const STATUS_IN_MESSAGE = /status code:?\s*(\d{3})/i;
  * @throws {Error} The socket path contains `:`.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { openBunWebSocket } from "./websocket_bun.ts";
  * const socket = openBunWebSocket({ kind: "unix", path: "/tmp/codex.sock" }, {
  *   open: () => socket.close(),
@@ -76,25 +66,5 @@ export const openBunWebSocket: WebSocketOpener = (
     }
     socket = new host.WebSocket(`ws+unix://${endpoint.path}`, {});
   }
-  socket.binaryType = "arraybuffer";
-  socket.onopen = () => events.open();
-  socket.onmessage = (event) => {
-    const data = event.data;
-    events.message(typeof data === "string" ? data : new Uint8Array(data as ArrayBuffer));
-  };
-  socket.onerror = (event) => {
-    const message = event.message ?? String(event.error ?? "WebSocket error");
-    const status = STATUS_IN_MESSAGE.exec(message);
-    events.error({
-      message,
-      ...(status === null ? {} : { httpStatus: Number(status[1]) }),
-      cause: event.error ?? event,
-    });
-  };
-  socket.onclose = (event) => events.close(event.code);
-  return {
-    send: (text) => socket.send(text),
-    close: () => socket.close(),
-    terminate: () => socket.terminate(),
-  };
+  return wireWebSocket(socket, events, () => socket.terminate());
 };

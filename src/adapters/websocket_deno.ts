@@ -23,17 +23,7 @@ import type {
   WebSocketEvents,
   WebSocketOpener,
 } from "./websocket_adapter.ts";
-
-/** The slice of Deno's `WebSocket` this adapter uses. */
-interface DenoWebSocket {
-  binaryType: string;
-  onopen: (() => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onerror: ((event: { message?: string; error?: unknown }) => void) | null;
-  onclose: ((event: { code: number }) => void) | null;
-  send(data: string): void;
-  close(): void;
-}
+import { type WebSocketLike, wireWebSocket } from "./websocket_web.ts";
 
 /** An HTTP client from `Deno.createHttpClient`. */
 interface DenoHttpClient {
@@ -45,15 +35,13 @@ interface DenoWebSocketHost {
   WebSocket: new (
     url: string,
     options: { headers?: Record<string, string>; client?: DenoHttpClient },
-  ) => DenoWebSocket;
+  ) => WebSocketLike;
   Deno: {
     createHttpClient(options: { proxy: { transport: "unix"; path: string } }): DenoHttpClient;
   };
 }
 
 const host = globalThis as unknown as DenoWebSocketHost;
-
-const STATUS_IN_MESSAGE = /status code:?\s*(\d{3})/i;
 
 /**
  * Opens a WebSocket with Deno's global `WebSocket` (over TCP, or over a unix socket
@@ -64,7 +52,7 @@ const STATUS_IN_MESSAGE = /status code:?\s*(\d{3})/i;
  * @returns The socket.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { openDenoWebSocket } from "./websocket_deno.ts";
  * const socket = openDenoWebSocket({ kind: "unix", path: "/tmp/codex.sock" }, {
  *   open: () => socket.close(),
@@ -79,7 +67,7 @@ export const openDenoWebSocket: WebSocketOpener = (
   events: WebSocketEvents,
 ): RawWebSocket => {
   let client: DenoHttpClient | undefined;
-  let socket: DenoWebSocket;
+  let socket: WebSocketLike;
   if (endpoint.kind === "tcp") {
     socket = new host.WebSocket(endpoint.url, { headers: { ...endpoint.headers } });
   } else {
@@ -91,32 +79,11 @@ export const openDenoWebSocket: WebSocketOpener = (
       throw error;
     }
   }
-  socket.binaryType = "arraybuffer";
-  socket.onopen = () => events.open();
-  socket.onmessage = (event) => {
-    const data = event.data;
-    events.message(typeof data === "string" ? data : new Uint8Array(data as ArrayBuffer));
-  };
-  socket.onerror = (event) => {
-    const message = event.message ?? String(event.error ?? "WebSocket error");
-    const status = STATUS_IN_MESSAGE.exec(message);
-    events.error({
-      message,
-      ...(status === null ? {} : { httpStatus: Number(status[1]) }),
-      cause: event.error ?? event,
-    });
-  };
-  socket.onclose = (event) => {
+  return wireWebSocket(socket, events, () => socket.close(), () => {
     try {
       client?.close();
     } catch {
       // Already closed.
     }
-    events.close(event.code);
-  };
-  return {
-    send: (text) => socket.send(text),
-    close: () => socket.close(),
-    terminate: () => socket.close(),
-  };
+  });
 };

@@ -34,7 +34,7 @@ type WsData = import("ws").RawData;
  * @throws {Error} The `ws` package cannot be imported (install it: `npm install ws`).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { loadNodeWebSocket } from "./websocket_node.ts";
  * const open = await loadNodeWebSocket();
  * const socket = open({ kind: "tcp", url: "ws://127.0.0.1:4500", headers: {} }, {

@@ -1,11 +1,11 @@
 /**
- * The typed, registry-driven client under `Codex`: validated requests, typed notifications,
- * server-request dispatch, and per-turn routing over one {@linkcode JsonRpcConnection}.
+ * The typed client under `Codex`: validated requests, typed notifications, the dispatch of
+ * server requests to `onServerRequest` handlers, and per-turn routing, over one
+ * {@linkcode JsonRpcConnection}.
  *
  * @module
  */
 
-import type * as v from "valibot";
 import type {
   ClientRequestMap,
   ClientRequestMethod,
@@ -14,49 +14,32 @@ import type {
   ServerNotificationMap,
   ServerNotificationMethod,
 } from "../../generated/mod.ts";
-import type * as Registry from "../../generated/registry.ts";
-
-import {
-  type ConnectionOptions,
-  JsonRpcConnection,
-  type RequestOptions,
-} from "../rpc/connection.ts";
+import type { CallOptions } from "../_util/call.ts";
+import { describe } from "../_util/text.ts";
 import {
   CodexError,
   formatIssues,
-  InvalidParamsError,
   ProtocolError,
+  ServerRequestHandlerError,
   type TransportClosedError,
-  type ValidationIssue,
-} from "../rpc/errors.ts";
-import { turnIdOf, TurnRouter } from "../rpc/turn_router.ts";
-import type { MessageTransport } from "../transport/transport.ts";
+} from "../errors.ts";
+import { JsonRpcConnection } from "../rpc/connection.ts";
+import type { CloseOptions, MessageTransport } from "../transport/transport.ts";
 import {
-  type ApprovalHandler,
-  ApprovalHandlerError,
   declineRequest,
+  handlerFor,
+  type OnServerRequest,
   type ServerRequest,
-} from "./approvals.ts";
-
-/** valibot and the generated registry: most of the SDK's import cost, so loaded on first use. */
-interface Validation {
-  readonly v: typeof v;
-  readonly registry: typeof Registry;
-}
-let validation: Validation | undefined;
-let loadingValidation: Promise<Validation> | undefined;
-
-/**
- * Loads valibot and the generated schemas, once. `Codex` starts this right after it spawns
- * the app-server, so the load overlaps the server's start-up.
- *
- * @returns The loaded modules.
- */
-export function loadValidation(): Promise<Validation> {
-  loadingValidation ??= Promise.all([import("valibot"), import("../../generated/registry.ts")])
-    .then(([valibot, registry]) => (validation = { v: valibot, registry }));
-  return loadingValidation;
-}
+} from "./server_requests.ts";
+import { turnIdOf, TurnRouter } from "./turn_router.ts";
+import {
+  checksNotification,
+  invalidParams,
+  invalidPayload,
+  issuesOf,
+  loadValidation,
+  type ValidationMode,
+} from "./validation.ts";
 
 /** A server notification, narrowed on `method`. */
 export type ServerNotification = {
@@ -68,46 +51,42 @@ export type ServerNotification = {
   };
 }[ServerNotificationMethod];
 
-/**
- * How incoming messages are checked against the generated schemas:
- * - `"report"` (default): results, server requests and the notifications the SDK reads
- *   (`turn/completed`, `item/completed`, `thread/tokenUsage/updated`) are validated; a
- *   mismatch is reported to `onProtocolError` and the raw value is still delivered.
- * - `"strict"`: every result and notification is validated; a mismatch rejects the request
- *   (or is reported and the notification dropped) with a {@linkcode ProtocolError}.
- * - `"off"`: nothing incoming is validated.
- *
- * Outgoing params are always validated before sending.
- */
-export type ValidationMode = "report" | "strict" | "off";
+/** Receives notifications, in arrival order. */
+export type NotificationListener = (notification: ServerNotification) => void;
 
-/** Options of {@linkcode CodexClient}. */
-export interface CodexClientOptions {
-  /** Answers server-initiated requests; see {@linkcode ApprovalHandler}. */
-  readonly approvalHandler?: ApprovalHandler;
-  /** How incoming messages are validated. Default `"report"`. */
-  readonly validation?: ValidationMode;
-  /** Told about dropped or invalid input. Default: `console.warn`. */
-  readonly onProtocolError?: (error: ProtocolError) => void;
-}
-
-/** The notifications the SDK itself reads, validated in `"report"` mode. */
-const READ_BY_SDK = new Set(["turn/completed", "item/completed", "thread/tokenUsage/updated"]);
-
-/**
- * The params type of a client request method (`undefined` when it takes none).
- */
+/** The params type of a client request method (`undefined` when it takes none). */
 export type ParamsOf<M extends ClientRequestMethod> = ClientRequestMap[M]["params"];
 /** The result type of a client request method. */
 export type ResultOf<M extends ClientRequestMethod> = ClientRequestMap[M]["result"];
+
+/** Options of {@linkcode CodexClient}. */
+export interface CodexClientOptions {
+  /** Answers server requests; without one, they are declined (see `declineRequest`). */
+  readonly onServerRequest?: OnServerRequest;
+  /** How incoming messages are validated. Default `"report"`. */
+  readonly validation?: ValidationMode;
+  /** Told about dropped or invalid input and throwing listeners. Default: `console.warn`. */
+  readonly onProtocolError?: (error: ProtocolError) => void;
+}
+
+/**
+ * A server request given to a handler: what tells the handler to stop. Kept until its turn
+ * ends (or, for a request outside any turn, until it is answered).
+ */
+interface Answering {
+  readonly controller: AbortController;
+  readonly turnId: string | undefined;
+  answered: boolean;
+}
 
 /**
  * The typed JSON-RPC client for one app-server connection.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { spawnAppServer } from "codex-app-server/transport";
  * import { CodexClient } from "./client.ts";
- * const client = new CodexClient(transport);
+ * await using client = new CodexClient(await spawnAppServer());
  * await client.initialize({ clientInfo: { name: "demo", title: "Demo", version: "1.0.0" } });
  * const { thread } = await client.request("thread/start", {});
  * ```
@@ -115,26 +94,36 @@ export type ResultOf<M extends ClientRequestMethod> = ClientRequestMap[M]["resul
 export class CodexClient implements AsyncDisposable {
   /** The underlying JSON-RPC connection. */
   readonly connection: JsonRpcConnection;
-  /** Routes turn events to their consumers. */
+  /**
+   * Routes turn events to their consumers (used by `Thread` and `TurnHandle`).
+   *
+   * @ignore
+   */
   readonly router: TurnRouter = new TurnRouter();
   readonly #options: CodexClientOptions;
-  readonly #listeners = new Set<(notification: ServerNotification) => void>();
+  readonly #mode: ValidationMode;
+  readonly #listeners = new Set<NotificationListener>();
+  readonly #threadHandlers = new Map<string, OnServerRequest>();
+  readonly #answering = new Map<string | number, Answering>();
 
   /**
    * Creates a `CodexClient`.
    *
    * @param transport The transport to the app-server.
-   * @param options Approval handler and validation.
+   * @param options Server-request handlers and validation.
    */
   constructor(transport: MessageTransport, options: CodexClientOptions = {}) {
     this.#options = options;
-    const connectionOptions: ConnectionOptions = {
+    this.#mode = options.validation ?? "report";
+    this.connection = new JsonRpcConnection(transport, {
       onServerRequest: (method, params, id) => this.#answer(method, params, id),
       onProtocolError: options.onProtocolError,
-    };
-    this.connection = new JsonRpcConnection(transport, connectionOptions);
+    });
     this.connection.onNotification((method, params) => this.#dispatch(method, params));
-    this.connection.closed.then((error) => this.router.failAll(error));
+    this.connection.closed.then((error) => {
+      this.router.failAll(error);
+      for (const answering of this.#answering.values()) answering.controller.abort(error);
+    });
   }
 
   /** Resolves once the connection has ended, with the error every waiter received. */
@@ -149,10 +138,7 @@ export class CodexClient implements AsyncDisposable {
    * @param options Abort signal and timeout.
    * @returns The server's `initialize` result.
    */
-  async initialize(
-    params: InitializeParams,
-    options?: RequestOptions,
-  ): Promise<InitializeResponse> {
+  async initialize(params: InitializeParams, options?: CallOptions): Promise<InitializeResponse> {
     const result = await this.request("initialize", params, options);
     await this.connection.notify("initialized");
     return result;
@@ -169,39 +155,28 @@ export class CodexClient implements AsyncDisposable {
    * @throws {InvalidParamsError} The params fail the method's schema (`data.issues` has paths).
    * @throws {JsonRpcError} The server answered with an error.
    * @throws {TransportClosedError} The connection ended first.
+   * @throws {CallTimeoutError} `timeoutMs` passed first.
    */
   async request<M extends ClientRequestMethod>(
     method: M,
     params: ParamsOf<M>,
-    options?: RequestOptions,
+    options?: CallOptions,
   ): Promise<ResultOf<M>> {
-    const { v, registry } = validation ?? await loadValidation();
-    const schemas = registry.clientRequestSchemas(method);
+    const validation = loadValidation.value ?? await loadValidation();
+    const schemas = validation.registry.clientRequestSchemas(method);
     if (schemas === undefined) {
       throw new CodexError(`Cannot send ${method}: it is not a method of the pinned protocol`);
     }
     if (schemas.params !== undefined) {
-      const checked = v.safeParse(schemas.params, params);
-      if (!checked.success) {
-        const issues = toIssues(checked.issues);
-        throw new InvalidParamsError(
-          -32602,
-          `invalid params (nothing was sent): ${formatIssues(issues)}`,
-          { issues },
-          method,
-        );
-      }
+      const issues = issuesOf(validation, schemas.params, params);
+      if (issues.length > 0) throw invalidParams(method, issues);
     }
     const result = await this.connection.request(method, params, options);
-    if (this.#options.validation !== "off") {
-      const checked = v.safeParse(schemas.result, result);
-      if (!checked.success) {
-        const error = new ProtocolError(
-          `Invalid ${method} result`,
-          toIssues(checked.issues),
-          result,
-        );
-        if (this.#options.validation === "strict") throw error;
+    if (this.#mode !== "off") {
+      const issues = issuesOf(validation, schemas.result, result);
+      if (issues.length > 0) {
+        const error = invalidPayload(`${method} result`, issues, result);
+        if (this.#mode === "strict") throw error;
         this.#report(error);
       }
     }
@@ -209,35 +184,35 @@ export class CodexClient implements AsyncDisposable {
   }
 
   /**
-   * Sends any method, bypassing the registry (for methods newer than the pinned runtime).
-   *
-   * @param method The method name.
-   * @param params Its params.
-   * @param options Abort signal and timeout.
-   * @returns The raw result.
-   */
-  requestUnchecked(method: string, params?: unknown, options?: RequestOptions): Promise<unknown> {
-    return this.connection.request(method, params, options);
-  }
-
-  /**
-   * Adds a listener for every notification (turn events included).
+   * Adds a listener for every notification (turn events included). A listener that throws
+   * is reported to `onProtocolError`; the other listeners still receive the notification.
    *
    * @param listener Called with each notification in arrival order.
    * @returns A function that removes the listener.
    */
-  onNotification(listener: (notification: ServerNotification) => void): () => void {
+  onNotification(listener: NotificationListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
   /**
+   * Sets the handlers that answer one thread's server requests before the client's own.
+   *
+   * @param threadId The thread.
+   * @param handlers Its handlers; `undefined` removes them.
+   */
+  setThreadHandlers(threadId: string, handlers: OnServerRequest | undefined): void {
+    if (handlers === undefined) this.#threadHandlers.delete(threadId);
+    else this.#threadHandlers.set(threadId, handlers);
+  }
+
+  /**
    * Closes the connection (see {@linkcode JsonRpcConnection.close}).
    *
-   * @param graceMs How long to wait at each step before escalating.
+   * @param options How long to wait at each step before escalating.
    */
-  async close(graceMs?: number): Promise<void> {
-    await this.connection.close(graceMs);
+  async close(options?: CloseOptions): Promise<void> {
+    await this.connection.close(options);
   }
 
   /** Closes the connection; what `await using` calls. */
@@ -246,61 +221,87 @@ export class CodexClient implements AsyncDisposable {
   }
 
   #dispatch(method: string, params: unknown): void {
-    const mode = this.#options.validation;
-    // `validation` is loaded: every notification comes after the `initialize` request.
-    if (
-      validation !== undefined && (mode === "strict" || (mode !== "off" && READ_BY_SDK.has(method)))
-    ) {
-      const { v, registry } = validation;
-      const schema = registry.serverNotificationSchema(method);
-      if (schema !== undefined) {
-        const checked = v.safeParse(schema, params);
-        if (!checked.success) {
-          this.#report(
-            new ProtocolError(`Invalid ${method} notification`, toIssues(checked.issues), params),
-          );
-          if (mode === "strict") return;
-        }
+    // Validation is loaded: every notification comes after the `initialize` request.
+    const validation = loadValidation.value;
+    if (validation !== undefined && checksNotification(this.#mode, method)) {
+      const schema = validation.registry.serverNotificationSchema(method);
+      const issues = schema === undefined ? [] : issuesOf(validation, schema, params);
+      if (issues.length > 0) {
+        this.#report(invalidPayload(`${method} notification`, issues, params));
+        if (this.#mode === "strict") return;
       }
     }
+    if (this.#answering.size > 0) this.#withdraw(method, params);
     this.router.route(method, params);
     if (this.#listeners.size === 0) return;
     const notification = { method, params } as ServerNotification;
-    for (const listener of this.#listeners) listener(notification);
-  }
-
-  async #answer(method: string, params: unknown, id: string | number): Promise<unknown> {
-    const { v, registry } = validation ?? await loadValidation();
-    const schemas = registry.serverRequestSchemas(method);
-    if (schemas !== undefined && this.#options.validation !== "off") {
-      const checked = v.safeParse(schemas.params, params);
-      if (!checked.success) {
+    for (const listener of this.#listeners) {
+      try {
+        listener(notification);
+      } catch (error) {
         this.#report(
-          new ProtocolError(`Invalid ${method} request`, toIssues(checked.issues), params),
+          new ProtocolError(`A notification listener threw on ${method}: ${describe(error)}`),
         );
       }
     }
+  }
+
+  /**
+   * Tells handlers to stop: those of requests the server withdrew while they were still
+   * unanswered, and all of a turn's once it has ended.
+   */
+  #withdraw(method: string, params: unknown): void {
+    if (method === "serverRequest/resolved") {
+      const requestId = (params as { requestId?: string | number }).requestId;
+      const answering = requestId === undefined ? undefined : this.#answering.get(requestId);
+      if (answering !== undefined && !answering.answered) answering.controller.abort();
+    } else if (method === "turn/completed") {
+      const turnId = turnIdOf(params);
+      for (const [id, answering] of this.#answering) {
+        if (answering.turnId !== turnId) continue;
+        answering.controller.abort();
+        this.#answering.delete(id);
+      }
+    }
+  }
+
+  async #answer(method: string, params: unknown, id: string | number): Promise<unknown> {
+    const validation = loadValidation.value ?? await loadValidation();
+    const schemas = validation.registry.serverRequestSchemas(method);
+    if (schemas !== undefined && this.#mode !== "off") {
+      const issues = issuesOf(validation, schemas.params, params);
+      if (issues.length > 0) this.#report(invalidPayload(`${method} request`, issues, params));
+    }
     const request = { method, params, id } as ServerRequest;
-    const handler = this.#options.approvalHandler;
+    const threadId = (params as { threadId?: unknown } | null)?.threadId;
+    const handler = handlerFor(
+      typeof threadId === "string" ? this.#threadHandlers.get(threadId) : undefined,
+      request,
+    ) ?? handlerFor(this.#options.onServerRequest, request);
+    if (handler === undefined) return declineRequest(request);
+    const turnId = turnIdOf(params);
+    const answering: Answering = { controller: new AbortController(), turnId, answered: false };
+    this.#answering.set(id, answering);
     try {
-      const result = handler === undefined ? declineRequest(request) : await handler(request);
-      if (schemas !== undefined) {
-        const checked = v.safeParse(schemas.result, result);
-        if (!checked.success) {
-          throw new CodexError(
-            `the answer to ${method} is invalid: ${formatIssues(toIssues(checked.issues))}`,
-          );
-        }
+      const result = await handler(request, {
+        signal: answering.controller.signal,
+        threadId: typeof threadId === "string" ? threadId : undefined,
+        turnId,
+        id,
+      });
+      const issues = schemas === undefined ? [] : issuesOf(validation, schemas.result, result);
+      if (issues.length > 0) {
+        throw new CodexError(`the answer to ${method} is invalid: ${formatIssues(issues)}`);
       }
       return result;
     } catch (error) {
-      if (handler !== undefined) {
-        const turnId = turnIdOf(params);
-        if (turnId !== undefined) {
-          this.router.report(turnId, new ApprovalHandlerError(method, error));
-        }
+      if (turnId !== undefined) {
+        this.router.report(turnId, new ServerRequestHandlerError(method, error));
       }
       throw error;
+    } finally {
+      answering.answered = true;
+      if (turnId === undefined) this.#answering.delete(id);
     }
   }
 
@@ -308,11 +309,4 @@ export class CodexClient implements AsyncDisposable {
     if (this.#options.onProtocolError) this.#options.onProtocolError(error);
     else console.warn(`codex-app-server: ${error.message}`);
   }
-}
-
-function toIssues(issues: readonly v.BaseIssue<unknown>[]): ValidationIssue[] {
-  return issues.map((issue) => ({
-    path: validation!.v.getDotPath(issue) ?? "",
-    message: issue.message,
-  }));
 }

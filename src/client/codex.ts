@@ -6,47 +6,47 @@
  */
 
 import type {
-  ApprovalsReviewer,
-  AskForApproval,
   ClientInfo,
+  ClientRequestMethod,
+  GetAccountParams,
   GetAccountResponse,
   InitializeResponse,
-  LogoutAccountResponse,
+  ModelListParams,
   ModelListResponse,
-  SandboxMode,
-  ThreadArchiveResponse,
   ThreadForkParams,
   ThreadListParams,
   ThreadListResponse,
   ThreadResumeParams,
   ThreadStartParams,
 } from "../../generated/mod.ts";
-import type { ClientRequestMethod } from "../../generated/mod.ts";
 import { CODEX_VERSION } from "../../generated/version.ts";
-import type { RuntimeName } from "../adapters/adapter.ts";
-import { loadAdapter } from "../adapters/detect.ts";
-import { type LaunchOptions, spawnAppServer } from "../launch.ts";
-import type { RequestOptions } from "../rpc/connection.ts";
-import { CodexError, type ProtocolError } from "../rpc/errors.ts";
-import type { MessageTransport } from "../transport/transport.ts";
+import { type CallOptions, callScope, withoutCallOptions } from "../_util/call.ts";
+import { raceSignal } from "../_util/wait.ts";
+import { CodexError, type ProtocolError } from "../errors.ts";
+import type { LaunchOptions } from "../process/command.ts";
+import { spawnAppServer } from "../process/spawn.ts";
+import type { CloseOptions, MessageTransport } from "../transport/transport.ts";
+import { CodexClient, type NotificationListener, type ParamsOf, type ResultOf } from "./client.ts";
 import {
-  type ApprovalHandler,
-  type ApprovalOptions,
-  resolveApproval,
-  sandboxMode,
-} from "./approvals.ts";
-import {
-  CodexClient,
-  loadValidation,
-  type ParamsOf,
-  type ResultOf,
-  type ValidationMode,
-} from "./client.ts";
-import { ChatgptLoginHandle, DeviceCodeLoginHandle, LoginWaiter } from "./login.ts";
+  type ChatgptLoginHandle,
+  type DeviceCodeLoginHandle,
+  LoginWaiter,
+  startChatgptLogin,
+} from "./login.ts";
+import { applyPresets, type ApprovalOptions, type ThreadPresetFields } from "./presets.ts";
+import type { OnServerRequest } from "./server_requests.ts";
 import { Thread } from "./thread.ts";
+import { loadValidation, type ValidationMode } from "./validation.ts";
 
-/** Options of {@linkcode Codex}. Launch options apply when the SDK spawns the app-server. */
-export interface CodexOptions extends LaunchOptions {
+/** What every `Codex` accepts, whichever way it reaches the app-server. */
+export interface CodexBaseOptions extends CallOptions {
+  /**
+   * Aborting closes the connection (and cancels a start in progress), as `signal` does for
+   * `child_process.spawn`. The listener is removed by `close()`.
+   */
+  readonly signal?: AbortSignal;
+  /** Bounds the start-up (spawn or connect, and `initialize`); it then fails and closes. */
+  readonly timeoutMs?: number;
   /** Identifies this client to the server. Default `codex-app-server` / SDK version. */
   readonly clientInfo?: ClientInfo;
   /** Opt in to experimental methods and fields (`capabilities.experimentalApi`). Default `true`. */
@@ -54,24 +54,44 @@ export interface CodexOptions extends LaunchOptions {
   /** Notification methods the server should not send on this connection. */
   readonly optOutNotificationMethods?: readonly string[];
   /**
-   * Answers approval requests and other server requests. Without one, approvals are
-   * declined and other requests answered with a refusal (see `declineRequest`).
+   * Answers approval requests and the server's other requests: one handler per method
+   * (typed by method) or one function for all. Without one — or for a method it does not
+   * answer — approvals are declined and questions cancelled (see `declineRequest`).
+   * A thread's own `onServerRequest` (given to `threadStart` …) wins for its requests.
    */
-  readonly approvalHandler?: ApprovalHandler;
-  /**
-   * Connect through this transport (or a function that opens one, e.g. a WebSocket)
-   * instead of spawning `codex app-server` over stdio.
-   */
-  readonly transport?: MessageTransport | (() => MessageTransport | Promise<MessageTransport>);
-  /** Force a runtime adapter instead of detecting it. */
-  readonly runtime?: RuntimeName;
-  /** Aborting closes the connection (and cancels a start in progress). */
-  readonly signal?: AbortSignal;
+  readonly onServerRequest?: OnServerRequest;
   /** How incoming messages are validated. Default `"report"`. */
   readonly validation?: ValidationMode;
-  /** Told about input the SDK had to drop or found invalid. Default: `console.warn`. */
+  /**
+   * Told about input the SDK had to drop or found invalid, and about notification listeners
+   * that threw. Default: `console.warn`.
+   */
   readonly onProtocolError?: (error: ProtocolError) => void;
 }
+
+/** Options of a `Codex` that spawns `codex app-server` over stdio (the default). */
+export interface CodexSpawnOptions extends CodexBaseOptions, LaunchOptions {
+  /** Leave unset to spawn the app-server. */
+  readonly transport?: undefined;
+}
+
+/** A transport, or a function that opens one (e.g. a WebSocket connect). */
+export type TransportSource =
+  | MessageTransport
+  | (() => MessageTransport | Promise<MessageTransport>);
+
+/**
+ * Options of a `Codex` that talks to an app-server through a transport of yours. Launch
+ * options cannot be given with it: nothing is spawned, so they would be ignored.
+ */
+export interface CodexTransportOptions
+  extends CodexBaseOptions, Partial<Record<keyof LaunchOptions, never>> {
+  /** The transport, or a function that opens it (e.g. `() => connectWebSocket(url)`). */
+  readonly transport: TransportSource;
+}
+
+/** Options of {@linkcode Codex}: spawn the app-server, or connect through a transport. */
+export type CodexOptions = CodexSpawnOptions | CodexTransportOptions;
 
 /** The validated `initialize` result, with the server's version parsed out. */
 export interface CodexMetadata extends InitializeResponse {
@@ -82,18 +102,38 @@ export interface CodexMetadata extends InitializeResponse {
   readonly serverVersion: string;
 }
 
-/** Options of `threadStart`: `thread/start` params with the approval presets. */
-export type ThreadStartOptions =
-  & Omit<ThreadStartParams, "approvalPolicy" | "approvalsReviewer" | "sandbox">
-  & ApprovalOptions;
-/** Options of `threadResume`: `thread/resume` params (less `threadId`) with the presets. */
-export type ThreadResumeOptions =
-  & Omit<ThreadResumeParams, "threadId" | "approvalPolicy" | "approvalsReviewer" | "sandbox">
-  & ApprovalOptions;
-/** Options of `threadFork`: `thread/fork` params (less `threadId`) with the presets. */
-export type ThreadForkOptions =
-  & Omit<ThreadForkParams, "threadId" | "approvalPolicy" | "approvalsReviewer" | "sandbox">
-  & ApprovalOptions;
+/** The SDK-side options of thread calls: cancellation, and a handler for its requests. */
+export interface ThreadCallOptions extends CallOptions, ApprovalOptions {
+  /** Answers this thread's server requests before the connection's `onServerRequest`. */
+  readonly onServerRequest?: OnServerRequest;
+}
+
+/** Options of `threadStart`: `thread/start` params, presets, and the SDK-side options. */
+export interface ThreadStartOptions
+  extends
+    Omit<ThreadStartParams, "approvalPolicy" | "approvalsReviewer" | "sandbox">,
+    ThreadCallOptions {}
+
+/** Options of `threadResume`: `thread/resume` params (less `threadId`) and the rest. */
+export interface ThreadResumeOptions
+  extends
+    Omit<ThreadResumeParams, "threadId" | "approvalPolicy" | "approvalsReviewer" | "sandbox">,
+    ThreadCallOptions {}
+
+/** Options of `threadFork`: `thread/fork` params (less `threadId`) and the rest. */
+export interface ThreadForkOptions
+  extends
+    Omit<ThreadForkParams, "threadId" | "approvalPolicy" | "approvalsReviewer" | "sandbox">,
+    ThreadCallOptions {}
+
+/** Options of `threadList`: filters, sort and cursor, with signal and timeout. */
+export interface ThreadListOptions extends ThreadListParams, CallOptions {}
+
+/** Options of `models`: `model/list` params, with signal and timeout. */
+export interface ModelListOptions extends ModelListParams, CallOptions {}
+
+/** Options of `account`: `refreshToken` to refresh the token first, with signal and timeout. */
+export interface AccountReadOptions extends GetAccountParams, CallOptions {}
 
 const DEFAULT_CLIENT_INFO: ClientInfo = {
   name: "codex_app_server_ts",
@@ -105,20 +145,24 @@ const DEFAULT_CLIENT_INFO: ClientInfo = {
  * A connection to a Codex app-server.
  *
  * `Codex.start()` spawns and initializes eagerly; `new Codex()` does it on first use.
- * Close it with `close()` or `await using`.
+ * Close it with `close()` or `await using`. Every async method takes `signal` and
+ * `timeoutMs` in its options.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { Codex } from "codex-app-server";
  * await using codex = await Codex.start();
- * const thread = await codex.threadStart({ model: "gpt-5" });
- * const result = await thread.run("Say hello in one sentence.");
+ * const thread = await codex.threadStart({ model: "gpt-5", timeoutMs: 5_000 });
+ * const result = await thread.run("Say hello in one sentence.", { timeoutMs: 60_000 });
  * console.log(result.finalResponse);
  * ```
  */
 export class Codex implements AsyncDisposable {
   readonly #options: CodexOptions;
+  readonly #listeners = new Map<NotificationListener, (() => void) | undefined>();
+  readonly #onAbort: (() => void) | undefined;
   #ready: Promise<CodexClient> | undefined;
+  #starting: CodexClient | undefined;
   #client: CodexClient | undefined;
   #metadata: CodexMetadata | undefined;
   #logins: LoginWaiter | undefined;
@@ -131,7 +175,10 @@ export class Codex implements AsyncDisposable {
    */
   constructor(options: CodexOptions = {}) {
     this.#options = options;
-    options.signal?.addEventListener("abort", () => void this.close(), { once: true });
+    if (options.signal !== undefined) {
+      this.#onAbort = () => void this.close();
+      options.signal.addEventListener("abort", this.#onAbort, { once: true });
+    }
   }
 
   /**
@@ -142,10 +189,16 @@ export class Codex implements AsyncDisposable {
    * @throws {CodexNotFoundError} No Codex binary was found.
    * @throws {TransportClosedError} The app-server exited during start-up (its stderr tail
    * is in the error).
+   * @throws {CallTimeoutError} `timeoutMs` passed first.
    */
   static async start(options: CodexOptions = {}): Promise<Codex> {
     const codex = new Codex(options);
-    await codex.#connect();
+    try {
+      await codex.#connect();
+    } catch (error) {
+      await codex.close();
+      throw error;
+    }
     return codex;
   }
 
@@ -162,166 +215,172 @@ export class Codex implements AsyncDisposable {
   }
 
   /**
-   * The typed client under this `Codex` (initializes on first use), for events outside any
-   * turn: `(await codex.client()).onNotification(…)`.
+   * Adds a listener for every notification of the connection (turn events included), for
+   * events outside any turn. It may be added before the connection starts. A listener that
+   * throws is reported to `onProtocolError`; the others still receive the notification.
    *
-   * @returns The client.
+   * @param listener Called with each notification in arrival order.
+   * @returns A function that removes the listener.
    */
-  client(): Promise<CodexClient> {
-    return this.#connect();
+  onNotification(listener: NotificationListener): () => void {
+    this.#listeners.set(listener, this.#client?.onNotification(listener));
+    return () => {
+      this.#listeners.get(listener)?.();
+      this.#listeners.delete(listener);
+    };
   }
 
   /**
    * Starts a thread (`thread/start`).
    *
-   * @param options Thread settings and approval presets.
+   * @param options Thread settings, approval presets, a handler for its server requests,
+   * signal and timeout.
    * @returns The new thread.
    */
   async threadStart(options: ThreadStartOptions = {}): Promise<Thread> {
-    const params: ThreadStartParams = withApproval(options, "Cannot start thread");
-    const client = await this.#connect();
-    const { thread } = await client.request("thread/start", params);
-    return new Thread(client, thread.id);
+    const params: ThreadStartParams = threadParams(options, "Cannot start thread");
+    return await this.#call("thread/start", options, async (client, signal) => {
+      const { thread } = await client.request("thread/start", params, { signal });
+      return this.#thread(client, thread.id, options);
+    });
   }
 
   /**
    * Reopens an existing thread (`thread/resume`), e.g. in a new app-server process.
    *
    * @param threadId The thread's id.
-   * @param options Overrides and approval presets.
+   * @param options Overrides, approval presets, a handler, signal and timeout.
    * @returns The thread.
    */
   async threadResume(threadId: string, options: ThreadResumeOptions = {}): Promise<Thread> {
-    const params = withApproval(options, `Cannot resume thread ${threadId}`);
-    const client = await this.#connect();
-    const { thread } = await client.request("thread/resume", { ...params, threadId });
-    return new Thread(client, thread.id);
+    const params = threadParams(options, `Cannot resume thread ${threadId}`);
+    return await this.#call("thread/resume", options, async (client, signal) => {
+      const { thread } = await client.request("thread/resume", { ...params, threadId }, {
+        signal,
+      });
+      return this.#thread(client, thread.id, options);
+    });
   }
 
   /**
    * Copies a thread's history into a new thread (`thread/fork`).
    *
    * @param threadId The thread to fork.
-   * @param options Overrides and approval presets.
+   * @param options Overrides, approval presets, a handler, signal and timeout.
    * @returns The new thread.
    */
   async threadFork(threadId: string, options: ThreadForkOptions = {}): Promise<Thread> {
-    const params = withApproval(options, `Cannot fork thread ${threadId}`);
-    const client = await this.#connect();
-    const { thread } = await client.request("thread/fork", { ...params, threadId });
-    return new Thread(client, thread.id);
+    const params = threadParams(options, `Cannot fork thread ${threadId}`);
+    return await this.#call("thread/fork", options, async (client, signal) => {
+      const { thread } = await client.request("thread/fork", { ...params, threadId }, {
+        signal,
+      });
+      return this.#thread(client, thread.id, options);
+    });
   }
 
   /**
    * Lists stored threads (`thread/list`).
    *
-   * @param params Filters, sort and cursor.
+   * @param options Filters, sort and cursor; signal and timeout.
    * @returns One page of threads and the next cursor.
    */
-  async threadList(params: ThreadListParams = {}): Promise<ThreadListResponse> {
-    return await (await this.#connect()).request("thread/list", params);
+  threadList(options: ThreadListOptions = {}): Promise<ThreadListResponse> {
+    return this.#request("thread/list", withoutCallOptions(options), options);
   }
 
   /**
-   * Archives a thread (`thread/archive`).
+   * Archives a thread (`thread/archive`); `threadResume` loads it again after
+   * `threadUnarchive`.
    *
    * @param threadId The thread's id.
-   * @returns The server's reply.
+   * @param options Abort signal and timeout.
    */
-  async threadArchive(threadId: string): Promise<ThreadArchiveResponse> {
-    return await (await this.#connect()).request("thread/archive", { threadId });
+  async threadArchive(threadId: string, options?: CallOptions): Promise<void> {
+    await this.#request("thread/archive", { threadId }, options);
   }
 
   /**
-   * Restores an archived thread (`thread/unarchive`).
+   * Restores an archived thread (`thread/unarchive`). Run turns on it after `threadResume`.
    *
    * @param threadId The thread's id.
-   * @returns The thread.
+   * @param options Abort signal and timeout.
    */
-  async threadUnarchive(threadId: string): Promise<Thread> {
-    const client = await this.#connect();
-    const { thread } = await client.request("thread/unarchive", { threadId });
-    return new Thread(client, thread.id);
+  async threadUnarchive(threadId: string, options?: CallOptions): Promise<void> {
+    await this.#request("thread/unarchive", { threadId }, options);
   }
 
   /**
    * Lists the models the server offers (`model/list`).
    *
-   * @param options `includeHidden` to include models hidden from pickers.
+   * @param options `includeHidden` for models hidden from pickers, paging; signal and timeout.
    * @returns The models.
    */
-  async models(options: { includeHidden?: boolean } = {}): Promise<ModelListResponse> {
-    return await (await this.#connect()).request("model/list", {
-      includeHidden: options.includeHidden ?? false,
-    });
+  models(options: ModelListOptions = {}): Promise<ModelListResponse> {
+    const { includeHidden, ...rest } = withoutCallOptions(options);
+    return this.#request("model/list", { ...rest, includeHidden: includeHidden ?? false }, options);
   }
 
   /**
    * Reads the signed-in account (`account/read`).
    *
-   * @param options `refreshToken` to refresh the token first.
+   * @param options `refreshToken` to refresh the token first; signal and timeout.
    * @returns The account (or `null`) and whether OpenAI auth is required.
    */
-  async account(options: { refreshToken?: boolean } = {}): Promise<GetAccountResponse> {
-    return await (await this.#connect()).request("account/read", {
+  account(options: AccountReadOptions = {}): Promise<GetAccountResponse> {
+    return this.#request("account/read", {
       refreshToken: options.refreshToken ?? false,
-    });
+    }, options);
   }
 
   /**
    * Signs in with an API key (`account/login/start` with `type: "apiKey"`).
    *
    * @param apiKey The key.
+   * @param options Abort signal and timeout.
    */
-  async loginApiKey(apiKey: string): Promise<void> {
-    await (await this.#connect()).request("account/login/start", { type: "apiKey", apiKey });
+  async loginApiKey(apiKey: string, options?: CallOptions): Promise<void> {
+    await this.#request("account/login/start", { type: "apiKey", apiKey }, options);
   }
 
   /**
    * Starts a ChatGPT browser login.
    *
+   * @param options Abort signal and timeout of the request.
    * @returns A handle with the URL to open and `wait()` / `cancel()`.
    */
-  async loginChatgpt(): Promise<ChatgptLoginHandle> {
-    const client = await this.#connect();
-    const waiter = this.#logins!;
-    const reply = await client.request("account/login/start", { type: "chatgpt" });
-    if (reply.type !== "chatgpt") {
-      throw new CodexError(`Cannot start ChatGPT login: the server answered type ${reply.type}`);
-    }
-    return new ChatgptLoginHandle(client, waiter, reply.loginId, reply.authUrl);
+  loginChatgpt(options?: CallOptions): Promise<ChatgptLoginHandle> {
+    return this.#call(
+      "account/login/start",
+      options,
+      (client, signal) => startChatgptLogin(client, this.#logins!, "chatgpt", { signal }),
+    );
   }
 
   /**
    * Starts a ChatGPT device-code login.
    *
+   * @param options Abort signal and timeout of the request.
    * @returns A handle with the verification URL, the user code, and `wait()` / `cancel()`.
    */
-  async loginChatgptDeviceCode(): Promise<DeviceCodeLoginHandle> {
-    const client = await this.#connect();
-    const waiter = this.#logins!;
-    const reply = await client.request("account/login/start", { type: "chatgptDeviceCode" });
-    if (reply.type !== "chatgptDeviceCode") {
-      throw new CodexError(
-        `Cannot start device-code login: the server answered type ${reply.type}`,
-      );
-    }
-    return new DeviceCodeLoginHandle(
-      client,
-      waiter,
-      reply.loginId,
-      reply.verificationUrl,
-      reply.userCode,
+  loginChatgptDeviceCode(options?: CallOptions): Promise<DeviceCodeLoginHandle> {
+    return this.#call(
+      "account/login/start",
+      options,
+      (client, signal) =>
+        startChatgptLogin(client, this.#logins!, "chatgptDeviceCode", { signal }) as Promise<
+          DeviceCodeLoginHandle
+        >,
     );
   }
 
   /**
    * Signs out (`account/logout`).
    *
-   * @returns The server's reply.
+   * @param options Abort signal and timeout.
    */
-  async logout(): Promise<LogoutAccountResponse> {
-    return await (await this.#connect()).request("account/logout", undefined);
+  async logout(options?: CallOptions): Promise<void> {
+    await this.#request("account/logout", undefined, options);
   }
 
   /**
@@ -333,30 +392,68 @@ export class Codex implements AsyncDisposable {
    * @param options Abort signal and timeout.
    * @returns Its result.
    */
-  async request<M extends ClientRequestMethod>(
+  request<M extends ClientRequestMethod>(
     method: M,
     params: ParamsOf<M>,
-    options?: RequestOptions,
+    options?: CallOptions,
   ): Promise<ResultOf<M>> {
-    return await (await this.#connect()).request(method, params, options);
+    return this.#request(method, params, options);
   }
 
   /**
    * Closes the connection and stops the app-server it spawned (stdin closed, then SIGTERM,
-   * then SIGKILL, 2 s apart). Everything still waiting fails with `TransportClosedError`.
+   * then SIGKILL, `graceMs` apart). Everything still waiting fails with
+   * `TransportClosedError`.
+   *
+   * @param options How long to wait at each step (`graceMs`, default 2000).
    */
-  async close(): Promise<void> {
+  async close(options?: CloseOptions): Promise<void> {
     this.#closed = true;
+    if (this.#onAbort !== undefined) {
+      this.#options.signal?.removeEventListener("abort", this.#onAbort);
+    }
     this.#logins?.dispose();
-    const ready = this.#ready;
-    if (ready === undefined) return;
-    const client = this.#client ?? await ready.catch(() => undefined);
-    await client?.close();
+    const client = this.#client ?? this.#starting ??
+      await this.#ready?.catch(() => undefined);
+    await client?.close(options);
   }
 
   /** Closes the connection; what `await using` calls. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** Connects (once), then runs `run` with the call's signal, bounded by its options. */
+  async #call<T>(
+    operation: string,
+    options: CallOptions | undefined,
+    run: (client: CodexClient, signal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<T> {
+    const scope = callScope(options, operation);
+    try {
+      return await run(await raceSignal(this.#connect(), scope.signal), scope.signal);
+    } finally {
+      scope[Symbol.dispose]();
+    }
+  }
+
+  #request<M extends ClientRequestMethod>(
+    method: M,
+    params: ParamsOf<M>,
+    options: CallOptions | undefined,
+  ): Promise<ResultOf<M>> {
+    return this.#call(
+      method,
+      options,
+      (client, signal) => client.request(method, params, { signal }),
+    );
+  }
+
+  #thread(client: CodexClient, id: string, options: ThreadCallOptions): Thread {
+    if (options.onServerRequest !== undefined) {
+      client.setThreadHandlers(id, options.onServerRequest);
+    }
+    return new Thread(client, id);
   }
 
   #connect(): Promise<CodexClient> {
@@ -372,73 +469,66 @@ export class Codex implements AsyncDisposable {
 
   async #initialize(): Promise<CodexClient> {
     const options = this.#options;
-    options.signal?.throwIfAborted();
-    const transport = await this.#openTransport();
-    loadValidation().catch(() => {}); // overlaps the app-server's start-up
-    const client = new CodexClient(transport, {
-      approvalHandler: options.approvalHandler,
-      validation: options.validation,
-      onProtocolError: options.onProtocolError,
-    });
+    const scope = callScope(options, "Codex start-up");
     try {
-      const response = await client.initialize({
-        clientInfo: options.clientInfo ?? DEFAULT_CLIENT_INFO,
-        capabilities: {
-          experimentalApi: options.experimentalApi ?? true,
-          ...(options.optOutNotificationMethods === undefined
-            ? {}
-            : { optOutNotificationMethods: [...options.optOutNotificationMethods] }),
-        },
-      }, { signal: options.signal });
-      this.#metadata = toMetadata(response);
-    } catch (error) {
-      await client.close();
-      throw error;
+      scope.signal?.throwIfAborted();
+      const transport = await raceSignal(this.#openTransport(), scope.signal);
+      loadValidation().catch(() => {}); // overlaps the app-server's start-up
+      const client = new CodexClient(transport, {
+        onServerRequest: options.onServerRequest,
+        validation: options.validation,
+        onProtocolError: options.onProtocolError,
+      });
+      this.#starting = client;
+      for (const listener of this.#listeners.keys()) {
+        this.#listeners.set(listener, client.onNotification(listener));
+      }
+      try {
+        const response = await client.initialize({
+          clientInfo: options.clientInfo ?? DEFAULT_CLIENT_INFO,
+          capabilities: {
+            experimentalApi: options.experimentalApi ?? true,
+            ...(options.optOutNotificationMethods === undefined
+              ? {}
+              : { optOutNotificationMethods: [...options.optOutNotificationMethods] }),
+          },
+        }, { signal: scope.signal });
+        this.#metadata = toMetadata(response);
+      } catch (error) {
+        await client.close();
+        throw error;
+      } finally {
+        this.#starting = undefined;
+      }
+      if (this.#closed) {
+        await client.close();
+        throw new CodexError("Cannot use Codex: it was closed during start-up");
+      }
+      this.#client = client;
+      this.#logins = new LoginWaiter(client);
+      return client;
+    } finally {
+      scope[Symbol.dispose]();
     }
-    if (this.#closed) {
-      await client.close();
-      throw new CodexError("Cannot use Codex: it was closed during start-up");
-    }
-    this.#client = client;
-    this.#logins = new LoginWaiter(client);
-    return client;
   }
 
   async #openTransport(): Promise<MessageTransport> {
-    const { transport } = this.#options;
-    if (transport !== undefined) return typeof transport === "function" ? transport() : transport;
-    const adapter = await loadAdapter(this.#options.runtime);
-    return spawnAppServer(adapter, this.#options);
+    const options = this.#options;
+    if (options.transport !== undefined) {
+      return typeof options.transport === "function" ? options.transport() : options.transport;
+    }
+    return await spawnAppServer(options);
   }
 }
 
-/** Applies the approval presets of thread-level options, giving the wire params. */
-function withApproval<T extends ApprovalOptions>(
+/** A thread call's wire params: the options without the SDK-side fields, presets applied. */
+function threadParams<T extends ThreadCallOptions>(
   options: T,
   action: string,
-): Omit<T, keyof ApprovalOptions> & {
-  approvalPolicy?: AskForApproval | null;
-  approvalsReviewer?: ApprovalsReviewer | null;
-  sandbox?: SandboxMode | null;
-} {
-  const {
-    approvalMode: _mode,
-    approvalPolicy: _policy,
-    approvalsReviewer: _reviewer,
-    sandbox: _sandbox,
-    ...rest
-  } = options;
-  const approval = resolveApproval(options, action);
-  return {
-    ...rest,
-    ...(approval.approvalPolicy === undefined ? {} : { approvalPolicy: approval.approvalPolicy }),
-    ...(approval.approvalsReviewer === undefined
-      ? {}
-      : { approvalsReviewer: approval.approvalsReviewer }),
-    ...(approval.sandbox === undefined
-      ? {}
-      : { sandbox: approval.sandbox === null ? null : sandboxMode(approval.sandbox) }),
-  };
+): Omit<T, keyof ThreadCallOptions> & ThreadPresetFields {
+  const { onServerRequest: _handler, ...rest } = withoutCallOptions(options);
+  const [params, presets] = applyPresets(rest, "thread", action);
+  return { ...params, ...presets } as Omit<T, keyof ThreadCallOptions> & ThreadPresetFields;
 }
 
 /**

@@ -6,18 +6,23 @@
  */
 
 import type { ThreadGoal } from "../../generated/mod.ts";
-import { turnIdOf } from "../rpc/turn_router.ts";
+import { type CallOptions, callScope } from "../_util/call.ts";
+import type { TurnResult } from "../turn_result.ts";
 import type { CodexClient } from "./client.ts";
-import { TurnHandle } from "./turn.ts";
-import type { TurnResult } from "./turn_result.ts";
+import { settleWithin } from "../_util/wait.ts";
+import { INTERRUPT_WAIT_MS, TurnHandle } from "./turn.ts";
+import { turnIdOf } from "./turn_router.ts";
 
 /**
  * One `runGoal` call: watches a thread, adopts each turn the server starts for the goal,
  * and settles when the goal is no longer active and no adopted turn is running.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { CodexClient } from "codex-app-server/transport";
  * import { GoalRun } from "./goal.ts";
+ * declare const client: CodexClient;
+ * declare const thread: { id: string };
  * const { goal, turns } = await new GoalRun(client, thread.id).run("Make the tests pass", {});
  * ```
  */
@@ -42,15 +47,18 @@ export class GoalRun {
    * Sets the goal active and waits for the server to stop pursuing it.
    *
    * @param objective The goal's objective.
-   * @param options Token budget and abort signal (aborting pauses the goal and interrupts
-   * the running turn).
+   * @param options Token budget, abort signal and timeout (either pauses the goal and
+   * interrupts the running turn, then rejects).
    * @returns The final goal and the results of its turns, in completion order.
    */
   async run(
     objective: string,
-    options: { tokenBudget?: number; signal?: AbortSignal },
+    options: CallOptions & { readonly tokenBudget?: number },
   ): Promise<{ goal: ThreadGoal; turns: TurnResult[] }> {
     const client = this.#client;
+    const scope = callScope(options, `goal on thread ${this.#threadId}`);
+    const signal = scope.signal;
+    signal?.throwIfAborted();
     const threadId = this.#threadId;
     let finalGoal: ThreadGoal | undefined;
     let settle!: () => void;
@@ -63,21 +71,18 @@ export class GoalRun {
     const stopWatching = client.router.watchThread(threadId, {
       deliver: (method, params) => {
         const turnId = turnIdOf(params)!;
-        let handle = handles.get(turnId);
-        if (handle === undefined) {
-          handle = new TurnHandle(client, threadId, turnId);
-          handles.set(turnId, handle);
-          client.router.attach(threadId, turnId, handle);
-          const done = handle.run().then(
-            (result) => this.#turns.push(result),
-            (error) => fail(error),
-          ).finally(() => {
-            this.#running.delete(done);
-            if (finalGoal !== undefined && this.#running.size === 0) settle();
-          });
-          this.#running.add(done);
-        }
-        handle.deliver(method, params);
+        if (handles.has(turnId)) return;
+        const handle = new TurnHandle(client, threadId, turnId);
+        handles.set(turnId, handle);
+        const done = handle.result().then(
+          (result) => this.#turns.push(result),
+          (error) => fail(error),
+        ).finally(() => {
+          this.#running.delete(done);
+          if (finalGoal !== undefined && this.#running.size === 0) settle();
+        });
+        this.#running.add(done);
+        client.router.route(method, params); // now to the handle
       },
       fail: (error) => fail(error),
       report: (error) => fail(error),
@@ -97,11 +102,13 @@ export class GoalRun {
       }
       if (this.#running.size === 0) settle();
     });
-    const onAbort = () => {
+    const onAbort = async () => {
       client.request("thread/goal/set", { threadId, status: "paused" }).catch(() => {});
       for (const handle of handles.values()) handle.interrupt().catch(() => {});
+      await settleWithin(Promise.allSettled(this.#running), INTERRUPT_WAIT_MS);
+      fail(signal!.reason);
     };
-    options.signal?.addEventListener("abort", onAbort, { once: true });
+    signal?.addEventListener("abort", onAbort, { once: true });
     try {
       const { goal } = await client.request("thread/goal/set", {
         threadId,
@@ -115,7 +122,8 @@ export class GoalRun {
       const goalNow = finalGoal ?? (await client.request("thread/goal/get", { threadId })).goal;
       return { goal: goalNow ?? goal, turns: this.#turns };
     } finally {
-      options.signal?.removeEventListener("abort", onAbort);
+      signal?.removeEventListener("abort", onAbort);
+      scope[Symbol.dispose]();
       stopListening();
       stopWatching();
     }

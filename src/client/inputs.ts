@@ -5,7 +5,7 @@
  */
 
 import type { UserInput } from "../../generated/mod.ts";
-import { CodexError } from "../rpc/errors.ts";
+import { CodexError } from "../errors.ts";
 
 /** One input item of a turn, exactly as the protocol spells it (`{ type: "text", text }` …). */
 export type InputItem = UserInput;

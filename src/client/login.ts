@@ -9,6 +9,9 @@ import type {
   AccountLoginCompletedNotification,
   CancelLoginAccountResponse,
 } from "../../generated/mod.ts";
+import { type CallOptions, callScope } from "../_util/call.ts";
+import { raceSignal } from "../_util/wait.ts";
+import { CodexError } from "../errors.ts";
 import type { CodexClient } from "./client.ts";
 
 /**
@@ -41,18 +44,31 @@ export class LoginWaiter {
    * Waits for the completion of one login.
    *
    * @param loginId The login's id.
+   * @param options Abort signal and timeout of the wait (the login itself goes on).
    * @returns The completion notification's params.
    */
-  wait(loginId: string): Promise<AccountLoginCompletedNotification> {
+  async wait(
+    loginId: string,
+    options?: CallOptions,
+  ): Promise<AccountLoginCompletedNotification> {
     const early = this.#completed.get(loginId);
     if (early !== undefined) {
       this.#completed.delete(loginId);
-      return Promise.resolve(early);
+      return early;
     }
     const completion = new Promise<AccountLoginCompletedNotification>((resolve) => {
       this.#waiting.set(loginId, resolve);
     });
-    return Promise.race([completion, this.#client.closed.then((error) => Promise.reject(error))]);
+    const scope = callScope(options, `login ${loginId}`);
+    try {
+      return await raceSignal(
+        Promise.race([completion, this.#client.closed.then((error) => Promise.reject(error))]),
+        scope.signal,
+      );
+    } finally {
+      scope[Symbol.dispose]();
+      this.#waiting.delete(loginId);
+    }
   }
 
   /** Stops watching. */
@@ -65,7 +81,9 @@ export class LoginWaiter {
  * A ChatGPT browser login in progress: open `authUrl`, then `wait()`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { Codex } from "codex-app-server";
+ * declare const codex: Codex;
  * const login = await codex.loginChatgpt();
  * console.log(`Open ${login.authUrl}`);
  * const { success, error } = await login.wait();
@@ -86,6 +104,7 @@ export class ChatgptLoginHandle {
    * @param waiter The completion collector.
    * @param loginId The login's id.
    * @param authUrl The browser URL.
+   * @ignore
    */
   constructor(client: CodexClient, waiter: LoginWaiter, loginId: string, authUrl: string) {
     this.#client = client;
@@ -97,19 +116,22 @@ export class ChatgptLoginHandle {
   /**
    * Waits for this login's `account/login/completed`.
    *
+   * @param options Abort signal and timeout of the wait (the login itself goes on; use
+   * `cancel()` to stop it).
    * @returns Whether it succeeded, and the error if not.
    */
-  wait(): Promise<AccountLoginCompletedNotification> {
-    return this.#waiter.wait(this.loginId);
+  wait(options?: CallOptions): Promise<AccountLoginCompletedNotification> {
+    return this.#waiter.wait(this.loginId, options);
   }
 
   /**
    * Cancels the login (`account/login/cancel`); `wait()` then resolves with `success: false`.
    *
+   * @param options Abort signal and timeout.
    * @returns The server's reply.
    */
-  cancel(): Promise<CancelLoginAccountResponse> {
-    return this.#client.request("account/login/cancel", { loginId: this.loginId });
+  cancel(options?: CallOptions): Promise<CancelLoginAccountResponse> {
+    return this.#client.request("account/login/cancel", { loginId: this.loginId }, options);
   }
 }
 
@@ -118,7 +140,9 @@ export class ChatgptLoginHandle {
  * `wait()`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { Codex } from "codex-app-server";
+ * declare const codex: Codex;
  * const login = await codex.loginChatgptDeviceCode();
  * console.log(`Go to ${login.verificationUrl} and enter ${login.userCode}`);
  * await login.wait();
@@ -136,6 +160,7 @@ export class DeviceCodeLoginHandle extends ChatgptLoginHandle {
    * @param loginId The login's id.
    * @param verificationUrl Where the user enters the code.
    * @param userCode The code.
+   * @ignore
    */
   constructor(
     client: CodexClient,
@@ -152,4 +177,45 @@ export class DeviceCodeLoginHandle extends ChatgptLoginHandle {
   get verificationUrl(): string {
     return this.authUrl;
   }
+}
+
+/**
+ * Starts a ChatGPT login (`account/login/start`): in a browser, or with a device code.
+ *
+ * @param client The client.
+ * @param waiter The completion collector of that client.
+ * @param type `"chatgpt"` (browser) or `"chatgptDeviceCode"`.
+ * @param options Abort signal and timeout of the request.
+ * @returns The login's handle.
+ * @throws {CodexError} The server answered with another login type.
+ *
+ * @example
+ * ```ts
+ * import type { CodexClient } from "codex-app-server/transport";
+ * import { LoginWaiter, startChatgptLogin } from "./login.ts";
+ * declare const client: CodexClient;
+ * const login = await startChatgptLogin(client, new LoginWaiter(client), "chatgpt");
+ * console.log(login.authUrl);
+ * ```
+ */
+export async function startChatgptLogin(
+  client: CodexClient,
+  waiter: LoginWaiter,
+  type: "chatgpt" | "chatgptDeviceCode",
+  options?: CallOptions,
+): Promise<ChatgptLoginHandle | DeviceCodeLoginHandle> {
+  const reply = await client.request("account/login/start", { type }, options);
+  if (reply.type === "chatgpt" && type === "chatgpt") {
+    return new ChatgptLoginHandle(client, waiter, reply.loginId, reply.authUrl);
+  }
+  if (reply.type === "chatgptDeviceCode" && type === "chatgptDeviceCode") {
+    return new DeviceCodeLoginHandle(
+      client,
+      waiter,
+      reply.loginId,
+      reply.verificationUrl,
+      reply.userCode,
+    );
+  }
+  throw new CodexError(`Cannot start the ${type} login: the server answered type ${reply.type}`);
 }

@@ -15,30 +15,64 @@ import type {
   ThreadSetNameResponse,
   TurnStartParams,
 } from "../../generated/mod.ts";
-import { CodexError } from "../rpc/errors.ts";
-import { type ApprovalOptions, resolveApproval, sandboxPolicy } from "./approvals.ts";
+import { type CallOptions, callScope, withoutCallOptions } from "../_util/call.ts";
+import { raceSignal, settleWithin } from "../_util/wait.ts";
+import { CodexError } from "../errors.ts";
+import type { TurnResult } from "../turn_result.ts";
 import type { CodexClient } from "./client.ts";
-import { type Input, toInputItems } from "./inputs.ts";
 import { GoalRun } from "./goal.ts";
-import { TurnHandle } from "./turn.ts";
-import type { TurnResult } from "./turn_result.ts";
+import { type Input, toInputItems } from "./inputs.ts";
+import { applyPresets, type ApprovalOptions } from "./presets.ts";
+import { INTERRUPT_WAIT_MS, TurnHandle } from "./turn.ts";
 
 /**
- * Per-turn options: every `turn/start` field except `threadId` and `input`, with the
- * approval presets of {@linkcode ApprovalOptions} (`sandbox` maps to `sandboxPolicy`).
- * Overrides other than `outputSchema` stick for later turns of the thread.
+ * Options of `thread.turn()` and `thread.run()`: every `turn/start` field except `threadId`
+ * and `input`, the approval presets of {@linkcode ApprovalOptions} (`sandbox` maps to
+ * `sandboxPolicy`), and `signal` / `timeoutMs`, which bound the **whole turn**: aborting or
+ * timing out interrupts it. Overrides other than `outputSchema` stick for later turns of the
+ * thread.
  */
-export type TurnOptions =
-  & Omit<TurnStartParams, "threadId" | "input" | "approvalPolicy" | "approvalsReviewer">
-  & ApprovalOptions;
+export interface TurnOptions
+  extends
+    Omit<TurnStartParams, "threadId" | "input" | "approvalPolicy" | "approvalsReviewer">,
+    ApprovalOptions,
+    CallOptions {}
+
+/** Options of `thread.read()`. */
+export interface ThreadReadOptions extends CallOptions {
+  /** Include the thread's turns and their items. Default `false`. */
+  readonly includeTurns?: boolean;
+}
+
+/** What `thread.setGoal()` sets: the objective, status and token budget. */
+export type ThreadGoalUpdate = Omit<ThreadGoalSetParams, "threadId">;
+
+/**
+ * Options of `thread.runGoal()`. Aborting (or `timeoutMs`) pauses the goal and interrupts
+ * the running turn.
+ */
+export interface RunGoalOptions extends CallOptions {
+  /** The most tokens the server may spend on the goal. */
+  readonly tokenBudget?: number;
+}
+
+/** What `thread.runGoal()` resolves with. */
+export interface RunGoalResult {
+  /** The goal's final state. */
+  readonly goal: ThreadGoal;
+  /** Every turn the server ran for the goal, in completion order. */
+  readonly turns: readonly TurnResult[];
+}
 
 /**
  * A thread on the app-server. Holds only its id; every call goes to the server.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { Codex } from "codex-app-server";
+ * await using codex = await Codex.start();
  * const thread = await codex.threadStart({ model: "gpt-5" });
- * const result = await thread.run("Say hello.");
+ * const result = await thread.run("Say hello.", { timeoutMs: 60_000 });
  * console.log(result.finalResponse);
  * ```
  */
@@ -48,10 +82,12 @@ export class Thread {
   readonly #client: CodexClient;
 
   /**
-   * Creates a `Thread`.
+   * Wraps a thread the app-server has loaded. Created by `Codex.threadStart`,
+   * `threadResume` and `threadFork`.
    *
    * @param client The client the thread lives on.
    * @param id The thread's id.
+   * @ignore
    */
   constructor(client: CodexClient, id: string) {
     this.#client = client;
@@ -62,85 +98,92 @@ export class Thread {
    * Starts a turn and waits for its result.
    *
    * @param input Text or input items.
-   * @param options Per-turn overrides.
+   * @param options Per-turn overrides; `signal` / `timeoutMs` cancel the turn.
    * @returns The turn's result.
    * @throws {TurnFailedError} The turn failed; the server's message is in the error.
+   * @throws {CallTimeoutError} `timeoutMs` passed (the turn was interrupted).
    */
   async run(input: Input, options?: TurnOptions): Promise<TurnResult> {
-    return await (await this.turn(input, options)).run();
+    return await (await this.turn(input, options)).result();
   }
 
   /**
-   * Starts a turn and returns its handle at once, for streaming, steering or interrupting.
-   * The turn's events are buffered from the moment the request is sent.
+   * Starts a turn and returns it at once, to iterate, steer or interrupt. The turn's events
+   * are buffered from the moment the request is sent.
    *
    * @param input Text or input items.
-   * @param options Per-turn overrides.
-   * @returns The turn's handle.
+   * @param options Per-turn overrides; `signal` / `timeoutMs` bound the whole turn. An
+   * already-aborted signal sends nothing.
+   * @returns The turn.
    * @throws {CodexError} The input or options are invalid (nothing was sent).
    */
   async turn(input: Input, options: TurnOptions = {}): Promise<TurnHandle> {
     const action = `Cannot start a turn on thread ${this.id}`;
-    const { approvalMode: _mode, sandbox: _sandbox, ...rest } = options;
-    const approval = resolveApproval(options, action);
-    if (approval.sandbox != null && rest.sandboxPolicy != null) {
-      throw new CodexError(`${action}: pass sandbox or sandboxPolicy, not both`);
-    }
+    const [rest, presets] = applyPresets(withoutCallOptions(options), "turn", action);
     const params: TurnStartParams = {
       ...rest,
+      ...presets,
       threadId: this.id,
       input: toInputItems(input, action),
     };
-    if (approval.approvalPolicy !== undefined) params.approvalPolicy = approval.approvalPolicy;
-    if (approval.approvalsReviewer !== undefined) {
-      params.approvalsReviewer = approval.approvalsReviewer;
+    const scope = callScope(options, `turn on thread ${this.id}`);
+    const signal = scope.signal;
+    if (signal?.aborted) {
+      scope[Symbol.dispose]();
+      throw signal.reason;
     }
-    if (approval.sandbox != null) params.sandboxPolicy = sandboxPolicy(approval.sandbox);
-    const router = this.#client.router;
-    router.expect(this.id);
-    let turnId: string;
+    const client = this.#client;
+    client.router.expect(this.id);
+    const starting = client.request("turn/start", params).then(({ turn }) => turn.id);
+    starting.catch(() => {
+      client.router.abandon(this.id);
+      scope[Symbol.dispose]();
+    });
     try {
-      turnId = (await this.#client.request("turn/start", params)).turn.id;
+      return new TurnHandle(client, this.id, await raceSignal(starting, signal), scope);
     } catch (error) {
-      router.abandon(this.id);
+      if (!signal?.aborted || error !== signal.reason) throw error;
+      // Cancelled while the start was in flight: adopt the turn when its id comes, so that
+      // it is interrupted rather than left running; wait for that, bounded.
+      const adopted = starting.then((id) => new TurnHandle(client, this.id, id, scope).result());
+      await settleWithin(adopted, INTERRUPT_WAIT_MS);
       throw error;
     }
-    const handle = new TurnHandle(this.#client, this.id, turnId);
-    router.attach(this.id, turnId, handle);
-    return handle;
   }
 
   /**
    * Reads the thread (`thread/read`).
    *
-   * @param options `includeTurns` to include the turns and their items.
+   * @param options `includeTurns` to include the turns and their items; signal and timeout.
    * @returns The thread.
    */
-  read(options: { includeTurns?: boolean } = {}): Promise<ThreadReadResponse> {
+  read(options: ThreadReadOptions = {}): Promise<ThreadReadResponse> {
     return this.#client.request("thread/read", {
       threadId: this.id,
       includeTurns: options.includeTurns ?? false,
-    });
+    }, options);
   }
 
   /**
    * Names the thread (`thread/name/set`).
    *
    * @param name The new name.
+   * @param options Abort signal and timeout.
    * @returns The server's reply.
    */
-  setName(name: string): Promise<ThreadSetNameResponse> {
-    return this.#client.request("thread/name/set", { threadId: this.id, name });
+  setName(name: string, options?: CallOptions): Promise<ThreadSetNameResponse> {
+    return this.#client.request("thread/name/set", { threadId: this.id, name }, options);
   }
 
   /**
    * Starts compacting the thread's context (`thread/compact/start`). The server runs the
    * compaction as a turn of its own; this resolves when the request is accepted.
    *
+   * @param options Abort signal and timeout.
    * @returns The server's reply (`{}`).
    */
-  compact(): Promise<ThreadCompactStartResponse> {
-    return this.#client.request("thread/compact/start", { threadId: this.id });
+  compact(options?: CallOptions): Promise<ThreadCompactStartResponse> {
+    return this.#client.request("thread/compact/start", { threadId: this.id }, options);
   }
 
   /**
@@ -148,28 +191,31 @@ export class Thread {
    * (the default) makes the server run turns by itself until the goal is met or stopped.
    *
    * @param goal The objective and optional status and token budget.
+   * @param options Abort signal and timeout.
    * @returns The stored goal.
    */
-  setGoal(goal: Omit<ThreadGoalSetParams, "threadId">): Promise<ThreadGoalSetResponse> {
-    return this.#client.request("thread/goal/set", { ...goal, threadId: this.id });
+  setGoal(goal: ThreadGoalUpdate, options?: CallOptions): Promise<ThreadGoalSetResponse> {
+    return this.#client.request("thread/goal/set", { ...goal, threadId: this.id }, options);
   }
 
   /**
    * Reads the thread's goal (`thread/goal/get`).
    *
+   * @param options Abort signal and timeout.
    * @returns The goal, or `{ goal: null }`.
    */
-  getGoal(): Promise<ThreadGoalGetResponse> {
-    return this.#client.request("thread/goal/get", { threadId: this.id });
+  getGoal(options?: CallOptions): Promise<ThreadGoalGetResponse> {
+    return this.#client.request("thread/goal/get", { threadId: this.id }, options);
   }
 
   /**
    * Removes the thread's goal (`thread/goal/clear`).
    *
+   * @param options Abort signal and timeout.
    * @returns The server's reply.
    */
-  clearGoal(): Promise<ThreadGoalClearResponse> {
-    return this.#client.request("thread/goal/clear", { threadId: this.id });
+  clearGoal(options?: CallOptions): Promise<ThreadGoalClearResponse> {
+    return this.#client.request("thread/goal/clear", { threadId: this.id }, options);
   }
 
   /**
@@ -178,13 +224,11 @@ export class Thread {
    * goal leaves `active` (complete, paused, blocked, or out of budget) with no turn running.
    *
    * @param objective What to achieve (trimmed; must not be empty).
-   * @param options An optional token budget and abort signal (aborting pauses the goal).
+   * @param options A token budget; `signal` / `timeoutMs` pause the goal and interrupt it.
    * @returns The goal's final state and every turn the server ran for it.
+   * @throws {CodexError} The objective is empty (nothing was sent).
    */
-  async runGoal(
-    objective: string,
-    options: { tokenBudget?: number; signal?: AbortSignal } = {},
-  ): Promise<{ goal: ThreadGoal; turns: TurnResult[] }> {
+  async runGoal(objective: string, options: RunGoalOptions = {}): Promise<RunGoalResult> {
     const trimmed = objective.trim();
     if (trimmed.length === 0) {
       throw new CodexError(`Cannot run a goal on thread ${this.id}: the objective is empty`);

@@ -1,212 +1,231 @@
 /**
- * A running turn: stream its events, wait for its result, steer it, interrupt it.
+ * A running turn: iterate its events, wait for its result, steer it, interrupt it, cancel
+ * it with a signal or by disposing it.
  *
  * @module
  */
 
-import type {
-  ThreadItem,
-  ThreadTokenUsage,
-  Turn,
-  TurnInterruptResponse,
-  TurnSteerResponse,
-} from "../../generated/mod.ts";
-import { CodexError } from "../rpc/errors.ts";
-import { EventQueue } from "../rpc/event_queue.ts";
-import type { TurnSink } from "../rpc/turn_router.ts";
+import type { TurnInterruptResponse, TurnSteerResponse } from "../../generated/mod.ts";
+import { type CallOptions, type CallScope, callScope } from "../_util/call.ts";
+import { raceSignal, settleWithin } from "../_util/wait.ts";
+import { CodexError, TurnFailedError } from "../errors.ts";
+import type { TurnResult } from "../turn_result.ts";
 import type { CodexClient, ServerNotification } from "./client.ts";
 import { type Input, toInputItems } from "./inputs.ts";
-import { buildTurnResult, TurnFailedError, type TurnResult } from "./turn_result.ts";
-
-/** A settable promise whose rejection is never reported as unhandled. */
-class Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve!: (value: T) => void;
-  reject!: (error: unknown) => void;
-
-  constructor() {
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-    this.promise.catch(() => {});
-  }
-}
+import { TurnCollector } from "./turn_collector.ts";
 
 /**
- * One turn on a thread. Its events are buffered from the moment `turn/start` was sent, so
- * nothing is lost however late you start reading.
+ * How long a cancelled or abandoned turn may take, after its interrupt, to report its end
+ * before its waiters are settled anyway.
+ */
+export const INTERRUPT_WAIT_MS = 5_000;
+
+/**
+ * One turn on a thread: an `AsyncIterable` of its own events and an `AsyncDisposable`.
+ * Its events are buffered from the moment `turn/start` was sent, so nothing is lost however
+ * late you start reading.
  *
- * Use either `stream()` (every event of this turn, ending with its `turn/completed`) or
- * just `run()` (the collected {@linkcode TurnResult}); `run()` after a finished `stream()`
- * returns the same result at once.
+ * - `for await (const event of turn)`: every event of this turn, in order, ending with its
+ *   `turn/completed`; events are typed and narrow on `event.method`. A turn can be iterated
+ *   once. Leaving the loop early (`break`, `return`, a throw) interrupts the turn and waits
+ *   (bounded) for its end, so the thread's next turn is a new one.
+ * - `result()` (alias `run()`): the collected {@linkcode TurnResult}; at once after a
+ *   finished iteration. Called first, it stops keeping events (memory stays flat).
+ * - Cancellation: the `signal` / `timeoutMs` of `thread.turn()` and of `result()` cancel the
+ *   turn: it is interrupted, its end awaited (bounded), and the waiters reject with the
+ *   signal's reason (or a `CallTimeoutError`). The thread stays usable.
+ * - `await using turn = …`: disposing interrupts the turn if it still runs.
  *
  * @example
- * ```ts ignore
- * const turn = await thread.turn("Write a haiku about streams");
- * for await (const event of turn.stream()) {
+ * ```ts
+ * import type { Thread } from "codex-app-server";
+ * declare const thread: Thread;
+ * await using turn = await thread.turn("Write a haiku about streams", {
+ *   signal: AbortSignal.timeout(60_000),
+ * });
+ * for await (const event of turn) {
  *   if (event.method === "item/agentMessage/delta") console.log(event.params.delta);
  * }
- * const result = await turn.run();
+ * const result = await turn.result();
  * ```
  */
-export class TurnHandle implements TurnSink {
+export class TurnHandle implements AsyncIterable<ServerNotification>, AsyncDisposable {
   /** The turn's id. */
   readonly id: string;
   /** The id of the thread the turn runs on. */
   readonly threadId: string;
   readonly #client: CodexClient;
-  readonly #events = new EventQueue<ServerNotification>();
-  readonly #items: ThreadItem[] = [];
-  #usage: ThreadTokenUsage | null = null;
-  #buffering = true;
-  #streamed = false;
-  readonly #started = new Deferred<void>();
-  readonly #done = new Deferred<TurnResult>();
-  #finished = false;
-  #handlerError: { error: unknown } | undefined;
+  readonly #turn: TurnCollector;
+  #use: "unused" | "iterating" | "result" = "unused";
+  #ending: Promise<void> | undefined;
 
   /**
-   * Creates a `TurnHandle`.
+   * Adopts a started turn: its events are routed here from now on (and those buffered
+   * since its `turn/start` was sent). Created by `Thread.turn`.
    *
    * @param client The client the turn runs on.
    * @param threadId The turn's thread.
    * @param id The turn's id.
+   * @param lifetime Cancels the turn when its signal aborts; disposed when the turn ends.
+   * @ignore
    */
-  constructor(client: CodexClient, threadId: string, id: string) {
+  constructor(client: CodexClient, threadId: string, id: string, lifetime?: CallScope) {
     this.#client = client;
     this.threadId = threadId;
     this.id = id;
+    const turn = new TurnCollector(threadId, () => client.router.detach(id, turn));
+    this.#turn = turn;
+    client.router.attach(threadId, id, turn);
+    const signal = lifetime?.signal;
+    if (signal === undefined) return;
+    const onAbort = () => void this.#end({ reason: signal.reason });
+    signal.addEventListener("abort", onAbort, { once: true });
+    turn.done.promise.catch(() => {}).finally(() => {
+      signal.removeEventListener("abort", onAbort);
+      lifetime![Symbol.dispose]();
+    });
+    if (signal.aborted) onAbort();
   }
 
   /**
-   * The events of this turn only, in order, ending after its `turn/completed`. Can be
-   * iterated once; events from before the call are included.
+   * The turn's events, in order, ending after its `turn/completed`.
    *
-   * @returns An async iterable of typed notifications.
-   * @throws {CodexError} The stream was already consumed, or `run()` was called first.
+   * @returns An iterator over this turn's typed notifications.
+   * @throws {CodexError} The turn was already iterated, or `result()` was called first.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<ServerNotification> {
+    if (this.#use === "iterating") {
+      throw new CodexError(`Cannot iterate turn ${this.id} twice: its events were consumed`);
+    }
+    if (this.#use === "result") {
+      throw new CodexError(
+        `Cannot iterate turn ${this.id}: result() was called first, so its events were not kept`,
+      );
+    }
+    this.#use = "iterating";
+    const events = this.#turn.events;
+    return {
+      next: () => events.next(),
+      return: async () => {
+        events.return();
+        await this.#end();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  /**
+   * The same iteration as `for await (const event of turn)`, under the Python SDK's name.
+   *
+   * @returns This turn, as an async iterable of its events.
    */
   stream(): AsyncIterable<ServerNotification> {
-    if (this.#streamed) {
-      throw new CodexError(`Cannot stream turn ${this.id}: its events were already consumed`);
-    }
-    if (!this.#buffering) {
-      throw new CodexError(`Cannot stream turn ${this.id}: run() was called first`);
-    }
-    this.#streamed = true;
-    return this.#events;
+    return this;
   }
 
   /**
-   * Waits for the turn to complete and returns what it produced.
+   * Waits for the turn to end and returns what it produced.
    *
+   * @param options `signal` / `timeoutMs` cancel the turn (interrupt, then reject).
    * @returns The turn's result (also for `interrupted` turns).
    * @throws {TurnFailedError} The turn ended with status `failed`.
-   * @throws {ApprovalHandlerError} The approval handler threw while answering this turn
-   * (raised once the turn has completed on the server).
-   * @throws {TransportClosedError} The connection ended before the turn completed.
+   * @throws {ServerRequestHandlerError} An `onServerRequest` handler threw while answering
+   * this turn (raised once the turn has ended on the server).
+   * @throws {TransportClosedError} The connection ended before the turn did.
+   * @throws {CallTimeoutError} `timeoutMs` passed (the turn was interrupted).
    */
-  async run(): Promise<TurnResult> {
-    if (!this.#streamed && this.#buffering) {
-      // Nobody will read the events: stop keeping them (memory stays flat on long turns).
-      this.#buffering = false;
-      this.#events.return();
+  async result(options?: CallOptions): Promise<TurnResult> {
+    if (this.#use === "unused") {
+      this.#use = "result";
+      this.#turn.stopBuffering();
     }
-    const result = await this.#done.promise;
-    if (result.status === "failed") throw new TurnFailedError(result);
-    return result;
+    const scope = callScope(options, `turn ${this.id}`);
+    const signal = scope.signal;
+    const onAbort = () => void this.#end({ reason: signal!.reason });
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    try {
+      const result = await this.#turn.done.promise;
+      if (result.status === "failed") throw new TurnFailedError(result);
+      return result;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      scope[Symbol.dispose]();
+    }
+  }
+
+  /**
+   * The Python SDK's name for {@linkcode TurnHandle.result}.
+   *
+   * @param options `signal` / `timeoutMs` cancel the turn (interrupt, then reject).
+   * @returns The turn's result.
+   */
+  run(options?: CallOptions): Promise<TurnResult> {
+    return this.result(options);
   }
 
   /**
    * Adds input to the running turn (`turn/steer` with this turn as `expectedTurnId`).
    *
    * @param input Text or input items.
+   * @param options Abort signal and timeout of the request.
    * @returns The server's reply.
    * @throws {InvalidRequestError} The turn is no longer active.
    */
-  steer(input: Input): Promise<TurnSteerResponse> {
-    return this.#client.request("turn/steer", {
+  async steer(input: Input, options?: CallOptions): Promise<TurnSteerResponse> {
+    return await this.#client.request("turn/steer", {
       threadId: this.threadId,
       expectedTurnId: this.id,
       input: toInputItems(input, `Cannot steer turn ${this.id}`),
-    });
+    }, options);
   }
 
   /**
    * Interrupts the turn. Waits for the server to report the turn as started first (the
-   * server refuses an interrupt before that); does nothing once the turn has finished. The
-   * turn then completes with status `interrupted`.
+   * server refuses an interrupt before that); does nothing once the turn has ended. The
+   * turn then ends with status `interrupted`.
    *
+   * @param options Abort signal and timeout of the wait and the request.
    * @returns The server's reply (`{}`).
    */
-  async interrupt(): Promise<TurnInterruptResponse> {
-    await this.#started.promise;
-    if (this.#finished) return {};
-    return await this.#client.request("turn/interrupt", {
-      threadId: this.threadId,
-      turnId: this.id,
-    });
-  }
-
-  /**
-   * Receives one event of this turn (called by the router).
-   *
-   * @param method The notification's method.
-   * @param params Its params.
-   */
-  deliver(method: string, params: unknown): void {
-    if (this.#finished) return;
-    switch (method) {
-      case "item/completed":
-        this.#items.push((params as { item: ThreadItem }).item);
-        break;
-      case "thread/tokenUsage/updated":
-        this.#usage = (params as { tokenUsage: ThreadTokenUsage }).tokenUsage;
-        break;
-      case "turn/started":
-        this.#started.resolve();
-        break;
-      case "turn/completed":
-        this.#complete(method, params as { turn: Turn });
-        return;
+  async interrupt(options?: CallOptions): Promise<TurnInterruptResponse> {
+    const scope = callScope(options, `interrupt of turn ${this.id}`);
+    try {
+      await raceSignal(this.#turn.started.promise, scope.signal);
+      if (this.#turn.finished) return {};
+      return await this.#client.request("turn/interrupt", {
+        threadId: this.threadId,
+        turnId: this.id,
+      }, { signal: scope.signal });
+    } finally {
+      scope[Symbol.dispose]();
     }
-    if (this.#buffering) this.#events.push({ method, params } as ServerNotification);
+  }
+
+  /** Interrupts the turn if it still runs and waits (bounded) for its end. Never throws. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#end();
   }
 
   /**
-   * Records a client-side error of this turn (the approval handler threw). The turn runs on
-   * on the server; once it completes, `run()` rejects and the stream throws with `error`.
-   *
-   * @param error The error to surface.
+   * Ends a running turn: interrupts it and waits up to `INTERRUPT_WAIT_MS` for its end. With
+   * a `reason` (a cancellation), its waiters then reject with it; without one, they settle
+   * as the turn ends (`interrupted`).
    */
-  report(error: unknown): void {
-    this.#handlerError ??= { error };
-  }
-
-  /**
-   * Fails the turn's waiters (the connection ended).
-   *
-   * @param error What `run()` and the stream receive.
-   */
-  fail(error: unknown): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    this.#started.reject(error);
-    this.#done.reject(error);
-    this.#events.fail(error);
-  }
-
-  #complete(method: string, params: { turn: Turn }): void {
-    this.#finished = true;
-    this.#client.router.detach(this.id, this);
-    if (this.#buffering) this.#events.push({ method, params } as ServerNotification);
-    this.#started.resolve();
-    if (this.#handlerError !== undefined) {
-      this.#events.fail(this.#handlerError.error);
-      this.#done.reject(this.#handlerError.error);
-      return;
-    }
-    this.#events.end();
-    this.#done.resolve(buildTurnResult(this.threadId, params.turn, this.#items, this.#usage));
+  async #end(cancellation?: { reason: unknown }): Promise<void> {
+    const turn = this.#turn;
+    if (turn.finished) return;
+    if (cancellation !== undefined) turn.cancel(cancellation.reason);
+    this.#ending ??= (async () => {
+      this.interrupt().catch(() => {});
+      if (!(await settleWithin(turn.done.promise, INTERRUPT_WAIT_MS))) {
+        turn.abandon(
+          new CodexError(
+            `Turn ${this.id} did not end within ${INTERRUPT_WAIT_MS} ms of its interrupt`,
+          ),
+        );
+      }
+    })();
+    await this.#ending;
   }
 }

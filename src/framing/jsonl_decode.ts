@@ -79,34 +79,3 @@ function parseInto(batch: unknown[], line: string): void {
     if (line.trim().length > 0) batch.push(new MalformedMessage(line, error));
   }
 }
-
-/**
- * A `TransformStream` that turns a UTF-8 byte stream of JSON Lines into parsed messages,
- * emitted as one array per input chunk (a 64 KiB pipe read holds hundreds of small
- * notifications: batching them saves a stream read per message, which measured ~0.5 µs per
- * event under Deno — a quarter of the SDK's whole budget). Decoding follows
- * {@linkcode JsonlDecoder}.
- *
- * @example
- * ```ts
- * import { JsonlDecodeStream } from "./jsonl_decode.ts";
- * const bytes = new TextEncoder().encode('{"id":1}\n{"id":2}\n');
- * const batches = ReadableStream.from([bytes]).pipeThrough(new JsonlDecodeStream());
- * for await (const batch of batches) console.log(batch); // [{ id: 1 }, { id: 2 }]
- * ```
- */
-export class JsonlDecodeStream extends TransformStream<Uint8Array, unknown[]> {
-  constructor() {
-    const decoder = new JsonlDecoder();
-    super({
-      transform(chunk, controller) {
-        const batch = decoder.push(chunk);
-        if (batch.length > 0) controller.enqueue(batch);
-      },
-      flush(controller) {
-        const batch = decoder.end();
-        if (batch.length > 0) controller.enqueue(batch);
-      },
-    });
-  }
-}

@@ -7,24 +7,27 @@
  * @module
  */
 
-import { MalformedMessage } from "../framing/malformed.ts";
-import type { MessageTransport, TransportCloseInfo } from "../transport/transport.ts";
+import { type CallOptions, callScope } from "../_util/call.ts";
+import { describe } from "../_util/text.ts";
 import {
   CodexError,
   JsonRpcError,
   ProtocolError,
-  RequestTimeoutError,
   TransportClosedError,
-} from "./errors.ts";
+  type TransportCloseInfo,
+} from "../errors.ts";
+import { MalformedMessage } from "../framing/malformed.ts";
+import type { CloseOptions, MessageTransport } from "../transport/transport.ts";
 
 /** A request id as JSON-RPC allows it. */
 type Id = string | number;
 
 /**
- * Answers one server-initiated request. Return the `result`; throw to answer with an error
- * (a {@linkcode JsonRpcError} keeps its code, anything else becomes -32603).
+ * Answers one server-initiated request, untyped (the typed handlers of `Codex` sit on top).
+ * Return the `result`; throw to answer with an error (a {@linkcode JsonRpcError} keeps its
+ * code, anything else becomes -32603).
  */
-export type ServerRequestHandler = (
+export type RawServerRequestHandler = (
   method: string,
   params: unknown,
   id: string | number,
@@ -39,20 +42,12 @@ export interface ConnectionOptions {
    * Answers server-initiated requests. Without one, every server request is answered with
    * a -32601 error, so the server never waits on silence.
    */
-  readonly onServerRequest?: ServerRequestHandler;
+  readonly onServerRequest?: RawServerRequestHandler;
   /**
    * Told about input the connection had to drop: malformed lines, non-JSON-RPC messages,
    * replies to unknown ids. Without one, these go to `console.warn`.
    */
   readonly onProtocolError?: (error: ProtocolError) => void;
-}
-
-/** Per-request options. */
-export interface RequestOptions {
-  /** Aborting removes the pending entry and rejects with the signal's reason. */
-  readonly signal?: AbortSignal;
-  /** Rejects with {@linkcode RequestTimeoutError} after this many milliseconds. */
-  readonly timeoutMs?: number;
 }
 
 interface Pending {
@@ -73,9 +68,10 @@ const READ_SETTLE_MS = 50;
  * A JSON-RPC connection to a Codex app-server.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { spawnAppServer } from "codex-app-server/transport";
  * import { JsonRpcConnection } from "./connection.ts";
- * await using connection = new JsonRpcConnection(transport, {
+ * await using connection = new JsonRpcConnection(await spawnAppServer(), {
  *   onServerRequest: (method) => method.endsWith("requestApproval") ? { decision: "accept" } : {},
  * });
  * connection.onNotification((method, params) => console.log(method, params));
@@ -110,27 +106,22 @@ export class JsonRpcConnection implements AsyncDisposable {
     this.closed = this.#readAll();
   }
 
-  /** Whether the transport has ended (or `close()` was called). */
-  get isClosed(): boolean {
-    return this.#closedInfo !== undefined || this.#closing;
-  }
-
   /**
    * Sends a request and resolves with its `result`.
    *
    * @param method The method name.
    * @param params The params object (omitted from the message when `undefined`).
-   * @param options Abort signal and timeout.
+   * @param options Abort signal and timeout (aborting removes the pending entry; a late
+   * reply is dropped).
    * @returns The `result` member of the reply.
    * @throws {JsonRpcError} The server's error reply, as its most specific subclass.
    * @throws {TransportClosedError} The connection ended first (or had already ended).
-   * @throws {RequestTimeoutError} `timeoutMs` elapsed first.
+   * @throws {CallTimeoutError} `timeoutMs` elapsed first.
    */
-  request(method: string, params?: unknown, options: RequestOptions = {}): Promise<unknown> {
+  request(method: string, params?: unknown, options?: CallOptions): Promise<unknown> {
     const unusable = this.#unusable(method);
     if (unusable !== undefined) return Promise.reject(unusable);
-    const { signal, timeoutMs } = options;
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
     const id = this.#nextId++;
     let text: string;
     try {
@@ -142,24 +133,18 @@ export class JsonRpcConnection implements AsyncDisposable {
         }),
       );
     }
+    const scope = callScope(options, method);
+    const { signal } = scope;
     return new Promise((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
       const onAbort = () => {
         this.#pending.delete(id);
         cleanup();
         reject(signal!.reason);
       };
       const cleanup = () => {
-        if (timer !== undefined) clearTimeout(timer);
+        scope[Symbol.dispose]();
         signal?.removeEventListener("abort", onAbort);
       };
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          this.#pending.delete(id);
-          cleanup();
-          reject(new RequestTimeoutError(method, timeoutMs));
-        }, timeoutMs);
-      }
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#pending.set(id, { method, resolve, reject, cleanup });
       this.#send(text);
@@ -195,12 +180,12 @@ export class JsonRpcConnection implements AsyncDisposable {
    * Closes the connection: ends the outgoing side, waits up to `graceMs` for the peer to
    * go, then forces it. Every pending request rejects with {@linkcode TransportClosedError}.
    *
-   * @param graceMs How long to wait at each step before escalating. Default 2000.
+   * @param options How long to wait at each step before escalating (`graceMs`, default 2000).
    * @returns The error every waiter received.
    */
-  async close(graceMs?: number): Promise<TransportClosedError> {
+  async close(options?: CloseOptions): Promise<TransportClosedError> {
     this.#closing = true;
-    await this.#transport.close(graceMs);
+    await this.#transport.close(options);
     return await this.closed;
   }
 
@@ -342,8 +327,4 @@ export class JsonRpcConnection implements AsyncDisposable {
     if (this.#options.onProtocolError) this.#options.onProtocolError(error);
     else console.warn(`codex-app-server: ${error.message}`);
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

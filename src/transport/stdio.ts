@@ -4,20 +4,22 @@
  * @module
  */
 
-import { settleWithin } from "./settle_within.ts";
+import { describe } from "../_util/text.ts";
+import { settleWithin } from "../_util/wait.ts";
 import type { ChildProcess, ProcessExit } from "../adapters/adapter.ts";
 import { JsonlDecoder } from "../framing/jsonl_decode.ts";
-import type { MessageTransport, TransportCloseInfo } from "./transport.ts";
+import type { CloseOptions, MessageTransport, TransportCloseInfo } from "./transport.ts";
 
 /** Options of {@linkcode stdioTransport}. */
 export interface StdioTransportOptions {
   /** Called with each line the process writes to stderr. */
   readonly onStderr?: (line: string) => void;
-  /** How many stderr lines to keep for error messages. Default 50. */
-  readonly stderrLines?: number;
-  /** The program's name in close reasons. Default "codex". */
-  readonly label?: string;
 }
+
+/** How many stderr lines are kept for error messages. */
+const STDERR_LINES = 50;
+/** The default of `CloseOptions.graceMs`. */
+const CLOSE_GRACE_MS = 2000;
 
 /** How long `closed` waits, after the exit, for stderr's last lines. */
 const STDERR_SETTLE_MS = 100;
@@ -32,7 +34,7 @@ const STDERR_SETTLE_MS = 100;
  * @returns The transport.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { loadAdapter } from "../adapters/detect.ts";
  * import { stdioTransport } from "./stdio.ts";
  * const adapter = await loadAdapter();
@@ -45,8 +47,7 @@ export function stdioTransport(
   child: ChildProcess,
   options: StdioTransportOptions = {},
 ): MessageTransport {
-  const label = options.label ?? "codex";
-  const tail = new LineRing(options.stderrLines ?? 50);
+  const tail = new LineRing(STDERR_LINES);
   const stderrDone = drainLines(child.stderr, (line) => {
     tail.push(line);
     options.onStderr?.(line);
@@ -61,11 +62,11 @@ export function stdioTransport(
 
   const closed = child.exited.then(async (exit) => {
     await settleWithin(stderrDone, STDERR_SETTLE_MS);
-    return describeExit(label, exit, tail.lines());
+    return describeExit(exit, tail.lines());
   });
 
   let closing: Promise<TransportCloseInfo> | undefined;
-  const close = (graceMs = 2000) => {
+  const close = ({ graceMs = CLOSE_GRACE_MS }: CloseOptions = {}) => {
     closing ??= (async () => {
       await stdin.close().catch(() => {});
       if (await settleWithin(child.exited, graceMs)) return closed;
@@ -119,15 +120,14 @@ function decodeJsonl(bytes: ReadableStream<Uint8Array>): ReadableStream<unknown[
   }, { highWaterMark: 0 });
 }
 
-function describeExit(label: string, exit: ProcessExit, stderrTail: string[]): TransportCloseInfo {
+function describeExit(exit: ProcessExit, stderrTail: string[]): TransportCloseInfo {
   let reason: string;
   if (exit.error !== undefined) {
-    const detail = exit.error instanceof Error ? exit.error.message : String(exit.error);
-    reason = `could not run ${label}: ${detail}`;
+    reason = `could not run codex: ${describe(exit.error)}`;
   } else if (exit.signal !== null) {
-    reason = `${label} was killed by ${exit.signal}`;
+    reason = `codex was killed by ${exit.signal}`;
   } else {
-    reason = `${label} exited with code ${exit.code}`;
+    reason = `codex exited with code ${exit.code}`;
   }
   return { reason, exitCode: exit.code, signal: exit.signal, stderrTail, cause: exit.error };
 }
@@ -159,11 +159,10 @@ class LineRing {
   #start = 0;
 
   constructor(capacity: number) {
-    this.#capacity = Math.max(0, capacity);
+    this.#capacity = capacity;
   }
 
   push(line: string): void {
-    if (this.#capacity === 0) return;
     if (this.#lines.length < this.#capacity) {
       this.#lines.push(line);
     } else {

@@ -4,18 +4,25 @@
  * @module
  */
 
-/** Why a transport ended: a process exit, a socket close, or an error. */
-export interface TransportCloseInfo {
-  /** A one-line, human-readable reason ("codex exited with code 1"). */
-  readonly reason: string;
-  /** The process exit code, when the transport was a child process that exited. */
-  readonly exitCode?: number | null;
-  /** The signal that ended the process, when one did ("SIGKILL"). */
-  readonly signal?: string | null;
-  /** The last lines the process wrote to stderr, oldest first. */
-  readonly stderrTail?: readonly string[];
-  /** The underlying error, when the transport failed rather than ended. */
-  readonly cause?: unknown;
+import type { TransportCloseInfo } from "../errors.ts";
+
+export type { TransportCloseInfo } from "../errors.ts";
+
+/**
+ * How to close a connection, the same for every `close()` of the SDK.
+ *
+ * @example
+ * ```ts
+ * import type { CloseOptions } from "./transport.ts";
+ * const quick: CloseOptions = { graceMs: 500 };
+ * ```
+ */
+export interface CloseOptions {
+  /**
+   * How long to wait at each step of the shutdown (end of input, then SIGTERM, then SIGKILL
+   * for a process) before going to the next. Default 2000.
+   */
+  readonly graceMs?: number;
 }
 
 /**
@@ -50,5 +57,5 @@ export interface MessageTransport {
    * Ends the transport: closes the outgoing side, waits up to `graceMs` for the peer to
    * go away, then forces it. Resolves with the same value as `closed`.
    */
-  close(graceMs?: number): Promise<TransportCloseInfo>;
+  close(options?: CloseOptions): Promise<TransportCloseInfo>;
 }

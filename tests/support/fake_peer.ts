@@ -5,7 +5,7 @@
  * @module
  */
 
-import { JsonlDecodeStream } from "../../src/framing/jsonl_decode.ts";
+import { JsonlDecodeStream } from "./jsonl_streams.ts";
 import type { MessageTransport, TransportCloseInfo } from "../../mod.ts";
 
 /** The server side of a {@linkcode fakePeer}. */

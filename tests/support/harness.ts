@@ -4,9 +4,13 @@
  * @module
  */
 
-import { Codex, type CodexOptions } from "../../mod.ts";
+import { Codex, type CodexSpawnOptions } from "../../mod.ts";
 import { type CodexHome, type CodexHomeOptions, createCodexHome } from "./codex_home.ts";
-import { type FakeResponses, startFakeResponses } from "./fake_responses.ts";
+import {
+  type FakeResponses,
+  type FakeResponsesOptions,
+  startFakeResponses,
+} from "./fake_responses.ts";
 
 /** A running fake model, a throwaway CODEX_HOME and a started `Codex`. */
 export interface Harness extends AsyncDisposable {
@@ -17,9 +21,9 @@ export interface Harness extends AsyncDisposable {
 
 /** Starts the fake model, writes a CODEX_HOME for it, and starts `Codex` on it. */
 export async function startHarness(
-  options: { home?: CodexHomeOptions; codex?: CodexOptions } = {},
+  options: { home?: CodexHomeOptions; codex?: CodexSpawnOptions; fake?: FakeResponsesOptions } = {},
 ): Promise<Harness> {
-  const fake = await startFakeResponses();
+  const fake = await startFakeResponses(options.fake);
   const home = await createCodexHome(fake.url, options.home);
   let codex: Codex;
   try {

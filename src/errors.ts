@@ -4,7 +4,9 @@
  * @module
  */
 
-import type { TransportCloseInfo } from "../transport/transport.ts";
+import type { CodexErrorInfo } from "../generated/mod.ts";
+import { describe, stderrParagraph } from "./_util/text.ts";
+import type { TurnResult } from "./turn_result.ts";
 
 /**
  * The base class of every error the SDK throws.
@@ -138,8 +140,19 @@ function mentionsOverload(value: unknown, depth: number): boolean {
   return Object.values(value).some((inner) => mentionsOverload(inner, depth + 1));
 }
 
-/** Stack-backtrace lines, left out of error messages (they stay in `stderrTail`). */
-const BACKTRACE_LINE = /^\s*(Stack backtrace:|\d+: |at )/;
+/** Why a transport ended: a process exit, a socket close, or an error. */
+export interface TransportCloseInfo {
+  /** A one-line, human-readable reason ("codex exited with code 1"). */
+  readonly reason: string;
+  /** The process exit code, when the transport was a child process that exited. */
+  readonly exitCode?: number | null;
+  /** The signal that ended the process, when one did ("SIGKILL"). */
+  readonly signal?: string | null;
+  /** The last lines the process wrote to stderr, oldest first. */
+  readonly stderrTail?: readonly string[];
+  /** The underlying error, when the transport failed rather than ended. */
+  readonly cause?: unknown;
+}
 
 /**
  * The connection to the app-server ended (the process exited, the socket closed, or
@@ -168,12 +181,10 @@ export class TransportClosedError extends CodexError {
    */
   constructor(info: TransportCloseInfo, context?: string) {
     const tail = info.stderrTail ?? [];
-    const telling = tail.filter((line) => !BACKTRACE_LINE.test(line));
-    const lines = telling.length === 0
-      ? ""
-      : `\nLast stderr lines:\n${telling.slice(-10).join("\n")}`;
     const prefix = context === undefined ? "" : `${context}: `;
-    super(`${prefix}connection closed: ${info.reason}${lines}`, { cause: info.cause });
+    super(`${prefix}connection closed: ${info.reason}${stderrParagraph(tail)}`, {
+      cause: info.cause,
+    });
     this.exitCode = info.exitCode ?? null;
     this.signal = info.signal ?? null;
     this.stderrTail = tail;
@@ -222,33 +233,150 @@ export class ProtocolError extends CodexError {
 }
 
 /**
- * A request took longer than its `timeoutMs`. The pending entry is removed; a late reply is
- * dropped.
+ * A call took longer than its `timeoutMs`. A request's pending entry is removed (a late reply
+ * is dropped); a turn is interrupted first.
  *
  * @example
  * ```ts
- * import { RequestTimeoutError } from "./errors.ts";
- * console.log(new RequestTimeoutError("model/list", 5000).message);
+ * import { CallTimeoutError } from "./errors.ts";
+ * console.log(new CallTimeoutError("model/list", 5000).message); // "model/list timed out after 5000 ms"
  * ```
  */
-export class RequestTimeoutError extends CodexError {
-  /** The method that timed out. */
-  readonly method: string;
+export class CallTimeoutError extends CodexError {
+  /** What timed out: a method ("model/list") or an operation ("turn 12"). */
+  readonly operation: string;
   /** The timeout that elapsed, in milliseconds. */
   readonly timeoutMs: number;
 
   /**
-   * Creates a `RequestTimeoutError`.
+   * Creates a `CallTimeoutError`.
    *
-   * @param method The request's method.
+   * @param operation What timed out.
    * @param timeoutMs The elapsed timeout.
    */
-  constructor(method: string, timeoutMs: number) {
-    super(`${method} timed out after ${timeoutMs} ms`);
-    this.method = method;
+  constructor(operation: string, timeoutMs: number) {
+    super(`${operation} timed out after ${timeoutMs} ms`);
+    this.operation = operation;
     this.timeoutMs = timeoutMs;
   }
 }
+
+/**
+ * A turn ended with status `failed`: `result()` rejects with this. The collected result and
+ * the server's error details travel with it.
+ *
+ * @example
+ * ```ts
+ * import { TurnFailedError } from "./errors.ts";
+ * const error = new TurnFailedError({
+ *   id: "turn-1", threadId: "thread-1", status: "failed",
+ *   error: { message: "boom", codexErrorInfo: "other", additionalDetails: null },
+ *   startedAt: null, completedAt: null, durationMs: null, finalResponse: null, items: [], usage: null,
+ * });
+ * console.log(error.message, error.codexErrorInfo); // "Turn turn-1 failed: boom" "other"
+ * ```
+ */
+export class TurnFailedError extends CodexError {
+  /** Everything collected for the failed turn. */
+  readonly result: TurnResult;
+  /** The server's classification of the failure, when it gave one. */
+  readonly codexErrorInfo: CodexErrorInfo | null;
+
+  /**
+   * Creates a `TurnFailedError`.
+   *
+   * @param result The failed turn's result.
+   */
+  constructor(result: TurnResult) {
+    super(`Turn ${result.id} failed: ${result.error?.message ?? "the server gave no reason"}`);
+    this.result = result;
+    this.codexErrorInfo = result.error?.codexErrorInfo ?? null;
+  }
+}
+
+/**
+ * A server-request handler (`onServerRequest`) threw. The server was answered with an error
+ * (which grants nothing), and the turn the request belonged to fails with this error once it
+ * has ended.
+ *
+ * @example
+ * ```ts
+ * import { ServerRequestHandlerError } from "./errors.ts";
+ * const error = new ServerRequestHandlerError("item/fileChange/requestApproval", new Error("db down"));
+ * console.log(error.message);
+ * ```
+ */
+export class ServerRequestHandlerError extends CodexError {
+  /** The method of the server request being answered. */
+  readonly method: string;
+
+  /**
+   * Creates a `ServerRequestHandlerError`.
+   *
+   * @param method The server request's method.
+   * @param cause What the handler threw.
+   */
+  constructor(method: string, cause: unknown) {
+    super(`The onServerRequest handler failed on ${method}: ${describe(cause)}`, { cause });
+    this.method = method;
+  }
+}
+
+/**
+ * No usable Codex binary was found; the message says what was looked for, where, and how to
+ * fix it.
+ *
+ * @example
+ * ```ts
+ * import { CodexNotFoundError } from "./errors.ts";
+ * console.log(new CodexNotFoundError('Codex binary not found at "/nope"') instanceof Error); // true
+ * ```
+ */
+export class CodexNotFoundError extends CodexError {}
+
+/**
+ * A WebSocket connect failed: the server refused the connection or the upgrade, the socket
+ * does not exist, or nothing answered in time.
+ *
+ * @example
+ * ```ts
+ * import { WebSocketConnectError } from "./errors.ts";
+ * const error = new WebSocketConnectError("ws://127.0.0.1:1", "connection refused");
+ * console.log(error.target, error.httpStatus); // "ws://127.0.0.1:1" null
+ * ```
+ */
+export class WebSocketConnectError extends CodexError {
+  /** The URL or socket path that was being connected to. */
+  readonly target: string;
+  /** The HTTP status the server answered the upgrade with, when it was not 101. */
+  readonly httpStatus: number | null;
+
+  /**
+   * Builds the error; the message reads "Cannot connect to <target>: <detail>".
+   *
+   * @param target The URL or socket path.
+   * @param detail Why the connect failed.
+   * @param httpStatus The HTTP status of a refused upgrade.
+   * @param options The underlying cause.
+   */
+  constructor(target: string, detail: string, httpStatus?: number | null, options?: ErrorOptions) {
+    super(`Cannot connect to ${target}: ${detail}`, options);
+    this.target = target;
+    this.httpStatus = httpStatus ?? null;
+  }
+}
+
+/**
+ * The server refused the WebSocket upgrade with HTTP 401: the token is missing or wrong.
+ *
+ * @example
+ * ```ts
+ * import { WebSocketAuthError } from "./errors.ts";
+ * const error = new WebSocketAuthError("ws://127.0.0.1:4500", "the server rejected the token", 401);
+ * console.log(error.httpStatus); // 401
+ * ```
+ */
+export class WebSocketAuthError extends WebSocketConnectError {}
 
 /**
  * Formats validation issues as `path: message; path: message`.
@@ -285,7 +413,6 @@ export function isRetryable(error: unknown): boolean {
   if (error instanceof RetryLimitExceededError) return false;
   if (error instanceof ServerBusyError) return true;
   if (error instanceof JsonRpcError) return mentionsOverload(error.data, 0);
-  // A turn that failed because the model provider was overloaded (`TurnFailedError`).
-  const info = (error as { codexErrorInfo?: unknown } | null)?.codexErrorInfo;
-  return info !== undefined && mentionsOverload(info, 0);
+  if (error instanceof TurnFailedError) return mentionsOverload(error.codexErrorInfo, 0);
+  return false;
 }

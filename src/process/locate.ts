@@ -6,9 +6,9 @@
  * @module
  */
 
-import type { RuntimeAdapter } from "./adapters/adapter.ts";
-import { CodexError } from "./rpc/errors.ts";
-import { CODEX_VERSION } from "../generated/version.ts";
+import { CODEX_VERSION } from "../../generated/version.ts";
+import type { RuntimeAdapter } from "../adapters/adapter.ts";
+import { CodexNotFoundError } from "../errors.ts";
 
 /** Where a Codex binary was found. */
 export interface CodexRuntime {
@@ -35,9 +35,6 @@ const TARGETS: Record<string, { pkg: string; triple: string; exe: string }> = {
   },
 };
 
-/** Error thrown when no usable Codex binary can be found. */
-export class CodexNotFoundError extends CodexError {}
-
 /**
  * Locates the Codex binary: `codexBin` when given (it must exist), else the platform
  * package of the pinned `@openai/codex` in a `node_modules` folder above this module or
@@ -50,9 +47,9 @@ export class CodexNotFoundError extends CodexError {}
  * for, where, and how to fix it.
  *
  * @example
- * ```ts ignore
- * import { loadAdapter } from "./adapters/detect.ts";
- * import { locateCodex } from "./runtime_locator.ts";
+ * ```ts
+ * import { loadAdapter } from "../adapters/detect.ts";
+ * import { locateCodex } from "./locate.ts";
  * const { binary } = locateCodex(await loadAdapter());
  * console.log(binary); // …/node_modules/@openai/codex-linux-x64/vendor/…/bin/codex
  * ```

@@ -5,14 +5,12 @@
  */
 
 import type {
-  CodexErrorInfo,
   ThreadItem,
   ThreadTokenUsage,
   Turn,
   TurnError,
   TurnStatus,
-} from "../../generated/mod.ts";
-import { CodexError } from "../rpc/errors.ts";
+} from "../generated/mod.ts";
 
 /**
  * What a finished turn produced.
@@ -106,38 +104,4 @@ export function finalResponseOf(items: readonly ThreadItem[]): string | null {
     if ((item.phase ?? null) === null && phaseless === null) phaseless = item.text;
   }
   return phaseless;
-}
-
-/**
- * `run()` rejects with this when the turn ends with status `failed`. The collected result
- * and the server's error details travel with it.
- *
- * @example
- * ```ts ignore
- * import { TurnFailedError } from "./turn_result.ts";
- * try {
- *   await thread.run("Hi");
- * } catch (error) {
- *   if (error instanceof TurnFailedError) console.error(error.message, error.codexErrorInfo);
- * }
- * ```
- */
-export class TurnFailedError extends CodexError {
-  /** Everything collected for the failed turn. */
-  readonly result: TurnResult;
-  /** The server's classification of the failure, when it gave one. */
-  readonly codexErrorInfo: CodexErrorInfo | null;
-
-  /**
-   * Creates a `TurnFailedError`.
-   *
-   * @param result The failed turn's result.
-   */
-  constructor(result: TurnResult) {
-    super(
-      `Turn ${result.id} failed: ${result.error?.message ?? "the server gave no reason"}`,
-    );
-    this.result = result;
-    this.codexErrorInfo = result.error?.codexErrorInfo ?? null;
-  }
 }

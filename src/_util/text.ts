@@ -1,0 +1,44 @@
+/**
+ * Turning errors and process output into message text.
+ *
+ * @module
+ */
+
+/**
+ * The message of an error, or the string form of anything else that was thrown.
+ *
+ * @param error Anything caught.
+ * @returns One line of text.
+ *
+ * @example
+ * ```ts
+ * import { describe } from "./text.ts";
+ * console.log(describe(new Error("boom")), describe("plain")); // "boom" "plain"
+ * ```
+ */
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Stack-backtrace lines, left out of messages (callers keep the full tail). */
+const BACKTRACE_LINE = /^\s*(Stack backtrace:|\d+: |at )/;
+
+/**
+ * The last lines a process wrote to stderr, as a paragraph to append to an error message:
+ * backtrace lines are left out, at most `max` lines are kept, and nothing at all is
+ * returned when no line is left.
+ *
+ * @param lines The stderr lines, oldest first.
+ * @param max How many lines to show at most. Default 10.
+ * @returns `"\nLast stderr lines:\n…"`, or `""`.
+ *
+ * @example
+ * ```ts
+ * import { stderrParagraph } from "./text.ts";
+ * console.log(stderrParagraph(["error: bad config"])); // "\nLast stderr lines:\nerror: bad config"
+ * ```
+ */
+export function stderrParagraph(lines: readonly string[], max = 10): string {
+  const telling = lines.filter((line) => !BACKTRACE_LINE.test(line));
+  return telling.length === 0 ? "" : `\nLast stderr lines:\n${telling.slice(-max).join("\n")}`;
+}
