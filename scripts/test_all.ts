@@ -5,7 +5,7 @@
  * - `deno`: `deno test -A tests/` on the sources;
  * - `bun`: `bun test tests/` on the sources;
  * - `node`: builds `npm/` and compiles the same test files against it into `.node-tests/`
- *   (a mirror of the repository root; see scripts/build_npm.ts), then runs
+ *   (a mirror of the repository root; see scripts/lib/node_tests.ts), then runs
  *   `node --test --test-concurrency=1` on them from there;
  * - `consumer`: packs `npm/`, installs the tarball into a throwaway project and uses it from
  *   Node, Bun, Deno and tsc (see scripts/npm_smoke/smoke.ts).
@@ -26,16 +26,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import process from "node:process";
-import {
-  buildNodeTests,
-  buildNpm,
-  denoBin,
-  killChildren,
-  localBin,
-  REPO_ROOT,
-  run,
-  type RunResult,
-} from "./build_npm.ts";
+import { buildNpm } from "./build_npm.ts";
+import { REPO_ROOT } from "./lib/files.ts";
+import { buildNodeTests } from "./lib/node_tests.ts";
+import { denoBin, killChildren, localBin, run, type RunResult } from "./lib/process.ts";
 import { runConsumerSmoke } from "./npm_smoke/smoke.ts";
 
 const STEPS = ["deno", "bun", "node", "consumer"] as const;

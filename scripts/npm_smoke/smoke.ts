@@ -30,7 +30,8 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { denoBin, localBin, NPM_DIR, REPO_ROOT, run, type RunResult } from "../build_npm.ts";
+import { NPM_DIR, REPO_ROOT } from "../lib/files.ts";
+import { denoBin, localBin, run, type RunResult } from "../lib/process.ts";
 
 const FIXTURES = join(REPO_ROOT, "scripts", "npm_smoke");
 /** Support modules of the test suite that the consumer script reuses (compiled to JS). */

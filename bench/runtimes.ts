@@ -1,0 +1,189 @@
+/**
+ * The runtimes a bench run measures, and how each one runs a child: Deno and Bun run
+ * `bench/child.ts` on the sources; Node runs a bundle of it on a snapshot of the npm build.
+ *
+ * @module
+ */
+
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { ChildConfig } from "./child.ts";
+import { commandOutput, exists, ROOT } from "./machine.ts";
+
+/** A runtime's name, as the rows show it. */
+export type RuntimeName = "deno" | "bun" | "node";
+
+/** A runtime, and how it runs a child. */
+export interface Runtime {
+  readonly name: RuntimeName;
+  readonly version: string;
+  /** The executable. */
+  readonly exe: string;
+  /** Arguments before the profiler flags (`run -A` for Deno). */
+  readonly flags: string[];
+  /** The child script. */
+  readonly script: string;
+  readonly urls: ChildConfig["urls"];
+}
+
+/** What {@link findRuntimes} looks for, and where. */
+export interface RuntimeSearch {
+  /** The run's temporary directory (the Node column's snapshot and bundle go here). */
+  readonly tmp: string;
+  /** The checkout whose SDK the children load. */
+  readonly sdkRoot: string;
+  /** The runtimes asked for (all when undefined). */
+  readonly wanted?: string[];
+  /** Prints a note and keeps it for `bench/RESULTS.md`. */
+  readonly say: (text: string) => void;
+}
+
+/**
+ * The runtimes asked for, with the module URLs each child loads. Node is left out, with a
+ * note, when there is no usable npm build.
+ */
+export async function findRuntimes(search: RuntimeSearch): Promise<Runtime[]> {
+  const emptyUrl = pathToFileURL(join(search.tmp, "empty.mjs")).href;
+  await Deno.writeTextFile(join(search.tmp, "empty.mjs"), "export {};\n");
+  const url = (path: string) => pathToFileURL(join(search.sdkRoot, path)).href;
+  const srcUrls = {
+    sdk: url("mod.ts"),
+    empty: emptyUrl,
+    decode: url("src/framing/jsonl_decode.ts"),
+    generated: url("generated/mod.ts"),
+    valibot: valibotUrl(),
+  };
+  const wanted = (name: string) => search.wanted?.includes(name) ?? true;
+  const runtimes: Runtime[] = [];
+  if (wanted("deno")) {
+    const deno = Deno.execPath();
+    runtimes.push({
+      name: "deno",
+      version: (await commandOutput(deno, ["--version"])).split("\n")[0],
+      exe: deno,
+      flags: ["run", "-A", "--no-lock", "--quiet"],
+      script: join(ROOT, "bench/child.ts"),
+      urls: srcUrls,
+    });
+  }
+  if (wanted("bun")) {
+    const bun = join(ROOT, "node_modules/bun/bin/bun.exe");
+    runtimes.push({
+      name: "bun",
+      version: `bun ${await commandOutput(bun, ["--version"])}`,
+      exe: bun,
+      flags: [],
+      script: join(ROOT, "bench/child.ts"),
+      urls: srcUrls,
+    });
+  }
+  if (wanted("node")) {
+    const node = await nodeRuntime(search, emptyUrl);
+    if (node !== undefined) runtimes.push(node);
+  }
+  return runtimes;
+}
+
+/** valibot, which every runtime loads from the repository's `node_modules`. */
+function valibotUrl(): string {
+  return pathToFileURL(join(ROOT, "node_modules/valibot/dist/index.mjs")).href;
+}
+
+/**
+ * Node, on a snapshot of the npm build (so a rebuild of npm/ during the run cannot break
+ * it); undefined, with a note, when there is no build or it cannot be prepared.
+ */
+async function nodeRuntime(search: RuntimeSearch, emptyUrl: string): Promise<Runtime | undefined> {
+  const npmDir = join(search.tmp, "npm");
+  const bundle = join(search.tmp, "node/child.mjs");
+  const builtMod = join(search.sdkRoot, "npm/esm/mod.js");
+  if (!(await exists(builtMod))) {
+    search.say(
+      "note: no npm build (npm/esm/mod.js): skipping the Node column " +
+        "(build it with `npx deno run -A scripts/build_npm.ts`).",
+    );
+    return undefined;
+  }
+  const built = (await Deno.stat(builtMod)).mtime?.getTime() ?? 0;
+  if (await newestSource(search.sdkRoot) > built) {
+    search.say("note: the npm build is older than src/: the Node column measures the old code.");
+  }
+  const failure = await snapshotNpm(join(search.sdkRoot, "npm"), npmDir) ??
+    await bundleForNode(bundle);
+  if (failure !== undefined) {
+    search.say(`note: ${failure.split("\n")[0]}: skipping the Node column.`);
+    return undefined;
+  }
+  const decode = join(npmDir, "esm/src/framing/jsonl_decode.js");
+  return {
+    name: "node",
+    version: `node ${await commandOutput("node", ["--version"])}`,
+    exe: "node",
+    flags: [],
+    script: bundle,
+    urls: {
+      sdk: pathToFileURL(join(npmDir, "esm/mod.js")).href,
+      empty: emptyUrl,
+      decode: (await exists(decode)) ? pathToFileURL(decode).href : "",
+      generated: pathToFileURL(join(npmDir, "esm/generated/mod.js")).href,
+      valibot: valibotUrl(),
+    },
+  };
+}
+
+/** Modification time of the newest `.ts` file under `mod.ts`, `src/` and `generated/`. */
+async function newestSource(root: string): Promise<number> {
+  let newest = (await Deno.stat(join(root, "mod.ts"))).mtime?.getTime() ?? 0;
+  const walk = async (dir: string): Promise<void> => {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory) await walk(path);
+      else if (entry.name.endsWith(".ts")) {
+        newest = Math.max(newest, (await Deno.stat(path)).mtime?.getTime() ?? 0);
+      }
+    }
+  };
+  for (const dir of ["src", "generated"]) await walk(join(root, dir)).catch(() => {});
+  return newest;
+}
+
+/**
+ * Copies `npm/package.json` and `npm/esm/` to `dest`, next to a `node_modules` link to the
+ * repository's (for valibot and the codex binary). Returns why it failed, if it did.
+ */
+async function snapshotNpm(npm: string, dest: string): Promise<string | undefined> {
+  try {
+    await Deno.mkdir(dest, { recursive: true });
+    await Deno.copyFile(join(npm, "package.json"), join(dest, "package.json"));
+    await copyTree(join(npm, "esm"), join(dest, "esm"));
+    await Deno.symlink(join(ROOT, "node_modules"), join(dirname(dest), "node_modules"));
+    return undefined;
+  } catch (error) {
+    return `could not copy the npm build: ${error instanceof Error ? error.message : error}`;
+  }
+}
+
+/** Copies the `.js` files below `from` to `to`, keeping the directory tree. */
+async function copyTree(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isDirectory) await copyTree(join(from, entry.name), join(to, entry.name));
+    else if (entry.name.endsWith(".js")) {
+      await Deno.copyFile(join(from, entry.name), join(to, entry.name));
+    }
+  }
+}
+
+/** Bundles bench/child.ts for Node (which cannot run TypeScript). Returns why it failed. */
+async function bundleForNode(out: string): Promise<string | undefined> {
+  const built = await new Deno.Command(Deno.execPath(), {
+    args: ["bundle", "--no-lock", "--quiet", "--platform", "deno", "-o", out, "bench/child.ts"],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (built.success) return undefined;
+  return `could not bundle bench/child.ts for Node: ${
+    new TextDecoder().decode(built.stderr).trim().split("\n").pop()
+  }`;
+}

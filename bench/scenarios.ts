@@ -1,0 +1,321 @@
+/**
+ * The scenarios, each for one runtime: ours and raw run alternately (ABAB…) in fresh
+ * children, each with a fresh CODEX_HOME, and the medians become rows.
+ *
+ * @module
+ */
+
+import { createCodexHome } from "../tests/support/codex_home.ts";
+import type { ChildConfig, Scenario } from "./child.ts";
+import type { ChildRun, RunChild } from "./children.ts";
+import type { FramingResult } from "./framing.ts";
+import { CODEX_BIN, ROOT } from "./machine.ts";
+import type { ScenarioName, Sizes } from "./options.ts";
+import { fmt, type Goal, mb, median, ratio, type Row, timeRow } from "./rows.ts";
+import type { Runtime } from "./runtimes.ts";
+import type { Scoreboard } from "./scoreboard.ts";
+
+/** What every scenario needs. */
+export interface ScenarioContext {
+  readonly sizes: Sizes;
+  /** Overrides the rounds of every end-to-end scenario (`--rounds`). */
+  readonly rounds?: number;
+  /** The fake Responses server's URL. */
+  readonly fakeUrl: string;
+  readonly runChild: RunChild;
+  /** The captured app-server traffic (replay, framing), undefined when the capture failed. */
+  readonly captureFile?: string;
+  readonly board: Scoreboard;
+}
+
+/** Ours and raw runs of one scenario, round by round. */
+interface Pairs {
+  readonly ours: ChildRun[];
+  readonly raw: ChildRun[];
+}
+
+/** A child's config with every size at its neutral value. */
+export function baseConfig(
+  runtime: Runtime,
+  scenario: Scenario,
+  impl: "ours" | "raw",
+): ChildConfig {
+  return {
+    scenario,
+    impl,
+    urls: runtime.urls,
+    codexBin: CODEX_BIN,
+    homeEnv: {},
+    cwd: ROOT,
+    turns: 1,
+    threads: 1,
+    deltas: 0,
+    reps: 1,
+    captureFile: "",
+    framingBytes: 0,
+    framingReps: 0,
+  };
+}
+
+/** Runs ours and raw alternately (ABAB…), each with a fresh CODEX_HOME for `model`. */
+async function pairs(
+  context: ScenarioContext,
+  runtime: Runtime,
+  scenario: Scenario,
+  model: string,
+  rounds: number,
+  extra: Partial<ChildConfig>,
+  timeoutMs = 120_000,
+): Promise<Pairs> {
+  const runs = { ours: [] as ChildRun[], raw: [] as ChildRun[] };
+  for (let round = 0; round < (context.rounds ?? rounds); round++) {
+    for (const impl of ["ours", "raw"] as const) {
+      await using home = await createCodexHome(context.fakeUrl, { model });
+      const config: ChildConfig = {
+        ...baseConfig(runtime, scenario, impl),
+        ...extra,
+        homeEnv: home.env,
+        cwd: home.path,
+      };
+      runs[impl].push(await context.runChild(runtime, config, timeoutMs));
+    }
+  }
+  return runs;
+}
+
+/** The measured wall time of a run, ms. */
+const wall = (run: ChildRun) => run.result.ms;
+/** The child's CPU time over the measurement, ms. */
+const cpu = (run: ChildRun) => run.result.cpuUs / 1000;
+
+/** A row of the medians of `measure` over ours and raw. */
+function pairRow(
+  label: string,
+  runtime: Runtime,
+  runs: Pairs,
+  measure: (run: ChildRun) => number,
+  goal?: Goal,
+  digits?: number,
+): Row {
+  return timeRow(label, runtime.name, runs.ours.map(measure), runs.raw.map(measure), goal, digits);
+}
+
+/** The goal "ours at most `factor` times raw". */
+function timesRaw(factor: number): Goal {
+  return (o, r) => ({ text: `≤ ${factor.toFixed(2)}× raw`, pass: o <= factor * r });
+}
+
+/** Every turn's duration over all runs (their median is robust to one slow turn or run). */
+function turnTimes(runs: ChildRun[]): number[] {
+  return runs.flatMap((r) => (r.result.extra as { turnMs?: number[] } | undefined)?.turnMs ?? []);
+}
+
+/** The median turn of ours and raw. */
+function turnRow(label: string, runtime: Runtime, runs: Pairs): Row {
+  return timeRow(label, runtime.name, turnTimes(runs.ours), turnTimes(runs.raw));
+}
+
+/** The capture, or an error when it failed. */
+function captureOf(context: ScenarioContext): string {
+  if (context.captureFile === undefined) {
+    throw new Error("no capture (see the capture failure above)");
+  }
+  return context.captureFile;
+}
+
+/** Import time of the SDK against an empty module, in fresh processes. */
+async function importScenario(context: ScenarioContext, runtime: Runtime): Promise<void> {
+  const runs = { ours: [] as ChildRun[], raw: [] as ChildRun[] };
+  for (let i = 0; i < context.sizes.importRounds; i++) {
+    for (const impl of ["ours", "raw"] as const) {
+      runs[impl].push(
+        await context.runChild(runtime, baseConfig(runtime, "import", impl), 60_000),
+      );
+    }
+  }
+  const { emit } = context.board;
+  emit(pairRow("import (ms)", runtime, runs, wall, (o) => ({ text: "≤ 50 ms", pass: o <= 50 })));
+  emit(pairRow("process start+import (ms)", runtime, runs, (r) => r.wallMs));
+}
+
+/** Start-up and initialize handshake. */
+async function connectScenario(context: ScenarioContext, runtime: Runtime): Promise<void> {
+  const runs = await pairs(context, runtime, "connect", "plain", context.sizes.rounds.connect, {});
+  const { emit } = context.board;
+  emit(pairRow("connect (ms)", runtime, runs, wall, (o, r) => ({
+    text: "≤ raw + 5 ms",
+    pass: o <= r + 5,
+  })));
+  emit(pairRow("connect CPU (ms)", runtime, runs, cpu));
+}
+
+/** Short turns one after another on one thread. */
+async function shortScenario(context: ScenarioContext, runtime: Runtime): Promise<void> {
+  const { sizes, board: { emit } } = context;
+  const runs = await pairs(context, runtime, "short", "plain", sizes.rounds.short, {
+    turns: sizes.shortTurns,
+  });
+  emit(pairRow(`short ${sizes.shortTurns} turns (ms)`, runtime, runs, wall, timesRaw(1.05)));
+  emit(turnRow("short turn median (ms)", runtime, runs));
+  emit(pairRow(`short CPU (ms)`, runtime, runs, cpu));
+}
+
+/** `20k` for 20 000 deltas, `200` for 200. */
+function streamLabel(deltas: number): string {
+  return deltas >= 1000 ? `${deltas / 1000}k` : `${deltas}`;
+}
+
+/** One turn streaming many deltas: wall, CPU, SDK CPU per event, memory. */
+async function streamScenario(context: ScenarioContext, runtime: Runtime): Promise<void> {
+  const { sizes, board: { emit } } = context;
+  const runs = await pairs(
+    context,
+    runtime,
+    "stream",
+    `deltas-${sizes.streamDeltas}`,
+    sizes.rounds.stream,
+    { turns: 1 },
+  );
+  const label = streamLabel(sizes.streamDeltas);
+  emit(pairRow(`stream ${label} wall (ms)`, runtime, runs, wall, timesRaw(1.1)));
+  emit(pairRow(`stream ${label} CPU (ms)`, runtime, runs, cpu));
+  // Median of the paired differences (round i's ours − round i's raw): robust to a drift
+  // in the machine's load across rounds.
+  const { ours, raw } = runs;
+  const events = median(ours.map((r) => r.result.events));
+  const perEvent = median(ours.map((r, i) => r.result.cpuUs - raw[i].result.cpuUs)) / events;
+  emit({
+    scenario: "stream SDK CPU/event (µs)",
+    runtime: runtime.name,
+    ours: perEvent.toFixed(2),
+    raw: "-",
+    ratio: `${fmt(events, 0)} ev`,
+    goal: { text: "≤ 2 µs", pass: perEvent <= 2 },
+  });
+  emit(pairRow("stream peak RSS (MB)", runtime, runs, (r) => mb(r.result.peakRss)));
+  emit(pairRow("stream peak heap (MB)", runtime, runs, (r) => mb(r.result.peakHeap)));
+}
+
+/** Several turns of a few deltas each. */
+async function manyScenario(context: ScenarioContext, runtime: Runtime): Promise<void> {
+  const { sizes, board: { emit } } = context;
+  const runs = await pairs(
+    context,
+    runtime,
+    "many",
+    `deltas-${sizes.manyDeltas}`,
+    sizes.rounds.many,
+    { turns: sizes.manyTurns },
+  );
+  const label = `many ${sizes.manyTurns}×${sizes.manyDeltas} (ms)`;
+  emit(pairRow(label, runtime, runs, wall, timesRaw(1.05)));
+  emit(turnRow("many turn median (ms)", runtime, runs));
+  emit(pairRow("many CPU (ms)", runtime, runs, cpu));
+}
+
+/** Threads running turns at the same time. */
+async function concurrentScenario(context: ScenarioContext, runtime: Runtime): Promise<void> {
+  const { sizes, board: { emit } } = context;
+  const runs = await pairs(context, runtime, "concurrent", "plain", sizes.rounds.concurrent, {
+    threads: sizes.threads,
+    turns: sizes.threadTurns,
+  });
+  emit(pairRow(`concurrent ${sizes.threads}×${sizes.threadTurns} (ms)`, runtime, runs, wall));
+  emit(pairRow("concurrent CPU (ms)", runtime, runs, cpu));
+}
+
+/** The captured traffic replayed in-process: CPU per event, short turns. */
+async function replayScenario(context: ScenarioContext, runtime: Runtime): Promise<void> {
+  const captureFile = captureOf(context);
+  const { sizes, board: { emit } } = context;
+  const runs = await pairs(context, runtime, "replay", "plain", sizes.rounds.replay, {
+    captureFile,
+    deltas: sizes.streamDeltas,
+    reps: sizes.replayReps,
+    turns: sizes.shortTurns,
+  });
+  const perEvent = (run: ChildRun) => run.result.cpuUs / run.result.events;
+  const oursUs = median(runs.ours.map(perEvent));
+  const rawUs = median(runs.raw.map(perEvent));
+  emit({
+    scenario: "replay CPU/event (µs)",
+    runtime: runtime.name,
+    ours: oursUs.toFixed(2),
+    raw: rawUs.toFixed(2),
+    ratio: ratio(oursUs, rawUs),
+  });
+  type Short = { short: { ms: number; cpuUs: number } };
+  const perTurn = (key: "ms" | "cpuUs") => (run: ChildRun) =>
+    (run.result.extra as Short).short[key] / sizes.shortTurns;
+  emit(pairRow("replay short turn (ms)", runtime, runs, perTurn("ms"), undefined, 2));
+  const cpuPerTurn = perTurn("cpuUs");
+  emit(pairRow(
+    "replay short turn CPU (ms)",
+    runtime,
+    runs,
+    (run) => cpuPerTurn(run) / 1000,
+    undefined,
+    2,
+  ));
+  emit({
+    scenario: "replay SDK CPU/event (µs)",
+    runtime: runtime.name,
+    ours: (oursUs - rawUs).toFixed(2),
+    raw: "-",
+    ratio: `${fmt(median(runs.ours.map((r) => r.result.events)), 0)} ev`,
+  });
+}
+
+/** Decoding the captured traffic (and validating it) against a bare decode loop. */
+async function framingScenario(context: ScenarioContext, runtime: Runtime): Promise<void> {
+  const captureFile = captureOf(context);
+  const { sizes, board } = context;
+  if (runtime.urls.decode === "") {
+    board.say(`note: ${runtime.name}: the npm build has no jsonl_decode.js: framing skipped.`);
+    return;
+  }
+  const config: ChildConfig = {
+    ...baseConfig(runtime, "framing", "ours"),
+    captureFile,
+    framingBytes: sizes.framingBytes,
+    framingReps: sizes.framingReps,
+  };
+  const framing = (await context.runChild(runtime, config, 180_000)).result
+    .extra as FramingResult;
+  board.framing.set(runtime.name, framing);
+  const mbps = (ms: number) => mb(framing.bytes) / (ms / 1000);
+  const o = framing.ours.ms;
+  const r = framing.floor.ms;
+  board.emit({
+    scenario: `framing ${fmt(mb(framing.bytes), 0)} MB (MB/s)`,
+    runtime: runtime.name,
+    ours: fmt(mbps(o)),
+    raw: fmt(mbps(r)),
+    ratio: ratio(o, r),
+    goal: { text: "≤ 1.5× floor", pass: o <= 1.5 * r },
+  });
+  const ov = framing.oursValidated.ms;
+  const rv = framing.floorValidated.ms;
+  board.emit({
+    scenario: "framing+validate (MB/s)",
+    runtime: runtime.name,
+    ours: fmt(mbps(ov)),
+    raw: fmt(mbps(rv)),
+    ratio: ratio(ov, rv),
+  });
+}
+
+/** Each scenario, for one runtime; it emits its rows to the context's scoreboard. */
+export const SCENARIO_RUNS: Record<
+  ScenarioName,
+  (context: ScenarioContext, runtime: Runtime) => Promise<void>
+> = {
+  import: importScenario,
+  connect: connectScenario,
+  short: shortScenario,
+  stream: streamScenario,
+  many: manyScenario,
+  concurrent: concurrentScenario,
+  replay: replayScenario,
+  framing: framingScenario,
+};
