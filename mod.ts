@@ -52,12 +52,13 @@ export {
   type RunGoalOptions,
   type RunGoalResult,
   Thread,
+  type ThreadDefaults,
   type ThreadGoalUpdate,
   type ThreadReadOptions,
   type TurnOptions,
 } from "./src/client/thread.ts";
 export { INTERRUPT_WAIT_MS, TurnHandle } from "./src/client/turn.ts";
-export { finalResponseOf, type TurnResult } from "./src/turn_result.ts";
+export { finalResponseOf, type TurnResult, type TurnResultExtras } from "./src/turn_result.ts";
 export type {
   NotificationListener,
   ParamsOf,
@@ -87,6 +88,7 @@ export {
 export { ChatgptLoginHandle, DeviceCodeLoginHandle } from "./src/client/login.ts";
 export { type RetryAttempt, retryOnOverload, type RetryOptions } from "./src/client/retry.ts";
 export {
+  AuthRequiredError,
   CallTimeoutError,
   CodexError,
   CodexNotFoundError,
@@ -97,6 +99,7 @@ export {
   isRetryable,
   JsonRpcError,
   MethodNotFoundError,
+  NotificationListenerError,
   OVERLOADED_CODE,
   ParseError,
   ProtocolError,
@@ -106,6 +109,8 @@ export {
   TransportClosedError,
   type TransportCloseInfo,
   TurnFailedError,
+  TurnStalledError,
+  TurnTimeoutError,
   type ValidationIssue,
   WebSocketAuthError,
   WebSocketConnectError,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { CodexErrorInfo } from "../generated/mod.ts";
+import type { CodexErrorInfo, ErrorNotification, ServerNotification } from "../generated/mod.ts";
 import { describe, stderrParagraph } from "./_util/text.ts";
 import type { TurnResult } from "./turn_result.ts";
 
@@ -152,6 +152,8 @@ export interface TransportCloseInfo {
   readonly stderrTail?: readonly string[];
   /** The underlying error, when the transport failed rather than ended. */
   readonly cause?: unknown;
+  /** Whether the user's own `close()` ended it (its stderr tail is then left out). */
+  readonly closedByUser?: boolean;
 }
 
 /**
@@ -172,6 +174,8 @@ export class TransportClosedError extends CodexError {
   readonly signal: string | null;
   /** The last lines the process wrote to stderr, oldest first. */
   readonly stderrTail: readonly string[];
+  /** Whether the user's own `close()` ended the connection. */
+  readonly closedByUser: boolean;
 
   /**
    * Creates a `TransportClosedError`.
@@ -180,7 +184,7 @@ export class TransportClosedError extends CodexError {
    * @param context What was waiting ("thread/start" or "turn 123"), for the message.
    */
   constructor(info: TransportCloseInfo, context?: string) {
-    const tail = info.stderrTail ?? [];
+    const tail = info.closedByUser ? [] : info.stderrTail ?? [];
     const prefix = context === undefined ? "" : `${context}: `;
     super(`${prefix}connection closed: ${info.reason}${stderrParagraph(tail)}`, {
       cause: info.cause,
@@ -188,6 +192,34 @@ export class TransportClosedError extends CodexError {
     this.exitCode = info.exitCode ?? null;
     this.signal = info.signal ?? null;
     this.stderrTail = tail;
+    this.closedByUser = info.closedByUser ?? false;
+  }
+}
+
+/**
+ * A notification listener threw. The other listeners still received the notification; this
+ * goes to the `onError` channel, with what the listener threw as its `cause`.
+ *
+ * @example
+ * ```ts
+ * import { NotificationListenerError } from "./errors.ts";
+ * const error = new NotificationListenerError("turn/started", new Error("oops"));
+ * console.log(error.message); // "A notification listener threw on turn/started: oops"
+ * ```
+ */
+export class NotificationListenerError extends CodexError {
+  /** The method of the notification the listener was given. */
+  readonly method: string;
+
+  /**
+   * Creates a `NotificationListenerError`.
+   *
+   * @param method The notification's method.
+   * @param cause What the listener threw.
+   */
+  constructor(method: string, cause: unknown) {
+    super(`A notification listener threw on ${method}: ${describe(cause)}`, { cause });
+    this.method = method;
   }
 }
 
@@ -253,11 +285,143 @@ export class CallTimeoutError extends CodexError {
    *
    * @param operation What timed out.
    * @param timeoutMs The elapsed timeout.
+   * @param detail More about the state it was in, appended to the message.
    */
-  constructor(operation: string, timeoutMs: number) {
-    super(`${operation} timed out after ${timeoutMs} ms`);
+  constructor(operation: string, timeoutMs: number, detail?: string) {
+    super(
+      `${operation} timed out after ${timeoutMs} ms${detail === undefined ? "" : `; ${detail}`}`,
+    );
     this.operation = operation;
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/** "the app-server was retrying: Reconnecting... 2/5 (stream disconnected …)". */
+function retrying(lastRetry: ErrorNotification): string {
+  const details = lastRetry.error.additionalDetails;
+  return `the app-server was retrying: ${lastRetry.error.message}` +
+    (details ? ` (${details})` : "");
+}
+
+/**
+ * A turn's `timeoutMs` passed: the turn was interrupted. When the server was retrying (no
+ * network, a provider down), its last retry notice is kept and quoted.
+ *
+ * @example
+ * ```ts
+ * import { TurnTimeoutError } from "./errors.ts";
+ * const error = new TurnTimeoutError("thread-1", "turn-1", 30_000, null);
+ * console.log(error.message, error instanceof Error); // "turn turn-1 timed out after 30000 ms" true
+ * ```
+ */
+export class TurnTimeoutError extends CallTimeoutError {
+  /** The turn's thread. */
+  readonly threadId: string;
+  /** The turn. */
+  readonly turnId: string;
+  /** The last retry the server announced for the turn, if any. */
+  readonly lastRetry: ErrorNotification | null;
+
+  /**
+   * Creates a `TurnTimeoutError`.
+   *
+   * @param threadId The turn's thread.
+   * @param turnId The turn.
+   * @param timeoutMs The elapsed timeout.
+   * @param lastRetry The last retry notice of the turn.
+   */
+  constructor(
+    threadId: string,
+    turnId: string,
+    timeoutMs: number,
+    lastRetry: ErrorNotification | null,
+  ) {
+    super(`turn ${turnId}`, timeoutMs, lastRetry === null ? undefined : retrying(lastRetry));
+    this.threadId = threadId;
+    this.turnId = turnId;
+    this.lastRetry = lastRetry;
+  }
+}
+
+/**
+ * The turn cannot reach the model: the provider needs OpenAI authentication and none is
+ * present (the server was retrying in vain). The turn was interrupted.
+ *
+ * @example
+ * ```ts
+ * import { AuthRequiredError } from "./errors.ts";
+ * console.log(new AuthRequiredError("turn-1", null).message);
+ * ```
+ */
+export class AuthRequiredError extends CodexError {
+  /** The turn that could not run. */
+  readonly turnId: string;
+  /** The retry notice that revealed it, if any. */
+  readonly lastRetry: ErrorNotification | null;
+
+  /**
+   * Creates an `AuthRequiredError`.
+   *
+   * @param turnId The turn that could not run.
+   * @param lastRetry The retry notice that revealed it.
+   */
+  constructor(turnId: string, lastRetry: ErrorNotification | null) {
+    super(
+      `Turn ${turnId} cannot reach the model: the model provider needs OpenAI authentication ` +
+        `and none is present. Sign in with codex.loginApiKey(key) (or \`codex login\` in a ` +
+        `terminal), or configure a model provider that needs none (the \`config\` option; see ` +
+        `docs/faq.md).` + (lastRetry === null ? "" : ` The server said: ${retrying(lastRetry)}`),
+    );
+    this.turnId = turnId;
+    this.lastRetry = lastRetry;
+  }
+}
+
+/**
+ * A running turn received nothing for `stallTimeoutMs`, and the server's own record
+ * (`thread/read`) says it is still in progress. The turn is left as it is: interrupt it, or
+ * wait on it again with `result()`.
+ *
+ * @example
+ * ```ts
+ * import { TurnStalledError } from "./errors.ts";
+ * const error = new TurnStalledError("thread-1", "turn-1", null, 60_000);
+ * console.log(error.message);
+ * ```
+ */
+export class TurnStalledError extends CodexError {
+  /** The turn's thread. */
+  readonly threadId: string;
+  /** The turn. */
+  readonly turnId: string;
+  /** The last event the turn received, if any. */
+  readonly lastEvent: ServerNotification | null;
+  /** How long ago that was (or the turn started), in milliseconds. */
+  readonly idleMs: number;
+
+  /**
+   * Creates a `TurnStalledError`.
+   *
+   * @param threadId The turn's thread.
+   * @param turnId The turn.
+   * @param lastEvent The last event the turn received.
+   * @param idleMs How long it has been silent.
+   */
+  constructor(
+    threadId: string,
+    turnId: string,
+    lastEvent: ServerNotification | null,
+    idleMs: number,
+  ) {
+    super(
+      `Turn ${turnId} stalled: nothing received for ${Math.round(idleMs)} ms ` +
+        `(last event: ${lastEvent?.method ?? "none"}), and the server still reports it in ` +
+        `progress. Interrupt it, or wait on it again.`,
+    );
+    this.threadId = threadId;
+    this.turnId = turnId;
+    this.lastEvent = lastEvent;
+    this.idleMs = idleMs;
   }
 }
 
@@ -272,6 +436,7 @@ export class CallTimeoutError extends CodexError {
  *   id: "turn-1", threadId: "thread-1", status: "failed",
  *   error: { message: "boom", codexErrorInfo: "other", additionalDetails: null },
  *   startedAt: null, completedAt: null, durationMs: null, finalResponse: null, items: [], usage: null,
+ *   lastRetry: null, reconciled: false,
  * });
  * console.log(error.message, error.codexErrorInfo); // "Turn turn-1 failed: boom" "other"
  * ```

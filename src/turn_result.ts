@@ -5,6 +5,7 @@
  */
 
 import type {
+  ErrorNotification,
   ThreadItem,
   ThreadTokenUsage,
   Turn,
@@ -20,6 +21,10 @@ import type {
  * - `usage`: the last `thread/tokenUsage/updated` of this turn.
  * - `finalResponse`: the text of the last `agentMessage` whose phase is `final_answer`,
  *   else of the last one with no phase, else `null`.
+ * - `lastRetry`: the last `error` notification of the turn that said the server would retry
+ *   (`willRetry: true`, e.g. "Reconnecting... 2/5"), or `null`.
+ * - `reconciled`: `true` when the turn's end was read back from the server (`thread/read`)
+ *   because its `turn/completed` never came (see `stallTimeoutMs`).
  */
 export interface TurnResult {
   /** The turn's id. */
@@ -42,6 +47,20 @@ export interface TurnResult {
   readonly items: readonly ThreadItem[];
   /** The token usage the server last reported for the turn. */
   readonly usage: ThreadTokenUsage | null;
+  /** The last retry the server announced for the turn (`error` with `willRetry`), if any. */
+  readonly lastRetry: ErrorNotification | null;
+  /** Whether the end was read back with `thread/read` instead of from `turn/completed`. */
+  readonly reconciled: boolean;
+}
+
+/** What else a result is built from, besides the turn and its items. */
+export interface TurnResultExtras {
+  /** The last token usage of the turn. */
+  readonly usage?: ThreadTokenUsage | null;
+  /** The last retry announced for the turn. */
+  readonly lastRetry?: ErrorNotification | null;
+  /** Whether the end was read back with `thread/read`. */
+  readonly reconciled?: boolean;
 }
 
 /**
@@ -50,7 +69,7 @@ export interface TurnResult {
  * @param threadId The turn's thread.
  * @param turn The `turn` of `turn/completed`.
  * @param items The turn's `item/completed` items, in order.
- * @param usage The last token usage of the turn.
+ * @param extras Usage, the last retry, and whether the end was reconciled.
  * @returns The result.
  *
  * @example
@@ -58,7 +77,7 @@ export interface TurnResult {
  * import { buildTurnResult } from "./turn_result.ts";
  * const result = buildTurnResult("t", { id: "u", status: "completed", items: [], error: null }, [
  *   { type: "agentMessage", id: "i", text: "Hi!", phase: null },
- * ], null);
+ * ]);
  * console.log(result.finalResponse); // "Hi!"
  * ```
  */
@@ -66,7 +85,7 @@ export function buildTurnResult(
   threadId: string,
   turn: Turn,
   items: readonly ThreadItem[],
-  usage: ThreadTokenUsage | null,
+  extras: TurnResultExtras = {},
 ): TurnResult {
   return {
     id: turn.id,
@@ -78,7 +97,9 @@ export function buildTurnResult(
     durationMs: turn.durationMs ?? null,
     finalResponse: finalResponseOf(items),
     items,
-    usage,
+    usage: extras.usage ?? null,
+    lastRetry: extras.lastRetry ?? null,
+    reconciled: extras.reconciled ?? false,
   };
 }
 

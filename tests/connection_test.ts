@@ -27,7 +27,7 @@ function connect(options: ConstructorParameters<typeof JsonRpcConnection>[1] = {
   const peer = fakePeer();
   const problems: ProtocolError[] = [];
   const connection = new JsonRpcConnection(peer.transport, {
-    onProtocolError: (error) => problems.push(error),
+    onError: (error) => problems.push(error as ProtocolError),
     ...options,
   });
   return { peer, connection, problems };

@@ -97,6 +97,8 @@ test("isRetryable knows the overload shapes", T, () => {
       finalResponse: null,
       items: [],
       usage: null,
+      lastRetry: null,
+      reconciled: false,
     });
   assert.equal(isRetryable(failedTurn("serverOverloaded")), true);
   assert.equal(isRetryable(failedTurn("other")), false);
@@ -111,7 +113,7 @@ test("CodexClient validates results and reports mismatches without dropping them
   const peer = fakePeer();
   const problems: string[] = [];
   const client = new CodexClient(peer.transport, {
-    onProtocolError: (error) => problems.push(error.message),
+    onError: (error) => problems.push(error.message),
   });
   const pending = client.request("thread/read", { threadId: "t", includeTurns: false });
   const { id } = await peer.next();

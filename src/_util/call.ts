@@ -40,6 +40,7 @@ const NO_SCOPE: CallScope = { signal: undefined, [Symbol.dispose]() {} };
  *
  * @param options The call's options.
  * @param operation What is being waited for ("thread/start", "turn 12"), for the timeout error.
+ * @param timeoutError Builds the timeout's reason instead (e.g. with the state the call was in).
  * @returns The combined signal and its clean-up; dispose it when the call settles.
  * @throws {RangeError} `timeoutMs` is negative or not a number.
  *
@@ -51,7 +52,11 @@ const NO_SCOPE: CallScope = { signal: undefined, [Symbol.dispose]() {} };
  * console.log(scope.signal?.reason.name); // "CallTimeoutError"
  * ```
  */
-export function callScope(options: CallOptions | undefined, operation: string): CallScope {
+export function callScope(
+  options: CallOptions | undefined,
+  operation: string,
+  timeoutError: (timeoutMs: number) => unknown = (ms) => new CallTimeoutError(operation, ms),
+): CallScope {
   const signal = options?.signal;
   const timeoutMs = options?.timeoutMs;
   if (timeoutMs === undefined) {
@@ -62,10 +67,7 @@ export function callScope(options: CallOptions | undefined, operation: string): 
   }
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal!.reason);
-  const timer = setTimeout(
-    () => controller.abort(new CallTimeoutError(operation, timeoutMs)),
-    timeoutMs,
-  );
+  const timer = setTimeout(() => controller.abort(timeoutError(timeoutMs)), timeoutMs);
   if (signal?.aborted) onAbort();
   else signal?.addEventListener("abort", onAbort, { once: true });
   return {

@@ -28,7 +28,9 @@ export interface SpawnOptions {
 }
 
 /**
- * A running child process whose pipes are web streams.
+ * A running child process whose pipes are web streams. Neither the process nor its pipes
+ * keep the program alive (adapters unreference them at spawn): whoever uses the process
+ * holds the event loop while it has work in flight.
  *
  * @example
  * ```ts

@@ -38,6 +38,7 @@ interface BunHost {
     signalCode: string | null;
     exitCode: number | null;
     kill(signal?: string): void;
+    unref(): void;
   };
 }
 
@@ -57,6 +58,8 @@ function spawn(options: SpawnOptions): ChildProcess {
   } catch (error) {
     return unstartedProcess(error);
   }
+  // Before any read: Bun refs a pipe read started while the process is referenced.
+  child.unref();
   const spawned = child;
   let done = false;
   const exited = spawned.exited.then(

@@ -38,6 +38,7 @@ interface DenoHost {
       stderr: ReadableStream<Uint8Array>;
       status: Promise<{ code: number; signal: string | null }>;
       kill(signal?: string): void;
+      unref(): void;
     };
   };
 }
@@ -62,6 +63,7 @@ function spawn(options: SpawnOptions): ChildProcess {
   } catch (error) {
     return unstartedProcess(error);
   }
+  child.unref(); // neither the process nor its pipes keep the program alive
   let done = false;
   const exited = child.status.then(
     (status): ProcessExit => {

@@ -35,6 +35,11 @@ function spawn(options: SpawnOptions): ChildProcess {
   });
   // A write to a child that died is reported through `exited`; keep the pipe quiet.
   child.stdin.on("error", () => {});
+  // Neither the process nor its pipes keep the program alive (see `ChildProcess`).
+  child.unref();
+  for (const pipe of [child.stdin, child.stdout, child.stderr]) {
+    (pipe as { unref?: () => void }).unref?.();
+  }
   return {
     pid: child.pid ?? -1,
     stdin: Writable.toWeb(child.stdin) as WritableStream<Uint8Array>,

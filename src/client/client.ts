@@ -15,11 +15,11 @@ import type {
   ServerNotificationMethod,
 } from "../../generated/mod.ts";
 import type { CallOptions } from "../_util/call.ts";
-import { describe } from "../_util/text.ts";
+import { keepAlive } from "../_util/keep_alive.ts";
 import {
   CodexError,
   formatIssues,
-  ProtocolError,
+  NotificationListenerError,
   ServerRequestHandlerError,
   type TransportClosedError,
 } from "../errors.ts";
@@ -65,8 +65,11 @@ export interface CodexClientOptions {
   readonly onServerRequest?: OnServerRequest;
   /** How incoming messages are validated. Default `"report"`. */
   readonly validation?: ValidationMode;
-  /** Told about dropped or invalid input and throwing listeners. Default: `console.warn`. */
-  readonly onProtocolError?: (error: ProtocolError) => void;
+  /**
+   * The error channel: dropped or invalid input (`ProtocolError`), throwing listeners
+   * (`NotificationListenerError`). Default: `console.warn`.
+   */
+  readonly onError?: (error: CodexError) => void;
 }
 
 /**
@@ -117,7 +120,7 @@ export class CodexClient implements AsyncDisposable {
     this.#mode = options.validation ?? "report";
     this.connection = new JsonRpcConnection(transport, {
       onServerRequest: (method, params, id) => this.#answer(method, params, id),
-      onProtocolError: options.onProtocolError,
+      onError: options.onError,
     });
     this.connection.onNotification((method, params) => this.#dispatch(method, params));
     this.connection.closed.then((error) => {
@@ -185,7 +188,7 @@ export class CodexClient implements AsyncDisposable {
 
   /**
    * Adds a listener for every notification (turn events included). A listener that throws
-   * is reported to `onProtocolError`; the other listeners still receive the notification.
+   * is reported to `onError`; the other listeners still receive the notification.
    *
    * @param listener Called with each notification in arrival order.
    * @returns A function that removes the listener.
@@ -239,9 +242,7 @@ export class CodexClient implements AsyncDisposable {
       try {
         listener(notification);
       } catch (error) {
-        this.#report(
-          new ProtocolError(`A notification listener threw on ${method}: ${describe(error)}`),
-        );
+        this.#report(new NotificationListenerError(method, error));
       }
     }
   }
@@ -282,6 +283,7 @@ export class CodexClient implements AsyncDisposable {
     const turnId = turnIdOf(params);
     const answering: Answering = { controller: new AbortController(), turnId, answered: false };
     this.#answering.set(id, answering);
+    const release = keepAlive();
     try {
       const result = await handler(request, {
         signal: answering.controller.signal,
@@ -300,13 +302,14 @@ export class CodexClient implements AsyncDisposable {
       }
       throw error;
     } finally {
+      release();
       answering.answered = true;
       if (turnId === undefined) this.#answering.delete(id);
     }
   }
 
-  #report(error: ProtocolError): void {
-    if (this.#options.onProtocolError) this.#options.onProtocolError(error);
+  #report(error: CodexError): void {
+    if (this.#options.onError) this.#options.onError(error);
     else console.warn(`codex-app-server: ${error.message}`);
   }
 }

@@ -22,7 +22,7 @@ import type {
 import { CODEX_VERSION } from "../../generated/version.ts";
 import { type CallOptions, callScope, withoutCallOptions } from "../_util/call.ts";
 import { raceSignal } from "../_util/wait.ts";
-import { CodexError, type ProtocolError } from "../errors.ts";
+import { CodexError } from "../errors.ts";
 import type { LaunchOptions } from "../process/command.ts";
 import { spawnAppServer } from "../process/spawn.ts";
 import type { CloseOptions, MessageTransport } from "../transport/transport.ts";
@@ -63,10 +63,16 @@ export interface CodexBaseOptions extends CallOptions {
   /** How incoming messages are validated. Default `"report"`. */
   readonly validation?: ValidationMode;
   /**
-   * Told about input the SDK had to drop or found invalid, and about notification listeners
-   * that threw. Default: `console.warn`.
+   * The default `stallTimeoutMs` of every turn (see `TurnOptions.stallTimeoutMs`). Off by
+   * default.
    */
-  readonly onProtocolError?: (error: ProtocolError) => void;
+  readonly stallTimeoutMs?: number;
+  /**
+   * The error channel for what cannot be thrown to a caller: input the SDK had to drop or
+   * found invalid (`ProtocolError`) and notification listeners that threw
+   * (`NotificationListenerError`). Default: `console.warn`.
+   */
+  readonly onError?: (error: CodexError) => void;
 }
 
 /** Options of a `Codex` that spawns `codex app-server` over stdio (the default). */
@@ -102,10 +108,15 @@ export interface CodexMetadata extends InitializeResponse {
   readonly serverVersion: string;
 }
 
-/** The SDK-side options of thread calls: cancellation, and a handler for its requests. */
+/**
+ * The SDK-side options of thread calls: cancellation, a handler for the thread's requests,
+ * and the default stall watchdog of its turns.
+ */
 export interface ThreadCallOptions extends CallOptions, ApprovalOptions {
   /** Answers this thread's server requests before the connection's `onServerRequest`. */
   readonly onServerRequest?: OnServerRequest;
+  /** The default `stallTimeoutMs` of the thread's turns (else the `Codex`'s). */
+  readonly stallTimeoutMs?: number;
 }
 
 /** Options of `threadStart`: `thread/start` params, presets, and the SDK-side options. */
@@ -217,7 +228,7 @@ export class Codex implements AsyncDisposable {
   /**
    * Adds a listener for every notification of the connection (turn events included), for
    * events outside any turn. It may be added before the connection starts. A listener that
-   * throws is reported to `onProtocolError`; the others still receive the notification.
+   * throws is reported to `onError`; the others still receive the notification.
    *
    * @param listener Called with each notification in arrival order.
    * @returns A function that removes the listener.
@@ -453,7 +464,9 @@ export class Codex implements AsyncDisposable {
     if (options.onServerRequest !== undefined) {
       client.setThreadHandlers(id, options.onServerRequest);
     }
-    return new Thread(client, id);
+    return new Thread(client, id, {
+      stallTimeoutMs: options.stallTimeoutMs ?? this.#options.stallTimeoutMs,
+    });
   }
 
   #connect(): Promise<CodexClient> {
@@ -477,7 +490,7 @@ export class Codex implements AsyncDisposable {
       const client = new CodexClient(transport, {
         onServerRequest: options.onServerRequest,
         validation: options.validation,
-        onProtocolError: options.onProtocolError,
+        onError: options.onError,
       });
       this.#starting = client;
       for (const listener of this.#listeners.keys()) {
@@ -526,7 +539,9 @@ function threadParams<T extends ThreadCallOptions>(
   options: T,
   action: string,
 ): Omit<T, keyof ThreadCallOptions> & ThreadPresetFields {
-  const { onServerRequest: _handler, ...rest } = withoutCallOptions(options);
+  const { onServerRequest: _handler, stallTimeoutMs: _stall, ...rest } = withoutCallOptions(
+    options,
+  );
   const [params, presets] = applyPresets(rest, "thread", action);
   return { ...params, ...presets } as Omit<T, keyof ThreadCallOptions> & ThreadPresetFields;
 }

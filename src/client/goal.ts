@@ -7,9 +7,10 @@
 
 import type { ThreadGoal } from "../../generated/mod.ts";
 import { type CallOptions, callScope } from "../_util/call.ts";
+import { keepAlive } from "../_util/keep_alive.ts";
+import { settleWithin } from "../_util/wait.ts";
 import type { TurnResult } from "../turn_result.ts";
 import type { CodexClient } from "./client.ts";
-import { settleWithin } from "../_util/wait.ts";
 import { INTERRUPT_WAIT_MS, TurnHandle } from "./turn.ts";
 import { turnIdOf } from "./turn_router.ts";
 
@@ -109,6 +110,7 @@ export class GoalRun {
       fail(signal!.reason);
     };
     signal?.addEventListener("abort", onAbort, { once: true });
+    const release = keepAlive();
     try {
       const { goal } = await client.request("thread/goal/set", {
         threadId,
@@ -122,6 +124,7 @@ export class GoalRun {
       const goalNow = finalGoal ?? (await client.request("thread/goal/get", { threadId })).goal;
       return { goal: goalNow ?? goal, turns: this.#turns };
     } finally {
+      release();
       signal?.removeEventListener("abort", onAbort);
       scope[Symbol.dispose]();
       stopListening();

@@ -10,6 +10,7 @@ import type {
   CancelLoginAccountResponse,
 } from "../../generated/mod.ts";
 import { type CallOptions, callScope } from "../_util/call.ts";
+import { keepAlive } from "../_util/keep_alive.ts";
 import { raceSignal } from "../_util/wait.ts";
 import { CodexError } from "../errors.ts";
 import type { CodexClient } from "./client.ts";
@@ -60,12 +61,14 @@ export class LoginWaiter {
       this.#waiting.set(loginId, resolve);
     });
     const scope = callScope(options, `login ${loginId}`);
+    const release = keepAlive();
     try {
       return await raceSignal(
         Promise.race([completion, this.#client.closed.then((error) => Promise.reject(error))]),
         scope.signal,
       );
     } finally {
+      release();
       scope[Symbol.dispose]();
       this.#waiting.delete(loginId);
     }

@@ -17,7 +17,7 @@ import type {
 } from "../../generated/mod.ts";
 import { type CallOptions, callScope, withoutCallOptions } from "../_util/call.ts";
 import { raceSignal, settleWithin } from "../_util/wait.ts";
-import { CodexError } from "../errors.ts";
+import { CallTimeoutError, CodexError } from "../errors.ts";
 import type { TurnResult } from "../turn_result.ts";
 import type { CodexClient } from "./client.ts";
 import { GoalRun } from "./goal.ts";
@@ -36,7 +36,22 @@ export interface TurnOptions
   extends
     Omit<TurnStartParams, "threadId" | "input" | "approvalPolicy" | "approvalsReviewer">,
     ApprovalOptions,
-    CallOptions {}
+    CallOptions {
+  /**
+   * Watch the turn for silence: when nothing arrives for this many milliseconds, the SDK
+   * asks the server (`thread/read`) whether the turn already ended — then it settles from
+   * that record (`result.reconciled`) — or still runs — then `result()` and the iteration
+   * reject with `TurnStalledError` and the turn is left to interrupt or wait on. Off by
+   * default; the thread's or the `Codex`'s setting applies when not given here.
+   */
+  readonly stallTimeoutMs?: number;
+}
+
+/** What a thread applies to each of its turns unless the turn says otherwise. */
+export interface ThreadDefaults {
+  /** The default of `TurnOptions.stallTimeoutMs`. */
+  readonly stallTimeoutMs?: number;
+}
 
 /** Options of `thread.read()`. */
 export interface ThreadReadOptions extends CallOptions {
@@ -80,6 +95,7 @@ export class Thread {
   /** The thread's id. */
   readonly id: string;
   readonly #client: CodexClient;
+  readonly #defaults: ThreadDefaults;
 
   /**
    * Wraps a thread the app-server has loaded. Created by `Codex.threadStart`,
@@ -87,11 +103,13 @@ export class Thread {
    *
    * @param client The client the thread lives on.
    * @param id The thread's id.
+   * @param defaults What applies to its turns unless a turn says otherwise.
    * @ignore
    */
-  constructor(client: CodexClient, id: string) {
+  constructor(client: CodexClient, id: string, defaults: ThreadDefaults = {}) {
     this.#client = client;
     this.id = id;
+    this.#defaults = defaults;
   }
 
   /**
@@ -101,7 +119,9 @@ export class Thread {
    * @param options Per-turn overrides; `signal` / `timeoutMs` cancel the turn.
    * @returns The turn's result.
    * @throws {TurnFailedError} The turn failed; the server's message is in the error.
-   * @throws {CallTimeoutError} `timeoutMs` passed (the turn was interrupted).
+   * @throws {TurnTimeoutError} `timeoutMs` passed (the turn was interrupted).
+   * @throws {AuthRequiredError} The provider needs OpenAI authentication that is missing.
+   * @throws {TurnStalledError} The turn was silent for `stallTimeoutMs` and still runs.
    */
   async run(input: Input, options?: TurnOptions): Promise<TurnResult> {
     return await (await this.turn(input, options)).result();
@@ -119,14 +139,22 @@ export class Thread {
    */
   async turn(input: Input, options: TurnOptions = {}): Promise<TurnHandle> {
     const action = `Cannot start a turn on thread ${this.id}`;
-    const [rest, presets] = applyPresets(withoutCallOptions(options), "turn", action);
+    const { stallTimeoutMs = this.#defaults.stallTimeoutMs, ...turnOptions } = withoutCallOptions(
+      options,
+    );
+    const [rest, presets] = applyPresets(turnOptions, "turn", action);
     const params: TurnStartParams = {
       ...rest,
       ...presets,
       threadId: this.id,
       input: toInputItems(input, action),
     };
-    const scope = callScope(options, `turn on thread ${this.id}`);
+    let handle: TurnHandle | undefined;
+    const scope = callScope(
+      options,
+      `turn on thread ${this.id}`,
+      (ms) => handle?.timeoutError(ms) ?? new CallTimeoutError(`turn on thread ${this.id}`, ms),
+    );
     const signal = scope.signal;
     if (signal?.aborted) {
       scope[Symbol.dispose]();
@@ -139,13 +167,15 @@ export class Thread {
       client.router.abandon(this.id);
       scope[Symbol.dispose]();
     });
+    const adopt = (id: string) =>
+      handle = new TurnHandle(client, this.id, id, { lifetime: scope, stallTimeoutMs });
     try {
-      return new TurnHandle(client, this.id, await raceSignal(starting, signal), scope);
+      return adopt(await raceSignal(starting, signal));
     } catch (error) {
       if (!signal?.aborted || error !== signal.reason) throw error;
       // Cancelled while the start was in flight: adopt the turn when its id comes, so that
       // it is interrupted rather than left running; wait for that, bounded.
-      const adopted = starting.then((id) => new TurnHandle(client, this.id, id, scope).result());
+      const adopted = starting.then((id) => adopt(id).result());
       await settleWithin(adopted, INTERRUPT_WAIT_MS);
       throw error;
     }

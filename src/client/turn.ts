@@ -5,10 +5,23 @@
  * @module
  */
 
-import type { TurnInterruptResponse, TurnSteerResponse } from "../../generated/mod.ts";
+import type {
+  ErrorNotification,
+  Turn,
+  TurnInterruptResponse,
+  TurnSteerResponse,
+} from "../../generated/mod.ts";
 import { type CallOptions, type CallScope, callScope } from "../_util/call.ts";
+import { type Deferred, deferred } from "../_util/deferred.ts";
+import { keepAlive } from "../_util/keep_alive.ts";
 import { raceSignal, settleWithin } from "../_util/wait.ts";
-import { CodexError, TurnFailedError } from "../errors.ts";
+import {
+  AuthRequiredError,
+  CodexError,
+  TurnFailedError,
+  TurnStalledError,
+  TurnTimeoutError,
+} from "../errors.ts";
 import type { TurnResult } from "../turn_result.ts";
 import type { CodexClient, ServerNotification } from "./client.ts";
 import { type Input, toInputItems } from "./inputs.ts";
@@ -19,6 +32,14 @@ import { TurnCollector } from "./turn_collector.ts";
  * before its waiters are settled anyway.
  */
 export const INTERRUPT_WAIT_MS = 5_000;
+
+/** How a `TurnHandle` is set up by the thread that started the turn. */
+export interface TurnHandleOptions {
+  /** Cancels the turn when its signal aborts; disposed when the turn ends. */
+  readonly lifetime?: CallScope;
+  /** Watch the turn for silence this long (see `TurnOptions.stallTimeoutMs`). */
+  readonly stallTimeoutMs?: number;
+}
 
 /**
  * One turn on a thread: an `AsyncIterable` of its own events and an `AsyncDisposable`.
@@ -35,6 +56,11 @@ export const INTERRUPT_WAIT_MS = 5_000;
  *   turn: it is interrupted, its end awaited (bounded), and the waiters reject with the
  *   signal's reason (or a `CallTimeoutError`). The thread stays usable.
  * - `await using turn = …`: disposing interrupts the turn if it still runs.
+ * - A turn the server keeps retrying because the provider needs OpenAI authentication that
+ *   is not present fails at its first retry with `AuthRequiredError` (it would never end).
+ * - With `stallTimeoutMs`, silence that long is checked against the server's record of the
+ *   turn: a turn that ended there settles (`result.reconciled`), one still running makes the
+ *   waiters reject with `TurnStalledError` and is left as it is.
  *
  * @example
  * ```ts
@@ -58,6 +84,8 @@ export class TurnHandle implements AsyncIterable<ServerNotification>, AsyncDispo
   readonly #turn: TurnCollector;
   #use: "unused" | "iterating" | "result" = "unused";
   #ending: Promise<void> | undefined;
+  /** Rejects the current waiters when the stall watchdog finds the turn silent. */
+  #stalled: Deferred<never> | undefined;
 
   /**
    * Adopts a started turn: its events are routed here from now on (and those buffered
@@ -66,16 +94,30 @@ export class TurnHandle implements AsyncIterable<ServerNotification>, AsyncDispo
    * @param client The client the turn runs on.
    * @param threadId The turn's thread.
    * @param id The turn's id.
-   * @param lifetime Cancels the turn when its signal aborts; disposed when the turn ends.
+   * @param options The turn's lifetime (signal and deadline) and stall watchdog.
    * @ignore
    */
-  constructor(client: CodexClient, threadId: string, id: string, lifetime?: CallScope) {
+  constructor(
+    client: CodexClient,
+    threadId: string,
+    id: string,
+    options: TurnHandleOptions = {},
+  ) {
     this.#client = client;
     this.threadId = threadId;
     this.id = id;
-    const turn = new TurnCollector(threadId, () => client.router.detach(id, turn));
+    const release = keepAlive(); // a running turn keeps the program alive
+    const turn = new TurnCollector(threadId, {
+      onEnd: () => {
+        client.router.detach(id, turn);
+        release();
+      },
+      onFirstRetry: (retry) => void this.#checkAuth(retry),
+    });
     this.#turn = turn;
     client.router.attach(threadId, id, turn);
+    if (options.stallTimeoutMs !== undefined) this.#watch(options.stallTimeoutMs);
+    const lifetime = options.lifetime;
     const signal = lifetime?.signal;
     if (signal === undefined) return;
     const onAbort = () => void this.#end({ reason: signal.reason });
@@ -85,6 +127,25 @@ export class TurnHandle implements AsyncIterable<ServerNotification>, AsyncDispo
       lifetime![Symbol.dispose]();
     });
     if (signal.aborted) onAbort();
+  }
+
+  /**
+   * The last retry the server announced for this turn so far (an `error` notification with
+   * `willRetry: true`, e.g. "Reconnecting... 2/5"), or `null`: for progress displays.
+   */
+  get lastRetry(): ErrorNotification | null {
+    return this.#turn.lastRetry;
+  }
+
+  /**
+   * The error a deadline of this turn rejects with: it quotes the last retry notice.
+   *
+   * @param timeoutMs The deadline that passed.
+   * @returns A `TurnTimeoutError`.
+   * @ignore
+   */
+  timeoutError(timeoutMs: number): TurnTimeoutError {
+    return new TurnTimeoutError(this.threadId, this.id, timeoutMs, this.#turn.lastRetry);
   }
 
   /**
@@ -105,7 +166,9 @@ export class TurnHandle implements AsyncIterable<ServerNotification>, AsyncDispo
     this.#use = "iterating";
     const events = this.#turn.events;
     return {
-      next: () => events.next(),
+      next: this.#stalled === undefined
+        ? () => events.next()
+        : () => Promise.race([events.next(), this.#stalled!.promise]),
       return: async () => {
         events.return();
         await this.#end();
@@ -132,20 +195,24 @@ export class TurnHandle implements AsyncIterable<ServerNotification>, AsyncDispo
    * @throws {ServerRequestHandlerError} An `onServerRequest` handler threw while answering
    * this turn (raised once the turn has ended on the server).
    * @throws {TransportClosedError} The connection ended before the turn did.
-   * @throws {CallTimeoutError} `timeoutMs` passed (the turn was interrupted).
+   * @throws {TurnTimeoutError} `timeoutMs` passed (the turn was interrupted).
+   * @throws {AuthRequiredError} The provider needs OpenAI authentication that is missing.
+   * @throws {TurnStalledError} The turn was silent for `stallTimeoutMs` and still runs.
    */
   async result(options?: CallOptions): Promise<TurnResult> {
     if (this.#use === "unused") {
       this.#use = "result";
       this.#turn.stopBuffering();
     }
-    const scope = callScope(options, `turn ${this.id}`);
+    const scope = callScope(options, `turn ${this.id}`, (ms) => this.timeoutError(ms));
     const signal = scope.signal;
     const onAbort = () => void this.#end({ reason: signal!.reason });
     signal?.addEventListener("abort", onAbort, { once: true });
     if (signal?.aborted) onAbort();
     try {
-      const result = await this.#turn.done.promise;
+      const done = this.#turn.done.promise;
+      const result =
+        await (this.#stalled === undefined ? done : Promise.race([done, this.#stalled.promise]));
       if (result.status === "failed") throw new TurnFailedError(result);
       return result;
     } finally {
@@ -227,5 +294,70 @@ export class TurnHandle implements AsyncIterable<ServerNotification>, AsyncDispo
       }
     })();
     await this.#ending;
+  }
+
+  /** At the first retry: a turn that needs OpenAI auth which is missing would never end. */
+  async #checkAuth(retry: ErrorNotification): Promise<void> {
+    try {
+      const { account, requiresOpenaiAuth } = await this.#client.request("account/read", {
+        refreshToken: false,
+      });
+      if (account === null && requiresOpenaiAuth) {
+        await this.#end({ reason: new AuthRequiredError(this.id, retry) });
+      }
+    } catch {
+      // No answer about the account: the turn goes on; its deadline still holds.
+    }
+  }
+
+  /**
+   * Watches the turn for `stallTimeoutMs` of silence; then asks the server whether it has
+   * ended (it settles from that record) or still runs (the waiters get `TurnStalledError`).
+   */
+  #watch(stallTimeoutMs: number): void {
+    const turn = this.#turn;
+    this.#stalled = deferred<never>();
+    const tickMs = Math.max(1, stallTimeoutMs / 4);
+    let seen = turn.received;
+    let quietSince = Date.now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = async () => {
+      if (turn.finished) return;
+      if (turn.received !== seen) {
+        seen = turn.received;
+        quietSince = Date.now();
+      } else if (Date.now() - quietSince >= stallTimeoutMs) {
+        const record = await this.#serverRecord();
+        if (turn.finished) return;
+        if (record !== undefined && record.status !== "inProgress") return turn.reconcile(record);
+        const stalled = this.#stalled!;
+        this.#stalled = deferred<never>();
+        stalled.reject(
+          new TurnStalledError(
+            this.threadId,
+            this.id,
+            turn.lastEvent ?? null,
+            Date.now() - quietSince,
+          ),
+        );
+        quietSince = Date.now();
+      }
+      timer = setTimeout(tick, tickMs);
+    };
+    timer = setTimeout(tick, tickMs);
+    turn.done.promise.catch(() => {}).finally(() => clearTimeout(timer));
+  }
+
+  /** The server's record of this turn (`thread/read` with turns), if it can be had. */
+  async #serverRecord(): Promise<Turn | undefined> {
+    try {
+      const { thread } = await this.#client.request("thread/read", {
+        threadId: this.threadId,
+        includeTurns: true,
+      }, { timeoutMs: INTERRUPT_WAIT_MS });
+      return thread.turns.find((turn) => turn.id === this.id);
+    } catch {
+      return undefined;
+    }
   }
 }

@@ -6,12 +6,20 @@
  * @module
  */
 
-import type { ThreadItem, ThreadTokenUsage, Turn } from "../../generated/mod.ts";
+import type { ErrorNotification, ThreadItem, ThreadTokenUsage, Turn } from "../../generated/mod.ts";
 import { type Deferred, deferred } from "../_util/deferred.ts";
 import { buildTurnResult, type TurnResult } from "../turn_result.ts";
 import type { ServerNotification } from "./client.ts";
 import { EventQueue } from "./event_queue.ts";
 import type { TurnSink } from "./turn_router.ts";
+
+/** What a {@linkcode TurnCollector} tells its owner. */
+export interface TurnHooks {
+  /** The turn has ended, however (stop routing to it). Called once. */
+  readonly onEnd: () => void;
+  /** The server announced its first retry of the turn (`error` with `willRetry`). */
+  readonly onFirstRetry?: (retry: ErrorNotification) => void;
+}
 
 /**
  * Collects one turn's events and settles its waiters.
@@ -23,7 +31,7 @@ import type { TurnSink } from "./turn_router.ts";
  * @example
  * ```ts
  * import { TurnCollector } from "./turn_collector.ts";
- * const turn = new TurnCollector("thread-1", () => {});
+ * const turn = new TurnCollector("thread-1", { onEnd: () => {} });
  * turn.deliver("turn/completed", { threadId: "thread-1", turn: { id: "u", status: "completed", items: [], error: null } });
  * console.log((await turn.done.promise).status); // "completed"
  * ```
@@ -35,8 +43,14 @@ export class TurnCollector implements TurnSink {
   readonly started: Deferred<void> = deferred<void>();
   /** Settles once the turn has ended: its result (of any status), or why it cannot be had. */
   readonly done: Deferred<TurnResult> = deferred<TurnResult>();
+  /** How many events the turn has received (a stall watchdog compares it over time). */
+  received = 0;
+  /** The last event the turn received. */
+  lastEvent: ServerNotification | undefined;
+  /** The last retry the server announced (`error` with `willRetry`). */
+  lastRetry: ErrorNotification | null = null;
   readonly #threadId: string;
-  readonly #onEnd: () => void;
+  readonly #hooks: TurnHooks;
   readonly #items: ThreadItem[] = [];
   #usage: ThreadTokenUsage | null = null;
   #buffering = true;
@@ -46,11 +60,11 @@ export class TurnCollector implements TurnSink {
    * Creates a `TurnCollector`.
    *
    * @param threadId The turn's thread.
-   * @param onEnd Called once when the turn has ended, however (to stop routing to it).
+   * @param hooks What to call when the turn ends and when the server first retries it.
    */
-  constructor(threadId: string, onEnd: () => void) {
+  constructor(threadId: string, hooks: TurnHooks) {
     this.#threadId = threadId;
-    this.#onEnd = onEnd;
+    this.#hooks = hooks;
   }
 
   /** Whether the turn has ended (its waiters are settled). */
@@ -66,6 +80,9 @@ export class TurnCollector implements TurnSink {
    */
   deliver(method: string, params: unknown): void {
     if (this.done.settled) return;
+    this.received++;
+    const event = { method, params } as ServerNotification;
+    this.lastEvent = event;
     switch (method) {
       case "item/completed":
         this.#items.push((params as { item: ThreadItem }).item);
@@ -76,12 +93,34 @@ export class TurnCollector implements TurnSink {
       case "turn/started":
         this.started.resolve();
         break;
+      case "error":
+        if ((params as ErrorNotification).willRetry) {
+          const first = this.lastRetry === null;
+          this.lastRetry = params as ErrorNotification;
+          if (first) this.#hooks.onFirstRetry?.(this.lastRetry);
+        }
+        break;
       case "turn/completed":
-        if (this.#buffering) this.events.push({ method, params } as ServerNotification);
-        this.#complete((params as { turn: Turn }).turn);
+        if (this.#buffering) this.events.push(event);
+        this.#complete((params as { turn: Turn }).turn, this.#items, false);
         return;
     }
-    if (this.#buffering) this.events.push({ method, params } as ServerNotification);
+    if (this.#buffering) this.events.push(event);
+  }
+
+  /**
+   * Ends the turn from the server's own record of it (`thread/read`), for a turn that ended
+   * without its `turn/completed` reaching us. The result says it was reconciled.
+   *
+   * @param turn The turn as `thread/read` returned it (with its items).
+   */
+  reconcile(turn: Turn): void {
+    if (this.done.settled) return;
+    this.events.push({
+      method: "turn/completed",
+      params: { threadId: this.#threadId, turn },
+    } as ServerNotification);
+    this.#complete(turn, this.#items.length > 0 ? this.#items : turn.items, true);
   }
 
   /**
@@ -128,12 +167,18 @@ export class TurnCollector implements TurnSink {
     this.#end(this.#error?.value ?? error);
   }
 
-  #complete(turn: Turn): void {
+  #complete(turn: Turn, items: readonly ThreadItem[], reconciled: boolean): void {
     this.started.resolve();
     if (this.#error !== undefined) return this.#end(this.#error.value);
     this.events.end();
-    this.done.resolve(buildTurnResult(this.#threadId, turn, this.#items, this.#usage));
-    this.#onEnd();
+    this.done.resolve(
+      buildTurnResult(this.#threadId, turn, items, {
+        usage: this.#usage,
+        lastRetry: this.lastRetry,
+        reconciled,
+      }),
+    );
+    this.#hooks.onEnd();
   }
 
   #end(error: unknown): void {
@@ -141,6 +186,6 @@ export class TurnCollector implements TurnSink {
     this.started.reject(error);
     this.events.fail(error);
     this.done.reject(error);
-    this.#onEnd();
+    this.#hooks.onEnd();
   }
 }

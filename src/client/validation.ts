@@ -20,7 +20,7 @@ import {
  * How incoming messages are checked against the generated schemas:
  * - `"report"` (default): results, server requests and the notifications the SDK reads
  *   (`turn/completed`, `item/completed`, `thread/tokenUsage/updated`) are validated; a
- *   mismatch is reported to `onProtocolError` and the raw value is still delivered.
+ *   mismatch is reported to `onError` and the raw value is still delivered.
  * - `"strict"`: every result and notification is validated; a mismatch rejects the request
  *   (or is reported and the notification dropped) with a {@linkcode ProtocolError}.
  * - `"off"`: nothing incoming is validated.

@@ -8,10 +8,12 @@
  */
 
 import { type CallOptions, callScope } from "../_util/call.ts";
+import { keepAlive } from "../_util/keep_alive.ts";
 import { describe } from "../_util/text.ts";
 import {
   CodexError,
   JsonRpcError,
+  NotificationListenerError,
   ProtocolError,
   TransportClosedError,
   type TransportCloseInfo,
@@ -44,10 +46,12 @@ export interface ConnectionOptions {
    */
   readonly onServerRequest?: RawServerRequestHandler;
   /**
-   * Told about input the connection had to drop: malformed lines, non-JSON-RPC messages,
-   * replies to unknown ids. Without one, these go to `console.warn`.
+   * Told about what cannot be thrown to a caller: input the connection had to drop
+   * (`ProtocolError`: malformed lines, non-JSON-RPC messages, replies to unknown ids) and
+   * listeners that threw (`NotificationListenerError`). Without one, these go to
+   * `console.warn`.
    */
-  readonly onProtocolError?: (error: ProtocolError) => void;
+  readonly onError?: (error: CodexError) => void;
 }
 
 interface Pending {
@@ -85,11 +89,16 @@ export class JsonRpcConnection implements AsyncDisposable {
   readonly #pending = new Map<Id, Pending>();
   readonly #listeners = new Set<NotificationListener>();
   #nextId = 1;
-  /** Why the transport ended; set once, when it has. */
+  /** Why the connection ended (the user closed it, or the transport ended); set once. */
   #closedInfo: TransportCloseInfo | undefined;
-  #closing = false;
+  #settleClosed!: (error: TransportClosedError) => void;
+  /** Settles once reading has stopped and the transport has ended. */
+  readonly #ended: Promise<void>;
 
-  /** Resolves, once the transport has ended, with the error every waiter received. */
+  /**
+   * Resolves with the error every waiter received, as soon as they received it: when
+   * `close()` is called, or when the transport ends.
+   */
   readonly closed: Promise<TransportClosedError>;
 
   /**
@@ -103,7 +112,8 @@ export class JsonRpcConnection implements AsyncDisposable {
     this.#options = options;
     this.#writer = transport.writable.getWriter();
     this.#writer.closed.catch(() => {});
-    this.closed = this.#readAll();
+    this.closed = new Promise((resolve) => (this.#settleClosed = resolve));
+    this.#ended = this.#readAll();
   }
 
   /**
@@ -135,6 +145,7 @@ export class JsonRpcConnection implements AsyncDisposable {
     }
     const scope = callScope(options, method);
     const { signal } = scope;
+    const release = keepAlive();
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         this.#pending.delete(id);
@@ -142,6 +153,7 @@ export class JsonRpcConnection implements AsyncDisposable {
         reject(signal!.reason);
       };
       const cleanup = () => {
+        release();
         scope[Symbol.dispose]();
         signal?.removeEventListener("abort", onAbort);
       };
@@ -177,15 +189,17 @@ export class JsonRpcConnection implements AsyncDisposable {
   }
 
   /**
-   * Closes the connection: ends the outgoing side, waits up to `graceMs` for the peer to
-   * go, then forces it. Every pending request rejects with {@linkcode TransportClosedError}.
+   * Closes the connection: every pending request rejects at once with a
+   * {@linkcode TransportClosedError} that says the user closed it (`closedByUser`), nothing
+   * more is dispatched, and the transport is shut down (see `MessageTransport.close`).
    *
-   * @param options How long to wait at each step before escalating (`graceMs`, default 2000).
+   * @param options How long the peer may take to go before it is forced (`graceMs`).
    * @returns The error every waiter received.
    */
   async close(options?: CloseOptions): Promise<TransportClosedError> {
-    this.#closing = true;
+    this.#end({ reason: "close() was called", closedByUser: true });
     await this.#transport.close(options);
+    await this.#ended;
     return await this.closed;
   }
 
@@ -195,16 +209,20 @@ export class JsonRpcConnection implements AsyncDisposable {
   }
 
   #unusable(method: string): TransportClosedError | undefined {
-    if (this.#closedInfo !== undefined) {
-      return new TransportClosedError(this.#closedInfo, `Cannot send ${method}`);
+    if (this.#closedInfo === undefined) return undefined;
+    return new TransportClosedError(this.#closedInfo, `Cannot send ${method}`);
+  }
+
+  /** Fails every waiter with why the connection ended (once; later ends change nothing). */
+  #end(info: TransportCloseInfo): void {
+    if (this.#closedInfo !== undefined) return;
+    this.#closedInfo = info;
+    for (const pending of this.#pending.values()) {
+      pending.cleanup();
+      pending.reject(new TransportClosedError(info, pending.method));
     }
-    if (this.#closing) {
-      return new TransportClosedError(
-        { reason: "close() was called" },
-        `Cannot send ${method}`,
-      );
-    }
-    return undefined;
+    this.#pending.clear();
+    this.#settleClosed(new TransportClosedError(info));
   }
 
   #send(text: string): void {
@@ -213,7 +231,7 @@ export class JsonRpcConnection implements AsyncDisposable {
     this.#writer.write(text).catch(() => {});
   }
 
-  async #readAll(): Promise<TransportClosedError> {
+  async #readAll(): Promise<void> {
     const reader = this.#transport.readable.getReader();
     let stopReading: ReturnType<typeof setTimeout> | undefined;
     this.#transport.closed.then(() => {
@@ -230,20 +248,12 @@ export class JsonRpcConnection implements AsyncDisposable {
     }
     const info = await this.#transport.closed;
     clearTimeout(stopReading);
-    this.#closedInfo = this.#closing && info.exitCode === 0
-      ? { ...info, reason: `close() was called (${info.reason})` }
-      : info;
-    const error = new TransportClosedError(this.#closedInfo);
-    for (const pending of this.#pending.values()) {
-      pending.cleanup();
-      pending.reject(new TransportClosedError(this.#closedInfo, pending.method));
-    }
-    this.#pending.clear();
+    this.#end(info);
     this.#writer.abort().catch(() => {});
-    return error;
   }
 
   #dispatch(message: unknown): void {
+    if (this.#closedInfo !== undefined) return; // closed by the user: nobody listens
     if (message instanceof MalformedMessage) {
       this.#report(new ProtocolError("Dropped a line that is not JSON", [], message.text));
       return;
@@ -271,9 +281,7 @@ export class JsonRpcConnection implements AsyncDisposable {
       try {
         listener(method, params);
       } catch (error) {
-        this.#report(
-          new ProtocolError(`A listener for ${method} threw: ${describe(error)}`, [], params),
-        );
+        this.#report(new NotificationListenerError(method, error));
       }
     }
   }
@@ -323,8 +331,8 @@ export class JsonRpcConnection implements AsyncDisposable {
     if (this.#closedInfo === undefined) this.#send(JSON.stringify(reply));
   }
 
-  #report(error: ProtocolError): void {
-    if (this.#options.onProtocolError) this.#options.onProtocolError(error);
+  #report(error: CodexError): void {
+    if (this.#options.onError) this.#options.onError(error);
     else console.warn(`codex-app-server: ${error.message}`);
   }
 }

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { deferred } from "../_util/deferred.ts";
 import { describe } from "../_util/text.ts";
 import { settleWithin } from "../_util/wait.ts";
 import type { ChildProcess, ProcessExit } from "../adapters/adapter.ts";
@@ -18,16 +19,24 @@ export interface StdioTransportOptions {
 
 /** How many stderr lines are kept for error messages. */
 const STDERR_LINES = 50;
-/** The default of `CloseOptions.graceMs`. */
-const CLOSE_GRACE_MS = 2000;
-
+/** Longer stderr lines are cut to this many characters (a line without end stays bounded). */
+const STDERR_LINE_CHARS = 4096;
+/** The default of `CloseOptions.graceMs`: the whole graceful part of `close()`. */
+const CLOSE_GRACE_MS = 4000;
 /** How long `closed` waits, after the exit, for stderr's last lines. */
 const STDERR_SETTLE_MS = 100;
+/** How long a process whose stdout ended may take to exit before it is killed. */
+const STDOUT_GRACE_MS = 250;
+/** How long `close()` waits for the exit after SIGKILL before it gives up on it. */
+const KILL_SETTLE_MS = 1000;
 
 /**
  * Wraps a spawned process as a {@linkcode MessageTransport}: messages are JSON Lines on
  * stdin and stdout; stderr is drained continuously into a ring buffer (an undrained pipe
  * would block the child) and optionally forwarded line by line.
+ *
+ * The transport ends when the process exits, or — should the process close its stdout and
+ * live on — `STDOUT_GRACE_MS` (250 ms) after its stdout ended; the process is then killed.
  *
  * @param child A process from a runtime adapter's `spawn`.
  * @param options Stderr handling.
@@ -60,41 +69,68 @@ export function stdioTransport(
     write: (text) => stdin.write(encoder.encode(text + "\n")),
   });
 
-  const closed = child.exited.then(async (exit) => {
+  const ended = deferred<TransportCloseInfo>();
+  const closed = ended.promise;
+  child.exited.then(async (exit) => {
     await settleWithin(stderrDone, STDERR_SETTLE_MS);
-    return describeExit(exit, tail.lines());
+    ended.resolve(describeExit(exit, tail.lines()));
   });
 
-  let closing: Promise<TransportCloseInfo> | undefined;
-  const close = ({ graceMs = CLOSE_GRACE_MS }: CloseOptions = {}) => {
-    closing ??= (async () => {
-      await stdin.close().catch(() => {});
-      if (await settleWithin(child.exited, graceMs)) return closed;
+  /** Signals the process to go, harder at each step; resolves once it has (or given up). */
+  let stopping: Promise<void> | undefined;
+  const stop = (graceMs: number) => {
+    stopping ??= (async () => {
+      // Never awaited: a frozen peer may never drain the pipe, and EOF would wait behind it.
+      stdin.close().catch(() => {});
+      if (await settleWithin(child.exited, graceMs / 2)) return;
       child.kill("SIGTERM");
-      if (await settleWithin(child.exited, graceMs)) return closed;
+      if (await settleWithin(child.exited, graceMs / 2)) return;
       child.kill("SIGKILL");
-      return closed;
+      if (await settleWithin(child.exited, KILL_SETTLE_MS)) return;
+      ended.resolve({
+        reason: `codex (pid ${child.pid}) did not exit after SIGKILL`,
+        exitCode: null,
+        signal: null,
+        stderrTail: tail.lines(),
+      });
     })();
-    return closing;
+    return stopping;
+  };
+
+  const stdoutEnded = async () => {
+    if (await settleWithin(child.exited, STDOUT_GRACE_MS)) return;
+    ended.resolve({
+      reason: "codex closed its stdout but did not exit; it was stopped",
+      exitCode: null,
+      signal: null,
+      stderrTail: tail.lines(),
+    });
+    void stop(CLOSE_GRACE_MS);
   };
 
   return {
     pid: child.pid,
-    readable: decodeJsonl(child.stdout),
+    readable: decodeJsonl(child.stdout, stdoutEnded),
     writable,
     closed,
     stderrTail: () => tail.lines(),
-    close,
+    async close({ graceMs = CLOSE_GRACE_MS }: CloseOptions = {}) {
+      await stop(graceMs);
+      return await closed;
+    },
   };
 }
 
 /**
  * Byte stream to message batches. A pull source that reads and decodes directly, rather
- * than `pipeThrough(new JsonlDecodeStream())`: the app-server writes one notification per
- * pipe write, and a pipe costs several promise hops per chunk (measured ~10 µs per event on
+ * than `pipeThrough` a decoding stream: the app-server writes one notification per pipe
+ * write, and a pipe costs several promise hops per chunk (measured ~10 µs per event on
  * Node 20, where the budget is 2).
  */
-function decodeJsonl(bytes: ReadableStream<Uint8Array>): ReadableStream<unknown[]> {
+function decodeJsonl(
+  bytes: ReadableStream<Uint8Array>,
+  onEnd: () => void,
+): ReadableStream<unknown[]> {
   const reader = bytes.getReader();
   const decoder = new JsonlDecoder();
   return new ReadableStream<unknown[]>({
@@ -105,6 +141,7 @@ function decodeJsonl(bytes: ReadableStream<Uint8Array>): ReadableStream<unknown[
           const rest = decoder.end();
           if (rest.length > 0) controller.enqueue(rest);
           controller.close();
+          onEnd();
           return;
         }
         const batch = decoder.push(value);
@@ -132,19 +169,40 @@ function describeExit(exit: ProcessExit, stderrTail: string[]): TransportCloseIn
   return { reason, exitCode: exit.code, signal: exit.signal, stderrTail, cause: exit.error };
 }
 
-/** Reads a byte stream to its end, calling `onLine` for each line of text. */
+/**
+ * Reads a byte stream to its end, calling `onLine` for each line of text. Each character is
+ * scanned once, and a line longer than `STDERR_LINE_CHARS` is cut there (the rest of it is
+ * dropped), so a process writing without newlines costs neither quadratic time nor memory.
+ */
 async function drainLines(
   stream: ReadableStream<Uint8Array>,
   onLine: (line: string) => void,
 ): Promise<void> {
   let partial = "";
+  let cut = false;
+  const take = (piece: string, ends: boolean) => {
+    if (!cut) {
+      partial += piece;
+      if (partial.length > STDERR_LINE_CHARS) {
+        partial = `${partial.slice(0, STDERR_LINE_CHARS)} […]`;
+        cut = true;
+      }
+    }
+    if (!ends) return;
+    onLine(partial.endsWith("\r") ? partial.slice(0, -1) : partial);
+    partial = "";
+    cut = false;
+  };
   try {
     // (The cast: TypeScript's lib types TextDecoderStream's writable as BufferSource.)
     const decoder = new TextDecoderStream() as TransformStream<Uint8Array, string>;
     for await (const text of stream.pipeThrough(decoder)) {
-      const lines = (partial + text).split("\n");
-      partial = lines.pop()!;
-      for (const line of lines) onLine(line.endsWith("\r") ? line.slice(0, -1) : line);
+      let start = 0;
+      for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
+        take(text.slice(start, end), true);
+        start = end + 1;
+      }
+      if (start < text.length) take(text.slice(start), false);
     }
   } catch {
     // The pipe broke with the process: what was read is kept.
