@@ -46,9 +46,9 @@ async function ask(question: string, signal: AbortSignal): Promise<boolean> {
  * into actions; anything the server does not recognise as reading, listing or searching is
  * `unknown`.
  */
-function onlyReads(actions: readonly CommandAction[] | null | undefined): boolean {
-  return (actions?.length ?? 0) > 0 &&
-    actions!.every((action) => action.type !== "unknown");
+function onlyReads(commandActions: readonly CommandAction[] | null | undefined): boolean {
+  const actions = commandActions ?? [];
+  return actions.length > 0 && actions.every((action) => action.type !== "unknown");
 }
 
 const onServerRequest: ServerRequestHandler = async (request, { signal }) => {

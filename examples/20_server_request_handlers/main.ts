@@ -26,8 +26,8 @@ import { CallTimeoutError, Codex, declineRequest, type ServerRequestHandlers } f
 const connectionHandlers: ServerRequestHandlers = {
   "item/commandExecution/requestApproval": ({ command, commandActions }) => {
     // `command` arrives wrapped (`/bin/bash -lc '…'`): decide on the parsed actions.
-    const onlyReads = (commandActions?.length ?? 0) > 0 &&
-      commandActions!.every((action) => action.type !== "unknown");
+    const actions = commandActions ?? [];
+    const onlyReads = actions.length > 0 && actions.every((action) => action.type !== "unknown");
     console.log(`[connection] ${JSON.stringify(command)} -> ${onlyReads ? "accept" : "decline"}`);
     return { decision: onlyReads ? "accept" : "decline" };
   },
