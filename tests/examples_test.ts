@@ -48,6 +48,8 @@ const EXAMPLES = [
   "16_goals",
   "17_concurrent_turns",
   "18_websocket",
+  "19_cancellation",
+  "20_server_request_handlers",
 ];
 
 /** The first directory at or above `start` that holds `examples/README.md`. */
@@ -204,6 +206,7 @@ test("Example 06_thread_lifecycle names, forks, archives, lists and compacts", T
   assert.match(stdout, new RegExp(`forkedFromId=${id} name="Prime numbers"`));
   assert.match(stdout, /^threadList: 2 thread\(s\)/m);
   assert.match(stdout, /^unarchived \S+; listed again: true$/m);
+  assert.match(stdout, /^resumed \S+: it accepts turns again$/m);
   assert.match(stdout, /^compaction finished: completed$/m);
   assert.ok(requests.length >= 2, "the compaction reached the model");
 });
@@ -239,6 +242,8 @@ test("Example 10_error_handling_and_retry handles a good turn and typed errors",
   assert.match(stdout, /^InvalidParamsError before sending: .*effort/m);
   assert.match(stdout, /^isRetryable\(ServerBusyError\): true$/m);
   assert.match(stdout, /^isRetryable\(RetryLimitExceededError\): false$/m);
+  assert.match(stdout, /^CallTimeoutError: model\/list after 0 ms$/m);
+  assert.match(stdout, /^still usable: true$/m);
 });
 
 test("Example 10_error_handling_and_retry catches a failed turn", T, async () => {
@@ -273,12 +278,26 @@ test("Example 12_turn_params_kitchen_sink sends model, effort and output schema"
   assert.match(JSON.stringify(request.text), /"language"/, "the output schema reached the model");
 });
 
-test("Example 13_approvals accepts the echo command through its handler", T, async () => {
-  const { stdout, requests } = await runExample("13_approvals", { home: { model: "approval" } });
-  assert.match(stdout, /^\[approval\] command ".*echo approved-output.*" -> accept$/m);
+test("Example 13_approvals asks about a command that is not read-only; y accepts", T, async () => {
+  const { stdout, requests } = await runExample("13_approvals", {
+    home: { model: "approval" },
+    stdin: "y\n",
+  });
+  // The command arrives wrapped in a shell; the server's parse of it says "unknown".
+  assert.match(stdout, /^\[approval\] command ".*echo approved-output.*", parsed as: unknown$/m);
+  assert.match(stdout, /^\[approval\] run ".*echo approved-output.*"\? \[y\/N\] y$/m);
+  assert.match(stdout, /^\[approval\] -> accept$/m);
   assert.match(stdout, new RegExp(`: completed, output "${APPROVAL_OUTPUT}"$`, "m"));
   assert.match(stdout, new RegExp(`^answer: .*${APPROVAL_OUTPUT}`, "m"));
   assert.equal(requests.length, 2);
+});
+
+test("Example 13_approvals declines the command when nobody answers", T, async () => {
+  const { stdout } = await runExample("13_approvals", { home: { model: "approval" } });
+  assert.match(stdout, /^\[approval\] run ".*echo approved-output.*"\? \[y\/N\] \(no answer\)$/m);
+  assert.match(stdout, /^\[approval\] -> decline$/m);
+  assert.match(stdout, /^command ".*echo approved-output.*": declined$/m);
+  assert.match(stdout, /^status: completed$/m);
 });
 
 test("Example 14_turn_controls steers one turn and interrupts another", T, async () => {
@@ -334,6 +353,48 @@ test("Example 18_websocket runs a turn over WebSocket and refuses a wrong token"
   );
   assert.match(stdout, /^second client sees thread \S+ with 1 turn\(s\)$/m);
   assert.match(stdout, /^wrong token refused: WebSocketAuthError \(HTTP 401\)$/m);
+});
+
+test("Example 19_cancellation stops four turns four ways; the thread goes on", T, async () => {
+  const { stdout, requests } = await runExample("19_cancellation", {
+    home: { model: "slow" },
+    fake: { slowDeltas: 40, slowIntervalMs: 100 },
+  });
+  assert.match(
+    stdout,
+    /^timeoutMs: CallTimeoutError "turn on thread \S+ timed out after 2000 ms"; turn interrupted$/m,
+  );
+  assert.match(
+    stdout,
+    /^signal: rejected with "the user pressed Stop" \(aborted after 3 deltas\); turn interrupted$/m,
+  );
+  assert.match(
+    stdout,
+    /^await using: left the block \("the window was closed"\); turn interrupted$/m,
+  );
+  assert.match(stdout, /^break: left the loop after 3 deltas; result\(\) says interrupted$/m);
+  assert.match(stdout, /^the thread goes on: completed, a new turn: true$/m);
+  assert.equal(requests.length, 5, "one model request per turn");
+});
+
+test("Example 20_server_request_handlers: per-method map, a thread's own, signal", T, async () => {
+  const { stdout, requests } = await runExample("20_server_request_handlers", {
+    home: { model: "approval" },
+  });
+  assert.match(stdout, /^\[connection\] ".*echo approved-output.*" -> decline$/m);
+  assert.match(stdout, /^default thread: command declined$/m);
+  const trusted = /^\[trusted\] ".*echo approved-output.*" on thread (\S+), turn (\S+)$/m.exec(
+    stdout,
+  );
+  assert.ok(trusted !== null && trusted[1] !== trusted[2], stdout);
+  assert.match(stdout, /^trusted thread: command completed$/m);
+  assert.match(stdout, /^\[waiting\] asked a person about ".*echo approved-output.*"$/m);
+  assert.match(stdout, /^\[waiting\] told to stop waiting: /m);
+  assert.match(stdout, /^waiting thread: CallTimeoutError after 3000 ms$/m);
+  assert.match(stdout, /^handler stopped waiting: true$/m);
+  // Only the trusted thread's command ran; the connection's handler answered one thread.
+  assert.equal((stdout.match(/^\[connection\]/gm) ?? []).length, 1);
+  assert.ok(requests.length >= 5, `${requests.length} model requests`);
 });
 
 test("Every example folder is tested here and listed in examples/README.md", T, () => {

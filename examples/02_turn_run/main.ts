@@ -2,21 +2,26 @@
  * 02 — Turn result: run one turn with `thread.run()` and print every field of the
  * `TurnResult` it returns (status, error, timing, final response, items, token usage).
  *
- * Run: `deno run -A examples/02_turn_run/main.ts` (or `bun examples/02_turn_run/main.ts`).
+ * Run: `npx deno run -A examples/02_turn_run/main.ts`
+ * (or `npx bun examples/02_turn_run/main.ts`).
  *
  * @module
  */
 
 import { Codex } from "../../mod.ts";
+// The wire types: `codex-app-server/protocol` in your own project.
 import type { ThreadItem } from "../../generated/mod.ts";
 
 await using codex = await Codex.start();
 const thread = await codex.threadStart();
 
-// `run()` starts the turn, collects its `item/completed` items and its last token-usage
-// report, and resolves on the turn's `turn/completed`. A failed turn rejects with
-// `TurnFailedError` (see example 10); an interrupted one resolves with status "interrupted".
-const result = await thread.run("In two sentences: what is a JSON-RPC notification?");
+// `run()` is `turn()` then `result()`: it starts the turn, collects its `item/completed`
+// items and its last token-usage report, and resolves on the turn's `turn/completed`. A
+// failed turn rejects with `TurnFailedError` (see example 10); an interrupted one resolves
+// with status "interrupted". `timeoutMs` (or `signal`) would bound the whole turn.
+const result = await thread.run("In two sentences: what is a JSON-RPC notification?", {
+  timeoutMs: 120_000,
+});
 
 console.log(`id:             ${result.id}`);
 console.log(`threadId:       ${result.threadId}`);

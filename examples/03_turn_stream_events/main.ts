@@ -2,8 +2,8 @@
  * 03 — Streaming: start a turn with `thread.turn()` and print its events as they arrive —
  * the agent's text deltas inline, item starts and completions on their own lines.
  *
- * Run: `deno run -A examples/03_turn_stream_events/main.ts`
- * (or `bun examples/03_turn_stream_events/main.ts`).
+ * Run: `npx deno run -A examples/03_turn_stream_events/main.ts`
+ * (or `npx bun examples/03_turn_stream_events/main.ts`).
  *
  * @module
  */
@@ -16,7 +16,11 @@ const thread = await codex.threadStart();
 
 // `turn()` returns as soon as the server accepted the turn. Its events are buffered from
 // the moment the request was sent, so nothing is lost before the loop starts.
-const turn = await thread.turn("Write a haiku about event streams.");
+// `await using` interrupts the turn if this scope is left while it still runs (a throw in
+// the loop, say); `signal` bounds it from outside.
+await using turn = await thread.turn("Write a haiku about event streams.", {
+  signal: AbortSignal.timeout(120_000),
+});
 console.log(`turn ${turn.id} started`);
 
 let deltas = 0;
@@ -27,9 +31,10 @@ const line = (text: string) => {
   console.log(text);
 };
 
-// `stream()` yields only this turn's notifications, typed and narrowed on `method`, and ends
-// after its `turn/completed`.
-for await (const event of turn.stream()) {
+// A turn is an async iterable of its own notifications, typed and narrowed on `method`;
+// the iteration ends after its `turn/completed`. (`turn.stream()` is the same iteration
+// under the Python SDK's name.)
+for await (const event of turn) {
   switch (event.method) {
     case "item/agentMessage/delta":
       deltas++;
@@ -60,6 +65,6 @@ for await (const event of turn.stream()) {
   }
 }
 
-// After the stream ended, `run()` returns the collected result at once.
-const result = await turn.run();
+// After the iteration ended, `result()` returns the collected result at once.
+const result = await turn.result();
 console.log(`${deltas} text deltas; final response: ${JSON.stringify(result.finalResponse)}`);

@@ -2,8 +2,8 @@
  * 04 — Models and metadata: what the server says about itself at `initialize`, and the
  * models it offers (`model/list`), with their reasoning efforts.
  *
- * Run: `deno run -A examples/04_models_and_metadata/main.ts`
- * (or `bun examples/04_models_and_metadata/main.ts`).
+ * Run: `npx deno run -A examples/04_models_and_metadata/main.ts`
+ * (or `npx bun examples/04_models_and_metadata/main.ts`).
  *
  * @module
  */
@@ -19,8 +19,10 @@ console.log(`  userAgent:      ${metadata.userAgent}`);
 console.log(`  codexHome:      ${metadata.codexHome}`);
 console.log(`  platform:       ${metadata.platformFamily} / ${metadata.platformOs}`);
 
-const { data: models } = await codex.models();
-const hidden = (await codex.models({ includeHidden: true })).data.length - models.length;
+// Every call takes `signal` and `timeoutMs` next to its own options.
+const { data: models } = await codex.models({ timeoutMs: 10_000 });
+const hidden = (await codex.models({ includeHidden: true, timeoutMs: 10_000 })).data.length -
+  models.length;
 console.log(`\n${models.length} models (${hidden} more hidden from pickers):`);
 for (const model of models) {
   const efforts = model.supportedReasoningEfforts.map((option) => option.reasoningEffort);

@@ -2,8 +2,8 @@
  * 05 — Resuming a thread: create a thread and run a turn in one app-server process, close
  * it, then reopen the same thread with `threadResume()` in a second process and go on.
  *
- * Run: `deno run -A examples/05_existing_thread/main.ts`
- * (or `bun examples/05_existing_thread/main.ts`).
+ * Run: `npx deno run -A examples/05_existing_thread/main.ts`
+ * (or `npx bun examples/05_existing_thread/main.ts`).
  *
  * @module
  */

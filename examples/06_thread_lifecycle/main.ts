@@ -2,8 +2,8 @@
  * 06 — Thread lifecycle: name a thread, read it back, list threads, fork it, archive and
  * unarchive the fork, and compact the original's context.
  *
- * Run: `deno run -A examples/06_thread_lifecycle/main.ts`
- * (or `bun examples/06_thread_lifecycle/main.ts`).
+ * Run: `npx deno run -A examples/06_thread_lifecycle/main.ts`
+ * (or `npx bun examples/06_thread_lifecycle/main.ts`).
  *
  * @module
  */
@@ -43,11 +43,14 @@ await codex.threadArchive(fork.id);
 const archived = await codex.threadList({ archived: true });
 console.log(`archived fork; archived threads: ${archived.data.map((t) => t.id).join(", ")}`);
 
+// Unarchiving resolves with nothing: `threadResume()` gives a `Thread` to run turns on.
 await codex.threadUnarchive(fork.id);
 const active = await codex.threadList({});
 console.log(
   `unarchived ${fork.id}; listed again: ${active.data.some((t) => t.id === fork.id)}`,
 );
+const reopened = await codex.threadResume(fork.id);
+console.log(`resumed ${reopened.id}: it accepts turns again`);
 
 // Compaction runs as a turn the server starts by itself: `compact()` only starts it. Watch
 // the connection's notifications to see it finish.

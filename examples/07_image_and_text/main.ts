@@ -2,8 +2,8 @@
  * 07 — Image and text input: send an image (as a `data:` URL) together with a question in
  * one turn, using the `image()` and `text()` input builders.
  *
- * Run: `deno run -A examples/07_image_and_text/main.ts`
- * (or `bun examples/07_image_and_text/main.ts`).
+ * Run: `npx deno run -A examples/07_image_and_text/main.ts`
+ * (or `npx bun examples/07_image_and_text/main.ts`).
  *
  * The app-server 0.169.0 refuses plain http(s) image URLs unless the
  * `materialize_remote_images` feature is on, so fetch remote images yourself and pass them

@@ -2,8 +2,8 @@
  * 08 — Local image input: write a tiny PNG to a temporary directory and send it with
  * `localImage(path)`; the app-server reads the file itself.
  *
- * Run: `deno run -A examples/08_local_image_and_text/main.ts`
- * (or `bun examples/08_local_image_and_text/main.ts`).
+ * Run: `npx deno run -A examples/08_local_image_and_text/main.ts`
+ * (or `npx bun examples/08_local_image_and_text/main.ts`).
  *
  * @module
  */

@@ -1,15 +1,17 @@
 /**
  * 10 — Errors and retries: retry a turn while the server is overloaded, tell a failed turn
  * (`TurnFailedError`) from a refused request (`JsonRpcError` and its subclasses), catch bad
- * params before they are sent, and ask `isRetryable()` what is worth retrying.
+ * params before they are sent, ask `isRetryable()` what is worth retrying, and see a call's
+ * deadline pass (`CallTimeoutError`).
  *
- * Run: `deno run -A examples/10_error_handling_and_retry/main.ts`
- * (or `bun examples/10_error_handling_and_retry/main.ts`).
+ * Run: `npx deno run -A examples/10_error_handling_and_retry/main.ts`
+ * (or `npx bun examples/10_error_handling_and_retry/main.ts`).
  *
  * @module
  */
 
 import {
+  CallTimeoutError,
   Codex,
   InternalError,
   InvalidParamsError,
@@ -29,11 +31,13 @@ const thread = await codex.threadStart();
 // 1. A turn, retried with exponential backoff (250 ms, 500 ms, 1 s ± 20 %) while the server
 //    answers "overloaded". Only the refused `turn/start` is retried: once a turn has run,
 //    its failure is a `TurnFailedError`, which `retryOnOverload` passes through untouched.
+//    `timeoutMs` bounds every attempt and delay together; each attempt gets the combined
+//    `signal` to pass on, so the deadline also interrupts a turn in progress.
 try {
-  const result = await retryOnOverload(() => thread.run("Say hello in one sentence."), {
-    maxAttempts: 4,
-    initialDelayMs: 250,
-  });
+  const result = await retryOnOverload(
+    ({ signal }) => thread.run("Say hello in one sentence.", { signal }),
+    { maxAttempts: 4, initialDelayMs: 250, timeoutMs: 180_000 },
+  );
   console.log(`turn completed: ${result.finalResponse}`);
 } catch (error) {
   if (error instanceof TurnFailedError) {
@@ -85,3 +89,14 @@ const samples = [
 for (const sample of samples) {
   console.log(`isRetryable(${sample.name}): ${isRetryable(sample)}`);
 }
+
+// 5. Every call takes `timeoutMs` (and `signal`). Past the deadline it rejects with a
+//    `CallTimeoutError` naming the operation; the connection stays usable. (0 ms: the
+//    deadline passes before any reply can arrive.)
+try {
+  await codex.models({ timeoutMs: 0 });
+} catch (error) {
+  if (!(error instanceof CallTimeoutError)) throw error;
+  console.log(`${error.name}: ${error.operation} after ${error.timeoutMs} ms`);
+}
+console.log(`still usable: ${(await codex.models()).data.length > 0}`);

@@ -3,8 +3,9 @@
  * streams back as it is written. Ctrl+C interrupts the running turn; `/exit` or end of
  * input (Ctrl+D) quits.
  *
- * Run: `deno run -A examples/11_cli_mini_app/main.ts` (or `bun examples/11_cli_mini_app/main.ts`).
- * It also reads piped input: `printf 'Hi\nThanks\n' | deno run -A examples/11_cli_mini_app/main.ts`.
+ * Run: `npx deno run -A examples/11_cli_mini_app/main.ts`
+ * (or `npx bun examples/11_cli_mini_app/main.ts`). It also reads piped input:
+ * `printf 'Hi\nThanks\n' | npx deno run -A examples/11_cli_mini_app/main.ts`.
  *
  * @module
  */
@@ -23,6 +24,9 @@ const thread = await codex.threadStart();
 console.log(`Codex ${codex.metadata.serverVersion}, thread ${thread.id}. /exit to quit.`);
 
 let running: TurnHandle | undefined;
+// Ctrl+C stops the running turn (it then ends with status "interrupted"), or quits when
+// no turn runs. Aborting a `signal` given to `thread.turn()` would stop it too, but the
+// turn's waiters would then reject with the abort reason (see example 19).
 const onInterrupt = () => {
   if (running === undefined) process.exit(130);
   running.interrupt().catch(() => {});
@@ -43,10 +47,10 @@ for await (const line of lines) {
   running = await thread.turn(input);
   process.stdout.write("codex> ");
   try {
-    for await (const event of running.stream()) {
+    for await (const event of running) {
       if (event.method === "item/agentMessage/delta") process.stdout.write(event.params.delta);
     }
-    const result = await running.run();
+    const result = await running.result();
     process.stdout.write(result.status === "interrupted" ? " [interrupted]\n" : "\n");
   } catch (error) {
     if (!(error instanceof TurnFailedError)) throw error;

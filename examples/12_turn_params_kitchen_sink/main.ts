@@ -1,11 +1,11 @@
 /**
  * 12 — Turn parameters, all at once: thread-level presets (approval mode, sandbox,
  * developer instructions) and per-turn overrides (model, reasoning effort, reasoning
- * summary, working directory, sandbox, approval policy, and a JSON `outputSchema` for a
- * structured answer).
+ * summary, working directory, sandbox, approval policy, a JSON `outputSchema` for a
+ * structured answer, and a deadline).
  *
- * Run: `deno run -A examples/12_turn_params_kitchen_sink/main.ts`
- * (or `bun examples/12_turn_params_kitchen_sink/main.ts`).
+ * Run: `npx deno run -A examples/12_turn_params_kitchen_sink/main.ts`
+ * (or `npx bun examples/12_turn_params_kitchen_sink/main.ts`).
  *
  * This example chooses a model: the server's default one from `model/list`, with the
  * lowest reasoning effort it supports.
@@ -50,6 +50,7 @@ const options: TurnOptions = {
   approvalPolicy: "never", // the raw wire policy; exclusive with `approvalMode`
   outputSchema: schema,
   // `personality` exists too, but app-server 0.169.0 ignores it (deprecated).
+  timeoutMs: 300_000, // this turn's deadline (with `signal`: never sent, never sticks)
 };
 const result = await thread.run(
   "Which programming language is best for a first project, and why? Answer in the schema.",

@@ -2,8 +2,8 @@
  * 14 — Turn controls: steer a running turn with more input (`turn.steer()`), and stop
  * another one early (`turn.interrupt()`).
  *
- * Run: `deno run -A examples/14_turn_controls/main.ts`
- * (or `bun examples/14_turn_controls/main.ts`).
+ * Run: `npx deno run -A examples/14_turn_controls/main.ts`
+ * (or `npx bun examples/14_turn_controls/main.ts`).
  *
  * @module
  */
@@ -17,7 +17,7 @@ const thread = await codex.threadStart();
 /** Prints a turn's text deltas, calling `onDelta` with the running count. */
 async function follow(turn: TurnHandle, onDelta: (count: number) => void): Promise<number> {
   let count = 0;
-  for await (const event of turn.stream()) {
+  for await (const event of turn) {
     if (event.method === "item/agentMessage/delta") {
       process.stdout.write(event.params.delta);
       onDelta(++count);
@@ -45,13 +45,14 @@ await follow(steered, (count) => {
   }
 });
 await steer;
-const steerResult = await steered.run();
+const steerResult = await steered.result();
 const userMessages = steerResult.items.filter((item) => item.type === "userMessage").length;
 console.log(`status: ${steerResult.status}, user messages in the turn: ${userMessages}`);
 
 // Interrupting: stop a turn after a few deltas. `interrupt()` waits until the server has
 // really started the turn (it refuses an interrupt before that) and does nothing once the
-// turn has finished. The turn then completes with status "interrupted".
+// turn has finished. The turn then completes with status "interrupted", and `result()`
+// resolves with it. (Cancelling with a `signal`, `timeoutMs` or a `break` is example 19.)
 console.log("--- interrupt");
 const long = await thread.turn("Write a long essay about the history of the number zero.");
 let interrupt: Promise<unknown> | undefined;
@@ -59,5 +60,5 @@ const deltas = await follow(long, (count) => {
   if (count === 3) interrupt = long.interrupt();
 });
 await interrupt;
-const interrupted = await long.run();
+const interrupted = await long.result();
 console.log(`status: ${interrupted.status} after ${deltas} deltas`);

@@ -2,8 +2,8 @@
  * 15 — Login and account: read the signed-in account, start a ChatGPT browser login, print
  * the URL to open, then cancel it and see the login's completion arrive.
  *
- * Run: `deno run -A examples/15_login_and_account/main.ts`
- * (or `bun examples/15_login_and_account/main.ts`).
+ * Run: `npx deno run -A examples/15_login_and_account/main.ts`
+ * (or `npx bun examples/15_login_and_account/main.ts`).
  *
  * Nothing here changes your credentials: the browser login is cancelled before anyone can
  * finish it. To really sign in, open the URL and `await login.wait()` instead of cancelling.
@@ -27,7 +27,9 @@ console.log(`  ${login.authUrl}`);
 
 const { status } = await login.cancel();
 console.log(`cancel: ${status}`);
-const completion = await login.wait();
+// `wait()` resolves with the login's `account/login/completed`; `timeoutMs` bounds the wait
+// (a real sign-in takes as long as the person does: pass a `signal` to give up on it).
+const completion = await login.wait({ timeoutMs: 30_000 });
 console.log(
   `completed: success=${completion.success} error=${JSON.stringify(completion.error ?? null)}`,
 );

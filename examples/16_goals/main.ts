@@ -3,7 +3,7 @@
  * status is `active` makes the server run turns by itself until the goal is complete,
  * blocked or out of budget; `thread.runGoal()` drives that and collects those turns.
  *
- * Run: `deno run -A examples/16_goals/main.ts` (or `bun examples/16_goals/main.ts`).
+ * Run: `npx deno run -A examples/16_goals/main.ts` (or `npx bun examples/16_goals/main.ts`).
  * Add `--run-goal` to really pursue a goal with `runGoal()`; it spends model tokens, up to
  * a budget of 20 000 unless you pass another with `--budget=N`.
  *
@@ -11,7 +11,7 @@
  */
 
 import process from "node:process";
-import { Codex } from "../../mod.ts";
+import { CallTimeoutError, Codex } from "../../mod.ts";
 
 await using codex = await Codex.start();
 const thread = await codex.threadStart();
@@ -40,14 +40,22 @@ const tokenBudget = budgetArg === undefined ? 20_000 : Number(budgetArg.slice("-
 if (process.argv.includes("--run-goal")) {
   // `runGoal` sets the goal active and resolves once the server stops pursuing it: the
   // goal is complete, paused, blocked or out of budget, and no turn of it is running.
-  // Aborting the signal pauses the goal and interrupts the running turn.
-  const { goal: final, turns } = await thread.runGoal("Write a limerick about octopuses.", {
-    tokenBudget,
-    signal: AbortSignal.timeout(120_000),
-  });
-  console.log(`runGoal: ${final.status} after ${turns.length} turn(s), ${final.tokensUsed} tokens`);
-  for (const turn of turns.slice(-3)) {
-    console.log(`  turn ${turn.id}: ${turn.status}, ${JSON.stringify(turn.finalResponse)}`);
+  // Past `timeoutMs` (or when a `signal` aborts) it pauses the goal, interrupts the running
+  // turn, and rejects.
+  try {
+    const { goal: final, turns } = await thread.runGoal("Write a limerick about octopuses.", {
+      tokenBudget,
+      timeoutMs: 300_000,
+    });
+    console.log(
+      `runGoal: ${final.status} after ${turns.length} turn(s), ${final.tokensUsed} tokens`,
+    );
+    for (const turn of turns.slice(-3)) {
+      console.log(`  turn ${turn.id}: ${turn.status}, ${JSON.stringify(turn.finalResponse)}`);
+    }
+  } catch (error) {
+    if (!(error instanceof CallTimeoutError)) throw error;
+    console.log(`runGoal: gave up after ${error.timeoutMs} ms; the goal is paused`);
   }
 } else {
   console.log("(pass --run-goal to pursue a goal with thread.runGoal())");

@@ -1,9 +1,9 @@
 /**
  * 17 — Concurrent turns: three threads on one connection, each running a turn, all streamed
- * at the same time. Every `turn.stream()` gets only its own turn's events.
+ * at the same time. Iterating a turn gives only that turn's events.
  *
- * Run: `deno run -A examples/17_concurrent_turns/main.ts`
- * (or `bun examples/17_concurrent_turns/main.ts`).
+ * Run: `npx deno run -A examples/17_concurrent_turns/main.ts`
+ * (or `npx bun examples/17_concurrent_turns/main.ts`).
  *
  * @module
  */
@@ -25,13 +25,13 @@ const arrivals: string[] = [];
 
 async function follow(name: string, turn: TurnHandle): Promise<string> {
   let text = "";
-  for await (const event of turn.stream()) {
+  for await (const event of turn) {
     if (event.method !== "item/agentMessage/delta") continue;
     if (text === "") console.log(`[${name}] first delta at ${elapsed()}`);
     text += event.params.delta;
     arrivals.push(name);
   }
-  const result = await turn.run();
+  const result = await turn.result();
   console.log(`[${name}] ${result.status} at ${elapsed()}`);
   return result.finalResponse ?? text;
 }

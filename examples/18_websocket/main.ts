@@ -3,7 +3,8 @@
  * capability token, talk to it over WebSocket, connect a second client to the same server,
  * and see a wrong token refused.
  *
- * Run: `deno run -A examples/18_websocket/main.ts` (or `bun examples/18_websocket/main.ts`).
+ * Run: `npx deno run -A examples/18_websocket/main.ts`
+ * (or `npx bun examples/18_websocket/main.ts`).
  *
  * To reach a server started elsewhere (`codex app-server --listen ws://127.0.0.1:4500`), pass
  * `transport: () => connectWebSocket("ws://127.0.0.1:4500", { token })` to `Codex.start()`;
@@ -13,6 +14,7 @@
  */
 
 import { Codex, WebSocketAuthError, WebSocketConnectError } from "../../mod.ts";
+// The transports: `codex-app-server/transport` in your own project.
 import { connectWebSocket, listenAppServer } from "../../transport.ts";
 
 // The server accepts only clients that send this token as `Authorization: Bearer …`.
@@ -27,12 +29,12 @@ await using codex = await Codex.start({ transport: server.transport });
 console.log(`connected over WebSocket: app-server ${codex.metadata.serverVersion}`);
 
 const thread = await codex.threadStart();
-const turn = await thread.turn("Say hello over a WebSocket.");
+await using turn = await thread.turn("Say hello over a WebSocket.", { timeoutMs: 120_000 });
 let deltas = 0;
-for await (const event of turn.stream()) {
+for await (const event of turn) {
   if (event.method === "item/agentMessage/delta") deltas++;
 }
-const result = await turn.run();
+const result = await turn.result();
 console.log(`turn ${result.status} after ${deltas} streamed deltas: ${result.finalResponse}`);
 
 // A second client on the same server: threads are shared, the connections are not.
