@@ -48,6 +48,7 @@ export {
 export { type CodexRuntime, locateCodex } from "./src/process/locate.ts";
 export type {
   ChildProcess,
+  PathKind,
   ProcessExit,
   RuntimeAdapter,
   RuntimeName,

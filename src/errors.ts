@@ -5,6 +5,7 @@
  */
 
 import type { CodexErrorInfo, ErrorNotification, ServerNotification } from "../generated/mod.ts";
+import { redact } from "./_util/secrets.ts";
 import { describe, stderrParagraph } from "./_util/text.ts";
 import type { TurnResult } from "./turn_result.ts";
 
@@ -25,11 +26,11 @@ export class CodexError extends Error {
   /**
    * Creates a `CodexError`.
    *
-   * @param message What failed, in a sentence.
+   * @param message What failed, in a sentence (secrets in it are masked).
    * @param options The underlying cause, if any.
    */
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
+    super(redact(message), options);
     this.name = new.target.name;
   }
 }
@@ -184,7 +185,7 @@ export class TransportClosedError extends CodexError {
    * @param context What was waiting ("thread/start" or "turn 123"), for the message.
    */
   constructor(info: TransportCloseInfo, context?: string) {
-    const tail = info.closedByUser ? [] : info.stderrTail ?? [];
+    const tail = info.closedByUser ? [] : (info.stderrTail ?? []).map(redact);
     const prefix = context === undefined ? "" : `${context}: `;
     super(`${prefix}connection closed: ${info.reason}${stderrParagraph(tail)}`, {
       cause: info.cause,
@@ -260,7 +261,7 @@ export class ProtocolError extends CodexError {
   constructor(message: string, issues: readonly ValidationIssue[] = [], payload?: unknown) {
     super(issues.length === 0 ? message : `${message}: ${formatIssues(issues)}`);
     this.issues = issues;
-    this.payload = payload;
+    this.payload = typeof payload === "string" ? redact(payload) : payload;
   }
 }
 
@@ -494,7 +495,7 @@ export class ServerRequestHandlerError extends CodexError {
  * @example
  * ```ts
  * import { CodexNotFoundError } from "./errors.ts";
- * console.log(new CodexNotFoundError('Codex binary not found at "/nope"') instanceof Error); // true
+ * console.log(new CodexNotFoundError('The codexBin option "/nope" does not exist') instanceof Error); // true
  * ```
  */
 export class CodexNotFoundError extends CodexError {}

@@ -227,14 +227,15 @@ test("JsonRpcConnection.close escalates to SIGKILL when the peer ignores EOF and
     await chmod(script, 0o755);
     const adapter = await loadAdapter();
     const child = adapter.spawn({ command: script, args: [], env: adapter.environment() });
-    const connection = new JsonRpcConnection(stdioTransport(child));
-    const pending = connection.request("never/answered");
+    const transport = stdioTransport(child);
+    const connection = new JsonRpcConnection(transport);
+    const pending = connection.request("never/answered").catch((e: unknown) => e);
     const started = performance.now();
     const closed = await connection.close({ graceMs: 200 });
-    assert.equal(closed.signal, "SIGKILL");
+    assert.equal(closed.closedByUser, true);
+    assert.equal((await transport.closed).signal, "SIGKILL");
     assert.ok(performance.now() - started < 3000);
-    const error = await pending.then(() => undefined, (e: unknown) => e);
-    assert.ok(error instanceof TransportClosedError);
+    assert.ok((await pending) instanceof TransportClosedError);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

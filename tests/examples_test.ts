@@ -362,7 +362,7 @@ test("Example 19_cancellation stops four turns four ways; the thread goes on", T
   });
   assert.match(
     stdout,
-    /^timeoutMs: CallTimeoutError "turn on thread \S+ timed out after 2000 ms"; turn interrupted$/m,
+    /^timeoutMs: TurnTimeoutError "turn \S+ timed out after 2000 ms"; turn interrupted$/m,
   );
   assert.match(
     stdout,
@@ -390,7 +390,7 @@ test("Example 20_server_request_handlers: per-method map, a thread's own, signal
   assert.match(stdout, /^trusted thread: command completed$/m);
   assert.match(stdout, /^\[waiting\] asked a person about ".*echo approved-output.*"$/m);
   assert.match(stdout, /^\[waiting\] told to stop waiting: /m);
-  assert.match(stdout, /^waiting thread: CallTimeoutError after 3000 ms$/m);
+  assert.match(stdout, /^waiting thread: TurnTimeoutError after 3000 ms$/m);
   assert.match(stdout, /^handler stopped waiting: true$/m);
   // Only the trusted thread's command ran; the connection's handler answered one thread.
   assert.equal((stdout.match(/^\[connection\]/gm) ?? []).length, 1);

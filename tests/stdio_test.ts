@@ -63,7 +63,7 @@ test(
       assert.match(error.message, /\/nonexistent\/codex/);
       return true;
     });
-    const missing = { ...adapter, isFile: () => false };
+    const missing = { ...adapter, pathKind: () => "missing" as const };
     assert.throws(() => locateCodex(missing), /npm install @openai\/codex@0\.169\.0/);
   },
 );

@@ -2,7 +2,7 @@
  * 19 — Cancellation: four ways to stop a turn, after each of which the thread goes on.
  *
  * - `timeoutMs` bounds a whole turn: once it passes, the turn is interrupted, its end is
- *   awaited, and `run()` rejects with a `CallTimeoutError`.
+ *   awaited, and `run()` rejects with a `TurnTimeoutError` (a `CallTimeoutError`).
  * - `signal`: aborting interrupts the turn the same way; its waiters (here the iteration)
  *   reject with the signal's reason.
  * - `await using turn = …`: leaving the scope while the turn runs (here by a throw)

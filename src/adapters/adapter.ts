@@ -55,6 +55,9 @@ export interface ChildProcess {
   kill(signal?: "SIGTERM" | "SIGKILL"): void;
 }
 
+/** What is at a path, as far as running it goes. */
+export type PathKind = "missing" | "directory" | "file" | "executable";
+
 /** The runtimes the SDK knows. */
 export type RuntimeName = "deno" | "bun" | "node";
 
@@ -80,8 +83,8 @@ export interface RuntimeAdapter {
   spawn(options: SpawnOptions): ChildProcess;
   /** The parent process's environment. */
   environment(): Record<string, string>;
-  /** Whether a regular file exists at `path`. */
-  isFile(path: string): boolean;
+  /** What is at `path`: nothing, a directory, a file, or a file this user may execute. */
+  pathKind(path: string): PathKind;
   /** The current working directory. */
   cwd(): string;
 }

@@ -14,7 +14,7 @@ import {
   type SpawnOptions,
   unstartedProcess,
 } from "./adapter.ts";
-import { environment, hostFacts, isFile } from "./node_host.ts";
+import { environment, hostFacts, pathKind } from "./node_host.ts";
 
 /** The slice of the `Bun` namespace this adapter uses, declared here so `tsc` needs no Bun types. */
 interface BunHost {
@@ -111,6 +111,6 @@ export const bunAdapter: RuntimeAdapter = {
   arch: hostFacts.arch,
   spawn,
   environment,
-  isFile,
+  pathKind,
   cwd: hostFacts.cwd,
 };

@@ -21,7 +21,7 @@ interface DenoHost {
   build: { os: string; arch: string };
   env: { toObject(): Record<string, string> };
   cwd(): string;
-  statSync(path: string): { isFile: boolean };
+  statSync(path: string): { isFile: boolean; isDirectory: boolean; mode: number | null };
   Command: new (command: string, options: {
     args: string[];
     cwd?: string;
@@ -107,12 +107,18 @@ export const denoAdapter: RuntimeAdapter = {
   arch: NODE_ARCH[deno.build.arch] ?? deno.build.arch,
   spawn,
   environment: () => deno.env.toObject(),
-  isFile(path) {
+  pathKind(path) {
+    let stat;
     try {
-      return deno.statSync(path).isFile;
+      stat = deno.statSync(path);
     } catch {
-      return false;
+      return "missing";
     }
+    if (stat.isDirectory) return "directory";
+    // Any execute bit (Deno reports no access check); Windows has no mode bits.
+    return !stat.isFile || (stat.mode !== null && (stat.mode & 0o111) === 0)
+      ? "file"
+      : "executable";
   },
   cwd: () => deno.cwd(),
 };

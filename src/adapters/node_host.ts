@@ -4,23 +4,33 @@
  * @module
  */
 
-import { statSync } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
+import type { PathKind } from "./adapter.ts";
 import process from "node:process";
 
 /**
- * Whether a regular file exists at `path`, through `node:fs`.
+ * What is at `path`, through `node:fs`: nothing, a directory, a file, or an executable file.
  *
- * @param path The path to test.
- * @returns `true` for an existing regular file.
+ * @param path The path to look at.
+ * @returns Its kind.
  *
  * @example
  * ```ts
- * import { isFile } from "./node_host.ts";
- * console.log(isFile("/etc/hostname"));
+ * import { pathKind } from "./node_host.ts";
+ * console.log(pathKind("/bin/sh")); // "executable"
  * ```
  */
-export function isFile(path: string): boolean {
-  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+export function pathKind(path: string): PathKind {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat === undefined) return "missing";
+  if (stat.isDirectory()) return "directory";
+  if (!stat.isFile()) return "file";
+  try {
+    accessSync(path, constants.X_OK);
+    return "executable";
+  } catch {
+    return "file";
+  }
 }
 
 /**

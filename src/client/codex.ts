@@ -21,6 +21,7 @@ import type {
 } from "../../generated/mod.ts";
 import { CODEX_VERSION } from "../../generated/version.ts";
 import { type CallOptions, callScope, withoutCallOptions } from "../_util/call.ts";
+import { rememberSecret } from "../_util/secrets.ts";
 import { raceSignal } from "../_util/wait.ts";
 import { CodexError } from "../errors.ts";
 import type { LaunchOptions } from "../process/command.ts";
@@ -351,6 +352,7 @@ export class Codex implements AsyncDisposable {
    * @param options Abort signal and timeout.
    */
   async loginApiKey(apiKey: string, options?: CallOptions): Promise<void> {
+    rememberSecret(apiKey);
     await this.#request("account/login/start", { type: "apiKey", apiKey }, options);
   }
 

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { CodexError } from "../errors.ts";
+
 /** What the router needs from a turn's consumer. */
 export interface TurnSink {
   /** Receives one notification of the turn, in arrival order. */
@@ -20,7 +22,15 @@ interface ThreadBuffer {
   starts: number;
   /** Events of this thread seen meanwhile, in order, with the turn id they carry. */
   events: { turnId: string; method: string; params: unknown }[];
+  /** Events past `MAX_BUFFERED` that were not kept. */
+  dropped: number;
 }
+
+/**
+ * The most events kept for a thread while its `turn/start` reply is outstanding (a reply
+ * normally comes within milliseconds; one that never comes must not grow memory for ever).
+ */
+const MAX_BUFFERED = 10_000;
 
 /**
  * Extracts the turn id a notification belongs to: `params.turnId`, or `params.turn.id` for
@@ -95,7 +105,8 @@ export class TurnRouter {
     if (typeof threadId !== "string") return sinks !== undefined;
     const buffer = this.#buffers.get(threadId);
     if (buffer !== undefined) {
-      buffer.events.push({ turnId, method, params });
+      if (buffer.events.length < MAX_BUFFERED) buffer.events.push({ turnId, method, params });
+      else buffer.dropped++;
       return true;
     }
     if (sinks !== undefined) return true;
@@ -127,7 +138,7 @@ export class TurnRouter {
    */
   expect(threadId: string): void {
     const buffer = this.#buffers.get(threadId);
-    if (buffer === undefined) this.#buffers.set(threadId, { starts: 1, events: [] });
+    if (buffer === undefined) this.#buffers.set(threadId, { starts: 1, events: [], dropped: 0 });
     else buffer.starts++;
   }
 
@@ -150,6 +161,14 @@ export class TurnRouter {
     if (buffer === undefined) return;
     for (const event of buffer.events) {
       if (event.turnId === turnId) sink.deliver(event.method, event.params);
+    }
+    if (buffer.dropped > 0) {
+      sink.report(
+        new CodexError(
+          `${buffer.dropped} events of thread ${threadId} arrived while its turn/start reply ` +
+            `was outstanding, past the ${MAX_BUFFERED} kept, and were dropped`,
+        ),
+      );
     }
     this.abandon(threadId);
   }

@@ -5,6 +5,7 @@
  */
 
 import type { RuntimeAdapter, RuntimeName } from "../adapters/adapter.ts";
+import { rememberSecret } from "../_util/secrets.ts";
 import { locateCodex } from "./locate.ts";
 import { type ConfigValue, toToml } from "./toml.ts";
 
@@ -29,6 +30,9 @@ export interface LaunchOptions {
   /** Force a runtime adapter instead of detecting it. */
   readonly runtime?: RuntimeName;
 }
+
+/** Environment variables whose values are secrets, kept out of every message. */
+const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD/i;
 
 /** The program, its arguments and its full environment. */
 export interface LaunchCommand {
@@ -67,6 +71,7 @@ export function buildLaunch(adapter: RuntimeAdapter, options: LaunchOptions = {}
   for (const [key, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete env[key];
     else env[key] = value;
+    if (value !== undefined && SECRET_NAME.test(key)) rememberSecret(value);
   }
   const args: string[] = [];
   for (const [key, value] of Object.entries(options.config ?? {})) {

@@ -30,10 +30,13 @@ export interface ListenAppServerOptions extends Omit<LaunchOptions, "appServerAr
   /** The TCP port to listen on (on 127.0.0.1). Default 0: the system picks a free one. */
   readonly port?: number;
   /**
-   * Require this capability token (`--ws-auth capability-token`, the token's SHA-256 passed
-   * as `--ws-token-sha256`); the returned transport connects with it. Default: no auth.
+   * The capability token clients must present (`--ws-auth capability-token`; only its
+   * SHA-256 is passed to the process). Default: a random token, which the returned
+   * transport uses and `token` of the result gives for more connections. `false` turns
+   * authentication off: then any user of this machine can connect to the port and drive
+   * the agent (run commands as you) — use it only where nobody else can reach it.
    */
-  readonly token?: string;
+  readonly token?: string | false;
 }
 
 /** A WebSocket app-server spawned by {@linkcode listenAppServer}, and a connection to it. */
@@ -46,6 +49,8 @@ export interface ListeningAppServer {
   readonly transport: MessageTransport;
   /** The URL the server listens on (`ws://127.0.0.1:PORT`), for more connections. */
   readonly url: string;
+  /** The token more connections need, or `undefined` when authentication is off. */
+  readonly token: string | undefined;
   /** The server process. */
   readonly process: ChildProcess;
 }
@@ -81,8 +86,9 @@ export async function listenAppServer(
   signal?.throwIfAborted();
   const adapter = await loadAdapter(options.runtime);
   const args = ["--listen", `ws://127.0.0.1:${options.port ?? 0}`];
-  if (options.token !== undefined) {
-    args.push("--ws-auth", "capability-token", "--ws-token-sha256", await sha256Hex(options.token));
+  const token = options.token === false ? undefined : options.token ?? randomToken();
+  if (token !== undefined) {
+    args.push("--ws-auth", "capability-token", "--ws-token-sha256", await sha256Hex(token));
   }
   const launch = buildLaunch(adapter, { ...options, appServerArgs: args });
   const child = adapter.spawn({ ...launch, cwd: options.cwd });
@@ -114,7 +120,7 @@ export async function listenAppServer(
   try {
     url = await waitForAddress(announced, processTransport, options);
     socket = await connectWebSocket(url, {
-      token: options.token,
+      token,
       signal,
       timeoutMs: options.timeoutMs,
       runtime: options.runtime,
@@ -154,7 +160,7 @@ export async function listenAppServer(
       return await closed;
     },
   };
-  return { transport, url, process: child };
+  return { transport, url, token, process: child };
 }
 
 /** Waits for the server's address line; fails on exit, timeout or abort. */
@@ -185,6 +191,12 @@ async function waitForAddress(
     clearTimeout(timer);
     if (onAbort !== undefined) options.signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/** 32 random bytes as hex: a capability token nobody can guess. */
+function randomToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 /** The lowercase hex SHA-256 of a string's UTF-8 bytes. */

@@ -7,7 +7,7 @@
  */
 
 import { CODEX_VERSION } from "../../generated/version.ts";
-import type { RuntimeAdapter } from "../adapters/adapter.ts";
+import type { PathKind, RuntimeAdapter } from "../adapters/adapter.ts";
 import { CodexNotFoundError } from "../errors.ts";
 
 /** Where a Codex binary was found. */
@@ -20,6 +20,14 @@ export interface CodexRuntime {
    */
   readonly pathDir: string | undefined;
 }
+
+/** What is wrong with a `codexBin` path, by what is there. */
+const PROBLEMS: Record<PathKind, string | undefined> = {
+  missing: "does not exist",
+  directory: "is not an executable file: it is a directory",
+  file: "is not executable: it has no execute permission (chmod +x?)",
+  executable: undefined,
+};
 
 /** The platform packages of `@openai/codex`, by Node's `platform-arch`. */
 const TARGETS: Record<string, { pkg: string; triple: string; exe: string }> = {
@@ -56,8 +64,9 @@ const TARGETS: Record<string, { pkg: string; triple: string; exe: string }> = {
  */
 export function locateCodex(adapter: RuntimeAdapter, codexBin?: string): CodexRuntime {
   if (codexBin !== undefined) {
-    if (!adapter.isFile(codexBin)) {
-      throw new CodexNotFoundError(`Codex binary not found at "${codexBin}" (the codexBin option)`);
+    const problem = PROBLEMS[adapter.pathKind(codexBin)];
+    if (problem !== undefined) {
+      throw new CodexNotFoundError(`The codexBin option "${codexBin}" ${problem}`);
     }
     return { binary: codexBin, pathDir: undefined };
   }
@@ -76,7 +85,9 @@ export function locateCodex(adapter: RuntimeAdapter, codexBin?: string): CodexRu
       ) {
         const vendor = `${base}/${tail}`;
         const binary = `${vendor}/bin/${target.exe}`;
-        if (adapter.isFile(binary)) return { binary, pathDir: `${vendor}/codex-path` };
+        if (adapter.pathKind(binary) === "executable") {
+          return { binary, pathDir: `${vendor}/codex-path` };
+        }
       }
     }
   }

@@ -5,6 +5,7 @@
  */
 
 import { deferred } from "../_util/deferred.ts";
+import { redact } from "../_util/secrets.ts";
 import { describe } from "../_util/text.ts";
 import { settleWithin } from "../_util/wait.ts";
 import type { ChildProcess, ProcessExit } from "../adapters/adapter.ts";
@@ -57,7 +58,8 @@ export function stdioTransport(
   options: StdioTransportOptions = {},
 ): MessageTransport {
   const tail = new LineRing(STDERR_LINES);
-  const stderrDone = drainLines(child.stderr, (line) => {
+  const stderrDone = drainLines(child.stderr, (raw) => {
+    const line = redact(raw);
     tail.push(line);
     options.onStderr?.(line);
   });

@@ -10,6 +10,7 @@
  */
 
 import type { CallOptions } from "../_util/call.ts";
+import { rememberSecret } from "../_util/secrets.ts";
 import { describe } from "../_util/text.ts";
 import type { RuntimeName } from "../adapters/adapter.ts";
 import {
@@ -37,9 +38,21 @@ export interface SocketConnectOptions extends CallOptions {
 export interface WebSocketConnectOptions extends SocketConnectOptions {
   /**
    * The capability token of a server started with `--ws-auth capability-token`. It is sent
-   * only as an `Authorization: Bearer <token>` header.
+   * only as an `Authorization: Bearer <token>` header, and never in clear text to another
+   * machine: over `ws://` it goes only to a loopback address (use `wss://` otherwise).
    */
   readonly token?: string;
+  /**
+   * Send the token over plain `ws://` to a host that is not loopback, where anyone on the
+   * network path can read it. Default `false`: such a connect is refused before it starts.
+   */
+  readonly allowInsecureToken?: boolean;
+}
+
+/** Whether a URL's host is this machine (the token cannot leave it over `ws://`). */
+function isLoopback(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  return host === "localhost" || host === "::1" || /^127(?:\.\d{1,3}){3}$/.test(host);
 }
 
 /** The default of `timeoutMs`: how long a connect may take. */
@@ -88,6 +101,14 @@ export async function connectWebSocket(
     if (options.token === "" || /[\r\n]/.test(options.token)) {
       throw new WebSocketConnectError(url, "the token is empty or contains a line break");
     }
+    if (parsed.protocol === "ws:" && !isLoopback(parsed) && !options.allowInsecureToken) {
+      throw new WebSocketConnectError(
+        url,
+        `refusing to send the token in clear text over ws:// to ${parsed.hostname}, which is ` +
+          "not this machine: use wss://, or pass allowInsecureToken: true on a network you trust",
+      );
+    }
+    rememberSecret(options.token);
     headers.Authorization = `Bearer ${options.token}`;
   }
   return await openSocket({ kind: "tcp", url, headers }, url, options);
