@@ -1,0 +1,214 @@
+/**
+ * `recordTransport`: a transport that passes everything through to another one and writes
+ * every JSON-RPC message, in both directions, to a JSON Lines file (see `recording.ts`).
+ *
+ * @module
+ */
+
+import { loadTestHost, type TestHost } from "../adapters/test_host.ts";
+import { MalformedMessage } from "../framing/malformed.ts";
+import type { MessageTransport, TransportCloseInfo } from "../transport/transport.ts";
+import type { JsonValue } from "./json.ts";
+import { type RecordedClose, type RecordedEntry, recordingHeader } from "./recording.ts";
+
+/**
+ * Options of a transport's `close()`: how long to wait for the peer at each step before
+ * escalating. (A bare number is the older form of the same grace, still accepted.)
+ */
+export interface TransportCloseOptions {
+  /** Milliseconds to wait at each step. The transport's default when omitted. */
+  readonly graceMs?: number;
+}
+
+/** A transport whose `close()` takes {@linkcode TransportCloseOptions}. */
+export interface ClosableTransport extends MessageTransport {
+  /**
+   * Ends the transport; resolves with the same value as `closed`.
+   *
+   * @param options The grace period (or, in the older form, the grace in ms).
+   * @returns Why the transport ended.
+   */
+  close(options?: TransportCloseOptions | number): Promise<TransportCloseInfo>;
+}
+
+/**
+ * The grace of a `close()` argument, in either form.
+ *
+ * @param options `{ graceMs }`, a number, or nothing.
+ * @returns The grace in ms, or `undefined` for the default.
+ *
+ * @example
+ * ```ts
+ * import { graceOf } from "./record.ts";
+ * console.log(graceOf({ graceMs: 100 }), graceOf(50), graceOf()); // 100 50 undefined
+ * ```
+ */
+export function graceOf(options?: TransportCloseOptions | number): number | undefined {
+  return typeof options === "number" ? options : options?.graceMs;
+}
+
+/**
+ * Closes another transport with a grace period, in the `{ graceMs }` form of the contract.
+ *
+ * @param transport The transport.
+ * @param graceMs The grace, or `undefined` for its default (then no argument is passed).
+ * @returns Why it ended.
+ */
+export function closeWithGrace(
+  transport: MessageTransport,
+  graceMs: number | undefined,
+): Promise<TransportCloseInfo> {
+  if (graceMs === undefined) return transport.close();
+  return (transport as unknown as ClosableTransport).close({ graceMs });
+}
+
+/**
+ * The JSON part of a close info (what a recording keeps of it).
+ *
+ * @param info Why a transport ended.
+ * @returns The recordable part.
+ */
+export function recordedClose(info: TransportCloseInfo): RecordedClose {
+  return {
+    reason: info.reason,
+    ...(info.exitCode === undefined ? {} : { exitCode: info.exitCode }),
+    ...(info.signal === undefined ? {} : { signal: info.signal }),
+    ...(info.stderrTail === undefined ? {} : { stderrTail: [...info.stderrTail] }),
+  };
+}
+
+/** Appends lines to a file in order, batching what arrives together into one write. */
+class LineWriter {
+  readonly #path: string;
+  readonly #host: Promise<TestHost>;
+  readonly #onFailure: (error: unknown) => void;
+  #pending = "";
+  #chain: Promise<void>;
+  #failed = false;
+
+  constructor(path: string, host: Promise<TestHost>, onFailure: (error: unknown) => void) {
+    this.#path = path;
+    this.#host = host;
+    this.#onFailure = onFailure;
+    this.#chain = host.then((h) => h.writeTextFile(path, recordingHeader()))
+      .catch((error) => this.#fail(error));
+  }
+
+  /** Queues one entry. */
+  add(entry: RecordedEntry): void {
+    if (this.#failed) return;
+    const first = this.#pending === "";
+    this.#pending += `${JSON.stringify(entry)}\n`;
+    if (!first) return; // a write is already queued and will take this line too
+    this.#chain = this.#chain.then(async () => {
+      const text = this.#pending;
+      this.#pending = "";
+      if (this.#failed) return;
+      try {
+        await (await this.#host).appendTextFile(this.#path, text);
+      } catch (error) {
+        this.#fail(error);
+      }
+    });
+  }
+
+  /** Resolves once everything queued so far is written (or writing failed). */
+  flushed(): Promise<void> {
+    return this.#chain;
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#onFailure(error);
+  }
+}
+
+function parsedOrText(text: string): { message: JsonValue } | undefined {
+  try {
+    return { message: JSON.parse(text) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Wraps a transport so that every JSON-RPC message in both directions is also written to a
+ * JSON Lines file at `path` (replaced if it exists), for {@linkcode replayTransport}. The
+ * file is complete once the transport's `closed` has resolved. If the file cannot be
+ * written, the transport is closed, and `closed` says why.
+ *
+ * @param inner The transport to record (e.g. `spawnAppServer(…)`).
+ * @param path The file to write.
+ * @returns The recording transport; use it wherever `inner` would have been used.
+ *
+ * @example
+ * ```ts ignore
+ * import { Codex, loadAdapter, spawnAppServer } from "codex-app-server";
+ * import { recordTransport } from "codex-app-server/testing";
+ *
+ * const options = { cwd: "/tmp/project" };
+ * await using codex = await Codex.start({
+ *   transport: async () =>
+ *     recordTransport(spawnAppServer(await loadAdapter(), options), "session.jsonl"),
+ * });
+ * ```
+ */
+export function recordTransport(inner: MessageTransport, path: string): ClosableTransport {
+  const host = loadTestHost();
+  let failure: TransportCloseInfo | undefined;
+  const writer = new LineWriter(path, host, (error) => {
+    failure = {
+      reason: `Cannot record JSON-RPC traffic to "${path}": ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      cause: error,
+    };
+    inner.close().catch(() => {});
+  });
+  const innerWriter = inner.writable.getWriter();
+  innerWriter.closed.catch(() => {});
+  const writable = new WritableStream<string>({
+    write(text) {
+      const parsed = parsedOrText(text);
+      // The SDK only ever writes JSON; anything else is recorded as a string message.
+      writer.add({ from: "client", message: parsed === undefined ? text : parsed.message });
+      return innerWriter.write(text);
+    },
+    close: () => innerWriter.close(),
+    abort: (reason) => innerWriter.abort(reason),
+  });
+  const readable = inner.readable.pipeThrough(
+    new TransformStream<unknown[], unknown[]>({
+      transform(batch, controller) {
+        for (const message of batch) {
+          writer.add(
+            message instanceof MalformedMessage
+              ? { from: "server", malformed: message.text }
+              : { from: "server", message: message as JsonValue },
+          );
+        }
+        controller.enqueue(batch);
+      },
+    }),
+  );
+  const closed = inner.closed.then(async (info) => {
+    writer.add({ from: "server", closed: recordedClose(info) });
+    await writer.flushed();
+    return failure ?? info;
+  });
+  return {
+    readable,
+    writable,
+    closed,
+    get pid() {
+      return inner.pid;
+    },
+    stderrTail: () => inner.stderrTail(),
+    async close(options) {
+      writer.add({ from: "client", close: true });
+      await closeWithGrace(inner, graceOf(options)).catch(() => {});
+      return await closed;
+    },
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * `startTestCodex`: a fake model, a throwaway `CODEX_HOME` for it, and a started `Codex`
+ * on the real app-server, in one call, torn down by one `await using`.
+ *
+ * @module
+ */
+
+import { Codex, type CodexOptions, loadAdapter, spawnAppServer } from "../../mod.ts";
+import { type CodexHome, codexHome, type CodexHomeOptions } from "./codex_home.ts";
+import { FakeModel, type FakeModelOptions, type Script } from "./fake_model.ts";
+import { recordTransport } from "./record.ts";
+
+/** Options of {@linkcode startTestCodex}. */
+export interface TestCodexOptions {
+  /** The fake model's script (see {@linkcode FakeModelOptions.script}). */
+  readonly script?: Script;
+  /** Other options of the fake model (where it listens). */
+  readonly model?: Omit<FakeModelOptions, "script">;
+  /** Settings of the throwaway `CODEX_HOME` (model name, policies, idle timeout …). */
+  readonly home?: Omit<CodexHomeOptions, "model">;
+  /**
+   * Options of `Codex.start`. `cwd` defaults to the home's workspace; `env` is merged over
+   * the home's. A `transport` here is used as is (and recorded when `record` is set); the
+   * home then only matters if that transport's app-server was started with its `env`.
+   */
+  readonly codex?: CodexOptions;
+  /** Record every JSON-RPC message of the session to this JSON Lines file (see `recordTransport`). */
+  readonly record?: string;
+}
+
+/** What {@linkcode startTestCodex} started; `await using` (or `close()`) stops all of it. */
+export interface TestCodex extends AsyncDisposable {
+  /** The started, initialized client. */
+  readonly codex: Codex;
+  /** The fake model it talks to: its recorded requests, `hold()`, `enqueue()` … */
+  readonly model: FakeModel;
+  /** The throwaway `CODEX_HOME` (and workspace). */
+  readonly home: CodexHome;
+  /**
+   * Closes `Codex` (stopping the app-server), then the fake model, then removes the home
+   * (idempotent).
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a fake model, writes a throwaway `CODEX_HOME` for it, and starts `Codex` (the real
+ * `codex app-server`) on it, in the home's workspace. Nothing reaches the network, no API
+ * key is needed, and your own `~/.codex` is never read.
+ *
+ * @param options The script, and options of each part.
+ * @returns The parts, all stopped by one `await using` (or `close()`).
+ * @throws {CodexError} The script is invalid, or the home could not be made.
+ * @throws {TransportClosedError} The app-server exited during start-up.
+ *
+ * @example
+ * ```ts ignore
+ * import { reply, startTestCodex } from "codex-app-server/testing";
+ *
+ * await using t = await startTestCodex({ script: [reply.text("Hi there!")] });
+ * const thread = await t.codex.threadStart();
+ * const result = await thread.run("Say hi.");
+ * console.log(result.finalResponse); // "Hi there!"
+ * console.log(t.model.requests[0].lastUserMessage); // "Say hi."
+ * ```
+ */
+export async function startTestCodex(options: TestCodexOptions = {}): Promise<TestCodex> {
+  const model = await FakeModel.start({ ...options.model, script: options.script });
+  let home: CodexHome | undefined;
+  try {
+    home = await codexHome({ ...options.home, model });
+    const codexOptions: CodexOptions = {
+      cwd: home.workspace,
+      ...options.codex,
+      env: { ...home.env, ...options.codex?.env },
+    };
+    const record = options.record;
+    const given = codexOptions.transport;
+    const codex = await Codex.start(
+      record === undefined ? codexOptions : {
+        ...codexOptions,
+        transport: async () =>
+          recordTransport(
+            given === undefined
+              ? spawnAppServer(await loadAdapter(codexOptions.runtime), codexOptions)
+              : typeof given === "function"
+              ? await given()
+              : given,
+            record,
+          ),
+      },
+    );
+    const parts = { codex, model, home };
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      closing ??= (async () => {
+        try {
+          await codex.close();
+        } finally {
+          await model.close();
+          await parts.home.remove();
+        }
+      })();
+    return { ...parts, close, [Symbol.asyncDispose]: close };
+  } catch (error) {
+    await model.close();
+    await home?.remove();
+    throw error;
+  }
+}
