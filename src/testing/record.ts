@@ -7,6 +7,7 @@
 
 import { loadTestHost, type TestHost } from "../adapters/test_host.ts";
 import { MalformedMessage } from "../framing/malformed.ts";
+import { CodexError } from "../rpc/errors.ts";
 import type { MessageTransport, TransportCloseInfo } from "../transport/transport.ts";
 import type { JsonValue } from "./json.ts";
 import { type RecordedClose, type RecordedEntry, recordingHeader } from "./recording.ts";
@@ -85,13 +86,21 @@ class LineWriter {
   #pending = "";
   #chain: Promise<void>;
   #failed = false;
+  /** Resolves once the header is written: `true`, or `false` when writing failed. */
+  readonly ready: Promise<boolean>;
 
   constructor(path: string, host: Promise<TestHost>, onFailure: (error: unknown) => void) {
     this.#path = path;
     this.#host = host;
     this.#onFailure = onFailure;
-    this.#chain = host.then((h) => h.writeTextFile(path, recordingHeader()))
-      .catch((error) => this.#fail(error));
+    this.ready = host.then((h) => h.writeTextFile(path, recordingHeader())).then(
+      () => true,
+      (error) => {
+        this.#fail(error);
+        return false;
+      },
+    );
+    this.#chain = this.ready.then(() => {});
   }
 
   /** Queues one entry. */
@@ -169,11 +178,13 @@ export function recordTransport(inner: MessageTransport, path: string): Closable
   const innerWriter = inner.writable.getWriter();
   innerWriter.closed.catch(() => {});
   const writable = new WritableStream<string>({
-    write(text) {
+    async write(text) {
+      // Nothing reaches the peer before the file is known to be writable.
+      if (!(await writer.ready)) throw new CodexError(failure!.reason, { cause: failure!.cause });
       const parsed = parsedOrText(text);
       // The SDK only ever writes JSON; anything else is recorded as a string message.
       writer.add({ from: "client", message: parsed === undefined ? text : parsed.message });
-      return innerWriter.write(text);
+      await innerWriter.write(text);
     },
     close: () => innerWriter.close(),
     abort: (reason) => innerWriter.abort(reason),
