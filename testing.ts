@@ -87,3 +87,9 @@ export {
 } from "./src/testing/replay.ts";
 export { parseRecording, type RecordedClose, type RecordedEntry } from "./src/testing/recording.ts";
 export type { JsonValue } from "./src/testing/json.ts";
+/**
+ * Every type of the main entry point (`Codex`, `CodexOptions`, `MessageTransport`, the
+ * protocol types …), re-exported as types only, since this entry point's API mentions them.
+ * Import the classes and functions themselves from `codex-app-server`.
+ */
+export type * from "./mod.ts";
