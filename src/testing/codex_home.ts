@@ -129,9 +129,10 @@ export function codexConfigToml(
  * @throws {CodexError} The options are invalid, or a directory or file could not be made.
  *
  * @example
- * ```ts ignore
- * import { Codex } from "codex-app-server";
- * import { codexHome, FakeModel } from "codex-app-server/testing";
+ * ```ts
+ * import { Codex } from "../../mod.ts";
+ * import { codexHome } from "./codex_home.ts";
+ * import { FakeModel } from "./fake_model.ts";
  *
  * await using model = await FakeModel.start({ script: [{ kind: "text", text: "Hi!" }] });
  * await using home = await codexHome({ model });

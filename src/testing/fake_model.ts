@@ -253,12 +253,18 @@ export class FakeModel implements AsyncDisposable {
    * @returns The gate.
    *
    * @example
-   * ```ts ignore
-   * const gate = model.hold();
+   * ```ts
+   * import { startTestCodex } from "./start.ts";
+   * await using t = await startTestCodex({
+   *   script: [{ kind: "text", text: "Hi" }, { kind: "text", text: "Bye" }],
+   * });
+   * const thread = await t.codex.threadStart();
+   * const gate = t.model.hold();
    * const turn = await thread.turn("Hi");
    * await gate.reached; // the first delta is out; the turn is mid-stream
    * await turn.steer("Also say bye");
    * gate.release();
+   * console.log((await turn.run()).finalResponse); // "Bye"
    * ```
    */
   hold(): Hold {
@@ -296,10 +302,13 @@ export class FakeModel implements AsyncDisposable {
    * @throws {CodexError} `timeoutMs` passed first (the message says how many arrived).
    *
    * @example
-   * ```ts ignore
-   * const turn = await thread.turn("Hi");
-   * await model.waitForRequests(1);
-   * console.log(model.requests[0].lastUserMessage); // "Hi"
+   * ```ts
+   * import { startTestCodex } from "./start.ts";
+   * await using t = await startTestCodex();
+   * const turn = await (await t.codex.threadStart()).turn("Hi");
+   * await t.model.waitForRequests(1);
+   * console.log(t.model.requests[0].lastUserMessage); // "Hi"
+   * await turn.run();
    * ```
    */
   waitForRequests(count: number, timeoutMs = 20_000): Promise<void> {

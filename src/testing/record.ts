@@ -152,15 +152,22 @@ function parsedOrText(text: string): { message: JsonValue } | undefined {
  * @returns The recording transport; use it wherever `inner` would have been used.
  *
  * @example
- * ```ts ignore
- * import { Codex, loadAdapter, spawnAppServer } from "codex-app-server";
- * import { recordTransport } from "codex-app-server/testing";
+ * ```ts
+ * import { Codex, loadAdapter, spawnAppServer } from "../../mod.ts";
+ * import { codexHome } from "./codex_home.ts";
+ * import { FakeModel } from "./fake_model.ts";
+ * import { recordTransport } from "./record.ts";
  *
- * const options = { cwd: "/tmp/project" };
- * await using codex = await Codex.start({
- *   transport: async () =>
- *     recordTransport(spawnAppServer(await loadAdapter(), options), "session.jsonl"),
- * });
+ * await using model = await FakeModel.start();
+ * await using home = await codexHome({ model });
+ * const launch = { cwd: home.workspace, env: home.env };
+ * const path = `${home.path}/session.jsonl`;
+ * {
+ *   await using codex = await Codex.start({
+ *     transport: async () => recordTransport(spawnAppServer(await loadAdapter(), launch), path),
+ *   });
+ *   await (await codex.threadStart()).run("Hello.");
+ * } // closed: the recording is complete
  * ```
  */
 export function recordTransport(inner: MessageTransport, path: string): ClosableTransport {

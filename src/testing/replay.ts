@@ -109,11 +109,20 @@ function methodOf(message: unknown): string | undefined {
  * @returns The transport, for `Codex.start({ transport })`.
  *
  * @example
- * ```ts ignore
- * import { Codex } from "codex-app-server";
- * import { replayTransport } from "codex-app-server/testing";
+ * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { Codex } from "../../mod.ts";
+ * import { replayTransport } from "./replay.ts";
+ * import { startTestCodex } from "./start.ts";
  *
- * await using codex = await Codex.start({ transport: replayTransport("session.jsonl") });
+ * const path = join(await mkdtemp(join(tmpdir(), "replay-")), "session.jsonl");
+ * {
+ *   await using t = await startTestCodex({ record: path }); // the real app-server
+ *   await (await t.codex.threadStart()).run("Say hello.");
+ * }
+ * await using codex = await Codex.start({ transport: replayTransport(path) }); // none at all
  * const thread = await codex.threadStart();
  * console.log((await thread.run("Say hello.")).finalResponse); // as recorded
  * ```

@@ -54,8 +54,9 @@ export interface TestCodex extends AsyncDisposable {
  * @throws {TransportClosedError} The app-server exited during start-up.
  *
  * @example
- * ```ts ignore
- * import { reply, startTestCodex } from "codex-app-server/testing";
+ * ```ts
+ * import { reply } from "./responses.ts";
+ * import { startTestCodex } from "./start.ts";
  *
  * await using t = await startTestCodex({ script: [reply.text("Hi there!")] });
  * const thread = await t.codex.threadStart();
