@@ -150,7 +150,7 @@ test("A shell command declined by the approval handler does not run", T, async (
   const command = result.items.find((item) => item.type === "commandExecution");
   assert.equal(command?.type === "commandExecution" && command.status, "declined");
   assert.equal(t.model.requests[1].toolOutputs.length, 1);
-  assert.doesNotMatch(t.model.requests[1].toolOutputs[0].output, /never-runs\n/);
+  assert.match(t.model.requests[1].toolOutputs[0].output, /rejected by user/);
   assert.equal(result.finalResponse, "Understood.");
 });
 
@@ -191,6 +191,7 @@ test("A file change declined by the approval handler writes nothing", T, async (
   const result = await thread.run("Write it.");
   const change = result.items.find((item) => item.type === "fileChange");
   assert.equal(change?.type === "fileChange" && change.status, "declined");
+  assert.equal(t.model.requests[1].toolOutputs[0].output, "patch rejected by user");
   assert.equal(existsSync(join(t.home.workspace, "nope.txt")), false);
 });
 
