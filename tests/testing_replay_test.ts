@@ -215,6 +215,39 @@ test("replayTransport: ignored paths, a recording that ends, and a missing file"
   );
 });
 
+test("An app-server exit in a recording replays as the same failure", T, async () => {
+  using dir = tempDir();
+  const recorded = await record(dir.path);
+  const entries = parseRecording(readFileSync(recorded.path, "utf8"), recorded.path);
+  const threadStart = entries.findIndex((entry) =>
+    "message" in entry && (entry.message as { method?: string }).method === "thread/start"
+  );
+  const crashed: RecordedEntry[] = [
+    ...entries.slice(0, threadStart + 1),
+    {
+      from: "server",
+      closed: {
+        reason: "codex exited with code 1",
+        exitCode: 1,
+        signal: null,
+        stderrTail: ["thread store is corrupt"],
+      },
+    },
+  ];
+  await using codex = await Codex.start({ transport: replayTransport(crashed) });
+  const error = await codex.threadStart({ approvalPolicy: "untrusted" }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof TransportClosedError, String(error));
+  assert.equal(error.exitCode, 1);
+  assert.deepEqual(error.stderrTail, ["thread store is corrupt"]);
+  assert.match(
+    error.message,
+    /^thread\/start: connection closed: codex exited with code 1\nLast stderr lines:\nthread store is corrupt$/,
+  );
+});
+
 test("recordTransport reports a file it cannot write by closing the session", T, async () => {
   using dir = tempDir();
   const path = join(dir.path, "no-such-dir", "session.jsonl");
