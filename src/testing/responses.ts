@@ -131,7 +131,10 @@ export interface ToolCallResponse extends ResponseTiming {
   readonly kind: "toolCall";
   /** The function's name. */
   readonly name: string;
-  /** Its arguments: a JSON value (sent as its JSON text) or the raw text. Default `{}`. */
+  /**
+   * Its arguments. A string is sent as the raw `arguments` text; any other JSON value as its
+   * JSON text. Default `{}`.
+   */
   readonly arguments?: JsonValue;
   /** The call id. Default: `call_<n>`, unique per fake model. */
   readonly callId?: string;
@@ -296,7 +299,7 @@ export interface ReplyBuilders {
    * A function call.
    *
    * @param name The function's name.
-   * @param args Its arguments (a JSON value, or the raw text).
+   * @param args Its arguments (a string is the raw text; any other value is sent as JSON).
    * @param options Call id, delay.
    * @returns A {@linkcode ToolCallResponse}.
    */
