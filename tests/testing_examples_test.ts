@@ -37,13 +37,16 @@ function findRoot(start: string): string | undefined {
 const ROOT = findRoot(dirname(fileURLToPath(import.meta.url))) ?? findRoot(process.cwd());
 
 function run(command: string, args: string[], cwd: string): Promise<{ code: number; out: string }> {
+  // A test runner's own marker would make the nested runner refuse to run (node --test).
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" };
+  delete env.NODE_TEST_CONTEXT;
   return new Promise((resolve) => {
     execFile(
       command,
       args,
       {
         cwd,
-        env: { ...process.env, NO_COLOR: "1" },
+        env,
         timeout: 80_000,
         killSignal: "SIGKILL",
         maxBuffer: 16 << 20,

@@ -34,7 +34,17 @@ export interface CodexHomeOptions {
   readonly extraConfig?: string;
 }
 
-/** A throwaway `CODEX_HOME` and a workspace, removed by `remove()` or `await using`. */
+/**
+ * A throwaway `CODEX_HOME` and a workspace, removed by `remove()` or `await using`.
+ *
+ * @example
+ * ```ts
+ * import { type CodexHome, codexHome } from "./codex_home.ts";
+ * const home: CodexHome = await codexHome({ model: "http://127.0.0.1:9/v1" });
+ * console.log(home.env.CODEX_HOME === home.path); // true
+ * await home.remove();
+ * ```
+ */
 export interface CodexHome extends AsyncDisposable {
   /** The `CODEX_HOME` directory (absolute). */
   readonly path: string;

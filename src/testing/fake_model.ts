@@ -22,6 +22,16 @@ export type ScriptStep = FakeResponse | ScriptFunction;
  * What the fake model answers: a list answered in order, one step per request (a tool call
  * round trip is two requests: the call, then the answer that follows its output), or a
  * function called for every request.
+ *
+ * @example
+ * ```ts
+ * import type { Script } from "./fake_model.ts";
+ * const roundTrip: Script = [
+ *   { kind: "shellCommand", command: "ls" },
+ *   (request) => ({ kind: "text", text: `ls said: ${request.toolOutputs[0]?.output}` }),
+ * ];
+ * const echo: Script = (request) => ({ kind: "text", text: request.lastUserMessage });
+ * ```
  */
 export type Script = readonly ScriptStep[] | ScriptFunction;
 
@@ -41,7 +51,15 @@ export interface FakeModelOptions {
   readonly port?: number;
 }
 
-/** What the fake model answers every request with when it has no script. */
+/**
+ * What the fake model answers every request with when it has no script.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_TEXT } from "./fake_model.ts";
+ * console.log(DEFAULT_TEXT); // "Hello from the fake model."
+ * ```
+ */
 export const DEFAULT_TEXT = "Hello from the fake model.";
 
 /** One HTTP request of any kind the fake model received (for diagnostics). */
@@ -72,6 +90,12 @@ interface Gate {
  * The status of the fake model's own failures (script exhausted, script function threw).
  * Not 500: codex 0.169.0 replaces a 500's body with "We're currently experiencing high
  * demand …", while for 501 it quotes the body's message in the turn's error.
+ *
+ * @example
+ * ```ts
+ * import { SCRIPT_FAILURE_STATUS } from "./fake_model.ts";
+ * console.log(SCRIPT_FAILURE_STATUS); // 501
+ * ```
  */
 export const SCRIPT_FAILURE_STATUS = 501;
 const EXHAUSTED_STATUS = SCRIPT_FAILURE_STATUS;

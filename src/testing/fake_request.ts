@@ -22,6 +22,15 @@ export interface ToolOutput {
 /**
  * A request the agent made to the fake model, recorded for assertions and passed to a
  * script function.
+ *
+ * @example
+ * ```ts
+ * import type { FakeRequest } from "./fake_request.ts";
+ * function describe(request: FakeRequest): string {
+ *   const outputs = request.toolOutputs.map((output) => `${output.name}: ${output.output}`);
+ *   return `#${request.index} ${request.model} "${request.lastUserMessage}" ${outputs}`;
+ * }
+ * ```
  */
 export interface FakeRequest {
   /** Its position among the `POST /v1/responses` requests, from 0. */

@@ -54,6 +54,14 @@ export function graceOf(options?: TransportCloseOptions | number): number | unde
  * @param transport The transport.
  * @param graceMs The grace, or `undefined` for its default (then no argument is passed).
  * @returns Why it ended.
+ *
+ * @example
+ * ```ts
+ * import { closeWithGrace } from "./record.ts";
+ * import { replayTransport } from "./replay.ts";
+ * const info = await closeWithGrace(replayTransport([]), 100);
+ * console.log(info.reason); // "the replay ended"
+ * ```
  */
 export function closeWithGrace(
   transport: MessageTransport,
@@ -68,6 +76,13 @@ export function closeWithGrace(
  *
  * @param info Why a transport ended.
  * @returns The recordable part.
+ *
+ * @example
+ * ```ts
+ * import { recordedClose } from "./record.ts";
+ * console.log(recordedClose({ reason: "gone", exitCode: 1, cause: new Error("x") }));
+ * // { reason: "gone", exitCode: 1 }
+ * ```
  */
 export function recordedClose(info: TransportCloseInfo): RecordedClose {
   return {

@@ -34,7 +34,19 @@ export interface RecordedClose {
   readonly stderrTail?: readonly string[];
 }
 
-/** One line of a recording after the header. */
+/**
+ * One line of a recording after the header.
+ *
+ * @example
+ * ```ts
+ * import type { RecordedEntry } from "./recording.ts";
+ * const entries: RecordedEntry[] = [
+ *   { from: "client", message: { id: 1, method: "model/list", params: {} } },
+ *   { from: "server", message: { id: 1, result: { data: [] } } },
+ *   { from: "server", closed: { reason: "codex exited with code 1", exitCode: 1 } },
+ * ];
+ * ```
+ */
 export type RecordedEntry =
   /** A message, from the client or from the server. */
   | { readonly from: "client" | "server"; readonly message: JsonValue }

@@ -76,7 +76,19 @@ export interface ReplayOptions {
   readonly ignore?: readonly string[];
 }
 
-/** A transport that plays a recording back. */
+/**
+ * A transport that plays a recording back.
+ *
+ * @example
+ * ```ts
+ * import { type ReplayTransport, replayTransport } from "./replay.ts";
+ * const replay: ReplayTransport = replayTransport([
+ *   { from: "client", message: { id: 1, method: "model/list", params: {} } },
+ * ]);
+ * console.log(replay.remaining()); // 1: the client has not sent it yet
+ * await replay.close();
+ * ```
+ */
 export interface ReplayTransport extends ClosableTransport {
   /** The divergence that ended the replay, if one did. */
   readonly divergence: ReplayDivergenceError | undefined;
@@ -133,7 +145,7 @@ export function replayTransport(
 ): ReplayTransport {
   const ignore = options.ignore ?? [];
   const label = typeof source === "string" ? `"${source}"` : "the recording";
-  let entries: readonly RecordedEntry[] = [];
+  let entries: readonly RecordedEntry[] = typeof source === "string" ? [] : source;
   let cursor = 0;
   let clientCount = 0;
   let divergence: ReplayDivergenceError | undefined;
@@ -194,8 +206,6 @@ export function replayTransport(
     if (typeof source === "string") {
       const host = await loadTestHost();
       entries = parseRecording(await host.readTextFile(source), source);
-    } else {
-      entries = source;
     }
   })().then(
     () => deliver(),

@@ -205,7 +205,19 @@ export interface StallResponse extends PartialStreamOptions {
   readonly kind: "stall";
 }
 
-/** One answer of the fake model: what it does with one `POST /v1/responses`. */
+/**
+ * One answer of the fake model: what it does with one `POST /v1/responses`.
+ *
+ * @example
+ * ```ts
+ * import type { FakeResponse } from "./responses.ts";
+ * const answers: FakeResponse[] = [
+ *   { kind: "text", text: "Hi" },
+ *   { kind: "httpError", status: 503 },
+ *   { kind: "drop", afterDeltas: 2 },
+ * ];
+ * ```
+ */
 export type FakeResponse =
   | TextResponse
   | JsonResponse
@@ -216,7 +228,15 @@ export type FakeResponse =
   | DropResponse
   | StallResponse;
 
-/** The response kinds, for messages and checks. */
+/**
+ * The response kinds, for messages and checks.
+ *
+ * @example
+ * ```ts
+ * import { RESPONSE_KINDS } from "./responses.ts";
+ * console.log(RESPONSE_KINDS.includes("stall")); // true
+ * ```
+ */
 export const RESPONSE_KINDS: readonly FakeResponse["kind"][] = [
   "text",
   "json",

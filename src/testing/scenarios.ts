@@ -51,7 +51,18 @@ export interface SlowOptions {
   readonly deltas?: number;
 }
 
-/** A script function: one response for each request. */
+/**
+ * A script function: one response for each request.
+ *
+ * @example
+ * ```ts
+ * import type { Scenario } from "./scenarios.ts";
+ * const shout: Scenario = (request) => ({
+ *   kind: "text",
+ *   text: request.lastUserMessage.toUpperCase(),
+ * });
+ * ```
+ */
 export type Scenario = (request: FakeRequest) => FakeResponse;
 
 /** The ready-made scenarios (see {@linkcode scenarios}). */

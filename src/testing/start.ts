@@ -28,7 +28,20 @@ export interface TestCodexOptions {
   readonly record?: string;
 }
 
-/** What {@linkcode startTestCodex} started; `await using` (or `close()`) stops all of it. */
+/**
+ * What {@linkcode startTestCodex} started; `await using` (or `close()`) stops all of it.
+ *
+ * @example
+ * ```ts
+ * import { startTestCodex, type TestCodex } from "./start.ts";
+ * async function askedFor(t: TestCodex): Promise<string[]> {
+ *   return t.model.requests.map((request) => request.lastUserMessage);
+ * }
+ * await using t = await startTestCodex();
+ * await (await t.codex.threadStart()).run("Hi");
+ * console.log(await askedFor(t)); // ["Hi"]
+ * ```
+ */
 export interface TestCodex extends AsyncDisposable {
   /** The started, initialized client. */
   readonly codex: Codex;
