@@ -11,13 +11,17 @@
  * - {@linkcode recordTransport} / {@linkcode replayTransport}: record a session's JSON-RPC
  *   traffic to a file, and play it back later without any app-server.
  *
- * ```ts ignore
+ * ```ts
  * import assert from "node:assert/strict";
  * import { reply, startTestCodex } from "codex-app-server/testing";
  *
  * await using t = await startTestCodex({
  *   script: [reply.shellCommand("echo hi"), reply.text("It printed hi.")],
- *   codex: { approvalHandler: () => ({ decision: "accept" }) },
+ *   codex: {
+ *     onServerRequest: {
+ *       "item/commandExecution/requestApproval": () => ({ decision: "accept" }),
+ *     },
+ *   },
  * });
  * const thread = await t.codex.threadStart({ approvalPolicy: "untrusted" });
  * const result = await thread.run("Run echo hi.");
@@ -74,11 +78,7 @@ export {
   type CodexHomeOptions,
 } from "./src/testing/codex_home.ts";
 export { startTestCodex, type TestCodex, type TestCodexOptions } from "./src/testing/start.ts";
-export {
-  type ClosableTransport,
-  recordTransport,
-  type TransportCloseOptions,
-} from "./src/testing/record.ts";
+export { recordTransport } from "./src/testing/record.ts";
 export {
   ReplayDivergenceError,
   type ReplayOptions,
@@ -87,9 +87,3 @@ export {
 } from "./src/testing/replay.ts";
 export { parseRecording, type RecordedClose, type RecordedEntry } from "./src/testing/recording.ts";
 export type { JsonValue } from "./src/testing/json.ts";
-/**
- * Every type of the main entry point (`Codex`, `CodexOptions`, `MessageTransport`, the
- * protocol types …), re-exported as types only, since this entry point's API mentions them.
- * Import the classes and functions themselves from `codex-app-server`.
- */
-export type * from "./mod.ts";

@@ -8,9 +8,9 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  type ApprovalHandler,
   declineRequest,
   type ServerNotification,
+  type ServerRequestHandler,
   TransportClosedError,
   TurnFailedError,
   type TurnHandle,
@@ -27,7 +27,7 @@ import {
 
 const T = { timeout: 30_000 };
 
-const accept: ApprovalHandler = (request) => {
+const accept: ServerRequestHandler = (request) => {
   switch (request.method) {
     case "item/commandExecution/requestApproval":
     case "item/fileChange/requestApproval":
@@ -37,7 +37,7 @@ const accept: ApprovalHandler = (request) => {
   }
 };
 
-const decline: ApprovalHandler = (request) => declineRequest(request);
+const decline: ServerRequestHandler = (request) => declineRequest(request);
 
 /** Runs a turn to the end, collecting its deltas; a failed turn's result is returned too. */
 async function runCollecting(
@@ -45,12 +45,12 @@ async function runCollecting(
 ): Promise<{ result: TurnResult; error: unknown; deltas: string[]; methods: string[] }> {
   const deltas: string[] = [];
   const methods: string[] = [];
-  for await (const event of turn.stream()) {
+  for await (const event of turn) {
     methods.push(event.method);
     if (event.method === "item/agentMessage/delta") deltas.push(event.params.delta);
   }
   try {
-    return { result: await turn.run(), error: undefined, deltas, methods };
+    return { result: await turn.result(), error: undefined, deltas, methods };
   } catch (error) {
     assert.ok(error instanceof TurnFailedError, String(error));
     return { result: error.result, error, deltas, methods };
@@ -93,7 +93,7 @@ test("A text response's deltas and pace reach the turn's event stream", T, async
   const turn = await thread.turn("Count.");
   const arrivals: number[] = [];
   const deltas: string[] = [];
-  for await (const event of turn.stream()) {
+  for await (const event of turn) {
     if (event.method === "item/agentMessage/delta") {
       arrivals.push(performance.now());
       deltas.push(event.params.delta);
@@ -101,7 +101,7 @@ test("A text response's deltas and pace reach the turn's event stream", T, async
   }
   assert.deepEqual(deltas, ["one t", "wo th", "ree ", "four"]);
   assert.ok(arrivals[3] - arrivals[0] >= 350, `paced: ${arrivals.map((a) => a - arrivals[0])}`);
-  assert.equal((await turn.run()).finalResponse, "one two three four");
+  assert.equal((await turn.result()).finalResponse, "one two three four");
 });
 
 test("A final_answer phase marks the turn's answer", T, async () => {
@@ -122,9 +122,9 @@ test("A shell command needs approval; accepted, it runs and its output comes bac
         reply.text(`Output: ${request.toolOutputs[0]?.output.trim().split("\n").at(-1)}`),
     ],
     codex: {
-      approvalHandler: (request) => {
+      onServerRequest: (request, context) => {
         asked.push(request.method);
-        return accept(request);
+        return accept(request, context);
       },
     },
   });
@@ -143,7 +143,7 @@ test("A shell command needs approval; accepted, it runs and its output comes bac
 test("A shell command declined by the approval handler does not run", T, async () => {
   await using t = await startTestCodex({
     script: [reply.shellCommand("echo never-runs"), reply.text("Understood.")],
-    codex: { approvalHandler: decline },
+    codex: { onServerRequest: decline },
   });
   const thread = await t.codex.threadStart({ approvalPolicy: "untrusted" });
   const result = await thread.run("Run it.");
@@ -160,9 +160,9 @@ test("A file change needs approval; accepted, apply_patch writes the file", T, a
     // A top-level file: under the read-only sandbox an approved patch cannot make directories.
     script: [reply.addFile("hello.txt", "hello\nfrom the kit"), reply.text("Patched.")],
     codex: {
-      approvalHandler: (request) => {
+      onServerRequest: (request, context) => {
         asked.push(request.method);
-        return accept(request);
+        return accept(request, context);
       },
     },
   });
@@ -185,7 +185,7 @@ test("A file change needs approval; accepted, apply_patch writes the file", T, a
 test("A file change declined by the approval handler writes nothing", T, async () => {
   await using t = await startTestCodex({
     script: [reply.addFile("nope.txt", "x"), reply.text("Fine.")],
-    codex: { approvalHandler: decline },
+    codex: { onServerRequest: decline },
   });
   const thread = await t.codex.threadStart({ approvalPolicy: "untrusted" });
   const result = await thread.run("Write it.");
@@ -199,7 +199,7 @@ test("A file change for a model without apply_patch goes through exec_command", 
   await using t = await startTestCodex({
     script: [reply.addFile("plain.txt", "via shell"), reply.text("Done.")],
     home: { modelName: "fake-model" },
-    codex: { approvalHandler: accept },
+    codex: { onServerRequest: accept },
   });
   const thread = await t.codex.threadStart({ approvalPolicy: "untrusted" });
   const result = await thread.run("Write it.");
@@ -217,10 +217,11 @@ test("A tool call reaches the client's dynamic tool and its answer the model", T
       (request) => reply.text(`Weather: ${request.toolOutputs[0]?.output}`),
     ],
     codex: {
-      approvalHandler: (request) => {
-        if (request.method !== "item/tool/call") return declineRequest(request);
-        calls.push({ tool: request.params.tool, arguments: request.params.arguments });
-        return { success: true, contentItems: [{ type: "inputText", text: "sunny" }] };
+      onServerRequest: {
+        "item/tool/call": ({ tool, arguments: args }) => {
+          calls.push({ tool, arguments: args });
+          return { success: true, contentItems: [{ type: "inputText", text: "sunny" }] };
+        },
       },
     },
   });
@@ -312,7 +313,7 @@ test("A stall holds the turn until it is interrupted", T, async () => {
   const turn = await thread.turn("Think.");
   const deltas: string[] = [];
   const streaming = (async () => {
-    for await (const event of turn.stream()) {
+    for await (const event of turn) {
       if (event.method === "item/agentMessage/delta") deltas.push(event.params.delta);
     }
   })();
@@ -322,7 +323,7 @@ test("A stall holds the turn until it is interrupted", T, async () => {
   assert.equal(t.model.activeStreams(), 1);
   await turn.interrupt();
   await streaming;
-  const result = await turn.run();
+  const result = await turn.result();
   assert.equal(result.status, "interrupted");
   assert.equal(result.finalResponse, null);
   await waitUntil(() => t.model.activeStreams() === 0, 5_000, "codex to drop the stalled stream");
@@ -334,7 +335,7 @@ test("A stall ends when Codex closes: the waiting turn rejects at once", T, asyn
   const thread = await t.codex.threadStart();
   const turn = await thread.turn("Hang.");
   await t.model.waitForRequests(1);
-  const outcome = turn.run().then(() => "resolved", (error: unknown) => error);
+  const outcome = turn.result().then(() => "resolved", (error: unknown) => error);
   const started = performance.now();
   await t.codex.close();
   const error = await outcome;
@@ -363,13 +364,13 @@ test("A slow stream can be interrupted mid-way", T, async () => {
   const thread = await t.codex.threadStart();
   const turn = await thread.turn("Take your time.");
   const deltas: string[] = [];
-  for await (const event of turn.stream()) {
+  for await (const event of turn) {
     if (event.method === "item/agentMessage/delta") {
       deltas.push(event.params.delta);
       if (deltas.length === 2) await turn.interrupt();
     }
   }
-  const result = await turn.run();
+  const result = await turn.result();
   assert.equal(result.status, "interrupted");
   assert.ok(deltas.length >= 2 && deltas.length < 8, `some deltas: ${deltas}`);
 });
@@ -384,7 +385,7 @@ test("hold() pauses a stream mid-turn so the test can steer it", T, async () => 
   await gate.reached;
   await turn.steer("Also this.");
   gate.release();
-  const result = await turn.run();
+  const result = await turn.result();
   assert.equal(result.status, "completed");
   assert.equal(t.model.requests.length, 2);
   assert.equal(t.model.requests[1].lastUserMessage, "Also this.");
@@ -405,7 +406,7 @@ test("A script function answers from the request, turn after turn", T, async () 
 test("The fake model records each request of a tool round trip", T, async () => {
   await using t = await startTestCodex({
     script: [reply.shellCommand("echo recorded"), reply.text("Ok.")],
-    codex: { approvalHandler: accept },
+    codex: { onServerRequest: accept },
   });
   const thread = await t.codex.threadStart({ approvalPolicy: "untrusted" });
   await thread.run("Go.");
@@ -446,7 +447,7 @@ test("A used-up script fails the turn with a message that says so", T, async () 
 test("scenarios.byModel drives the real app-server as the old fake did", T, async () => {
   await using t = await startTestCodex({
     script: scenarios.byModel({ slow: { intervalMs: 200, deltas: 50 } }),
-    codex: { approvalHandler: accept },
+    codex: { onServerRequest: accept },
   });
   const run = async (model: string, approvalPolicy?: "untrusted") =>
     await runCollecting(
@@ -464,9 +465,9 @@ test("scenarios.byModel drives the real app-server as the old fake did", T, asyn
   assert.equal(failed.result.status, "failed");
   const slow = await (await t.codex.threadStart({ model: "slow" })).turn("Slowly.");
   const events: ServerNotification[] = [];
-  for await (const event of slow.stream()) {
+  for await (const event of slow) {
     events.push(event);
     if (event.method === "item/agentMessage/delta") await slow.interrupt();
   }
-  assert.equal((await slow.run()).status, "interrupted");
+  assert.equal((await slow.result()).status, "interrupted");
 });

@@ -11,9 +11,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  type ApprovalHandler,
   Codex,
   declineRequest,
+  type ServerRequestHandler,
   TransportClosedError,
   type TurnResult,
 } from "../mod.ts";
@@ -40,12 +40,12 @@ async function session(codex: Codex): Promise<{ results: TurnResult[]; methods: 
   const first = await thread.run("Hello.");
   const turn = await thread.turn("Run the command.");
   const methods: string[] = [];
-  for await (const event of turn.stream()) methods.push(event.method);
-  const second = await turn.run();
+  for await (const event of turn) methods.push(event.method);
+  const second = await turn.result();
   return { results: [first, second], methods };
 }
 
-function approvals(log: string[]): ApprovalHandler {
+function approvals(log: string[]): ServerRequestHandler {
   return (request) => {
     log.push(request.method);
     if (request.method === "item/commandExecution/requestApproval") return { decision: "accept" };
@@ -81,7 +81,7 @@ async function record(dir: string) {
     await using t = await startTestCodex({
       script: SCRIPT,
       record: path,
-      codex: { approvalHandler: approvals(asked) },
+      codex: { onServerRequest: approvals(asked) },
     });
     metadata = t.codex.metadata;
     outcome = await session(t.codex);
@@ -111,7 +111,7 @@ test(
     {
       await using codex = await Codex.start({
         transport: recordTransport(replay, replayedPath),
-        approvalHandler: approvals(asked),
+        onServerRequest: approvals(asked),
       });
       assert.deepEqual(codex.metadata, recorded.metadata);
       outcome = await session(codex);
@@ -134,10 +134,10 @@ test("A divergent request fails every waiter, naming the first difference", T, a
   const replay = replayTransport(recorded.path);
   await using codex = await Codex.start({
     transport: replay,
-    approvalHandler: approvals([]),
+    onServerRequest: approvals([]),
   });
   const thread = await codex.threadStart({ approvalPolicy: "untrusted" });
-  const events = (await codex.client()).onNotification(() => {});
+  const events = codex.onNotification(() => {});
   const error = await thread.run("Goodbye.").then(() => undefined, (e: unknown) => e);
   events();
   assert.ok(error instanceof TransportClosedError, String(error));
@@ -161,15 +161,15 @@ test("A divergent approval answer fails the running turn's waiters too", T, asyn
   const replay = replayTransport(recorded.path);
   await using codex = await Codex.start({
     transport: replay,
-    approvalHandler: (request) => declineRequest(request), // recorded: "accept"
+    onServerRequest: (request) => declineRequest(request), // recorded: "accept"
   });
   const thread = await codex.threadStart({ approvalPolicy: "untrusted" });
   assert.equal((await thread.run("Hello.")).finalResponse, "Hi, I am recorded.");
   const turn = await thread.turn("Run the command.");
   const streamed = (async () => {
-    for await (const _ of turn.stream()) { /* drain */ }
+    for await (const _ of turn) { /* drain */ }
   })();
-  const error = await turn.run().then(() => undefined, (e: unknown) => e);
+  const error = await turn.result().then(() => undefined, (e: unknown) => e);
   assert.ok(error instanceof TransportClosedError, String(error));
   assert.match(error.message, /at result\.decision expected "accept", got "decline"/);
   await assert.rejects(streamed, TransportClosedError);
@@ -185,7 +185,7 @@ test("replayTransport: ignored paths, a recording that ends, and a missing file"
   {
     await using codex = await Codex.start({
       transport: replayTransport(entries, { ignore: ["params.input[0].text"] }),
-      approvalHandler: approvals([]),
+      onServerRequest: approvals([]),
     });
     const thread = await codex.threadStart({ approvalPolicy: "untrusted" });
     assert.equal((await thread.run("Something else.")).finalResponse, "Hi, I am recorded.");

@@ -6,7 +6,7 @@
  */
 
 import { loadTestHost } from "../adapters/test_host.ts";
-import { CodexError } from "../rpc/errors.ts";
+import { CodexError } from "../errors.ts";
 
 /** Options of {@linkcode codexHome}. */
 export interface CodexHomeOptions {
@@ -140,9 +140,8 @@ export function codexConfigToml(
  *
  * @example
  * ```ts
- * import { Codex } from "../../mod.ts";
- * import { codexHome } from "./codex_home.ts";
- * import { FakeModel } from "./fake_model.ts";
+ * import { Codex } from "codex-app-server";
+ * import { codexHome, FakeModel } from "codex-app-server/testing";
  *
  * await using model = await FakeModel.start({ script: [{ kind: "text", text: "Hi!" }] });
  * await using home = await codexHome({ model });

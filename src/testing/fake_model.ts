@@ -6,7 +6,7 @@
  */
 
 import { loadTestHost, type TestServer } from "../adapters/test_host.ts";
-import { CodexError } from "../rpc/errors.ts";
+import { CodexError } from "../errors.ts";
 import { type FakeRequest, offersCustomApplyPatch, toFakeRequest } from "./fake_request.ts";
 import type { JsonValue } from "./json.ts";
 import { checkResponse, type FakeResponse, splitText } from "./responses.ts";
@@ -288,7 +288,7 @@ export class FakeModel implements AsyncDisposable {
    * await gate.reached; // the first delta is out; the turn is mid-stream
    * await turn.steer("Also say bye");
    * gate.release();
-   * console.log((await turn.run()).finalResponse); // "Bye"
+   * console.log((await turn.result()).finalResponse); // "Bye"
    * ```
    */
   hold(): Hold {

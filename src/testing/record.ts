@@ -7,69 +7,10 @@
 
 import { loadTestHost, type TestHost } from "../adapters/test_host.ts";
 import { MalformedMessage } from "../framing/malformed.ts";
-import { CodexError } from "../rpc/errors.ts";
+import { CodexError } from "../errors.ts";
 import type { MessageTransport, TransportCloseInfo } from "../transport/transport.ts";
 import type { JsonValue } from "./json.ts";
 import { type RecordedClose, type RecordedEntry, recordingHeader } from "./recording.ts";
-
-/**
- * Options of a transport's `close()`: how long to wait for the peer at each step before
- * escalating. (A bare number is the older form of the same grace, still accepted.)
- */
-export interface TransportCloseOptions {
-  /** Milliseconds to wait at each step. The transport's default when omitted. */
-  readonly graceMs?: number;
-}
-
-/** A transport whose `close()` takes {@linkcode TransportCloseOptions}. */
-export interface ClosableTransport extends MessageTransport {
-  /**
-   * Ends the transport; resolves with the same value as `closed`.
-   *
-   * @param options The grace period (or, in the older form, the grace in ms).
-   * @returns Why the transport ended.
-   */
-  close(options?: TransportCloseOptions | number): Promise<TransportCloseInfo>;
-}
-
-/**
- * The grace of a `close()` argument, in either form.
- *
- * @param options `{ graceMs }`, a number, or nothing.
- * @returns The grace in ms, or `undefined` for the default.
- *
- * @example
- * ```ts
- * import { graceOf } from "./record.ts";
- * console.log(graceOf({ graceMs: 100 }), graceOf(50), graceOf()); // 100 50 undefined
- * ```
- */
-export function graceOf(options?: TransportCloseOptions | number): number | undefined {
-  return typeof options === "number" ? options : options?.graceMs;
-}
-
-/**
- * Closes another transport with a grace period, in the `{ graceMs }` form of the contract.
- *
- * @param transport The transport.
- * @param graceMs The grace, or `undefined` for its default (then no argument is passed).
- * @returns Why it ended.
- *
- * @example
- * ```ts
- * import { closeWithGrace } from "./record.ts";
- * import { replayTransport } from "./replay.ts";
- * const info = await closeWithGrace(replayTransport([]), 100);
- * console.log(info.reason); // "the replay ended"
- * ```
- */
-export function closeWithGrace(
-  transport: MessageTransport,
-  graceMs: number | undefined,
-): Promise<TransportCloseInfo> {
-  if (graceMs === undefined) return transport.close();
-  return (transport as unknown as ClosableTransport).close({ graceMs });
-}
 
 /**
  * The JSON part of a close info (what a recording keeps of it).
@@ -168,10 +109,9 @@ function parsedOrText(text: string): { message: JsonValue } | undefined {
  *
  * @example
  * ```ts
- * import { Codex, loadAdapter, spawnAppServer } from "../../mod.ts";
- * import { codexHome } from "./codex_home.ts";
- * import { FakeModel } from "./fake_model.ts";
- * import { recordTransport } from "./record.ts";
+ * import { Codex } from "codex-app-server";
+ * import { codexHome, FakeModel, recordTransport } from "codex-app-server/testing";
+ * import { spawnAppServer } from "codex-app-server/transport";
  *
  * await using model = await FakeModel.start();
  * await using home = await codexHome({ model });
@@ -179,13 +119,13 @@ function parsedOrText(text: string): { message: JsonValue } | undefined {
  * const path = `${home.path}/session.jsonl`;
  * {
  *   await using codex = await Codex.start({
- *     transport: async () => recordTransport(spawnAppServer(await loadAdapter(), launch), path),
+ *     transport: async () => recordTransport(await spawnAppServer(launch), path),
  *   });
  *   await (await codex.threadStart()).run("Hello.");
  * } // closed: the recording is complete
  * ```
  */
-export function recordTransport(inner: MessageTransport, path: string): ClosableTransport {
+export function recordTransport(inner: MessageTransport, path: string): MessageTransport {
   const host = loadTestHost();
   let failure: TransportCloseInfo | undefined;
   const writer = new LineWriter(path, host, (error) => {
@@ -240,7 +180,7 @@ export function recordTransport(inner: MessageTransport, path: string): Closable
     stderrTail: () => inner.stderrTail(),
     async close(options) {
       writer.add({ from: "client", close: true });
-      await closeWithGrace(inner, graceOf(options)).catch(() => {});
+      await inner.close(options).catch(() => {});
       return await closed;
     },
   };

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { CodexError } from "../rpc/errors.ts";
+import { CodexError } from "../errors.ts";
 import type { JsonValue } from "./json.ts";
 
 /** The `recording` member of the header line. */

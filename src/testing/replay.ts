@@ -6,10 +6,9 @@
 
 import { loadTestHost } from "../adapters/test_host.ts";
 import { MalformedMessage } from "../framing/malformed.ts";
-import { CodexError } from "../rpc/errors.ts";
-import type { TransportCloseInfo } from "../transport/transport.ts";
+import { CodexError } from "../errors.ts";
+import type { MessageTransport, TransportCloseInfo } from "../transport/transport.ts";
 import { firstDifference, type JsonValue, showJson } from "./json.ts";
-import type { ClosableTransport } from "./record.ts";
 import { parseRecording, type RecordedEntry } from "./recording.ts";
 
 /**
@@ -89,7 +88,7 @@ export interface ReplayOptions {
  * await replay.close();
  * ```
  */
-export interface ReplayTransport extends ClosableTransport {
+export interface ReplayTransport extends MessageTransport {
   /** The divergence that ended the replay, if one did. */
   readonly divergence: ReplayDivergenceError | undefined;
   /**
@@ -125,9 +124,8 @@ function methodOf(message: unknown): string | undefined {
  * import { mkdtemp } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { Codex } from "../../mod.ts";
- * import { replayTransport } from "./replay.ts";
- * import { startTestCodex } from "./start.ts";
+ * import { Codex } from "codex-app-server";
+ * import { replayTransport, startTestCodex } from "codex-app-server/testing";
  *
  * const path = join(await mkdtemp(join(tmpdir(), "replay-")), "session.jsonl");
  * {

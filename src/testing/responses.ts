@@ -5,7 +5,7 @@
  * @module
  */
 
-import { CodexError } from "../rpc/errors.ts";
+import { CodexError } from "../errors.ts";
 import type { JsonValue } from "./json.ts";
 
 /** Options every response kind accepts. */

@@ -5,7 +5,14 @@
  * @module
  */
 
-import { Codex, type CodexOptions, loadAdapter, spawnAppServer } from "../../mod.ts";
+import {
+  Codex,
+  type CodexOptions,
+  type CodexSpawnOptions,
+  type CodexTransportOptions,
+} from "../client/codex.ts";
+import type { LaunchOptions } from "../process/command.ts";
+import { spawnAppServer } from "../process/spawn.ts";
 import { type CodexHome, codexHome, type CodexHomeOptions } from "./codex_home.ts";
 import { FakeModel, type FakeModelOptions, type Script } from "./fake_model.ts";
 import { recordTransport } from "./record.ts";
@@ -19,9 +26,10 @@ export interface TestCodexOptions {
   /** Settings of the throwaway `CODEX_HOME` (model name, policies, idle timeout …). */
   readonly home?: Omit<CodexHomeOptions, "model">;
   /**
-   * Options of `Codex.start`. `cwd` defaults to the home's workspace; `env` is merged over
-   * the home's. A `transport` here is used as is (and recorded when `record` is set); the
-   * home then only matters if that transport's app-server was started with its `env`.
+   * Options of `Codex.start` (`onServerRequest`, `config`, `timeoutMs` …). `cwd` defaults to
+   * the home's workspace; `env` is merged over the home's. A `transport` here is used as is
+   * (and recorded when `record` is set); the home then only matters if that transport's
+   * app-server was started with its `env`.
    */
   readonly codex?: CodexOptions;
   /** Record every JSON-RPC message of the session to this JSON Lines file (see `recordTransport`). */
@@ -83,26 +91,14 @@ export async function startTestCodex(options: TestCodexOptions = {}): Promise<Te
   let home: CodexHome | undefined;
   try {
     home = await codexHome({ ...options.home, model });
-    const codexOptions: CodexOptions = {
-      cwd: home.workspace,
-      ...options.codex,
-      env: { ...home.env, ...options.codex?.env },
-    };
-    const record = options.record;
-    const given = codexOptions.transport;
+    const given = options.codex ?? {};
     const codex = await Codex.start(
-      record === undefined ? codexOptions : {
-        ...codexOptions,
-        transport: async () =>
-          recordTransport(
-            given === undefined
-              ? spawnAppServer(await loadAdapter(codexOptions.runtime), codexOptions)
-              : typeof given === "function"
-              ? await given()
-              : given,
-            record,
-          ),
-      },
+      given.transport === undefined
+        ? spawnOptions(
+          { cwd: home.workspace, ...given, env: { ...home.env, ...given.env } },
+          options.record,
+        )
+        : transportOptions(given, options.record),
     );
     const parts = { codex, model, home };
     let closing: Promise<void> | undefined;
@@ -121,4 +117,45 @@ export async function startTestCodex(options: TestCodexOptions = {}): Promise<Te
     await home?.remove();
     throw error;
   }
+}
+
+/** Every launch option, so a recorded spawn can pass them to `spawnAppServer`. */
+const LAUNCH_KEYS: { readonly [K in keyof Required<LaunchOptions>]: true } = {
+  codexBin: true,
+  cwd: true,
+  env: true,
+  config: true,
+  enable: true,
+  disable: true,
+  appServerArgs: true,
+  onStderr: true,
+  runtime: true,
+};
+
+/** Spawn options as given, or, to record, a transport that spawns with their launch part. */
+function spawnOptions(options: CodexSpawnOptions, record: string | undefined): CodexOptions {
+  if (record === undefined) return options;
+  const launch: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    (key in LAUNCH_KEYS ? launch : rest)[key] = value;
+  }
+  return {
+    ...(rest as Omit<CodexSpawnOptions, keyof LaunchOptions>),
+    transport: async () => recordTransport(await spawnAppServer(launch as LaunchOptions), record),
+  };
+}
+
+/** Transport options as given, or with the transport wrapped to record it. */
+function transportOptions(
+  options: CodexTransportOptions,
+  record: string | undefined,
+): CodexTransportOptions {
+  if (record === undefined) return options;
+  const given = options.transport;
+  return {
+    ...options,
+    transport: async () =>
+      recordTransport(typeof given === "function" ? await given() : given, record),
+  };
 }
