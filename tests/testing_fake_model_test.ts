@@ -20,7 +20,7 @@ import {
   scenarios,
   SCRIPT_FAILURE_STATUS,
 } from "../testing.ts";
-import { CodexError } from "../mod.ts";
+import { CallTimeoutError, CodexError } from "../mod.ts";
 import { firstDifference } from "../src/testing/json.ts";
 import { toFakeRequest } from "../src/testing/fake_request.ts";
 
@@ -342,10 +342,32 @@ test("FakeModel.waitForRequests resolves on arrival and times out with a count",
   const waiting = model.waitForRequests(1);
   await (await post(model)).text();
   await waiting;
-  await assert.rejects(
-    model.waitForRequests(3, 50),
-    /Timed out after 50 ms waiting for 3 requests to the fake model \(got 1\)/,
-  );
+  await model.waitForRequests(1, { timeoutMs: 0 }); // already there: resolves at once
+  await assert.rejects(model.waitForRequests(3, { timeoutMs: 50 }), (error: unknown) => {
+    assert.ok(error instanceof CallTimeoutError, String(error));
+    assert.equal(
+      error.message,
+      "Waiting for 3 requests to the fake model (1 arrived) timed out after 50 ms",
+    );
+    assert.equal(error.timeoutMs, 50);
+    return true;
+  });
+  await assert.rejects(model.waitForRequests(2, { timeoutMs: -1 }), RangeError);
+});
+
+test("FakeModel.waitForRequests rejects with the reason of an aborted signal", T, async () => {
+  await using model = await FakeModel.start();
+  const aborted = new AbortController();
+  aborted.abort(new Error("already gone"));
+  await assert.rejects(model.waitForRequests(1, { signal: aborted.signal }), /already gone/);
+  const controller = new AbortController();
+  const waiting = model.waitForRequests(1, { signal: controller.signal });
+  controller.abort(new Error("test over"));
+  await assert.rejects(waiting, /test over/);
+  // A wait that was cancelled leaves nothing behind: a later one still resolves.
+  const later = model.waitForRequests(1);
+  await (await post(model)).text();
+  await later;
 });
 
 test("FakeModel drop ends the connection without the end of the body", T, async () => {

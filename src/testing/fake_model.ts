@@ -6,7 +6,8 @@
  */
 
 import { loadTestHost, type TestServer } from "../adapters/test_host.ts";
-import { CodexError } from "../errors.ts";
+import { type CallOptions, callScope } from "../_util/call.ts";
+import { CallTimeoutError, CodexError } from "../errors.ts";
 import { type FakeRequest, offersCustomApplyPatch, toFakeRequest } from "./fake_request.ts";
 import type { JsonValue } from "./json.ts";
 import { checkResponse, type FakeResponse, splitText } from "./responses.ts";
@@ -100,6 +101,8 @@ interface Gate {
 export const SCRIPT_FAILURE_STATUS = 501;
 const EXHAUSTED_STATUS = SCRIPT_FAILURE_STATUS;
 
+/** How long `waitForRequests` waits by default. */
+const WAIT_TIMEOUT_MS = 20_000;
 /** Largest batch of deltas written in one chunk when the stream is not paced. */
 const BATCH_BYTES = 64 * 1024;
 /** How long a drop waits after its last delta, so the bytes reach the client first. */
@@ -321,37 +324,56 @@ export class FakeModel implements AsyncDisposable {
    * Waits until at least `count` requests have arrived.
    *
    * @param count How many requests to wait for.
-   * @param timeoutMs How long to wait. Default 20 000.
-   * @returns Resolves once `requests.length >= count`.
-   * @throws {CodexError} `timeoutMs` passed first (the message says how many arrived).
+   * @param options `signal` cancels the wait; `timeoutMs` bounds it (default 20 000, so a
+   * test that waits for a request that never comes fails instead of hanging).
+   * @returns Resolves once `requests.length >= count` (at once if it already is).
+   * @throws {CallTimeoutError} `timeoutMs` passed first (its message says how many arrived).
+   * @throws {RangeError} `timeoutMs` is negative or not a number.
    *
    * @example
    * ```ts
    * import { startTestCodex } from "./start.ts";
    * await using t = await startTestCodex();
    * const turn = await (await t.codex.threadStart()).turn("Hi");
-   * await t.model.waitForRequests(1);
+   * await t.model.waitForRequests(1, { timeoutMs: 5_000 });
    * console.log(t.model.requests[0].lastUserMessage); // "Hi"
-   * await turn.run();
+   * await turn.result();
    * ```
    */
-  waitForRequests(count: number, timeoutMs = 20_000): Promise<void> {
+  waitForRequests(count: number, options: CallOptions = {}): Promise<void> {
     if (this.#requests.length >= count) return Promise.resolve();
+    const timeoutMs = options.timeoutMs ?? WAIT_TIMEOUT_MS;
+    let scope;
+    try {
+      scope = callScope({ signal: options.signal, timeoutMs }, "waitForRequests");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const signal = scope.signal!;
     return new Promise((resolve, reject) => {
+      const settle = () => {
+        this.#waiters.delete(check);
+        signal.removeEventListener("abort", onAbort);
+        scope[Symbol.dispose]();
+      };
       const check = () => {
         if (this.#requests.length < count) return;
-        clearTimeout(timer);
-        this.#waiters.delete(check);
+        settle();
         resolve();
       };
-      const timer = setTimeout(() => {
-        this.#waiters.delete(check);
+      const onAbort = () => {
+        settle();
         reject(
-          new CodexError(
-            `Timed out after ${timeoutMs} ms waiting for ${count} requests to the fake model (got ${this.#requests.length})`,
-          ),
+          signal.reason instanceof CallTimeoutError
+            ? new CallTimeoutError(
+              `Waiting for ${count} requests to the fake model (${this.#requests.length} arrived)`,
+              timeoutMs,
+            )
+            : signal.reason,
         );
-      }, timeoutMs);
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
       this.#waiters.add(check);
     });
   }
