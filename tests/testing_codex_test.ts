@@ -375,6 +375,20 @@ test("A slow stream can be interrupted mid-way", T, async () => {
   assert.ok(deltas.length >= 2 && deltas.length < 8, `some deltas: ${deltas}`);
 });
 
+test("Leaving the event loop early interrupts a slow stream; the thread goes on", T, async () => {
+  await using t = await startTestCodex({
+    script: [reply.slow("a b c d e f g h", { intervalMs: 300 }), reply.text("Next.")],
+  });
+  const thread = await t.codex.threadStart();
+  const turn = await thread.turn("Take your time.");
+  for await (const event of turn) {
+    if (event.method === "item/agentMessage/delta") break;
+  }
+  assert.equal((await turn.result()).status, "interrupted");
+  await waitUntil(() => t.model.activeStreams() === 0, 5_000, "codex to drop the slow stream");
+  assert.equal((await thread.run("Again.")).finalResponse, "Next.");
+});
+
 test("hold() pauses a stream mid-turn so the test can steer it", T, async () => {
   await using t = await startTestCodex({
     script: [reply.text("Part one."), reply.text("Steered.")],

@@ -248,6 +248,29 @@ test("An app-server exit in a recording replays as the same failure", T, async (
   );
 });
 
+test("startTestCodex records a spawned app-server with its launch options", T, async () => {
+  using dir = tempDir();
+  const path = join(dir.path, "launch.jsonl");
+  let workspace: string;
+  {
+    await using t = await startTestCodex({
+      script: [reply.text("Configured.")],
+      record: path,
+      codex: { config: { model: "launch-option-model" } },
+    });
+    workspace = t.home.workspace;
+    const thread = await t.codex.threadStart();
+    assert.equal((await thread.run("Which model?")).finalResponse, "Configured.");
+    assert.equal(t.model.requests[0].model, "launch-option-model");
+  }
+  const entries = parseRecording(readFileSync(path, "utf8"), path);
+  const started = serverMessages(entries).find((message) =>
+    (message as { result?: { cwd?: unknown } }).result?.cwd !== undefined
+  ) as { result: { cwd: string } } | undefined;
+  assert.equal(started?.result.cwd, workspace, "spawned in the home's workspace");
+  assert.deepEqual(Object.keys(entries.at(-1)!), ["from", "closed"]);
+});
+
 test("recordTransport reports a file it cannot write by closing the session", T, async () => {
   using dir = tempDir();
   const path = join(dir.path, "no-such-dir", "session.jsonl");
