@@ -11,7 +11,7 @@
  */
 
 import assert from "node:assert/strict";
-import { type ApprovalHandler, type Codex, declineRequest, TurnFailedError } from "../../mod.ts";
+import { type Codex, type ServerRequestHandlers, TurnFailedError } from "../../mod.ts";
 import { reply, startTestCodex } from "../../testing.ts";
 
 // ---- The automation under test (normally in its own module) ------------------------------
@@ -31,15 +31,14 @@ interface Review {
   reasons: string[];
 }
 
-/** Lets the agent read, never anything else. */
-const readOnlyApprovals: ApprovalHandler = (request) => {
-  if (request.method === "item/commandExecution/requestApproval") {
+/** Lets the agent read, never anything else: other requests get the SDK's default decline. */
+const readOnlyApprovals: ServerRequestHandlers = {
+  "item/commandExecution/requestApproval": ({ command }) => {
     // It arrives wrapped in a shell: "/bin/bash -c 'ls -la'".
-    const wrapped = request.params.command ?? "";
-    const command = /^\S+ -\w*c '(.*)'$/s.exec(wrapped)?.[1] ?? wrapped;
-    return { decision: /^(ls|cat|git diff)\b/.test(command) ? "accept" : "decline" };
-  }
-  return declineRequest(request);
+    const wrapped = command ?? "";
+    const inner = /^\S+ -\w*c '(.*)'$/s.exec(wrapped)?.[1] ?? wrapped;
+    return { decision: /^(ls|cat|git diff)\b/.test(inner) ? "accept" : "decline" };
+  },
 };
 
 /** Asks Codex to review a diff; returns its structured verdict. */
@@ -72,7 +71,7 @@ Deno.test("the approval handler declines a network command", async () => {
       reply.shellCommand("curl https://example.com"),
       reply.json({ verdict: "reject", reasons: ["could not fetch"] }),
     ],
-    codex: { approvalHandler: readOnlyApprovals },
+    codex: { onServerRequest: readOnlyApprovals },
   });
   const verdict = await review(t.codex, "+ fetch()");
   assert.equal(verdict.verdict, "reject");

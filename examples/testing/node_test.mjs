@@ -16,7 +16,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { declineRequest, TurnFailedError } from "codex-app-server";
+import { TurnFailedError } from "codex-app-server";
 import { reply, startTestCodex } from "codex-app-server/testing";
 
 // ---- The automation under test (normally in its own module) ------------------------------
@@ -32,17 +32,16 @@ const VERDICT_SCHEMA = {
 };
 
 /**
- * Lets the agent read, never anything else.
- * @type {import("codex-app-server").ApprovalHandler}
+ * Lets the agent read, never anything else: other requests get the SDK's default decline.
+ * @type {import("codex-app-server").ServerRequestHandlers}
  */
-const readOnlyApprovals = (request) => {
-  if (request.method === "item/commandExecution/requestApproval") {
+const readOnlyApprovals = {
+  "item/commandExecution/requestApproval": ({ command }) => {
     // It arrives wrapped in a shell: "/bin/bash -c 'ls -la'".
-    const wrapped = request.params.command ?? "";
-    const command = /^\S+ -\w*c '(.*)'$/s.exec(wrapped)?.[1] ?? wrapped;
-    return { decision: /^(ls|cat|git diff)\b/.test(command) ? "accept" : "decline" };
-  }
-  return declineRequest(request);
+    const wrapped = command ?? "";
+    const inner = /^\S+ -\w*c '(.*)'$/s.exec(wrapped)?.[1] ?? wrapped;
+    return { decision: /^(ls|cat|git diff)\b/.test(inner) ? "accept" : "decline" };
+  },
 };
 
 /**
@@ -79,7 +78,7 @@ test("the approval handler declines a network command", async (context) => {
       reply.shellCommand("curl https://example.com"),
       reply.json({ verdict: "reject", reasons: ["could not fetch"] }),
     ],
-    codex: { approvalHandler: readOnlyApprovals },
+    codex: { onServerRequest: readOnlyApprovals },
   });
   context.after(() => t.close());
   const verdict = await review(t.codex, "+ fetch()");
