@@ -78,7 +78,7 @@ function serve(handler: TestRequestHandler, options: TestServeOptions = {}): Pro
  * The test host for Bun.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { bunTestHost } from "./test_host_bun.ts";
  * const server = await bunTestHost.serve(() => new Response("ok"));
  * console.log(await (await fetch(`http://127.0.0.1:${server.port}/`)).text()); // "ok"

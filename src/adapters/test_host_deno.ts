@@ -105,7 +105,7 @@ async function removeDir(path: string): Promise<void> {
  * The test host for Deno.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { denoTestHost } from "./test_host_deno.ts";
  * const server = await denoTestHost.serve(() => new Response("ok"));
  * console.log(await (await fetch(`http://127.0.0.1:${server.port}/`)).text()); // "ok"

@@ -129,7 +129,7 @@ function serve(handler: TestRequestHandler, options: TestServeOptions = {}): Pro
  * The test host for Node.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { nodeTestHost } from "./test_host_node.ts";
  * const server = await nodeTestHost.serve(() => new Response("ok"));
  * console.log(await (await fetch(`http://127.0.0.1:${server.port}/`)).text()); // "ok"
