@@ -58,7 +58,7 @@ export {
   type TurnOptions,
 } from "./src/client/thread.ts";
 export { INTERRUPT_WAIT_MS, TurnHandle } from "./src/client/turn.ts";
-export { finalResponseOf, type TurnResult, type TurnResultExtras } from "./src/turn_result.ts";
+export { finalResponseOf, type TurnResult } from "./src/turn_result.ts";
 export type {
   NotificationListener,
   ParamsOf,

@@ -351,10 +351,12 @@ export class TurnTimeoutError extends CallTimeoutError {
  * @example
  * ```ts
  * import { AuthRequiredError } from "./errors.ts";
- * console.log(new AuthRequiredError("turn-1", null).message);
+ * console.log(new AuthRequiredError("thread-1", "turn-1", null).message);
  * ```
  */
 export class AuthRequiredError extends CodexError {
+  /** The turn's thread. */
+  readonly threadId: string;
   /** The turn that could not run. */
   readonly turnId: string;
   /** The retry notice that revealed it, if any. */
@@ -363,16 +365,19 @@ export class AuthRequiredError extends CodexError {
   /**
    * Creates an `AuthRequiredError`.
    *
+   * @param threadId The turn's thread.
    * @param turnId The turn that could not run.
    * @param lastRetry The retry notice that revealed it.
    */
-  constructor(turnId: string, lastRetry: ErrorNotification | null) {
+  constructor(threadId: string, turnId: string, lastRetry: ErrorNotification | null) {
     super(
       `Turn ${turnId} cannot reach the model: the model provider needs OpenAI authentication ` +
         `and none is present. Sign in with codex.loginApiKey(key) (or \`codex login\` in a ` +
-        `terminal), or configure a model provider that needs none (the \`config\` option; see ` +
-        `docs/faq.md).` + (lastRetry === null ? "" : ` The server said: ${retrying(lastRetry)}`),
+        `terminal), or point Codex at a model provider that needs none (the \`config\` ` +
+        `option: model_provider and model_providers.<name>).` +
+        (lastRetry === null ? "" : ` The server said: ${retrying(lastRetry)}`),
     );
+    this.threadId = threadId;
     this.turnId = turnId;
     this.lastRetry = lastRetry;
   }
@@ -416,8 +421,8 @@ export class TurnStalledError extends CodexError {
   ) {
     super(
       `Turn ${turnId} stalled: nothing received for ${Math.round(idleMs)} ms ` +
-        `(last event: ${lastEvent?.method ?? "none"}), and the server still reports it in ` +
-        `progress. Interrupt it, or wait on it again.`,
+        `(last event: ${lastEvent?.method ?? "none"}), and the server did not report it ended. ` +
+        `Interrupt it, or wait on it again.`,
     );
     this.threadId = threadId;
     this.turnId = turnId;

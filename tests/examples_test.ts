@@ -50,6 +50,7 @@ const EXAMPLES = [
   "18_websocket",
   "19_cancellation",
   "20_server_request_handlers",
+  "21_never_hang",
 ];
 
 /** The first directory at or above `start` that holds `examples/README.md`. */
@@ -396,6 +397,38 @@ test("Example 20_server_request_handlers: per-method map, a thread's own, signal
   assert.equal((stdout.match(/^\[connection\]/gm) ?? []).length, 1);
   assert.ok(requests.length >= 5, `${requests.length} model requests`);
 });
+
+test(
+  "Example 21_never_hang: retries as events, a deadline, a stall, onError, close()",
+  T,
+  async () => {
+    const { stdout } = await runExample("21_never_hang", {
+      home: { model: "slow" },
+      fake: { slowDeltas: 40, slowIntervalMs: 2_500 },
+    });
+    assert.match(stdout, /^retry: Reconnecting\.\.\./m);
+    assert.match(
+      stdout,
+      /^deadline: TurnTimeoutError "turn \S+ timed out after 3000 ms; the app-server was retrying: Reconnecting\.\.\./m,
+    );
+    assert.match(stdout, /^turn\.lastRetry: Reconnecting\.\.\./m);
+    assert.match(
+      stdout,
+      /^onError: NotificationListenerError "A notification listener threw on turn\/started: the progress bar is not ready"$/m,
+    );
+    const stalls = stdout.match(
+      /^stalled: TurnStalledError after \d+ ms without an event \(last: \S+\)$/gm,
+    );
+    assert.equal(stalls?.length, 2, stdout);
+    assert.match(stdout, /^waiting again$/m);
+    assert.match(stdout, /^gave up after 2 stalls: interrupted$/m);
+    assert.match(
+      stdout,
+      /^close\(\): the waiting turn got TransportClosedError, closedByUser: true$/m,
+    );
+    assert.match(stdout, /^close\(\) returned$/m);
+  },
+);
 
 test("Every example folder is tested here and listed in examples/README.md", T, () => {
   assert.ok(ROOT !== undefined);

@@ -23,7 +23,8 @@ console.log(`user agent: ${userAgent}`);
 
 const thread = await codex.threadStart();
 // `timeoutMs` bounds the whole turn: once it passes, the turn is interrupted and `run()`
-// rejects with a `CallTimeoutError` (example 19 shows that, and `signal`).
+// rejects with a `TurnTimeoutError` (example 19 shows that, and `signal`; example 21 what
+// else keeps a turn from hanging).
 const result = await thread.run("Say hello in one sentence.", { timeoutMs: 120_000 });
 
 console.log(`thread: ${thread.id}`);

@@ -36,6 +36,7 @@ try {
   console.log(`thread a: ${first.finalResponse}`);
   console.log(`thread b: ${second.finalResponse}`);
 } finally {
-  // Closes stdin, then SIGTERM, then SIGKILL, each `graceMs` apart (default 2000).
+  // Fails whatever still waits, then closes stdin at once, sends SIGTERM at `graceMs / 2`
+  // and SIGKILL at `graceMs` (default 4000): `close()` returns within about `graceMs` + 1 s.
   await codex.close({ graceMs: 1_000 });
 }

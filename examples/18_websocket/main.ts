@@ -1,7 +1,7 @@
 /**
- * 18 — WebSocket transport: start `codex app-server --listen ws://127.0.0.1:0` with a
- * capability token, talk to it over WebSocket, connect a second client to the same server,
- * and see a wrong token refused.
+ * 18 — WebSocket transport: start `codex app-server --listen ws://127.0.0.1:0`, which
+ * requires a random capability token by default, talk to it over WebSocket, connect a second
+ * client to the same server with that token, and see a wrong token refused.
  *
  * Run: `npx deno run -A examples/18_websocket/main.ts`
  * (or `npx bun examples/18_websocket/main.ts`).
@@ -17,12 +17,12 @@ import { Codex, WebSocketAuthError, WebSocketConnectError } from "../../mod.ts";
 // The transports: `codex-app-server/transport` in your own project.
 import { connectWebSocket, listenAppServer } from "../../transport.ts";
 
-// The server accepts only clients that send this token as `Authorization: Bearer …`.
-const token = crypto.randomUUID();
-
 // Spawns the app-server on a free port, reads the port from its stderr and connects.
-// Closing this connection stops the server.
-const server = await listenAppServer({ token });
+// Closing this connection stops the server. The server accepts only clients that send its
+// token as `Authorization: Bearer …`: a random one unless you pass `token` (`token: false`
+// would let anyone on this machine connect and drive the agent).
+const server = await listenAppServer();
+const token = server.token;
 console.log(`app-server listening on ${server.url}`);
 
 await using codex = await Codex.start({ transport: server.transport });

@@ -47,7 +47,7 @@ function someText(codex: Codex, turnId: string): Promise<void> {
 }
 
 // `try { … } finally { await codex.close() }` is what `await using codex = …` does, for
-// runtimes without `await using`; `graceMs` is how long each step of the shutdown waits.
+// runtimes without `await using`; `graceMs` bounds the graceful part of the shutdown.
 const codex = await Codex.start();
 try {
   const thread = await codex.threadStart();

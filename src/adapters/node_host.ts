@@ -21,7 +21,12 @@ import process from "node:process";
  * ```
  */
 export function pathKind(path: string): PathKind {
-  const stat = statSync(path, { throwIfNoEntry: false });
+  let stat;
+  try {
+    stat = statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return "missing"; // not reachable (a permission on a parent folder): as good as absent
+  }
   if (stat === undefined) return "missing";
   if (stat.isDirectory()) return "directory";
   if (!stat.isFile()) return "file";

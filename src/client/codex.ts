@@ -414,11 +414,13 @@ export class Codex implements AsyncDisposable {
   }
 
   /**
-   * Closes the connection and stops the app-server it spawned (stdin closed, then SIGTERM,
-   * then SIGKILL, `graceMs` apart). Everything still waiting fails with
-   * `TransportClosedError`.
+   * Closes the connection: everything still waiting fails at once with a
+   * `TransportClosedError` (`closedByUser`), then the app-server it spawned is stopped
+   * (stdin closed, SIGTERM at `graceMs / 2`, SIGKILL at `graceMs`). Returns within
+   * `graceMs` plus about a second, whatever the app-server does.
    *
-   * @param options How long to wait at each step (`graceMs`, default 2000).
+   * @param options How long the app-server may take to go gracefully (`graceMs`, default
+   * 4000).
    */
   async close(options?: CloseOptions): Promise<void> {
     this.#closed = true;

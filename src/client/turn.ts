@@ -303,7 +303,7 @@ export class TurnHandle implements AsyncIterable<ServerNotification>, AsyncDispo
         refreshToken: false,
       });
       if (account === null && requiresOpenaiAuth) {
-        await this.#end({ reason: new AuthRequiredError(this.id, retry) });
+        await this.#end({ reason: new AuthRequiredError(this.threadId, this.id, retry) });
       }
     } catch {
       // No answer about the account: the turn goes on; its deadline still holds.

@@ -19,8 +19,10 @@ export type { TransportCloseInfo } from "../errors.ts";
  */
 export interface CloseOptions {
   /**
-   * How long to wait at each step of the shutdown (end of input, then SIGTERM, then SIGKILL
-   * for a process) before going to the next. Default 2000.
+   * How long the peer may take to go gracefully before it is forced. For a process (stdio):
+   * stdin is closed at once, SIGTERM follows at `graceMs / 2` and SIGKILL at `graceMs`
+   * (default 4000). For a WebSocket: how long the close handshake may take before the socket
+   * is dropped (default 2000).
    */
   readonly graceMs?: number;
 }
