@@ -116,7 +116,7 @@ export async function buildNpm(): Promise<BuildResult> {
   const version = checkVersions(denoJson.version, importMap, rootDependencies);
   const entries = entryPoints(denoJson.exports);
   const sources = packageSources(entries);
-  const graph = await moduleGraph(sources.map((rel) => join(REPO_ROOT, rel)));
+  const graph = moduleGraph(sources.map((rel) => join(REPO_ROOT, rel)));
   checkNothingOutside(graph, sources);
 
   rmSync(NPM_DIR, { recursive: true, force: true });

@@ -5,12 +5,13 @@
  * @module
  */
 
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { REPO_ROOT } from "./files.ts";
-import { denoBin, run } from "./process.ts";
+import { denoBin } from "./process.ts";
 
 /** One specifier a module imports, and what Deno resolves it to. */
 export interface GraphDependency {
@@ -55,12 +56,12 @@ interface DenoInfo {
  * @returns The local modules, by absolute path.
  * @throws {Error} `deno info` fails or reports a module it cannot load.
  */
-export async function moduleGraph(files: string[]): Promise<Map<string, GraphModule>> {
+export function moduleGraph(files: string[]): Map<string, GraphModule> {
   const dir = mkdtempSync(join(tmpdir(), "build-npm-graph-"));
   try {
     const entry = join(dir, "entry.ts");
     writeFileSync(entry, files.map((file) => `import "${pathToFileURL(file).href}";\n`).join(""));
-    const info = await denoInfo(entry);
+    const info = denoInfo(entry);
     const graph = new Map<string, GraphModule>();
     for (const module of info.modules) {
       if (module.error) throw new Error(`Cannot build: ${module.specifier}: ${module.error}`);
@@ -85,13 +86,15 @@ export async function moduleGraph(files: string[]): Promise<Map<string, GraphMod
   }
 }
 
-/** `deno info --json` of `entry`, with the repository's `deno.json`. */
-async function denoInfo(entry: string): Promise<DenoInfo> {
-  const result = await run(
-    denoBin(),
-    ["info", "--json", "--config", join(REPO_ROOT, "deno.json"), entry],
-    { echo: false },
-  );
-  if (result.code !== 0) throw new Error(`deno info failed:\n${result.output.slice(-4000)}`);
-  return JSON.parse(result.output.slice(result.output.indexOf("{"))) as DenoInfo;
+/**
+ * `deno info --json` of `entry`, with the repository's `deno.json`. Its stdout alone, whole:
+ * the graph runs to megabytes, and Deno may print download notes on stderr meanwhile.
+ */
+function denoInfo(entry: string): DenoInfo {
+  const args = ["info", "--json", "--config", join(REPO_ROOT, "deno.json"), entry];
+  const result = spawnSync(denoBin(), args, { encoding: "utf8", maxBuffer: 1 << 30 });
+  if (result.status !== 0) {
+    throw new Error(`deno info failed:\n${`${result.stdout}${result.stderr}`.slice(-4000)}`);
+  }
+  return JSON.parse(result.stdout) as DenoInfo;
 }

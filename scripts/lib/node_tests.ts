@@ -89,7 +89,7 @@ export async function buildNodeTests(): Promise<NodeTestsBuild> {
   if (rootType !== "module") throw new Error('package.json must say "type": "module"');
 
   const testFiles = listFiles(join(REPO_ROOT, "tests")).map((rel) => `tests/${rel}`);
-  const graph = await moduleGraph(
+  const graph = moduleGraph(
     testFiles.filter(isTypeScriptSource).map((rel) => join(REPO_ROOT, rel)),
   );
   const compiled = modulesToCompile(graph);
