@@ -218,9 +218,14 @@ const { spawnAppServer } = await import(env.SDK_TRANSPORT_URL);
 const home = env.TEST_HOME;
 const transport = await spawnAppServer({ cwd: home, env: { CODEX_HOME: home, CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG: "1", RUST_LOG: "warn" } });
 console.log("app-server pid " + transport.pid);
-const codex = await Codex.start({ transport });
+const never = { "item/commandExecution/requestApproval": () => new Promise(() => {}) };
+const codex = await Codex.start({ transport, onServerRequest: env.MODE === "handler" ? never : undefined });
 const thread = await codex.threadStart({ model: env.MODEL });
-if (env.MODE === "forget") {
+if (env.MODE === "handler") {
+  const outcome = await thread.run("Run it.", { approvalPolicy: "untrusted", timeoutMs: 2000 })
+    .then(() => "completed", (error) => error.name);
+  console.log("settled " + outcome);
+} else if (env.MODE === "forget") {
   console.log("answer " + (await thread.run("hi")).finalResponse);
 } else if (env.MODE === "pending") {
   thread.run("hi").then((result) => console.log("answer " + result.finalResponse));
@@ -289,4 +294,14 @@ test("A parent killed while a turn streams leaves no orphan app-server", T, asyn
     await waitUntil(() => !isAlive(p.pid), 15_000),
     `app-server ${p.pid} outlived its parent`,
   );
+});
+
+test("A handler that never answers does not keep a finished program alive", T, async () => {
+  await using p = await program("handler", "approval");
+  await p.child.line(/settled TurnTimeoutError/, 20_000);
+  const exited = await Promise.race([
+    p.child.exited,
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 10_000)),
+  ]);
+  assert.deepEqual(exited, { code: 0, signal: null }, "the program exited by itself");
 });

@@ -16,6 +16,7 @@ import type {
 } from "../../generated/mod.ts";
 import type { CallOptions } from "../_util/call.ts";
 import { keepAlive } from "../_util/keep_alive.ts";
+import { raceSignal } from "../_util/wait.ts";
 import {
   CodexError,
   formatIssues,
@@ -284,19 +285,26 @@ export class CodexClient implements AsyncDisposable {
     const answering: Answering = { controller: new AbortController(), turnId, answered: false };
     this.#answering.set(id, answering);
     const release = keepAlive();
+    const { signal } = answering.controller;
     try {
-      const result = await handler(request, {
-        signal: answering.controller.signal,
-        threadId: typeof threadId === "string" ? threadId : undefined,
-        turnId,
-        id,
-      });
+      // Stop waiting once the answer is no longer wanted (the turn ended, the server withdrew
+      // the request, the connection closed): a handler that never settles holds nothing.
+      const result = await raceSignal(
+        Promise.resolve(handler(request, {
+          signal,
+          threadId: typeof threadId === "string" ? threadId : undefined,
+          turnId,
+          id,
+        })),
+        signal,
+      );
       const issues = schemas === undefined ? [] : issuesOf(validation, schemas.result, result);
       if (issues.length > 0) {
         throw new CodexError(`the answer to ${method} is invalid: ${formatIssues(issues)}`);
       }
       return result;
     } catch (error) {
+      if (signal.aborted) throw error; // withdrawn: nobody waits for this answer any more
       if (turnId !== undefined) {
         this.router.report(turnId, new ServerRequestHandlerError(method, error));
       }
