@@ -314,6 +314,7 @@ export class CodexClient implements AsyncDisposable {
     this.#answering.set(id, answering);
     const release = keepAlive();
     const timeoutMs = own?.serverRequestTimeoutMs ?? this.#options.serverRequestTimeoutMs;
+    let timedOut = false;
     try {
       const answer = Promise.resolve(handler(request, {
         signal: answering.controller.signal,
@@ -325,6 +326,7 @@ export class CodexClient implements AsyncDisposable {
         ? await answer
         : await answerWithin(answer, timeoutMs, answering.controller, method);
       if (result === TIMED_OUT) {
+        timedOut = true;
         note("timedOut");
         return declineRequest(request);
       }
@@ -335,6 +337,7 @@ export class CodexClient implements AsyncDisposable {
       note("answered");
       return result;
     } catch (error) {
+      if (timedOut) throw error; // no safe refusal: the server gets an error reply
       note("failed");
       if (turnId !== undefined) {
         this.router.report(turnId, new ServerRequestHandlerError(method, error));

@@ -7,7 +7,11 @@
 
 import type { CommandExecutionRequestApprovalParams } from "../../generated/mod.ts";
 import { loadAdapter } from "../adapters/detect.ts";
-import { declineRequest, type ServerRequestHandlers } from "./server_requests.ts";
+import {
+  declineRequest,
+  type ServerRequest,
+  type ServerRequestHandlers,
+} from "./server_requests.ts";
 
 /**
  * Grants everything the agent asks for: commands, file changes, extra permissions (the Python
@@ -33,10 +37,12 @@ export function approveAll(): ServerRequestHandlers {
 }
 
 /**
- * Declines everything (approvals declined, permissions not granted, questions cancelled):
- * what the SDK answers without a handler, as an explicit base to build on.
+ * Declines everything that can be declined (approvals declined, permissions not granted,
+ * questions cancelled): what the SDK answers without a handler, as an explicit base to build
+ * on. Requests without a safe refusal (tool calls, token refresh) are left to other handlers,
+ * or get the SDK's error reply.
  *
- * @returns The handler map (its `default` entry).
+ * @returns The handler map (one entry per request that can be declined).
  *
  * @example
  * ```ts
@@ -45,8 +51,23 @@ export function approveAll(): ServerRequestHandlers {
  * ```
  */
 export function declineAll(): ServerRequestHandlers {
-  return { default: (request) => declineRequest(request) };
+  const decline =
+    <M extends DeclinedMethod>(method: M) => (params: never, { id }: { id: string | number }) =>
+      declineRequest({ method, params, id } as ServerRequest);
+  return Object.fromEntries(DECLINED.map((method) => [method, decline(method)]));
 }
+
+/** The requests that have a safe refusal (the others get an error reply either way). */
+const DECLINED = [
+  "item/commandExecution/requestApproval",
+  "item/fileChange/requestApproval",
+  "item/permissions/requestApproval",
+  "mcpServer/elicitation/request",
+  "item/tool/requestUserInput",
+  "applyPatchApproval",
+  "execCommandApproval",
+] as const;
+type DeclinedMethod = typeof DECLINED[number];
 
 /** Decides on one command from its command line (unwrapped) and the request's params. */
 export type CommandPredicate = (
@@ -84,8 +105,9 @@ export function unwrapCommand(command: string): string {
  *
  * The command line is matched without its shell wrapper. With a list or a `RegExp`, a
  * command line that holds shell operators (`;`, `&&`, `|`, redirections, `$(…)`, backticks)
- * is always declined: `ls; rm -rf ~` must not pass for `ls`. A predicate sees the raw line and
- * takes that responsibility itself. Other requests are left to other handlers.
+ * is always declined: `ls; rm -rf ~` must not pass for `ls`. A predicate sees the unwrapped
+ * line with its operators and takes that responsibility itself. Other requests are left to
+ * other handlers.
  *
  * @param allowed The allowed command lines, a pattern, or a predicate.
  * @returns The handler map (its command-approval entry).
@@ -102,13 +124,19 @@ export function approveCommands(
   const allows: CommandPredicate = typeof allowed === "function"
     ? allowed
     : allowed instanceof RegExp
-    ? (command) => !SHELL_OPERATORS.test(command) && allowed.test(command)
+    ? matcher(allowed)
     : (command) => !SHELL_OPERATORS.test(command) && allowed.includes(command);
   return {
     "item/commandExecution/requestApproval": (params) => ({
       decision: allows(unwrapCommand(params.command ?? ""), params) ? "accept" : "decline",
     }),
   };
+}
+
+/** A RegExp test without state: the `g` and `y` flags would make `test` depend on history. */
+function matcher(pattern: RegExp): CommandPredicate {
+  const stateless = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ""));
+  return (command) => !SHELL_OPERATORS.test(command) && stateless.test(command);
 }
 
 /** Options of {@linkcode askOnTty}. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { OutputValidationError, type ValidationIssue } from "../errors.ts";
+import { CodexError, OutputValidationError, type ValidationIssue } from "../errors.ts";
 import type { TurnResult } from "../turn_result.ts";
 
 /**
@@ -105,11 +105,9 @@ export async function jsonSchemaOf(
     const { toJsonSchema } = await import("@valibot/to-json-schema");
     return toJsonSchema(output as Parameters<typeof toJsonSchema>[0]) as Record<string, unknown>;
   }
-  throw new OutputValidationError(
+  throw new CodexError(
     `${action}: the ${standard.vendor} schema offers no JSON Schema; pass ` +
       "output: { schema, jsonSchema } with the JSON Schema it stands for",
-    null,
-    [],
   );
 }
 
