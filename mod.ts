@@ -51,19 +51,43 @@ export type { RuntimeName } from "./src/adapters/adapter.ts";
 export {
   type RunGoalOptions,
   type RunGoalResult,
+  type StructuredTurnOptions,
   Thread,
   type ThreadDefaults,
   type ThreadGoalUpdate,
   type ThreadReadOptions,
+  type TurnInput,
   type TurnOptions,
 } from "./src/client/thread.ts";
+export {
+  EXTERNAL_MESSAGE_MIN_VERSION,
+  ExternalMessage,
+  type ExternalMessageInit,
+} from "./src/client/external_message.ts";
+export type {
+  OutputOf,
+  OutputSchema,
+  StandardResult,
+  StandardSchemaV1,
+  StructuredTurnResult,
+} from "./src/client/structured_output.ts";
+export {
+  approveAll,
+  approveCommands,
+  askOnTty,
+  type AskOnTtyOptions,
+  type CommandPredicate,
+  declineAll,
+  unwrapCommand,
+} from "./src/client/policies.ts";
 export { INTERRUPT_WAIT_MS, TurnHandle } from "./src/client/turn.ts";
-export { finalResponseOf, type TurnResult } from "./src/turn_result.ts";
+export { finalResponseOf, type ServerRequestOutcome, type TurnResult } from "./src/turn_result.ts";
 export type {
   NotificationListener,
   ParamsOf,
   ResultOf,
   ServerNotification,
+  ServerRequestOptions,
 } from "./src/client/client.ts";
 export type { ValidationMode } from "./src/client/validation.ts";
 export {
@@ -100,6 +124,7 @@ export {
   JsonRpcError,
   MethodNotFoundError,
   NotificationListenerError,
+  OutputValidationError,
   OVERLOADED_CODE,
   ParseError,
   ProtocolError,

@@ -442,7 +442,7 @@ export class TurnStalledError extends CodexError {
  *   id: "turn-1", threadId: "thread-1", status: "failed",
  *   error: { message: "boom", codexErrorInfo: "other", additionalDetails: null },
  *   startedAt: null, completedAt: null, durationMs: null, finalResponse: null, items: [], usage: null,
- *   lastRetry: null, reconciled: false,
+ *   lastRetry: null, reconciled: false, serverRequests: [],
  * });
  * console.log(error.message, error.codexErrorInfo); // "Turn turn-1 failed: boom" "other"
  * ```
@@ -490,6 +490,47 @@ export class ServerRequestHandlerError extends CodexError {
   constructor(method: string, cause: unknown) {
     super(`The onServerRequest handler failed on ${method}: ${describe(cause)}`, { cause });
     this.method = method;
+  }
+}
+
+/**
+ * A turn's final message is not the structured output its schema asks for: there is none,
+ * it is not JSON, or it does not match. The raw text, the issue paths and the turn's result
+ * travel with it.
+ *
+ * @example
+ * ```ts
+ * import { OutputValidationError } from "./errors.ts";
+ * const error = new OutputValidationError("Turn u: not JSON", "oops", [{ path: "", message: "Unexpected token" }]);
+ * console.log(error.text, error.issues[0].message);
+ * ```
+ */
+export class OutputValidationError extends CodexError {
+  /** The final message as the model wrote it, or `null` when there was none. */
+  readonly text: string | null;
+  /** What is wrong, with the path of each offending value (`""` for the root). */
+  readonly issues: readonly ValidationIssue[];
+  /** The turn's result, when the turn ended. */
+  readonly result: TurnResult | null;
+
+  /**
+   * Creates an `OutputValidationError`.
+   *
+   * @param message What failed.
+   * @param text The raw final message.
+   * @param issues The validation issues.
+   * @param result The turn's result.
+   */
+  constructor(
+    message: string,
+    text: string | null,
+    issues: readonly ValidationIssue[],
+    result: TurnResult | null = null,
+  ) {
+    super(issues.length === 0 ? message : `${message}: ${formatIssues(issues)}`);
+    this.text = text;
+    this.issues = issues;
+    this.result = result;
   }
 }
 

@@ -51,6 +51,25 @@ export interface TurnResult {
   readonly lastRetry: ErrorNotification | null;
   /** Whether the end was read back with `thread/read` instead of from `turn/completed`. */
   readonly reconciled: boolean;
+  /** The server's requests during the turn (approvals, questions) and how each was answered. */
+  readonly serverRequests: readonly ServerRequestOutcome[];
+}
+
+/**
+ * How one server request of a turn was answered:
+ * - `"answered"`: an `onServerRequest` handler answered it;
+ * - `"defaulted"`: no handler answers it, so the SDK declined it (`declineRequest`);
+ * - `"timedOut"`: the handler did not answer within `serverRequestTimeoutMs`, so the SDK
+ *   declined it (it fails closed);
+ * - `"failed"`: the handler threw or answered something invalid; the server got an error.
+ */
+export interface ServerRequestOutcome {
+  /** The request's JSON-RPC id. */
+  readonly id: string | number;
+  /** The request's method ("item/commandExecution/requestApproval"). */
+  readonly method: string;
+  /** How it was answered. */
+  readonly outcome: "answered" | "defaulted" | "timedOut" | "failed";
 }
 
 /** What else a result is built from, besides the turn and its items. */
@@ -61,6 +80,8 @@ export interface TurnResultExtras {
   readonly lastRetry?: ErrorNotification | null;
   /** Whether the end was read back with `thread/read`. */
   readonly reconciled?: boolean;
+  /** The server's requests during the turn and how each was answered. */
+  readonly serverRequests?: readonly ServerRequestOutcome[];
 }
 
 /**
@@ -100,6 +121,7 @@ export function buildTurnResult(
     usage: extras.usage ?? null,
     lastRetry: extras.lastRetry ?? null,
     reconciled: extras.reconciled ?? false,
+    serverRequests: extras.serverRequests ?? [],
   };
 }
 

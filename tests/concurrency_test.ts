@@ -67,6 +67,7 @@ test("TurnRouter buffers events sent before attach and replays them to each call
     deliver: (method: string) => seen[name].push(method),
     fail() {},
     report() {},
+    note() {},
   });
   router.expect("t");
   router.expect("t");

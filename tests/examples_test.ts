@@ -1,6 +1,8 @@
 /**
- * Runs every example in `examples/` as a subprocess against the real app-server and the
- * fake model, and checks that it exits 0 and prints what it is about.
+ * Runs every example in `examples/` as a subprocess against the real app-server and a fake
+ * model, and checks that it exits 0 and prints what it is about. Examples 01–21 use the
+ * scenario server of `tests/support/fake_responses.ts` (the codex home's `model` picks the
+ * scenario); 22 on use the testing kit's `FakeModel`, scripted per test.
  *
  * The examples are TypeScript for Deno and Bun: under Deno they run with `deno run -A`,
  * under Bun with `bun`, and under Node (the compiled test build) with the `deno` binary
@@ -16,6 +18,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { codexHome, FakeModel, type FakeRequest, reply, type Script } from "../testing.ts";
 import { type CodexHomeOptions, createCodexHome } from "./support/codex_home.ts";
 import {
   APPROVAL_OUTPUT,
@@ -51,6 +54,10 @@ const EXAMPLES = [
   "19_cancellation",
   "20_server_request_handlers",
   "21_never_hang",
+  "22_external_message",
+  "23_structured_output",
+  "24_text_streams",
+  "25_approval_policies",
 ];
 
 /** The first directory at or above `start` that holds `examples/README.md`. */
@@ -99,16 +106,61 @@ interface ExampleOptions {
  * Runs one example with a fresh codex home on the fake model and asserts it exits 0.
  */
 async function runExample(name: string, options: ExampleOptions = {}): Promise<ExampleRun> {
-  assert.ok(ROOT !== undefined, "cannot find the repository root (examples/README.md)");
-  const file = join(ROOT, "examples", name, "main.ts");
   await using fake = await startFakeResponses(options.fake);
   await using home = await createCodexHome(fake.url, options.home);
+  const { stdout, stderr } = await execExample(name, home.env, options);
+  return { stdout, stderr, requests: [...fake.requests] };
+}
+
+interface ScriptedExampleOptions {
+  /** What the fake model answers, one step per model request. */
+  script: Script;
+  /** Written to the example's stdin, which is then closed (closed at once by default). */
+  stdin?: string;
+}
+
+interface ScriptedExampleRun {
+  stdout: string;
+  stderr: string;
+  /** Every request the fake model received. */
+  requests: readonly FakeRequest[];
+}
+
+/**
+ * Runs one example on the testing kit's `FakeModel`, answering from `script`, with a fresh
+ * codex home (`codexHome`), and asserts it exits 0.
+ */
+async function runScriptedExample(
+  name: string,
+  options: ScriptedExampleOptions,
+): Promise<ScriptedExampleRun> {
+  await using model = await FakeModel.start({ script: options.script });
+  await using home = await codexHome({ model });
+  const { stdout, stderr } = await execExample(name, home.env, options);
+  return { stdout, stderr, requests: [...model.requests] };
+}
+
+/**
+ * Runs `examples/<name>/main.ts` with the parent's environment plus `extraEnv` (an `undefined`
+ * value removes a variable), and asserts it exits 0.
+ */
+async function execExample(
+  name: string,
+  extraEnv: Readonly<Record<string, string | undefined>>,
+  options: { stdin?: string; args?: string[] },
+): Promise<{ stdout: string; stderr: string }> {
+  assert.ok(ROOT !== undefined, "cannot find the repository root (examples/README.md)");
+  const file = join(ROOT, "examples", name, "main.ts");
   const runner = exampleRunner();
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined) env[key] = value;
   }
-  Object.assign(env, home.env, { NO_COLOR: "1" });
+  for (const [key, value] of Object.entries(extraEnv)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  env.NO_COLOR = "1";
   const { code, signal, stdout, stderr } = await new Promise<{
     code: number | null;
     signal: string | null;
@@ -137,7 +189,7 @@ async function runExample(name: string, options: ExampleOptions = {}): Promise<E
     0,
     `${name} exited with ${code ?? signal}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`,
   );
-  return { stdout, stderr, requests: [...fake.requests] };
+  return { stdout, stderr };
 }
 
 test("Example 01_quickstart prints the server's metadata and one answer", T, async () => {
@@ -427,6 +479,128 @@ test(
       /^close\(\): the waiting turn got TransportClosedError, closedByUser: true$/m,
     );
     assert.match(stdout, /^close\(\) returned$/m);
+  },
+);
+
+test(
+  "Example 22_external_message: the model reads another agent's output as a tool's, not the user's",
+  T,
+  async () => {
+    const { stdout, requests } = await runScriptedExample("22_external_message", {
+      // Answers with the latest tool output it was given, else with the user's words.
+      script: (request) => {
+        const output = request.toolOutputs.at(-1);
+        return output === undefined
+          ? reply.text(`You asked: ${request.lastUserMessage}`)
+          : reply.text(`Read ${output.name}: ${output.output}`);
+      },
+    });
+    assert.match(stdout, /^app-server \d+\.\d+\.\d+; external messages need 0\.151\.0 or newer$/m);
+    const ci = "build 412 failed: 3 tests red in tests/api_test.ts";
+    assert.match(stdout, new RegExp(`^ci_status -> Read ci_status: ${ci}$`, "m"));
+    assert.match(stdout, /^agent_b\.review -> Read review: Reviewer agent: .*Severity: high\.$/m);
+    assert.match(stdout, /^user -> You asked: What should I fix first\?$/m);
+    assert.equal(requests.length, 3, "one model request per turn");
+    // A function-call output that no call asked for, carrying the tool's name; no user words.
+    assert.deepEqual(requests[0].toolOutputs, [
+      { type: "function_call_output", callId: null, name: "ci_status", output: ci },
+    ]);
+    assert.equal(requests[0].lastUserMessage, "");
+    const review = requests[1].input.at(-1) as Record<string, unknown>;
+    assert.equal(review.type, "function_call_output");
+    assert.equal(review.name, "review");
+    assert.equal(review.namespace, "agent_b");
+    assert.equal((review.output as unknown[]).length, 2, "the content items, as given");
+    assert.equal(requests[2].lastUserMessage, "What should I fix first?");
+  },
+);
+
+test(
+  "Example 23_structured_output: typed output from run() and from an iterated turn; OutputValidationError",
+  T,
+  async () => {
+    const { stdout, requests } = await runScriptedExample("23_structured_output", {
+      script: [
+        reply.json({ name: "Python", reasons: ["readable", "batteries included"], typed: false }),
+        reply.json({ name: "Rust", reasons: ["fast"], typed: true }),
+        reply.text("I would pick Go, because it is simple."),
+      ],
+    });
+    assert.match(stdout, /^output: Python \(untyped\): readable; batteries included$/m);
+    assert.match(stdout, /^after [1-9]\d* events: Rust$/m);
+    assert.match(stdout, /^OutputValidationError: Turn \S+: the final message is not JSON/m);
+    assert.match(stdout, /^ {2}raw text: "I would pick Go, because it is simple\."$/m);
+    assert.match(stdout, /^ {2}at \(root\): /m);
+    assert.match(stdout, /^ {2}the turn itself: completed$/m);
+    // The valibot schema reached the model as a strict JSON Schema.
+    for (const request of requests) {
+      const format = (request.body.text as { format?: Record<string, unknown> } | undefined)
+        ?.format;
+      assert.equal(format?.type, "json_schema");
+      const schema = format?.schema as Record<string, unknown> | undefined;
+      assert.equal(schema?.additionalProperties, false, "v.strictObject forbids extra keys");
+      assert.deepEqual(schema?.required, ["name", "reasons", "typed"]);
+    }
+  },
+);
+
+test(
+  "Example 24_text_streams: text(), streamText() and its result, ReadableStream.from, readable, break",
+  T,
+  async () => {
+    const { stdout, requests } = await runScriptedExample("24_text_streams", {
+      script: [
+        reply.text(["An old ", "river ", "bends."]),
+        reply.text(["Stone ", "shoulders ", "hold snow."]),
+        reply.text(["Salt ", "wind, ", "long waves."]),
+        reply.text("Oak, elm and birch."),
+        reply.slow("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20", {
+          deltas: 20,
+          intervalMs: 100,
+        }),
+      ],
+    });
+    assert.match(stdout, /^text\(\): An old river bends\.$/m);
+    assert.match(stdout, /^ {2}status: completed$/m);
+    assert.match(stdout, /^streamText\(\): Stone shoulders hold snow\.$/m);
+    assert.match(stdout, /^ {2}returned: status completed, 2 items$/m);
+    assert.match(stdout, /^ReadableStream\.from\(\): Salt wind, long waves\.$/m);
+    assert.match(stdout, /^readable: items completed: userMessage, agentMessage$/m);
+    assert.match(stdout, /^left after 3 deltas: interrupted$/m);
+    assert.equal(requests.length, 5, "one model request per turn");
+  },
+);
+
+test(
+  "Example 25_approval_policies: a spread policy, a handler that times out, askOnTty without a terminal",
+  T,
+  async () => {
+    const { stdout, requests } = await runScriptedExample("25_approval_policies", {
+      script: [
+        reply.shellCommand("echo hello"),
+        reply.text("It printed hello."),
+        reply.shellCommand("echo hello; echo more"),
+        reply.text("That command was declined."),
+        reply.shellCommand("echo needs-a-person"),
+        reply.text("Nobody approved it."),
+        reply.shellCommand("echo ask-me"),
+        reply.text("It was declined."),
+      ],
+    });
+    assert.match(stdout, /^policy: "echo hello" completed; requests: answered$/m);
+    assert.match(stdout, /^policy: "echo hello; echo more" declined; requests: answered$/m);
+    const id = /^\[web\] request (\S+) waits for a person: "echo needs-a-person"$/m.exec(stdout)
+      ?.[1];
+    assert.ok(id !== undefined, stdout);
+    assert.match(stdout, new RegExp(`^\\[web\\] request ${id} timed out$`, "m"));
+    assert.match(stdout, /^web: "echo needs-a-person" declined; requests: timedOut$/m);
+    // stdin is a pipe here, not a terminal: askOnTty declines without asking.
+    assert.match(stdout, /^tty: "echo ask-me" declined; requests: answered$/m);
+    // Only the plain echo ran; the model was told the others were rejected.
+    const outputs = requests.flatMap((request) => request.toolOutputs.map((o) => o.output));
+    assert.equal(outputs.length, 4);
+    assert.match(outputs[0], /hello/);
+    for (const output of outputs.slice(1)) assert.match(output, /rejected/);
   },
 );
 

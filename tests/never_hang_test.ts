@@ -271,6 +271,7 @@ test("TurnRouter keeps at most 10,000 events for a turn whose turn/start reply n
     deliver: (_method, params) => delivered.push(params),
     fail() {},
     report: (error) => reported.push(error),
+    note() {},
   });
   assert.equal(delivered.length, 10_000);
   assert.equal(reported.length, 1, "the loss is reported to the turn");

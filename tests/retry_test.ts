@@ -99,6 +99,7 @@ test("isRetryable knows the overload shapes", T, () => {
       usage: null,
       lastRetry: null,
       reconciled: false,
+      serverRequests: [],
     });
   assert.equal(isRetryable(failedTurn("serverOverloaded")), true);
   assert.equal(isRetryable(failedTurn("other")), false);

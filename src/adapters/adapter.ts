@@ -87,6 +87,11 @@ export interface RuntimeAdapter {
   pathKind(path: string): PathKind;
   /** The current working directory. */
   cwd(): string;
+  /**
+   * Asks the person at the terminal: writes `question` to stderr and reads one line from
+   * stdin. Resolves `null` when stdin or stderr is not a terminal, or when `signal` aborts.
+   */
+  prompt(question: string, signal: AbortSignal): Promise<string | null>;
 }
 
 /**

@@ -14,7 +14,7 @@ import {
   type SpawnOptions,
   unstartedProcess,
 } from "./adapter.ts";
-import { environment, hostFacts, pathKind } from "./node_host.ts";
+import { environment, hostFacts, pathKind, prompt } from "./node_host.ts";
 
 /** The slice of the `Bun` namespace this adapter uses, declared here so `tsc` needs no Bun types. */
 interface BunHost {
@@ -112,5 +112,6 @@ export const bunAdapter: RuntimeAdapter = {
   spawn,
   environment,
   pathKind,
+  prompt,
   cwd: hostFacts.cwd,
 };

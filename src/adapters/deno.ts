@@ -121,4 +121,5 @@ export const denoAdapter: RuntimeAdapter = {
       : "executable";
   },
   cwd: () => deno.cwd(),
+  prompt: async (question, signal) => await (await import("./terminal.ts")).ask(question, signal),
 };

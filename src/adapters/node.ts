@@ -12,7 +12,7 @@
 import { spawn as nodeSpawn } from "node:child_process";
 import { type Readable, Writable } from "node:stream";
 import type { ChildProcess, ProcessExit, RuntimeAdapter, SpawnOptions } from "./adapter.ts";
-import { environment, hostFacts, pathKind } from "./node_host.ts";
+import { environment, hostFacts, pathKind, prompt } from "./node_host.ts";
 
 function spawn(options: SpawnOptions): ChildProcess {
   const child = nodeSpawn(options.command, [...options.args], {
@@ -93,5 +93,6 @@ export const nodeAdapter: RuntimeAdapter = {
   spawn,
   environment,
   pathKind,
+  prompt,
   cwd: hostFacts.cwd,
 };

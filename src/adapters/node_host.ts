@@ -63,3 +63,21 @@ export const hostFacts: { platform: string; arch: string; cwd: () => string } = 
   arch: process.arch,
   cwd: () => process.cwd(),
 };
+
+/**
+ * Asks the person at the terminal (see `RuntimeAdapter.prompt`); `node:readline` is loaded
+ * on first use only.
+ *
+ * @param question What to ask.
+ * @param signal Stops waiting for the answer.
+ * @returns The line typed, or `null` without a terminal or when `signal` aborts.
+ *
+ * @example
+ * ```ts ignore
+ * import { prompt } from "./node_host.ts";
+ * const answer = await prompt("Continue? [y/N] ", AbortSignal.timeout(60_000));
+ * ```
+ */
+export async function prompt(question: string, signal: AbortSignal): Promise<string | null> {
+  return await (await import("./terminal.ts")).ask(question, signal);
+}

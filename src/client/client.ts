@@ -18,6 +18,7 @@ import type { CallOptions } from "../_util/call.ts";
 import { keepAlive } from "../_util/keep_alive.ts";
 import { raceSignal } from "../_util/wait.ts";
 import {
+  CallTimeoutError,
   CodexError,
   formatIssues,
   NotificationListenerError,
@@ -32,6 +33,7 @@ import {
   type OnServerRequest,
   type ServerRequest,
 } from "./server_requests.ts";
+import type { ServerRequestOutcome } from "../turn_result.ts";
 import { turnIdOf, TurnRouter } from "./turn_router.ts";
 import {
   checksNotification,
@@ -60,10 +62,21 @@ export type ParamsOf<M extends ClientRequestMethod> = ClientRequestMap[M]["param
 /** The result type of a client request method. */
 export type ResultOf<M extends ClientRequestMethod> = ClientRequestMap[M]["result"];
 
-/** Options of {@linkcode CodexClient}. */
-export interface CodexClientOptions {
+/** How a connection, or one thread, answers the server's requests. */
+export interface ServerRequestOptions {
   /** Answers server requests; without one, they are declined (see `declineRequest`). */
   readonly onServerRequest?: OnServerRequest;
+  /**
+   * How long a handler may take to answer one request (a person deciding on a web page may
+   * take minutes). When it passes, the handler's `context.signal` aborts and the request is
+   * declined: it fails closed, and the turn's `result.serverRequests` says `"timedOut"`.
+   * Default: no limit.
+   */
+  readonly serverRequestTimeoutMs?: number;
+}
+
+/** Options of {@linkcode CodexClient}. */
+export interface CodexClientOptions extends ServerRequestOptions {
   /** How incoming messages are validated. Default `"report"`. */
   readonly validation?: ValidationMode;
   /**
@@ -107,7 +120,8 @@ export class CodexClient implements AsyncDisposable {
   readonly #options: CodexClientOptions;
   readonly #mode: ValidationMode;
   readonly #listeners = new Set<NotificationListener>();
-  readonly #threadHandlers = new Map<string, OnServerRequest>();
+  readonly #threadRequests = new Map<string, ServerRequestOptions>();
+  #serverVersion: string | undefined;
   readonly #answering = new Map<string | number, Answering>();
 
   /**
@@ -144,8 +158,17 @@ export class CodexClient implements AsyncDisposable {
    */
   async initialize(params: InitializeParams, options?: CallOptions): Promise<InitializeResponse> {
     const result = await this.request("initialize", params, options);
+    this.#serverVersion = serverVersionOf(result.userAgent);
     await this.connection.notify("initialized");
     return result;
+  }
+
+  /**
+   * The app-server's version ("0.169.0"), read from the `initialize` reply's user agent;
+   * `undefined` before `initialize` or when the user agent has none.
+   */
+  get serverVersion(): string | undefined {
+    return this.#serverVersion;
   }
 
   /**
@@ -200,14 +223,15 @@ export class CodexClient implements AsyncDisposable {
   }
 
   /**
-   * Sets the handlers that answer one thread's server requests before the client's own.
+   * Sets how one thread's server requests are answered, before the client's own handlers
+   * and timeout.
    *
    * @param threadId The thread.
-   * @param handlers Its handlers; `undefined` removes them.
+   * @param options Its handlers and timeout; `undefined` removes them.
    */
-  setThreadHandlers(threadId: string, handlers: OnServerRequest | undefined): void {
-    if (handlers === undefined) this.#threadHandlers.delete(threadId);
-    else this.#threadHandlers.set(threadId, handlers);
+  setThreadServerRequests(threadId: string, options: ServerRequestOptions | undefined): void {
+    if (options === undefined) this.#threadRequests.delete(threadId);
+    else this.#threadRequests.set(threadId, options);
   }
 
   /**
@@ -276,35 +300,52 @@ export class CodexClient implements AsyncDisposable {
     }
     const request = { method, params, id } as ServerRequest;
     const threadId = (params as { threadId?: unknown } | null)?.threadId;
-    const handler = handlerFor(
-      typeof threadId === "string" ? this.#threadHandlers.get(threadId) : undefined,
-      request,
-    ) ?? handlerFor(this.#options.onServerRequest, request);
-    if (handler === undefined) return declineRequest(request);
+    const own = typeof threadId === "string" ? this.#threadRequests.get(threadId) : undefined;
+    const handler = handlerFor(own?.onServerRequest, request) ??
+      handlerFor(this.#options.onServerRequest, request);
     const turnId = turnIdOf(params);
+    const note = (outcome: ServerRequestOutcome["outcome"]) => {
+      if (turnId !== undefined) this.router.note(turnId, { id, method, outcome });
+    };
+    if (handler === undefined) {
+      note("defaulted");
+      return declineRequest(request);
+    }
     const answering: Answering = { controller: new AbortController(), turnId, answered: false };
     this.#answering.set(id, answering);
     const release = keepAlive();
     const { signal } = answering.controller;
+    const timeoutMs = own?.serverRequestTimeoutMs ?? this.#options.serverRequestTimeoutMs;
+    let timedOut = false;
     try {
+      const answer = Promise.resolve(handler(request, {
+        signal,
+        threadId: typeof threadId === "string" ? threadId : undefined,
+        turnId,
+        id,
+      }));
       // Stop waiting once the answer is no longer wanted (the turn ended, the server withdrew
       // the request, the connection closed): a handler that never settles holds nothing.
       const result = await raceSignal(
-        Promise.resolve(handler(request, {
-          signal,
-          threadId: typeof threadId === "string" ? threadId : undefined,
-          turnId,
-          id,
-        })),
+        timeoutMs === undefined ? answer : answerWithin(answer, timeoutMs),
         signal,
       );
+      if (result === TIMED_OUT) {
+        timedOut = true;
+        answering.controller.abort(new CallTimeoutError(`the answer to ${method}`, timeoutMs!));
+        note("timedOut");
+        return declineRequest(request);
+      }
       const issues = schemas === undefined ? [] : issuesOf(validation, schemas.result, result);
       if (issues.length > 0) {
         throw new CodexError(`the answer to ${method} is invalid: ${formatIssues(issues)}`);
       }
+      note("answered");
       return result;
     } catch (error) {
+      if (timedOut) throw error; // no safe refusal: the server gets an error reply
       if (signal.aborted) throw error; // withdrawn: nobody waits for this answer any more
+      note("failed");
       if (turnId !== undefined) {
         this.router.report(turnId, new ServerRequestHandlerError(method, error));
       }
@@ -320,4 +361,34 @@ export class CodexClient implements AsyncDisposable {
     if (this.#options.onError) this.#options.onError(error);
     else console.warn(`codex-app-server: ${error.message}`);
   }
+}
+
+/** What {@linkcode answerWithin} resolves with when the handler was too slow. */
+const TIMED_OUT: unique symbol = Symbol("timed out");
+
+/** The handler's answer, or `TIMED_OUT` once `timeoutMs` has passed (its late answer is ignored). */
+function answerWithin<T>(answer: Promise<T>, timeoutMs: number): Promise<T | typeof TIMED_OUT> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
+  });
+  answer.catch(() => {}); // a late failure has nowhere to go
+  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The app-server's version from its user agent, which reads
+ * `<clientInfo.name>/<codex version> (<os>) …`.
+ *
+ * @param userAgent The `initialize` reply's `userAgent`.
+ * @returns The version ("0.169.0"), or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { serverVersionOf } from "./client.ts";
+ * console.log(serverVersionOf("codex_app_server_ts/0.169.0 (Linux 6.1; x86_64)")); // "0.169.0"
+ * ```
+ */
+export function serverVersionOf(userAgent: unknown): string | undefined {
+  return typeof userAgent === "string" ? /^[^/\s]+\/(\d\S*)/.exec(userAgent)?.[1] : undefined;
 }

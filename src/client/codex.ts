@@ -27,7 +27,14 @@ import { CodexError } from "../errors.ts";
 import type { LaunchOptions } from "../process/command.ts";
 import { spawnAppServer } from "../process/spawn.ts";
 import type { CloseOptions, MessageTransport } from "../transport/transport.ts";
-import { CodexClient, type NotificationListener, type ParamsOf, type ResultOf } from "./client.ts";
+import {
+  CodexClient,
+  type NotificationListener,
+  type ParamsOf,
+  type ResultOf,
+  type ServerRequestOptions,
+  serverVersionOf,
+} from "./client.ts";
 import {
   type ChatgptLoginHandle,
   type DeviceCodeLoginHandle,
@@ -40,7 +47,7 @@ import { Thread } from "./thread.ts";
 import { loadValidation, type ValidationMode } from "./validation.ts";
 
 /** What every `Codex` accepts, whichever way it reaches the app-server. */
-export interface CodexBaseOptions extends CallOptions {
+export interface CodexBaseOptions extends CallOptions, ServerRequestOptions {
   /**
    * Aborting closes the connection (and cancels a start in progress), as `signal` does for
    * `child_process.spawn`. The listener is removed by `close()`.
@@ -113,9 +120,11 @@ export interface CodexMetadata extends InitializeResponse {
  * The SDK-side options of thread calls: cancellation, a handler for the thread's requests,
  * and the default stall watchdog of its turns.
  */
-export interface ThreadCallOptions extends CallOptions, ApprovalOptions {
+export interface ThreadCallOptions extends CallOptions, ApprovalOptions, ServerRequestOptions {
   /** Answers this thread's server requests before the connection's `onServerRequest`. */
   readonly onServerRequest?: OnServerRequest;
+  /** How long a handler may take on this thread's requests (else the connection's limit). */
+  readonly serverRequestTimeoutMs?: number;
   /** The default `stallTimeoutMs` of the thread's turns (else the `Codex`'s). */
   readonly stallTimeoutMs?: number;
 }
@@ -465,8 +474,9 @@ export class Codex implements AsyncDisposable {
   }
 
   #thread(client: CodexClient, id: string, options: ThreadCallOptions): Thread {
-    if (options.onServerRequest !== undefined) {
-      client.setThreadHandlers(id, options.onServerRequest);
+    const { onServerRequest, serverRequestTimeoutMs } = options;
+    if (onServerRequest !== undefined || serverRequestTimeoutMs !== undefined) {
+      client.setThreadServerRequests(id, { onServerRequest, serverRequestTimeoutMs });
     }
     return new Thread(client, id, {
       stallTimeoutMs: options.stallTimeoutMs ?? this.#options.stallTimeoutMs,
@@ -493,6 +503,7 @@ export class Codex implements AsyncDisposable {
       loadValidation().catch(() => {}); // overlaps the app-server's start-up
       const client = new CodexClient(transport, {
         onServerRequest: options.onServerRequest,
+        serverRequestTimeoutMs: options.serverRequestTimeoutMs,
         validation: options.validation,
         onError: options.onError,
       });
@@ -543,7 +554,12 @@ function threadParams<T extends ThreadCallOptions>(
   options: T,
   action: string,
 ): Omit<T, keyof ThreadCallOptions> & ThreadPresetFields {
-  const { onServerRequest: _handler, stallTimeoutMs: _stall, ...rest } = withoutCallOptions(
+  const {
+    onServerRequest: _handler,
+    serverRequestTimeoutMs: _timeout,
+    stallTimeoutMs: _stall,
+    ...rest
+  } = withoutCallOptions(
     options,
   );
   const [params, presets] = applyPresets(rest, "thread", action);
@@ -555,12 +571,13 @@ function threadParams<T extends ThreadCallOptions>(
  * ("originator/version (…)").
  */
 function toMetadata(response: InitializeResponse): CodexMetadata {
-  const userAgent = response.userAgent;
-  const match = typeof userAgent === "string" ? /^[^/\s]+\/(\d\S*)/.exec(userAgent) : null;
-  if (match === null) {
+  const serverVersion = serverVersionOf(response.userAgent);
+  if (serverVersion === undefined) {
     throw new CodexError(
-      `initialize response is missing server metadata: userAgent ${JSON.stringify(userAgent)}`,
+      `initialize response is missing server metadata: userAgent ${
+        JSON.stringify(response.userAgent)
+      }`,
     );
   }
-  return { ...response, serverVersion: match[1] };
+  return { ...response, serverVersion };
 }

@@ -87,6 +87,7 @@ export class GoalRun {
       },
       fail: (error) => fail(error),
       report: (error) => fail(error),
+      note: () => {}, // the adopted turn's own handle records it
     });
     const stopListening = client.onNotification((notification) => {
       if (notification.method === "thread/goal/updated") {

@@ -117,6 +117,12 @@ export function toInputItems(input: Input, action: string): InputItem[] {
   if (typeof input === "string") return [text(input)];
   const items: readonly unknown[] = Array.isArray(input) ? input : [input];
   items.forEach((item, index) => {
+    if ((item as { kind?: unknown } | null)?.kind === "externalMessage") {
+      throw new CodexError(
+        `${action}: an ExternalMessage must be the whole input of thread.run() or ` +
+          `thread.turn(): it cannot be part of an input list, nor steer a turn`,
+      );
+    }
     const type = typeof item === "object" && item !== null
       ? (item as { type?: unknown }).type
       : undefined;

@@ -21,7 +21,20 @@ import { CallTimeoutError, CodexError } from "../errors.ts";
 import type { TurnResult } from "../turn_result.ts";
 import type { CodexClient } from "./client.ts";
 import { GoalRun } from "./goal.ts";
+import {
+  compareVersions,
+  EXTERNAL_MESSAGE_MIN_VERSION,
+  type ExternalMessage,
+  isExternalMessage,
+  toToolOutput,
+} from "./external_message.ts";
 import { type Input, toInputItems } from "./inputs.ts";
+import {
+  jsonSchemaOf,
+  type OutputOf,
+  type OutputSchema,
+  type StructuredTurnResult,
+} from "./structured_output.ts";
 import { applyPresets, type ApprovalOptions } from "./presets.ts";
 import { INTERRUPT_WAIT_MS, TurnHandle } from "./turn.ts";
 
@@ -45,7 +58,22 @@ export interface TurnOptions
    * default; the thread's or the `Codex`'s setting applies when not given here.
    */
   readonly stallTimeoutMs?: number;
+  /**
+   * Ask for structured output: the schema's JSON Schema becomes the turn's `outputSchema`,
+   * and `result()` parses the final message as JSON, validates it and gives it as
+   * `result.output`, typed by the schema (or rejects with `OutputValidationError`).
+   */
+  readonly output?: OutputSchema;
 }
+
+/** {@linkcode TurnOptions} with an output schema: the turn's result carries `output`. */
+export interface StructuredTurnOptions<S extends OutputSchema> extends TurnOptions {
+  /** The schema of the turn's structured output. */
+  readonly output: S;
+}
+
+/** What a turn takes as input: text or input items, or an external message. */
+export type TurnInput = Input | ExternalMessage;
 
 /** What a thread applies to each of its turns unless the turn says otherwise. */
 export interface ThreadDefaults {
@@ -122,9 +150,50 @@ export class Thread {
    * @throws {TurnTimeoutError} `timeoutMs` passed (the turn was interrupted).
    * @throws {AuthRequiredError} The provider needs OpenAI authentication that is missing.
    * @throws {TurnStalledError} The turn was silent for `stallTimeoutMs` and still runs.
+   * @throws {OutputValidationError} With `output`: the final message is not valid output.
    */
-  async run(input: Input, options?: TurnOptions): Promise<TurnResult> {
+  run<S extends OutputSchema>(
+    input: TurnInput,
+    options: StructuredTurnOptions<S>,
+  ): Promise<StructuredTurnResult<OutputOf<S>>>;
+  /**
+   * Starts a turn and waits for its result.
+   *
+   * @param input Text or input items, or an external message.
+   * @param options Per-turn overrides; `signal` / `timeoutMs` cancel the turn.
+   * @returns The turn's result.
+   */
+  run(input: TurnInput, options?: TurnOptions): Promise<TurnResult>;
+  async run(input: TurnInput, options?: TurnOptions): Promise<TurnResult> {
     return await (await this.turn(input, options)).result();
+  }
+
+  /**
+   * Starts a turn and yields the agent's message as it is written: the text of every
+   * `item/agentMessage/delta` (the Python SDK's `stream_text`). Leaving the loop early
+   * interrupts the turn; the generator's return value is the turn's result.
+   *
+   * @param input Text or input items, or an external message.
+   * @param options Per-turn overrides; `signal` / `timeoutMs` cancel the turn.
+   * @returns An async generator of text deltas, returning the turn's result.
+   *
+   * @example
+   * ```ts
+   * import type { Thread } from "codex-app-server";
+   * declare const thread: Thread;
+   * for await (const delta of thread.streamText("Write a haiku.", { timeoutMs: 60_000 })) {
+   *   console.log(delta);
+   * }
+   * ```
+   */
+  async *streamText(input: TurnInput, options?: TurnOptions): AsyncGenerator<string, TurnResult> {
+    const turn = await this.turn(input, options);
+    try {
+      yield* turn.text();
+      return await turn.result();
+    } finally {
+      await turn[Symbol.asyncDispose]();
+    }
   }
 
   /**
@@ -137,18 +206,34 @@ export class Thread {
    * @returns The turn.
    * @throws {CodexError} The input or options are invalid (nothing was sent).
    */
-  async turn(input: Input, options: TurnOptions = {}): Promise<TurnHandle> {
+  turn<S extends OutputSchema>(
+    input: TurnInput,
+    options: StructuredTurnOptions<S>,
+  ): Promise<TurnHandle<StructuredTurnResult<OutputOf<S>>>>;
+  /**
+   * Starts a turn and returns it at once, to iterate, steer or interrupt.
+   *
+   * @param input Text or input items, or an external message.
+   * @param options Per-turn overrides; `signal` / `timeoutMs` bound the whole turn.
+   * @returns The turn.
+   */
+  turn(input: TurnInput, options?: TurnOptions): Promise<TurnHandle>;
+  async turn(input: TurnInput, options: TurnOptions = {}): Promise<TurnHandle> {
     const action = `Cannot start a turn on thread ${this.id}`;
-    const { stallTimeoutMs = this.#defaults.stallTimeoutMs, ...turnOptions } = withoutCallOptions(
-      options,
-    );
+    const { stallTimeoutMs = this.#defaults.stallTimeoutMs, output, ...turnOptions } =
+      withoutCallOptions(options);
     const [rest, presets] = applyPresets(turnOptions, "turn", action);
-    const params: TurnStartParams = {
-      ...rest,
-      ...presets,
-      threadId: this.id,
-      input: toInputItems(input, action),
-    };
+    if (output !== undefined && rest.outputSchema != null) {
+      throw new CodexError(`${action}: pass output or outputSchema, not both`);
+    }
+    const params: TurnStartParams = { ...rest, ...presets, threadId: this.id, input: [] };
+    if (isExternalMessage(input)) {
+      this.#requireExternalMessages(action);
+      params.toolOutput = toToolOutput(input);
+    } else {
+      params.input = toInputItems(input, action);
+    }
+    if (output !== undefined) params.outputSchema = await jsonSchemaOf(output, action);
     let handle: TurnHandle | undefined;
     const scope = callScope(
       options,
@@ -168,7 +253,7 @@ export class Thread {
       scope[Symbol.dispose]();
     });
     const adopt = (id: string) =>
-      handle = new TurnHandle(client, this.id, id, { lifetime: scope, stallTimeoutMs });
+      handle = new TurnHandle(client, this.id, id, { lifetime: scope, stallTimeoutMs, output });
     try {
       return adopt(await raceSignal(starting, signal));
     } catch (error) {
@@ -264,5 +349,16 @@ export class Thread {
       throw new CodexError(`Cannot run a goal on thread ${this.id}: the objective is empty`);
     }
     return await new GoalRun(this.#client, this.id).run(trimmed, options);
+  }
+
+  /** The version gate of external messages (the Python SDK's): fail before sending. */
+  #requireExternalMessages(action: string): void {
+    const version = this.#client.serverVersion;
+    if (version !== undefined && compareVersions(version, EXTERNAL_MESSAGE_MIN_VERSION) < 0) {
+      throw new CodexError(
+        `${action}: an ExternalMessage needs app-server ${EXTERNAL_MESSAGE_MIN_VERSION} or ` +
+          `newer, and the connected app-server is ${version}`,
+      );
+    }
   }
 }

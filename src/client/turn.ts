@@ -25,6 +25,7 @@ import {
 import type { TurnResult } from "../turn_result.ts";
 import type { CodexClient, ServerNotification } from "./client.ts";
 import { type Input, toInputItems } from "./inputs.ts";
+import { type OutputSchema, withOutput } from "./structured_output.ts";
 import { TurnCollector } from "./turn_collector.ts";
 
 /**
@@ -39,6 +40,8 @@ export interface TurnHandleOptions {
   readonly lifetime?: CallScope;
   /** Watch the turn for silence this long (see `TurnOptions.stallTimeoutMs`). */
   readonly stallTimeoutMs?: number;
+  /** Parse and validate the final message as this schema's output. */
+  readonly output?: OutputSchema;
 }
 
 /**
@@ -75,7 +78,8 @@ export interface TurnHandleOptions {
  * const result = await turn.result();
  * ```
  */
-export class TurnHandle implements AsyncIterable<ServerNotification>, AsyncDisposable {
+export class TurnHandle<R extends TurnResult = TurnResult>
+  implements AsyncIterable<ServerNotification>, AsyncDisposable {
   /** The turn's id. */
   readonly id: string;
   /** The id of the thread the turn runs on. */
@@ -86,6 +90,8 @@ export class TurnHandle implements AsyncIterable<ServerNotification>, AsyncDispo
   #ending: Promise<void> | undefined;
   /** Rejects the current waiters when the stall watchdog finds the turn silent. */
   #stalled: Deferred<never> | undefined;
+  readonly #output: OutputSchema | undefined;
+  #readable: ReadableStream<ServerNotification> | undefined;
 
   /**
    * Adopts a started turn: its events are routed here from now on (and those buffered
@@ -106,6 +112,7 @@ export class TurnHandle implements AsyncIterable<ServerNotification>, AsyncDispo
     this.#client = client;
     this.threadId = threadId;
     this.id = id;
+    this.#output = options.output;
     const release = keepAlive(); // a running turn keeps the program alive
     const turn = new TurnCollector(threadId, {
       onEnd: () => {
@@ -187,6 +194,59 @@ export class TurnHandle implements AsyncIterable<ServerNotification>, AsyncDispo
   }
 
   /**
+   * The agent's message as it is written: the text of each `item/agentMessage/delta` of this
+   * turn (the Python SDK's `stream_text`), usable with `ReadableStream.from`. It consumes the
+   * turn's iteration; leaving it early interrupts the turn.
+   *
+   * @returns An async generator of text deltas.
+   * @throws {CodexError} The turn was already iterated, or `result()` was called first.
+   *
+   * @example
+   * ```ts
+   * import type { Thread } from "codex-app-server";
+   * declare const thread: Thread;
+   * const turn = await thread.turn("Write a haiku.");
+   * for await (const delta of turn.text()) console.log(delta);
+   * ```
+   */
+  async *text(): AsyncGenerator<string, void> {
+    for await (const event of this) {
+      if (event.method === "item/agentMessage/delta") yield event.params.delta;
+    }
+  }
+
+  /**
+   * The turn's events as a `ReadableStream`, for pipelines (`pipeThrough`, `pipeTo`).
+   * Reading it consumes the turn's iteration; cancelling it interrupts the turn.
+   *
+   * @example
+   * ```ts
+   * import type { Thread } from "codex-app-server";
+   * declare const thread: Thread;
+   * const turn = await thread.turn("Write a haiku.");
+   * const methods = turn.readable.pipeThrough(
+   *   new TransformStream({ transform: (event, controller) => controller.enqueue(event.method) }),
+   * );
+   * for await (const method of methods) console.log(method);
+   * ```
+   */
+  get readable(): ReadableStream<ServerNotification> {
+    let iterator: AsyncIterator<ServerNotification> | undefined;
+    this.#readable ??= new ReadableStream<ServerNotification>({
+      pull: async (controller) => {
+        iterator ??= this[Symbol.asyncIterator]();
+        const next = await iterator.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+      cancel: async () => {
+        await (iterator ?? this[Symbol.asyncIterator]()).return?.();
+      },
+    }, { highWaterMark: 0 });
+    return this.#readable;
+  }
+
+  /**
    * Waits for the turn to end and returns what it produced.
    *
    * @param options `signal` / `timeoutMs` cancel the turn (interrupt, then reject).
@@ -199,7 +259,7 @@ export class TurnHandle implements AsyncIterable<ServerNotification>, AsyncDispo
    * @throws {AuthRequiredError} The provider needs OpenAI authentication that is missing.
    * @throws {TurnStalledError} The turn was silent for `stallTimeoutMs` and still runs.
    */
-  async result(options?: CallOptions): Promise<TurnResult> {
+  async result(options?: CallOptions): Promise<R> {
     if (this.#use === "unused") {
       this.#use = "result";
       this.#turn.stopBuffering();
@@ -214,7 +274,8 @@ export class TurnHandle implements AsyncIterable<ServerNotification>, AsyncDispo
       const result =
         await (this.#stalled === undefined ? done : Promise.race([done, this.#stalled.promise]));
       if (result.status === "failed") throw new TurnFailedError(result);
-      return result;
+      if (this.#output === undefined) return result as R;
+      return await withOutput(this.#output, result) as TurnResult as R;
     } finally {
       signal?.removeEventListener("abort", onAbort);
       scope[Symbol.dispose]();

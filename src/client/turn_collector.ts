@@ -8,7 +8,7 @@
 
 import type { ErrorNotification, ThreadItem, ThreadTokenUsage, Turn } from "../../generated/mod.ts";
 import { type Deferred, deferred } from "../_util/deferred.ts";
-import { buildTurnResult, type TurnResult } from "../turn_result.ts";
+import { buildTurnResult, type ServerRequestOutcome, type TurnResult } from "../turn_result.ts";
 import type { ServerNotification } from "./client.ts";
 import { EventQueue } from "./event_queue.ts";
 import type { TurnSink } from "./turn_router.ts";
@@ -52,6 +52,7 @@ export class TurnCollector implements TurnSink {
   readonly #threadId: string;
   readonly #hooks: TurnHooks;
   readonly #items: ThreadItem[] = [];
+  readonly #serverRequests: ServerRequestOutcome[] = [];
   #usage: ThreadTokenUsage | null = null;
   #buffering = true;
   #error: { value: unknown } | undefined;
@@ -134,6 +135,15 @@ export class TurnCollector implements TurnSink {
   }
 
   /**
+   * Records how one of the turn's server requests was answered.
+   *
+   * @param outcome The request and how it was answered.
+   */
+  note(outcome: ServerRequestOutcome): void {
+    this.#serverRequests.push(outcome);
+  }
+
+  /**
    * Makes the turn's waiters fail with `reason` once it ends (it was cancelled).
    *
    * @param reason The cancellation's reason.
@@ -176,6 +186,7 @@ export class TurnCollector implements TurnSink {
         usage: this.#usage,
         lastRetry: this.lastRetry,
         reconciled,
+        serverRequests: this.#serverRequests,
       }),
     );
     this.#hooks.onEnd();

@@ -6,6 +6,7 @@
  */
 
 import { CodexError } from "../errors.ts";
+import type { ServerRequestOutcome } from "../turn_result.ts";
 
 /** What the router needs from a turn's consumer. */
 export interface TurnSink {
@@ -15,6 +16,8 @@ export interface TurnSink {
   fail(error: unknown): void;
   /** Something went wrong for this turn on the client side; the turn itself goes on. */
   report(error: unknown): void;
+  /** One of the turn's server requests was answered (how, for its result). */
+  note(outcome: ServerRequestOutcome): void;
 }
 
 interface ThreadBuffer {
@@ -68,7 +71,7 @@ export function turnIdOf(params: unknown): string | undefined {
  * router.expect("thread-1");
  * router.route("turn/started", { threadId: "thread-1", turn: { id: "turn-1" } });
  * const seen: string[] = [];
- * router.attach("thread-1", "turn-1", { deliver: (m) => seen.push(m), fail() {}, report() {} });
+ * router.attach("thread-1", "turn-1", { deliver: (m) => seen.push(m), fail() {}, report() {}, note() {} });
  * console.log(seen); // ["turn/started"]
  * ```
  */
@@ -209,6 +212,18 @@ export class TurnRouter {
     const sinks = this.#sinks.get(turnId);
     if (sinks === undefined) return;
     for (const sink of Array.isArray(sinks) ? sinks : [sinks]) sink.report(error);
+  }
+
+  /**
+   * Tells a turn's consumers how one of its server requests was answered.
+   *
+   * @param turnId The turn.
+   * @param outcome The request and how it was answered.
+   */
+  note(turnId: string, outcome: ServerRequestOutcome): void {
+    const sinks = this.#sinks.get(turnId);
+    if (sinks === undefined) return;
+    for (const sink of Array.isArray(sinks) ? sinks : [sinks]) sink.note(outcome);
   }
 
   /**

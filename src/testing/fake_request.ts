@@ -11,9 +11,12 @@ import type { JsonValue } from "./json.ts";
 export interface ToolOutput {
   /** The input item's type: `function_call_output`, `custom_tool_call_output` … */
   readonly type: string;
-  /** The call it answers. */
-  readonly callId: string;
-  /** The called tool's name, found from the matching call earlier in the input, if any. */
+  /**
+   * The call it answers; `null` for an output no call asked for (an external message, sent
+   * with `ExternalMessage`, carries its tool's name instead).
+   */
+  readonly callId: string | null;
+  /** The tool's name: the output's own, or the matching call's earlier in the input. */
   readonly name: string | null;
   /** The output as text (content items joined). */
   readonly output: string;
@@ -130,11 +133,13 @@ export function toFakeRequest(
   const toolOutputs: ToolOutput[] = [];
   input.forEach((item, at) => {
     if (at <= lastUser || !isItem(item) || typeof item.type !== "string") return;
-    if (!item.type.endsWith("_output") || typeof item.call_id !== "string") return;
+    if (!item.type.endsWith("_output")) return;
+    const callId = typeof item.call_id === "string" ? item.call_id : null;
+    const own = typeof item.name === "string" ? item.name : undefined;
     toolOutputs.push({
       type: item.type,
-      callId: item.call_id,
-      name: callNames.get(item.call_id) ?? null,
+      callId,
+      name: own ?? (callId === null ? null : callNames.get(callId) ?? null),
       output: outputText(item.output),
     });
   });

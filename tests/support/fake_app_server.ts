@@ -39,7 +39,7 @@ process.stdin.on("end", () => { if (mode !== "close-stdout") process.exit(0); })
 function handle(message) {
   if (message.method === "initialize") {
     return send({ id: message.id, result: {
-      userAgent: "codex_app_server_ts/0.169.0 (fake)", codexHome: "/tmp", platformFamily: "unix", platformOs: "linux",
+      userAgent: "codex_app_server_ts/" + (process.env.FAKE_APP_SERVER_VERSION || "0.169.0") + " (fake)", codexHome: "/tmp", platformFamily: "unix", platformOs: "linux",
     } });
   }
   if (message.method === "initialized") {
@@ -68,15 +68,18 @@ export interface FakeAppServer extends AsyncDisposable {
   readonly env: Record<string, string>;
 }
 
-/** Writes the stand-in script (executable) for one mode. */
-export async function fakeAppServer(mode: FakeAppServerMode): Promise<FakeAppServer> {
+/** Writes the stand-in script (executable) for one mode, reporting `version` at initialize. */
+export async function fakeAppServer(
+  mode: FakeAppServerMode,
+  version = "0.169.0",
+): Promise<FakeAppServer> {
   const dir = await mkdtemp(join(tmpdir(), "fake-app-server-"));
   const path = join(dir, "codex.cjs");
   await writeFile(path, SCRIPT);
   await chmod(path, 0o755);
   return {
     path,
-    env: { FAKE_APP_SERVER_MODE: mode },
+    env: { FAKE_APP_SERVER_MODE: mode, FAKE_APP_SERVER_VERSION: version },
     [Symbol.asyncDispose]: () => rm(dir, { recursive: true, force: true }),
   };
 }
