@@ -499,8 +499,8 @@ export class Codex implements AsyncDisposable {
     const scope = callScope(options, "Codex start-up");
     try {
       scope.signal?.throwIfAborted();
+      loadValidation().catch(() => {}); // overlaps the spawn and the app-server's start-up
       const transport = await raceSignal(this.#openTransport(), scope.signal);
-      loadValidation().catch(() => {}); // overlaps the app-server's start-up
       const client = new CodexClient(transport, {
         onServerRequest: options.onServerRequest,
         serverRequestTimeoutMs: options.serverRequestTimeoutMs,

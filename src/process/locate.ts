@@ -21,6 +21,9 @@ export interface CodexRuntime {
   readonly pathDir: string | undefined;
 }
 
+/** The pinned binary found for each adapter: later spawns check one path, not the search. */
+const found = new WeakMap<RuntimeAdapter, CodexRuntime>();
+
 /** What is wrong with a `codexBin` path, by what is there. */
 const PROBLEMS: Record<PathKind, string | undefined> = {
   missing: "does not exist",
@@ -70,6 +73,8 @@ export function locateCodex(adapter: RuntimeAdapter, codexBin?: string): CodexRu
     }
     return { binary: codexBin, pathDir: undefined };
   }
+  const known = found.get(adapter);
+  if (known !== undefined && adapter.pathKind(known.binary) === "executable") return known;
   const target = TARGETS[`${adapter.platform}-${adapter.arch}`];
   if (target === undefined) {
     throw new CodexNotFoundError(
@@ -86,7 +91,9 @@ export function locateCodex(adapter: RuntimeAdapter, codexBin?: string): CodexRu
         const vendor = `${base}/${tail}`;
         const binary = `${vendor}/bin/${target.exe}`;
         if (adapter.pathKind(binary) === "executable") {
-          return { binary, pathDir: `${vendor}/codex-path` };
+          const runtime = { binary, pathDir: `${vendor}/codex-path` };
+          found.set(adapter, runtime);
+          return runtime;
         }
       }
     }
