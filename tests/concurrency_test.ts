@@ -84,3 +84,25 @@ test("TurnRouter buffers events sent before attach and replays them to each call
   assert.equal(router.size, 1);
   assert.equal(router.route("x", { threadId: "other", turnId: "v" }), false);
 });
+
+test("TurnRouter keeps a server request's outcome and a handler's error that come before attach", {
+  timeout: 5_000,
+}, () => {
+  const router = new TurnRouter();
+  router.expect("t");
+  router.route("turn/started", { threadId: "t", turn: { id: "u" } });
+  router.note("t", "u", {
+    id: 0,
+    method: "item/commandExecution/requestApproval",
+    outcome: "answered",
+  });
+  router.report("t", "u", new Error("handler failed"));
+  const seen: string[] = [];
+  router.attach("t", "u", {
+    deliver: (method) => seen.push(method),
+    fail() {},
+    report: (error) => seen.push(`report ${(error as Error).message}`),
+    note: (outcome) => seen.push(`note ${outcome.outcome}`),
+  });
+  assert.deepEqual(seen, ["turn/started", "note answered", "report handler failed"]);
+});

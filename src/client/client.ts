@@ -300,12 +300,13 @@ export class CodexClient implements AsyncDisposable {
     }
     const request = { method, params, id } as ServerRequest;
     const threadId = (params as { threadId?: unknown } | null)?.threadId;
-    const own = typeof threadId === "string" ? this.#threadRequests.get(threadId) : undefined;
+    const thread = typeof threadId === "string" ? threadId : undefined;
+    const own = thread === undefined ? undefined : this.#threadRequests.get(thread);
     const handler = handlerFor(own?.onServerRequest, request) ??
       handlerFor(this.#options.onServerRequest, request);
     const turnId = turnIdOf(params);
     const note = (outcome: ServerRequestOutcome["outcome"]) => {
-      if (turnId !== undefined) this.router.note(turnId, { id, method, outcome });
+      if (turnId !== undefined) this.router.note(thread, turnId, { id, method, outcome });
     };
     if (handler === undefined) {
       note("defaulted");
@@ -347,7 +348,7 @@ export class CodexClient implements AsyncDisposable {
       if (signal.aborted) throw error; // withdrawn: nobody waits for this answer any more
       note("failed");
       if (turnId !== undefined) {
-        this.router.report(turnId, new ServerRequestHandlerError(method, error));
+        this.router.report(thread, turnId, new ServerRequestHandlerError(method, error));
       }
       throw error;
     } finally {

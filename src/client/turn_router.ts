@@ -23,8 +23,16 @@ export interface TurnSink {
 interface ThreadBuffer {
   /** Turn starts sent on this thread whose reply has not come yet. */
   starts: number;
-  /** Events of this thread seen meanwhile, in order, with the turn id they carry. */
-  events: { turnId: string; method: string; params: unknown }[];
+  /**
+   * Events of this thread seen meanwhile, in order, with the turn id they carry; a client-side
+   * fact about a turn (`report`, `note`) waits here as a `visit` of its consumers.
+   */
+  events: {
+    turnId: string;
+    method: string;
+    params: unknown;
+    visit?: (sink: TurnSink) => void;
+  }[];
   /** Events past `MAX_BUFFERED` that were not kept. */
   dropped: number;
 }
@@ -163,7 +171,9 @@ export class TurnRouter {
     const buffer = this.#buffers.get(threadId);
     if (buffer === undefined) return;
     for (const event of buffer.events) {
-      if (event.turnId === turnId) sink.deliver(event.method, event.params);
+      if (event.turnId !== turnId) continue;
+      if (event.visit === undefined) sink.deliver(event.method, event.params);
+      else event.visit(sink);
     }
     if (buffer.dropped > 0) {
       sink.report(
@@ -205,25 +215,37 @@ export class TurnRouter {
   /**
    * Tells a turn's consumers about a client-side error (a throwing approval handler).
    *
+   * @param threadId The turn's thread, if known (a turn not yet attached learns it later).
    * @param turnId The turn.
    * @param error What its consumers receive once the turn ends.
    */
-  report(turnId: string, error: unknown): void {
-    const sinks = this.#sinks.get(turnId);
-    if (sinks === undefined) return;
-    for (const sink of Array.isArray(sinks) ? sinks : [sinks]) sink.report(error);
+  report(threadId: string | undefined, turnId: string, error: unknown): void {
+    this.#visit(threadId, turnId, (sink) => sink.report(error));
   }
 
   /**
    * Tells a turn's consumers how one of its server requests was answered.
    *
+   * @param threadId The turn's thread, if known (a turn not yet attached learns it later).
    * @param turnId The turn.
    * @param outcome The request and how it was answered.
    */
-  note(turnId: string, outcome: ServerRequestOutcome): void {
+  note(threadId: string | undefined, turnId: string, outcome: ServerRequestOutcome): void {
+    this.#visit(threadId, turnId, (sink) => sink.note(outcome));
+  }
+
+  /**
+   * Applies `visit` to a turn's consumers; when the turn has none yet but its thread awaits a
+   * `turn/start` reply (the request came before it), the visit waits in the thread's buffer.
+   */
+  #visit(threadId: string | undefined, turnId: string, visit: (sink: TurnSink) => void): void {
     const sinks = this.#sinks.get(turnId);
-    if (sinks === undefined) return;
-    for (const sink of Array.isArray(sinks) ? sinks : [sinks]) sink.note(outcome);
+    if (sinks !== undefined) {
+      for (const sink of Array.isArray(sinks) ? sinks : [sinks]) visit(sink);
+      return;
+    }
+    const buffer = threadId === undefined ? undefined : this.#buffers.get(threadId);
+    buffer?.events.push({ turnId, method: "", params: undefined, visit });
   }
 
   /**
