@@ -5,7 +5,7 @@
  * @module
  */
 
-import { createCodexHome } from "../tests/support/codex_home.ts";
+import { codexHome } from "../testing.ts";
 import { spawnRaw } from "./raw_client.ts";
 import { CODEX_BIN } from "./machine.ts";
 
@@ -13,16 +13,21 @@ import { CODEX_BIN } from "./machine.ts";
  * Runs one turn of the fake model `deltas-<deltas>` and writes the app-server's output
  * lines to `file` (JSON Lines).
  *
- * @param fakeUrl The fake Responses server.
+ * @param fakeUrl The fake model (answering by model name, `scenarios.byModel()`).
  */
 export async function captureTraffic(fakeUrl: string, deltas: number, file: string): Promise<void> {
-  await using home = await createCodexHome(fakeUrl, { model: `deltas-${deltas}` });
+  await using home = await codexHome({ model: fakeUrl, modelName: `deltas-${deltas}` });
+  const env = Deno.env.toObject();
+  for (const [key, value] of Object.entries(home.env)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
   const lines: string[] = [];
   const raw = await spawnRaw({
     command: CODEX_BIN,
     args: ["app-server", "--listen", "stdio://"],
-    env: { ...Deno.env.toObject(), ...home.env },
-    cwd: home.path,
+    env,
+    cwd: home.workspace,
     onLine: (line) => lines.push(line),
   });
   let completed!: () => void;

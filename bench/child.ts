@@ -3,7 +3,7 @@
  * run it as is; Node runs a bundle of it). `bench/run.ts` passes a {@linkcode ChildConfig}
  * as the only argument and reads back one `RESULT {json}` line from stdout.
  *
- * The fake Responses server and the temporary CODEX_HOME belong to the parent, so the
+ * The fake model and the temporary CODEX_HOME belong to the parent, so the
  * CPU time measured here (`process.cpuUsage()`, this process only) is the client's alone.
  *
  * @module
@@ -43,8 +43,11 @@ export interface ChildConfig {
   };
   /** The codex binary (the raw loop spawns it directly; the SDK locates it itself). */
   readonly codexBin: string;
-  /** CODEX_HOME and friends, merged over the inherited environment. */
-  readonly homeEnv: Record<string, string>;
+  /**
+   * CODEX_HOME and friends (a codex home's `env`), merged over the inherited environment;
+   * `null` removes a variable (JSON has no `undefined`).
+   */
+  readonly homeEnv: Readonly<Record<string, string | null>>;
   /** Working directory for the app-server. */
   readonly cwd: string;
   /** Scenario sizes. */
@@ -131,9 +134,16 @@ async function timed<T>(turnMs: number[], turn: () => Promise<T>): Promise<T> {
 // ---------------------------------------------------------------------------------------
 // The SDK side.
 
+/** `homeEnv` as `Codex.start` takes it (`undefined` removes a variable). */
+function sdkEnv(config: ChildConfig): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(config.homeEnv)) env[key] = value ?? undefined;
+  return env;
+}
+
 async function startOurs(config: ChildConfig): Promise<Sdk.Codex> {
   const sdk: typeof Sdk = await import(config.urls.sdk);
-  return await sdk.Codex.start({ cwd: config.cwd, env: config.homeEnv });
+  return await sdk.Codex.start({ cwd: config.cwd, env: sdkEnv(config) });
 }
 
 async function streamTurn(thread: Sdk.Thread, prompt: string): Promise<number> {
@@ -148,7 +158,7 @@ async function ours(config: ChildConfig): Promise<ChildResult> {
     const sdk: typeof Sdk = await import(config.urls.sdk);
     let codex: Sdk.Codex | undefined;
     const result = await measure(async () => {
-      codex = await sdk.Codex.start({ cwd: config.cwd, env: config.homeEnv });
+      codex = await sdk.Codex.start({ cwd: config.cwd, env: sdkEnv(config) });
       return 0;
     });
     const t0 = performance.now();
@@ -239,7 +249,10 @@ class RawTurns {
 async function startRaw(config: ChildConfig): Promise<RawClient> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
-  Object.assign(env, config.homeEnv);
+  for (const [key, value] of Object.entries(config.homeEnv)) {
+    if (value === null) delete env[key];
+    else env[key] = value;
+  }
   const raw = await spawnRaw({
     command: config.codexBin,
     args: ["app-server", "--listen", "stdio://"],

@@ -15,15 +15,16 @@
  * included, to A/B a change to `src/`).
  *
  * Every measurement runs in a fresh child process (`bench/child.ts`; Node runs a bundle of
- * it); this process runs the fake Responses server and keeps the score, so neither its CPU
- * nor the fake model's is in the child's `process.cpuUsage()`. Each end-to-end scenario
- * alternates ours and raw (ABAB…), each run with a fresh temporary CODEX_HOME.
+ * it); this process runs the fake model (the testing kit's `FakeModel`) and keeps the
+ * score, so neither its CPU nor the fake model's is in the child's `process.cpuUsage()`.
+ * Each end-to-end scenario alternates ours and raw (ABAB…), each run with a fresh temporary
+ * CODEX_HOME.
  *
  * @module
  */
 
 import { join } from "node:path";
-import { startFakeResponses } from "../tests/support/fake_responses.ts";
+import { FakeModel, scenarios } from "../testing.ts";
 import { captureTraffic } from "./capture.ts";
 import { childRunner, type RunChild } from "./children.ts";
 import { exists, loadAverage, ROOT } from "./machine.ts";
@@ -49,7 +50,7 @@ async function main(): Promise<number> {
     say: board.say,
   });
   const selected = (scenario: string) => options.only?.includes(scenario) ?? true;
-  const fake = await startFakeResponses();
+  const fake = await FakeModel.start({ script: scenarios.byModel() });
   printIntro(options, runtimes, loadBefore, board);
   const runChild = childRunner(options.cpuProf);
   await warmUp(runtimes, runChild, board);

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { createCodexHome } from "../tests/support/codex_home.ts";
+import { codexHome } from "../testing.ts";
 import type { ChildConfig, Scenario } from "./child.ts";
 import type { ChildRun, RunChild } from "./children.ts";
 import type { FramingResult } from "./framing.ts";
@@ -20,7 +20,7 @@ export interface ScenarioContext {
   readonly sizes: Sizes;
   /** Overrides the rounds of every end-to-end scenario (`--rounds`). */
   readonly rounds?: number;
-  /** The fake Responses server's URL. */
+  /** The fake model's URL (the testing kit's `FakeModel`, answering `scenarios.byModel()`). */
   readonly fakeUrl: string;
   readonly runChild: RunChild;
   /** The captured app-server traffic (replay, framing), undefined when the capture failed. */
@@ -70,12 +70,14 @@ async function pairs(
   const runs = { ours: [] as ChildRun[], raw: [] as ChildRun[] };
   for (let round = 0; round < (context.rounds ?? rounds); round++) {
     for (const impl of ["ours", "raw"] as const) {
-      await using home = await createCodexHome(context.fakeUrl, { model });
+      await using home = await codexHome({ model: context.fakeUrl, modelName: model });
+      const homeEnv: Record<string, string | null> = {};
+      for (const [key, value] of Object.entries(home.env)) homeEnv[key] = value ?? null;
       const config: ChildConfig = {
         ...baseConfig(runtime, scenario, impl),
         ...extra,
-        homeEnv: home.env,
-        cwd: home.path,
+        homeEnv,
+        cwd: home.workspace,
       };
       runs[impl].push(await context.runChild(runtime, config, timeoutMs));
     }

@@ -1,6 +1,7 @@
 /**
- * The offline demo: a fake model on 127.0.0.1, the real `codex app-server` from the pinned
- * npm package, one thread with two turns streamed to the terminal.
+ * The offline demo: the testing kit's fake model (`codex-app-server/testing`, its `demo`
+ * scenario) on 127.0.0.1, the real `codex app-server` from the pinned npm package, one thread
+ * with two turns streamed to the terminal.
  *
  * Run it with `npm run demo` (or `deno task demo`).
  *
@@ -8,17 +9,16 @@
  */
 
 import { Codex, type TurnResult } from "../mod.ts";
-import { createCodexHome } from "../tests/support/codex_home.ts";
-import { startFakeResponses } from "../tests/support/fake_responses.ts";
+import { codexHome, FakeModel, scenarios } from "../testing.ts";
 
 const encoder = new TextEncoder();
 const write = (text: string) => Deno.stdout.writeSync(encoder.encode(text));
 
-await using fake = await startFakeResponses();
-await using home = await createCodexHome(fake.url, { model: "demo" });
+await using model = await FakeModel.start({ script: scenarios.demo });
+await using home = await codexHome({ model, modelName: "demo" });
 
 const started = performance.now();
-await using codex = await Codex.start({ env: home.env, cwd: home.path });
+await using codex = await Codex.start({ env: home.env, cwd: home.workspace });
 console.log(
   `codex app-server ${codex.metadata.serverVersion} ready in ${
     (performance.now() - started).toFixed(0)
@@ -46,4 +46,4 @@ for (const prompt of ["What is the Codex app-server?", "And what does this SDK a
   );
   console.log(`  final response: ${JSON.stringify(result.finalResponse)}\n`);
 }
-console.log(`The fake model answered ${fake.requests.length} requests. Done.`);
+console.log(`The fake model answered ${model.requests.length} requests. Done.`);

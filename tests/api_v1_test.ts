@@ -10,28 +10,39 @@ import {
   TransportClosedError,
 } from "../mod.ts";
 import { spawnAppServer } from "../transport.ts";
-import { APPROVAL_OUTPUT, PLAIN_TEXT } from "./support/fake_responses.ts";
-import { startHarness } from "./support/harness.ts";
+import { codexHome, FakeModel, SCENARIO_TEXTS, scenarios, startTestCodex } from "../testing.ts";
 import { recording, type RecordingTransport } from "./support/recording.ts";
 
 const T = { timeout: 30_000 };
+const { plain: PLAIN_TEXT, approvalOutput: APPROVAL_OUTPUT } = SCENARIO_TEXTS;
 
-/** A harness whose Codex speaks through a recording transport (to see what was sent). */
+/** A Codex on the fake model that speaks through a recording transport (to see what was sent). */
 async function recordedHarness(codex: CodexBaseOptions = {}) {
-  const h = await startHarness({ fake: { slowIntervalMs: 50, slowDeltas: 400 } });
-  let transport!: RecordingTransport;
-  const recorded = await Codex.start({
-    ...codex,
-    transport: async () =>
-      transport = recording(await spawnAppServer({ cwd: h.home.path, env: h.home.env })),
+  const model = await FakeModel.start({
+    script: scenarios.byModel({ slow: { intervalMs: 50, deltas: 400 } }),
   });
+  const home = await codexHome({ model });
+  let transport!: RecordingTransport;
+  let recorded: Codex;
+  try {
+    recorded = await Codex.start({
+      ...codex,
+      transport: async () =>
+        transport = recording(await spawnAppServer({ cwd: home.workspace, env: home.env })),
+    });
+  } catch (error) {
+    await model.close();
+    await home.remove();
+    throw error;
+  }
   return {
-    h,
+    model,
     codex: recorded,
     sent: () => transport.methods(),
     async [Symbol.asyncDispose]() {
       await recorded.close();
-      await h[Symbol.asyncDispose]();
+      await model.close();
+      await home.remove();
     },
   };
 }
@@ -54,10 +65,11 @@ test(
   "The v1 snippet runs as written: signal, timeoutMs, await using, iteration, result",
   T,
   async () => {
-    await using h = await startHarness();
+    await using model = await FakeModel.start({ script: scenarios.byModel() });
+    await using home = await codexHome({ model });
     const controller = new AbortController();
     const signal = controller.signal;
-    await using codex = await Codex.start({ cwd: h.home.path, env: h.home.env, signal });
+    await using codex = await Codex.start({ cwd: home.workspace, env: home.env, signal });
     const thread = await codex.threadStart({ model: "deltas-5", signal, timeoutMs: 5_000 });
     const deltas: string[] = [];
     {
@@ -120,7 +132,7 @@ test("An already-aborted signal sends nothing, for a turn and for a request", T,
     (e) => e === reason,
   );
   assert.equal(r.sent().length, before, "nothing was sent");
-  assert.equal(r.h.fake.requests.length, 0);
+  assert.equal(r.model.requests.length, 0);
 });
 
 test("A turn's timeoutMs interrupts it and rejects with a CallTimeoutError", T, async () => {
@@ -137,7 +149,7 @@ test("A turn's timeoutMs interrupts it and rejects with a CallTimeoutError", T, 
 });
 
 test("A request's timeoutMs rejects with a CallTimeoutError naming the method", T, async () => {
-  await using h = await startHarness();
+  await using h = await startTestCodex({ script: scenarios.byModel() });
   // 0 ms: the deadline passes before any reply can arrive.
   const error = await h.codex.models({ timeoutMs: 0 }).catch((e) => e);
   assert.ok(error instanceof CallTimeoutError, String(error));
@@ -184,7 +196,7 @@ test(
   "A turn iterates once; result() first forbids iterating; result() after iterating is at once",
   T,
   async () => {
-    await using h = await startHarness();
+    await using h = await startTestCodex({ script: scenarios.byModel() });
     const thread = await h.codex.threadStart({ model: "deltas-3" });
     const iterated = await thread.turn("One.");
     const methods: string[] = [];
@@ -204,7 +216,8 @@ test(
 );
 
 test("Codex({ signal }) closes on abort; close() removes its listener", T, async () => {
-  await using h = await startHarness();
+  await using model = await FakeModel.start({ script: scenarios.byModel() });
+  await using home = await codexHome({ model });
   const controller = new AbortController();
   const removed: string[] = [];
   const signal = controller.signal;
@@ -213,7 +226,7 @@ test("Codex({ signal }) closes on abort; close() removes its listener", T, async
     removed.push(type);
     return remove(type, ...rest);
   };
-  const closedByAbort = await Codex.start({ cwd: h.home.path, env: h.home.env, signal });
+  const closedByAbort = await Codex.start({ cwd: home.workspace, env: home.env, signal });
   const thread = await closedByAbort.threadStart();
   controller.abort();
   await assert.rejects(
@@ -221,7 +234,7 @@ test("Codex({ signal }) closes on abort; close() removes its listener", T, async
     (e) => e instanceof TransportClosedError || e instanceof CodexError,
   );
   const other = new AbortController();
-  const kept = await Codex.start({ cwd: h.home.path, env: h.home.env, signal: other.signal });
+  const kept = await Codex.start({ cwd: home.workspace, env: home.env, signal: other.signal });
   const otherRemoved: string[] = [];
   const otherRemove = other.signal.removeEventListener.bind(other.signal);
   other.signal.removeEventListener = (type: string, ...rest: [never]) => {
@@ -238,12 +251,13 @@ test(
   "onServerRequest per method: typed handlers, a thread's own map wins for its requests",
   T,
   async () => {
-    await using h = await startHarness();
+    await using model = await FakeModel.start({ script: scenarios.byModel() });
+    await using home = await codexHome({ model });
     const calls: string[] = [];
     let context: ServerRequestContext | undefined;
     await using codex = await Codex.start({
-      cwd: h.home.path,
-      env: h.home.env,
+      cwd: home.workspace,
+      env: home.env,
       onServerRequest: {
         "item/commandExecution/requestApproval": () => {
           calls.push("connection");
@@ -276,13 +290,14 @@ test(
 );
 
 test("A handler that waits for a person is told to stop when the turn ends", T, async () => {
-  await using h = await startHarness();
+  await using model = await FakeModel.start({ script: scenarios.byModel() });
+  await using home = await codexHome({ model });
   let stopped = false;
   let asked!: () => void;
   const wasAsked = new Promise<void>((resolve) => (asked = resolve));
   await using codex = await Codex.start({
-    cwd: h.home.path,
-    env: h.home.env,
+    cwd: home.workspace,
+    env: home.env,
     onServerRequest: {
       default: (_request, { signal }) => {
         asked();

@@ -9,13 +9,15 @@ import {
   text,
   TurnFailedError,
 } from "../mod.ts";
-import { startHarness } from "./support/harness.ts";
-import { APPROVAL_OUTPUT, FINAL_ANSWER_TEXT, PLAIN_TEXT } from "./support/fake_responses.ts";
+import { SCENARIO_TEXTS, scenarios, startTestCodex } from "../testing.ts";
+
+const { plain: PLAIN_TEXT, finalAnswer: FINAL_ANSWER_TEXT } = SCENARIO_TEXTS;
+const { approvalOutput: APPROVAL_OUTPUT } = SCENARIO_TEXTS;
 
 const T = { timeout: 30_000 };
 
 test("Codex.start initializes and exposes validated metadata", T, async () => {
-  await using h = await startHarness();
+  await using h = await startTestCodex({ script: scenarios.byModel() });
   const metadata = h.codex.metadata;
   assert.equal(metadata.codexHome, h.home.path);
   assert.ok(metadata.userAgent.length > 0);
@@ -23,7 +25,8 @@ test("Codex.start initializes and exposes validated metadata", T, async () => {
 });
 
 test("optOutNotificationMethods stops the server sending those notifications", T, async () => {
-  await using h = await startHarness({
+  await using h = await startTestCodex({
+    script: scenarios.byModel(),
     codex: { optOutNotificationMethods: ["thread/started", "item/agentMessage/delta"] },
   });
   const seen = new Set<string>();
@@ -39,8 +42,8 @@ test("optOutNotificationMethods stops the server sending those notifications", T
 });
 
 test("new Codex() initializes lazily, once, under concurrent first calls", T, async () => {
-  await using h = await startHarness();
-  const lazy = new Codex({ cwd: h.home.path, env: h.home.env });
+  await using h = await startTestCodex({ script: scenarios.byModel() });
+  const lazy = new Codex({ cwd: h.home.workspace, env: h.home.env });
   try {
     assert.throws(() => lazy.metadata, CodexError);
     const [a, b] = await Promise.all([lazy.threadStart(), lazy.threadStart()]);
@@ -52,7 +55,7 @@ test("new Codex() initializes lazily, once, under concurrent first calls", T, as
 });
 
 test("Thread.run returns the final response, items and usage", T, async () => {
-  await using h = await startHarness();
+  await using h = await startTestCodex({ script: scenarios.byModel() });
   const thread = await h.codex.threadStart({ model: "plain" });
   const result = await thread.run("Say hello.");
   assert.equal(result.status, "completed");
@@ -62,11 +65,11 @@ test("Thread.run returns the final response, items and usage", T, async () => {
   assert.deepEqual(result.items.map((item) => item.type), ["userMessage", "agentMessage"]);
   assert.ok(result.usage !== null && result.usage.total.totalTokens > 0);
   assert.ok(result.durationMs !== null && result.durationMs >= 0);
-  assert.equal(h.fake.requests.length, 1);
+  assert.equal(h.model.requests.length, 1);
 });
 
 test("Thread.run prefers the final_answer message", T, async () => {
-  await using h = await startHarness();
+  await using h = await startTestCodex({ script: scenarios.byModel() });
   const thread = await h.codex.threadStart({ model: "final-answer" });
   assert.equal((await thread.run([text("Answer.")])).finalResponse, FINAL_ANSWER_TEXT);
 });
@@ -75,7 +78,7 @@ test(
   "TurnHandle.stream yields this turn's events in order, ending with turn/completed",
   T,
   async () => {
-    await using h = await startHarness();
+    await using h = await startTestCodex({ script: scenarios.byModel() });
     const thread = await h.codex.threadStart({ model: "deltas-50" });
     const turn = await thread.turn("Stream.");
     const events: ServerNotification[] = [];
@@ -99,7 +102,7 @@ test(
 );
 
 test("Events that arrive before stream() is called are kept", T, async () => {
-  await using h = await startHarness();
+  await using h = await startTestCodex({ script: scenarios.byModel() });
   const thread = await h.codex.threadStart({ model: "deltas-5" });
   const turn = await thread.turn("Late reader.");
   await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -110,7 +113,7 @@ test("Events that arrive before stream() is called are kept", T, async () => {
 });
 
 test("Two turns on two threads stream at once without crossing", T, async () => {
-  await using h = await startHarness();
+  await using h = await startTestCodex({ script: scenarios.byModel() });
   const [a, b] = await Promise.all([
     h.codex.threadStart({ model: "deltas-30" }),
     h.codex.threadStart({ model: "deltas-40" }),
@@ -133,7 +136,7 @@ test(
   "A failed turn rejects run() with TurnFailedError carrying the server's message",
   T,
   async () => {
-    await using h = await startHarness();
+    await using h = await startTestCodex({ script: scenarios.byModel() });
     const thread = await h.codex.threadStart({ model: "error-500" });
     const error = await thread.run("Fail.").then(() => undefined, (e: unknown) => e);
     assert.ok(error instanceof TurnFailedError, String(error));
@@ -147,7 +150,7 @@ test(
 );
 
 test("TurnHandle.interrupt ends a running turn with status interrupted", T, async () => {
-  await using h = await startHarness();
+  await using h = await startTestCodex({ script: scenarios.byModel() });
   const thread = await h.codex.threadStart({ model: "slow" });
   const turn = await thread.turn("Take your time.");
   await turn.interrupt(); // waits for turn/started itself
@@ -156,8 +159,8 @@ test("TurnHandle.interrupt ends a running turn with status interrupted", T, asyn
 });
 
 test("TurnHandle.steer adds input to the running turn", T, async () => {
-  await using h = await startHarness();
-  const hold = h.fake.hold();
+  await using h = await startTestCodex({ script: scenarios.byModel() });
+  const hold = h.model.hold();
   const thread = await h.codex.threadStart({ model: "plain" });
   const turn = await thread.turn("First.");
   await hold.reached;
@@ -168,11 +171,11 @@ test("TurnHandle.steer adds input to the running turn", T, async () => {
   assert.equal(result.status, "completed");
   const users = result.items.filter((item) => item.type === "userMessage");
   assert.equal(users.length, 2);
-  assert.match(JSON.stringify(h.fake.requests.at(-1)), /Also this\./);
+  assert.match(JSON.stringify(h.model.requests.at(-1)?.body), /Also this\./);
 });
 
 test("Steering a finished turn fails with InvalidRequestError", T, async () => {
-  await using h = await startHarness();
+  await using h = await startTestCodex({ script: scenarios.byModel() });
   const thread = await h.codex.threadStart({ model: "plain" });
   const turn = await thread.turn("Quick.");
   await turn.run();
@@ -184,7 +187,8 @@ test(
   T,
   async () => {
     const seen: string[] = [];
-    await using h = await startHarness({
+    await using h = await startTestCodex({
+      script: scenarios.byModel(),
       codex: {
         onServerRequest: (request) => {
           seen.push(request.method);
@@ -200,13 +204,13 @@ test(
     assert.deepEqual(seen, ["item/commandExecution/requestApproval"]);
     const command = result.items.find((item) => item.type === "commandExecution");
     assert.equal(command?.type === "commandExecution" && command.status, "completed");
-    assert.match(JSON.stringify(h.fake.requests.at(-1)), new RegExp(APPROVAL_OUTPUT));
+    assert.match(JSON.stringify(h.model.requests.at(-1)?.body), new RegExp(APPROVAL_OUTPUT));
     assert.match(result.finalResponse ?? "", new RegExp(APPROVAL_OUTPUT));
   },
 );
 
 test("Without a handler approvals are declined and the turn goes on", T, async () => {
-  await using h = await startHarness();
+  await using h = await startTestCodex({ script: scenarios.byModel() });
   const thread = await h.codex.threadStart({ model: "approval" });
   const result = await thread.run("Run it.", { approvalPolicy: "untrusted" });
   const command = result.items.find((item) => item.type === "commandExecution");
@@ -215,7 +219,8 @@ test("Without a handler approvals are declined and the turn goes on", T, async (
 });
 
 test("A throwing approval handler answers with an error and rejects run()", T, async () => {
-  await using h = await startHarness({
+  await using h = await startTestCodex({
+    script: scenarios.byModel(),
     codex: {
       onServerRequest: () => {
         throw new Error("handler exploded");
@@ -232,7 +237,7 @@ test("A throwing approval handler answers with an error and rejects run()", T, a
 });
 
 test("Bad params are rejected with a valibot path before anything is sent", T, async () => {
-  await using h = await startHarness();
+  await using h = await startTestCodex({ script: scenarios.byModel() });
   const error = await h.codex.threadStart({ model: 42 as unknown as string }).then(
     () => undefined,
     (e: unknown) => e,
@@ -249,14 +254,14 @@ test("Bad params are rejected with a valibot path before anything is sent", T, a
     h.codex.request("turn/start", { threadId: thread.id, input: [{ type: 42 }] } as never),
     (e: unknown) => e instanceof InvalidParamsError && /input\.0/.test(e.message),
   );
-  assert.equal(h.fake.requests.length, 0);
+  assert.equal(h.model.requests.length, 0);
 });
 
 test(
   "Approval presets map to wire values and invalid combinations fail before any RPC",
   T,
   async () => {
-    await using h = await startHarness();
+    await using h = await startTestCodex({ script: scenarios.byModel() });
     await assert.rejects(
       h.codex.threadStart({ approvalMode: "denyAll", approvalPolicy: "never" }),
       /approvalMode cannot be combined/,

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { CODEX_VERSION, Thread, type TurnHandle } from "../mod.ts";
 import { TurnRouter } from "../src/client/turn_router.ts";
 import { CodexClient, spawnAppServer } from "../transport.ts";
-import { startHarness } from "./support/harness.ts";
+import { codexHome, FakeModel, scenarios, startTestCodex } from "../testing.ts";
 
 async function countDeltas(turn: TurnHandle): Promise<string> {
   let text = "";
@@ -21,9 +21,12 @@ const expected = (n: number) => Array.from({ length: n }, (_, i) => `d${i} `).jo
 test("50 turns on 10 threads over one connection: every delta reaches its own consumer", {
   timeout: 120_000,
 }, async () => {
-  await using h = await startHarness();
-  // A client of our own on a second app-server, to look at its router afterwards.
-  await using client = new CodexClient(await spawnAppServer({ cwd: h.home.path, env: h.home.env }));
+  await using model = await FakeModel.start({ script: scenarios.byModel() });
+  await using home = await codexHome({ model });
+  // A client of our own, to look at its router afterwards.
+  await using client = new CodexClient(
+    await spawnAppServer({ cwd: home.workspace, env: home.env }),
+  );
   await client.initialize({ clientInfo: { name: "test", title: null, version: CODEX_VERSION } });
   const threads = await Promise.all(
     Array.from({ length: 10 }, async () => {
@@ -49,7 +52,7 @@ test("50 turns on 10 threads over one connection: every delta reaches its own co
 test("turn/start calls on a busy thread join its turn; every caller sees it complete", {
   timeout: 30_000,
 }, async () => {
-  await using h = await startHarness();
+  await using h = await startTestCodex({ script: scenarios.byModel() });
   const thread = await h.codex.threadStart({ model: "deltas-20" });
   const handles = await Promise.all([0, 1, 2].map((i) => thread.turn(`part ${i}`)));
   assert.equal(new Set(handles.map((turn) => turn.id)).size, 1, "the server joined the turns");

@@ -1,8 +1,9 @@
 /**
- * Runs every example in `examples/` as a subprocess against the real app-server and a fake
- * model, and checks that it exits 0 and prints what it is about. Examples 01–21 use the
- * scenario server of `tests/support/fake_responses.ts` (the codex home's `model` picks the
- * scenario); 22 on use the testing kit's `FakeModel`, scripted per test.
+ * Runs every example in `examples/` as a subprocess against the real app-server and the
+ * testing kit's `FakeModel` (`codex-app-server/testing`), each with a throwaway codex home,
+ * and checks that it exits 0 and prints what it is about. Examples 01–21 get the kit's
+ * ready-made scenarios (`scenarios.byModel()`: the model name picks the answer); 22 on are
+ * scripted per test.
  *
  * The examples are TypeScript for Deno and Bun: under Deno they run with `deno run -A`,
  * under Bun with `bun`, and under Node (the compiled test build) with the `deno` binary
@@ -18,15 +19,18 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { codexHome, FakeModel, type FakeRequest, reply, type Script } from "../testing.ts";
-import { type CodexHomeOptions, createCodexHome } from "./support/codex_home.ts";
 import {
-  APPROVAL_OUTPUT,
-  type FakeResponsesOptions,
-  PLAIN_TEXT,
-  startFakeResponses,
-} from "./support/fake_responses.ts";
+  codexHome,
+  FakeModel,
+  type FakeRequest,
+  reply,
+  SCENARIO_TEXTS,
+  scenarios,
+  type Script,
+  type SlowOptions,
+} from "../testing.ts";
 
+const { plain: PLAIN_TEXT, approvalOutput: APPROVAL_OUTPUT } = SCENARIO_TEXTS;
 const T = { timeout: 60_000 };
 /** How long one example may run before it is killed. */
 const EXAMPLE_TIMEOUT_MS = 50_000;
@@ -84,46 +88,45 @@ function exampleRunner(): { command: string; args: string[] } {
   return { command: "deno", args: ["run", "-A"] };
 }
 
-interface ExampleRun {
-  stdout: string;
-  stderr: string;
-  /** The bodies of the `POST /v1/responses` requests the fake model received. */
-  requests: Record<string, unknown>[];
-}
-
 interface ExampleOptions {
-  /** The codex home's settings; `model` picks the fake model's scenario. */
-  home?: CodexHomeOptions;
-  /** Settings of the fake model. */
-  fake?: FakeResponsesOptions;
+  /** The model name of the codex home, which picks the scenario (default `plain`). */
+  model?: string;
+  /** Pace and length of the `slow` scenario. */
+  slow?: SlowOptions;
   /** Written to the example's stdin, which is then closed (closed at once by default). */
   stdin?: string;
   /** Arguments after the example's path. */
   args?: string[];
 }
 
+interface ExampleRun {
+  stdout: string;
+  stderr: string;
+  /** Every request the fake model received. */
+  requests: readonly FakeRequest[];
+}
+
 /**
- * Runs one example with a fresh codex home on the fake model and asserts it exits 0.
+ * Runs one example on the kit's ready-made scenarios (`scenarios.byModel()`), with a fresh
+ * codex home whose model name picks the scenario, and asserts it exits 0.
  */
-async function runExample(name: string, options: ExampleOptions = {}): Promise<ExampleRun> {
-  await using fake = await startFakeResponses(options.fake);
-  await using home = await createCodexHome(fake.url, options.home);
-  const { stdout, stderr } = await execExample(name, home.env, options);
-  return { stdout, stderr, requests: [...fake.requests] };
+function runExample(name: string, options: ExampleOptions = {}): Promise<ExampleRun> {
+  return runScriptedExample(name, {
+    ...options,
+    script: scenarios.byModel({ slow: options.slow }),
+    modelName: options.model ?? "plain",
+  });
 }
 
 interface ScriptedExampleOptions {
   /** What the fake model answers, one step per model request. */
   script: Script;
+  /** The model name of the codex home (default: `codexHome`'s). */
+  modelName?: string;
   /** Written to the example's stdin, which is then closed (closed at once by default). */
   stdin?: string;
-}
-
-interface ScriptedExampleRun {
-  stdout: string;
-  stderr: string;
-  /** Every request the fake model received. */
-  requests: readonly FakeRequest[];
+  /** Arguments after the example's path. */
+  args?: string[];
 }
 
 /**
@@ -133,9 +136,9 @@ interface ScriptedExampleRun {
 async function runScriptedExample(
   name: string,
   options: ScriptedExampleOptions,
-): Promise<ScriptedExampleRun> {
+): Promise<ExampleRun> {
   await using model = await FakeModel.start({ script: options.script });
-  await using home = await codexHome({ model });
+  await using home = await codexHome({ model, modelName: options.modelName });
   const { stdout, stderr } = await execExample(name, home.env, options);
   return { stdout, stderr, requests: [...model.requests] };
 }
@@ -226,7 +229,7 @@ test("Example 02_turn_run prints every TurnResult field", T, async () => {
 });
 
 test("Example 03_turn_stream_events prints deltas and item events in order", T, async () => {
-  const { stdout } = await runExample("03_turn_stream_events", { home: { model: "deltas-5" } });
+  const { stdout } = await runExample("03_turn_stream_events", { model: "deltas-5" });
   assert.match(stdout, /^d0 d1 d2 d3 d4 $/m);
   const order = ["[turn/started]", "[item/started] agentMessage", "d0 d1", "[turn/completed]"]
     .map((marker) => stdout.indexOf(marker));
@@ -268,7 +271,7 @@ test("Example 07_image_and_text sends the data: URL image with the text", T, asy
   const { stdout, requests } = await runExample("07_image_and_text");
   assert.match(stdout, /^sent: text \+ image$/m);
   assert.match(stdout, new RegExp(`^answer: ${PLAIN_TEXT}$`, "m"));
-  assert.match(JSON.stringify(requests[0]), /data:image\/png;base64,iVBORw0KGgo/);
+  assert.match(JSON.stringify(requests[0].body), /data:image\/png;base64,iVBORw0KGgo/);
 });
 
 test("Example 08_local_image_and_text sends the PNG it wrote", T, async () => {
@@ -276,7 +279,7 @@ test("Example 08_local_image_and_text sends the PNG it wrote", T, async () => {
   assert.match(stdout, /^wrote .+pixels\.png$/m);
   assert.match(stdout, new RegExp(`^answer: ${PLAIN_TEXT}$`, "m"));
   // The app-server read the file and inlined it for the model.
-  assert.match(JSON.stringify(requests[0]), /data:image\/png;base64,/);
+  assert.match(JSON.stringify(requests[0].body), /data:image\/png;base64,/);
 });
 
 test("Example 09_lazy_client starts on first use and runs two threads", T, async () => {
@@ -301,7 +304,7 @@ test("Example 10_error_handling_and_retry handles a good turn and typed errors",
 
 test("Example 10_error_handling_and_retry catches a failed turn", T, async () => {
   const { stdout } = await runExample("10_error_handling_and_retry", {
-    home: { model: "error-500" },
+    model: "error-500",
   });
   assert.match(stdout, /^TurnFailedError: Turn \S+ failed: /m);
   assert.match(stdout, /^ {2}status: failed$/m);
@@ -310,7 +313,7 @@ test("Example 10_error_handling_and_retry catches a failed turn", T, async () =>
 
 test("Example 11_cli_mini_app answers each stdin line and ends on EOF", T, async () => {
   const { stdout, requests } = await runExample("11_cli_mini_app", {
-    home: { model: "demo" },
+    model: "demo",
     stdin: "What is 2+2?\n\nAnd 3+3?\n",
   });
   assert.match(stdout, /^codex> You asked: "What is 2\+2\?"\./m);
@@ -327,13 +330,17 @@ test("Example 12_turn_params_kitchen_sink sends model, effort and output schema"
   assert.match(stdout, new RegExp(`^thread now: model=${model} effort=${effort} `, "m"));
   const request = requests.at(-1)!;
   assert.equal(request.model, model);
-  assert.equal((request.reasoning as { effort?: string } | undefined)?.effort, effort);
-  assert.match(JSON.stringify(request.text), /"language"/, "the output schema reached the model");
+  assert.equal((request.body.reasoning as { effort?: string } | undefined)?.effort, effort);
+  assert.match(
+    JSON.stringify(request.body.text),
+    /"language"/,
+    "the output schema reached the model",
+  );
 });
 
 test("Example 13_approvals asks about a command that is not read-only; y accepts", T, async () => {
   const { stdout, requests } = await runExample("13_approvals", {
-    home: { model: "approval" },
+    model: "approval",
     stdin: "y\n",
   });
   // The command arrives wrapped in a shell; the server's parse of it says "unknown".
@@ -346,7 +353,7 @@ test("Example 13_approvals asks about a command that is not read-only; y accepts
 });
 
 test("Example 13_approvals declines the command when nobody answers", T, async () => {
-  const { stdout } = await runExample("13_approvals", { home: { model: "approval" } });
+  const { stdout } = await runExample("13_approvals", { model: "approval" });
   assert.match(stdout, /^\[approval\] run ".*echo approved-output.*"\? \[y\/N\] \(no answer\)$/m);
   assert.match(stdout, /^\[approval\] -> decline$/m);
   assert.match(stdout, /^command ".*echo approved-output.*": declined$/m);
@@ -355,8 +362,8 @@ test("Example 13_approvals declines the command when nobody answers", T, async (
 
 test("Example 14_turn_controls steers one turn and interrupts another", T, async () => {
   const { stdout } = await runExample("14_turn_controls", {
-    home: { model: "slow" },
-    fake: { slowDeltas: 30, slowIntervalMs: 100 },
+    model: "slow",
+    slow: { deltas: 30, intervalMs: 100 },
   });
   assert.match(stdout, /^\[steer accepted for turn \S+\]$/m);
   assert.match(stdout, /^status: completed, user messages in the turn: 2$/m);
@@ -386,7 +393,7 @@ test("Example 16_goals --run-goal pursues a goal until its budget runs out", T, 
 
 test("Example 17_concurrent_turns streams three turns at once", T, async () => {
   const { stdout, requests } = await runExample("17_concurrent_turns", {
-    home: { model: "demo" },
+    model: "demo",
   });
   for (const name of ["A", "B", "C"]) {
     assert.match(stdout, new RegExp(`^\\[${name}\\] completed`, "m"));
@@ -410,8 +417,8 @@ test("Example 18_websocket runs a turn over WebSocket and refuses a wrong token"
 
 test("Example 19_cancellation stops four turns four ways; the thread goes on", T, async () => {
   const { stdout, requests } = await runExample("19_cancellation", {
-    home: { model: "slow" },
-    fake: { slowDeltas: 40, slowIntervalMs: 100 },
+    model: "slow",
+    slow: { deltas: 40, intervalMs: 100 },
   });
   assert.match(
     stdout,
@@ -432,7 +439,7 @@ test("Example 19_cancellation stops four turns four ways; the thread goes on", T
 
 test("Example 20_server_request_handlers: per-method map, a thread's own, signal", T, async () => {
   const { stdout, requests } = await runExample("20_server_request_handlers", {
-    home: { model: "approval" },
+    model: "approval",
   });
   assert.match(stdout, /^\[connection\] ".*echo approved-output.*" -> decline$/m);
   assert.match(stdout, /^default thread: command declined$/m);
@@ -455,8 +462,8 @@ test(
   T,
   async () => {
     const { stdout } = await runExample("21_never_hang", {
-      home: { model: "slow" },
-      fake: { slowDeltas: 40, slowIntervalMs: 2_500 },
+      model: "slow",
+      slow: { deltas: 40, intervalMs: 2_500 },
     });
     assert.match(stdout, /^retry: Reconnecting\.\.\./m);
     assert.match(

@@ -26,7 +26,7 @@ import { JsonRpcConnection, spawnAppServer } from "../transport.ts";
 import { runProgram, sdkUrls } from "./support/child_program.ts";
 import { fakeAppServer, isAlive, waitUntil } from "./support/fake_app_server.ts";
 import { fakePeer } from "./support/fake_peer.ts";
-import { startHarness } from "./support/harness.ts";
+import { codexHome, FakeModel, scenarios, startTestCodex } from "../testing.ts";
 
 const T = { timeout: 60_000 };
 
@@ -34,11 +34,12 @@ test(
   "The app-server killed during initialize fails start-up with TransportClosedError",
   T,
   async () => {
-    await using h = await startHarness();
+    await using model = await FakeModel.start({ script: scenarios.byModel() });
+    await using home = await codexHome({ model });
     const started = performance.now();
     const error = await Codex.start({
       transport: async () => {
-        const transport = await spawnAppServer({ cwd: h.home.path, env: h.home.env });
+        const transport = await spawnAppServer({ cwd: home.workspace, env: home.env });
         process.kill(transport.pid!, "SIGKILL");
         return transport;
       },
@@ -161,7 +162,9 @@ test(
   "200 concurrent turns with close() in the middle: every waiter settles at once",
   T,
   async () => {
-    await using h = await startHarness({ fake: { slowIntervalMs: 100, slowDeltas: 600 } });
+    await using h = await startTestCodex({
+      script: scenarios.byModel({ slow: { intervalMs: 100, deltas: 600 } }),
+    });
     const threads = await Promise.all(
       Array.from({ length: 4 }, () => h.codex.threadStart({ model: "slow" })),
     );
@@ -172,7 +175,7 @@ test(
       )
     );
     // Some turns run, others still start: close() in the middle of it all.
-    await h.fake.waitForRequests(2, 30_000);
+    await h.model.waitForRequests(2, { timeoutMs: 30_000 });
     const closing = h.codex.close({ graceMs: 2_000 });
     const started = performance.now();
     const outcomes = await Promise.all(turns);
@@ -193,7 +196,8 @@ test(
   "A handler that never answers: the turn's deadline interrupts it, nothing is granted",
   T,
   async () => {
-    await using h = await startHarness({
+    await using h = await startTestCodex({
+      script: scenarios.byModel(),
       codex: {
         onServerRequest: { "item/commandExecution/requestApproval": () => new Promise(() => {}) },
       },
@@ -216,7 +220,7 @@ const env = globalThis.Deno ? Deno.env.toObject() : process.env;
 const { Codex } = await import(env.SDK_URL);
 const { spawnAppServer } = await import(env.SDK_TRANSPORT_URL);
 const home = env.TEST_HOME;
-const transport = await spawnAppServer({ cwd: home, env: { CODEX_HOME: home, CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG: "1", RUST_LOG: "warn" } });
+const transport = await spawnAppServer({ cwd: env.TEST_WORKSPACE, env: { CODEX_HOME: home, CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG: "1", RUST_LOG: "warn" } });
 console.log("app-server pid " + transport.pid);
 const never = { "item/commandExecution/requestApproval": () => new Promise(() => {}) };
 const codex = await Codex.start({ transport, onServerRequest: env.MODE === "handler" ? never : undefined });
@@ -237,16 +241,20 @@ if (env.MODE === "handler") {
 }
 `;
 
-/** Runs PROGRAM against a fresh harness in a child process. */
-async function program(mode: string, model: string) {
-  const h = await startHarness({ fake: { slowIntervalMs: 100, slowDeltas: 600 } });
+/** Runs PROGRAM in a child process against a fresh fake model and codex home. */
+async function program(mode: string, modelName: string) {
+  const model = await FakeModel.start({
+    script: scenarios.byModel({ slow: { intervalMs: 100, deltas: 600 } }),
+  });
+  const home = await codexHome({ model });
   const urls = sdkUrls();
   const child = runProgram(PROGRAM, {
     SDK_URL: urls.mod,
     SDK_TRANSPORT_URL: urls.transport,
-    TEST_HOME: h.home.path,
+    TEST_HOME: home.path,
+    TEST_WORKSPACE: home.workspace,
     MODE: mode,
-    MODEL: model,
+    MODEL: modelName,
   });
   const pid = Number((await child.line(/app-server pid (\d+)/, 20_000))[1]);
   return {
@@ -255,7 +263,8 @@ async function program(mode: string, model: string) {
     async [Symbol.asyncDispose]() {
       await child[Symbol.asyncDispose]();
       if (isAlive(pid)) process.kill(pid, "SIGKILL");
-      await h[Symbol.asyncDispose]();
+      await model.close();
+      await home.remove();
     },
   };
 }

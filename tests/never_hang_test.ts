@@ -30,10 +30,10 @@ import {
 } from "../transport.ts";
 import { TurnRouter } from "../src/client/turn_router.ts";
 import { fakeAppServer, isAlive, waitUntil } from "./support/fake_app_server.ts";
-import { PLAIN_TEXT } from "./support/fake_responses.ts";
-import { startHarness } from "./support/harness.ts";
+import { codexHome, FakeModel, SCENARIO_TEXTS, scenarios, startTestCodex } from "../testing.ts";
 
 const T = { timeout: 40_000 };
+const { plain: PLAIN_TEXT } = SCENARIO_TEXTS;
 
 /** A throwaway CODEX_HOME with nothing in it: no login, no config. */
 async function emptyHome(): Promise<{ path: string; [Symbol.asyncDispose](): Promise<void> }> {
@@ -145,10 +145,11 @@ test(
 // 3. close() is bounded even when the app-server is frozen with its stdin pipe full.
 
 test("close() returns within its grace period when the app-server is frozen", T, async () => {
-  await using h = await startHarness();
+  await using model = await FakeModel.start({ script: scenarios.byModel() });
+  await using home = await codexHome({ model });
   let transport!: MessageTransport;
   const codex = await Codex.start({
-    transport: async () => transport = await spawnAppServer({ cwd: h.home.path, env: h.home.env }),
+    transport: async () => transport = await spawnAppServer({ cwd: home.workspace, env: home.env }),
   });
   const thread = await codex.threadStart();
   process.kill(transport.pid!, "SIGSTOP");
@@ -180,10 +181,12 @@ test(
   "close() fails running turns at once with a TransportClosedError that says the user closed it",
   T,
   async () => {
-    await using h = await startHarness({ fake: { slowIntervalMs: 100, slowDeltas: 400 } });
+    await using h = await startTestCodex({
+      script: scenarios.byModel({ slow: { intervalMs: 100, deltas: 400 } }),
+    });
     const thread = await h.codex.threadStart({ model: "slow" });
     const turns = await Promise.all([1, 2, 3].map((i) => thread.turn(`turn ${i}`)));
-    await h.fake.waitForRequests(1);
+    await h.model.waitForRequests(1);
     const waiting = turns.map((turn) => turn.result().then(() => undefined, (e) => e));
     const closing = h.codex.close();
     const settledAt = await Promise.race([
@@ -207,11 +210,12 @@ test(
   "A throwing notification listener is reported to onError; the other listeners still hear",
   T,
   async () => {
-    await using h = await startHarness();
+    await using model = await FakeModel.start({ script: scenarios.byModel() });
+    await using home = await codexHome({ model });
     const errors: CodexError[] = [];
     await using codex = await Codex.start({
-      cwd: h.home.path,
-      env: h.home.env,
+      cwd: home.workspace,
+      env: home.env,
       onError: (error) => errors.push(error),
     });
     const heard: string[] = [];
@@ -284,9 +288,9 @@ test(
   "stallTimeoutMs: a turn that stops streaming rejects with TurnStalledError and can be waited on again",
   T,
   async () => {
-    await using h = await startHarness();
+    await using h = await startTestCodex({ script: scenarios.byModel() });
     const thread = await h.codex.threadStart({ model: "slow", stallTimeoutMs: 1_000 });
-    const gate = h.fake.hold();
+    const gate = h.model.hold();
     const turn = await thread.turn("Stream, then stop.");
     await gate.reached;
     const started = performance.now();
@@ -307,10 +311,11 @@ test(
   "stallTimeoutMs: a turn whose turn/completed is lost settles from the server's record",
   T,
   async () => {
-    await using h = await startHarness();
+    await using model = await FakeModel.start({ script: scenarios.byModel() });
+    await using home = await codexHome({ model });
     // A transport that drops every turn/completed, as users have seen the server do.
     const dropping = async () => {
-      const inner = await spawnAppServer({ cwd: h.home.path, env: h.home.env });
+      const inner = await spawnAppServer({ cwd: home.workspace, env: home.env });
       return {
         ...inner,
         readable: inner.readable.pipeThrough(

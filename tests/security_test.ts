@@ -24,24 +24,32 @@ import {
   spawnAppServer,
 } from "../transport.ts";
 import { fakePeer } from "./support/fake_peer.ts";
-import { APPROVAL_OUTPUT, PLAIN_TEXT } from "./support/fake_responses.ts";
-import { startHarness } from "./support/harness.ts";
+import {
+  codexHome,
+  FakeModel,
+  type FakeRequest,
+  SCENARIO_TEXTS,
+  scenarios,
+  startTestCodex,
+} from "../testing.ts";
 import { recording } from "./support/recording.ts";
 
 const T = { timeout: 40_000 };
+const { plain: PLAIN_TEXT, approvalOutput: APPROVAL_OUTPUT } = SCENARIO_TEXTS;
 
 /** The outputs of the tool calls the agent sent back to the model, as the model saw them. */
-function toolOutputs(requests: readonly Record<string, unknown>[]): string[] {
-  return requests.flatMap((body) =>
-    ((body.input ?? []) as { type?: string; output?: unknown }[])
+function toolOutputs(requests: readonly FakeRequest[]): string[] {
+  return requests.flatMap((request) =>
+    (request.input as readonly { type?: string; output?: unknown }[])
       .filter((item) => item.type === "function_call_output")
       .map((item) => JSON.stringify(item.output))
   );
 }
 
 test("listenAppServer requires a random capability token by default", T, async () => {
-  await using h = await startHarness();
-  const server = await listenAppServer({ cwd: h.home.path, env: h.home.env });
+  await using model = await FakeModel.start({ script: scenarios.byModel() });
+  await using home = await codexHome({ model });
+  const server = await listenAppServer({ cwd: home.workspace, env: home.env });
   try {
     assert.match(server.token ?? "", /^[0-9a-f]{64}$/);
     // Without the token, the server refuses the connection.
@@ -56,8 +64,9 @@ test("listenAppServer requires a random capability token by default", T, async (
 });
 
 test("listenAppServer({ token: false }) turns authentication off, explicitly", T, async () => {
-  await using h = await startHarness();
-  const server = await listenAppServer({ cwd: h.home.path, env: h.home.env, token: false });
+  await using model = await FakeModel.start({ script: scenarios.byModel() });
+  await using home = await codexHome({ model });
+  const server = await listenAppServer({ cwd: home.workspace, env: home.env, token: false });
   try {
     assert.equal(server.token, undefined);
     const other = await connectWebSocket(server.url);
@@ -88,12 +97,13 @@ test("A token is not sent over plain ws:// to another machine unless allowed", T
 const SECRET = "sk-test-PLANTED0123456789abcdefSECRET";
 
 test("An API key never appears in an error, a report or a stderr line", T, async () => {
-  await using h = await startHarness();
+  await using model = await FakeModel.start({ script: scenarios.byModel() });
+  await using home = await codexHome({ model });
   const seen: string[] = [];
   const errors: CodexError[] = [];
   const transport = await spawnAppServer({
-    cwd: h.home.path,
-    env: { ...h.home.env, RUST_LOG: "trace" },
+    cwd: home.workspace,
+    env: { ...home.env, RUST_LOG: "trace" },
     onStderr: (line) => seen.push(line),
   });
   const codex = await Codex.start({ transport, onError: (error) => errors.push(error) });
@@ -129,7 +139,8 @@ test("Secrets echoed by a peer are masked in errors and reports", T, async () =>
 });
 
 test("Nothing is granted when the handler throws: the command never runs", T, async () => {
-  await using h = await startHarness({
+  await using h = await startTestCodex({
+    script: scenarios.byModel(),
     codex: {
       onServerRequest: () => {
         throw new Error("handler exploded");
@@ -138,7 +149,7 @@ test("Nothing is granted when the handler throws: the command never runs", T, as
   });
   const thread = await h.codex.threadStart({ model: "approval" });
   await assert.rejects(thread.run("Run it.", { approvalPolicy: "untrusted" }), /handler exploded/);
-  const outputs = toolOutputs(h.fake.requests);
+  const outputs = toolOutputs(h.model.requests);
   assert.ok(outputs.length > 0, "the model was told about the refused call");
   for (const output of outputs) {
     assert.ok(!output.includes(`${APPROVAL_OUTPUT}\\n`), `the command ran: ${output}`);
@@ -146,10 +157,11 @@ test("Nothing is granted when the handler throws: the command never runs", T, as
 });
 
 test("Nothing is granted when the connection closes while a handler decides", T, async () => {
-  await using h = await startHarness();
+  await using model = await FakeModel.start({ script: scenarios.byModel() });
+  await using home = await codexHome({ model });
   let asked!: () => void;
   const wasAsked = new Promise<void>((resolve) => (asked = resolve));
-  const transport = recording(await spawnAppServer({ cwd: h.home.path, env: h.home.env }));
+  const transport = recording(await spawnAppServer({ cwd: home.workspace, env: home.env }));
   const codex = await Codex.start({
     transport,
     onServerRequest: {
@@ -166,5 +178,5 @@ test("Nothing is granted when the connection closes while a handler decides", T,
   assert.ok((await running) instanceof TransportClosedError);
   const replies = transport.sent.filter((message) => message.method === undefined);
   assert.deepEqual(replies, [], "no answer (so no approval) was ever sent");
-  assert.deepEqual(toolOutputs(h.fake.requests), [], "the model never got a tool output");
+  assert.deepEqual(toolOutputs(model.requests), [], "the model never got a tool output");
 });

@@ -7,8 +7,7 @@ import process from "node:process";
 import { execFileSync } from "node:child_process";
 import { Codex, CODEX_VERSION, CodexNotFoundError, TransportClosedError } from "../mod.ts";
 import { JsonRpcConnection, loadAdapter, locateCodex, spawnAppServer } from "../transport.ts";
-import { createCodexHome } from "./support/codex_home.ts";
-import { startFakeResponses } from "./support/fake_responses.ts";
+import { codexHome, FakeModel, scenarios } from "../testing.ts";
 
 const T = { timeout: 30_000 };
 const root = new URL("..", import.meta.url);
@@ -43,9 +42,9 @@ test(
     assert.equal(denoJson.version, pin);
     assert.equal(CODEX_VERSION, pin);
     assert.equal(reported, `codex-cli ${pin}`);
-    await using fake = await startFakeResponses();
-    await using home = await createCodexHome(fake.url);
-    await using codex = await Codex.start({ env: home.env });
+    await using model = await FakeModel.start({ script: scenarios.byModel() });
+    await using home = await codexHome({ model });
+    await using codex = await Codex.start({ cwd: home.workspace, env: home.env });
     assert.equal(codex.metadata.serverVersion, pin);
   },
 );
@@ -69,9 +68,11 @@ test(
 );
 
 test("The initialize handshake works over a bare JsonRpcConnection", T, async () => {
-  await using fake = await startFakeResponses();
-  await using home = await createCodexHome(fake.url);
-  await using connection = new JsonRpcConnection(await spawnAppServer({ env: home.env }));
+  await using model = await FakeModel.start({ script: scenarios.byModel() });
+  await using home = await codexHome({ model });
+  await using connection = new JsonRpcConnection(
+    await spawnAppServer({ cwd: home.workspace, env: home.env }),
+  );
   const result = await connection.request("initialize", {
     clientInfo: { name: "handshake_test", title: "Handshake", version: "1.2.3" },
   }) as { userAgent: string; codexHome: string };
@@ -83,14 +84,14 @@ test("The initialize handshake works over a bare JsonRpcConnection", T, async ()
 });
 
 test("Killing the app-server mid-turn rejects every waiter within a second", T, async () => {
-  await using fake = await startFakeResponses();
-  await using home = await createCodexHome(fake.url);
-  const transport = await spawnAppServer({ env: home.env });
+  await using model = await FakeModel.start({ script: scenarios.byModel() });
+  await using home = await codexHome({ model });
+  const transport = await spawnAppServer({ cwd: home.workspace, env: home.env });
   await using codex = await Codex.start({ transport });
   const thread = await codex.threadStart({ model: "slow" });
   const turn = await thread.turn("Keep going.");
   const running = turn.run();
-  await fake.waitForRequests(1);
+  await model.waitForRequests(1);
   const pending = thread.read();
   const killedAt = performance.now();
   process.kill(transport.pid!, "SIGKILL");
@@ -135,11 +136,11 @@ test(
 );
 
 test("await using leaves no app-server process behind", T, async () => {
-  await using fake = await startFakeResponses();
-  await using home = await createCodexHome(fake.url);
+  await using model = await FakeModel.start({ script: scenarios.byModel() });
+  await using home = await codexHome({ model });
   let pid: number;
   {
-    const transport = await spawnAppServer({ env: home.env });
+    const transport = await spawnAppServer({ cwd: home.workspace, env: home.env });
     pid = transport.pid!;
     await using codex = await Codex.start({ transport });
     await codex.threadStart();
@@ -149,14 +150,15 @@ test("await using leaves no app-server process behind", T, async () => {
 });
 
 test("Config overrides reach the app-server as TOML values", T, async () => {
-  await using fake = await startFakeResponses();
-  await using home = await createCodexHome(fake.url);
+  await using model = await FakeModel.start({ script: scenarios.byModel() });
+  await using home = await codexHome({ model });
   await using codex = await Codex.start({
+    cwd: home.workspace,
     env: home.env,
     config: { model: "deltas-3", "model_providers.fake.name": 'Override "quoted"' },
   });
   const thread = await codex.threadStart();
   const result = await thread.run("Which model?");
   assert.equal(result.finalResponse, "d0 d1 d2 ");
-  assert.equal((fake.requests[0] as { model: string }).model, "deltas-3");
+  assert.equal(model.requests[0].model, "deltas-3");
 });

@@ -489,6 +489,7 @@ test("codexHome writes an offline config.toml and removes itself, once", T, asyn
     ]
   ) assert.ok(config.includes(`${line}\n`), `config has ${line}`);
   assert.equal(home.env.CODEX_HOME, home.path);
+  assert.equal(home.env.CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG, "1");
   assert.ok("OPENAI_API_KEY" in home.env && home.env.OPENAI_API_KEY === undefined);
   assert.ok(existsSync(home.workspace));
   await Promise.all([home.remove(), home.remove()]);

@@ -3,13 +3,12 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Codex, InvalidRequestError, JsonRpcError } from "../mod.ts";
-import { PLAIN_TEXT } from "./support/fake_responses.ts";
-import { startHarness } from "./support/harness.ts";
+import { DEFAULT_TEXT, startTestCodex } from "../testing.ts";
 
 const T = { timeout: 30_000 };
 
 test("Thread.setName and Thread.read (with turns)", T, async () => {
-  await using h = await startHarness();
+  await using h = await startTestCodex();
   const thread = await h.codex.threadStart();
   await thread.setName("My thread");
   await thread.run("Hello.");
@@ -21,7 +20,7 @@ test("Thread.setName and Thread.read (with turns)", T, async () => {
 });
 
 test("Codex.threadList lists used threads and filters archived ones", T, async () => {
-  await using h = await startHarness();
+  await using h = await startTestCodex();
   const a = await h.codex.threadStart();
   const b = await h.codex.threadStart();
   await a.run("one");
@@ -35,11 +34,11 @@ test("Codex.threadList lists used threads and filters archived ones", T, async (
   assert.deepEqual(active.data.map((t) => t.id), [b.id]);
   await h.codex.threadUnarchive(a.id);
   const resumed = await h.codex.threadResume(a.id);
-  assert.equal((await resumed.run("again")).finalResponse, PLAIN_TEXT);
+  assert.equal((await resumed.run("again")).finalResponse, DEFAULT_TEXT);
 });
 
 test("Codex.threadFork copies a thread into a new id", T, async () => {
-  await using h = await startHarness();
+  await using h = await startTestCodex();
   const thread = await h.codex.threadStart();
   await thread.run("Remember this.");
   const fork = await h.codex.threadFork(thread.id);
@@ -51,24 +50,24 @@ test("Codex.threadFork copies a thread into a new id", T, async () => {
 });
 
 test("Codex.threadResume continues a thread in a new app-server process", T, async () => {
-  await using h = await startHarness();
+  await using h = await startTestCodex();
   const thread = await h.codex.threadStart();
   await thread.run("First process.");
   await h.codex.close(); // one writer per thread: the first process lets go
-  await using second = await Codex.start({ env: h.home.env, cwd: h.home.path });
+  await using second = await Codex.start({ env: h.home.env, cwd: h.home.workspace });
   await assert.rejects(
     second.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "x" }] }),
     JsonRpcError,
   );
   const resumed = await second.threadResume(thread.id);
   assert.equal(resumed.id, thread.id);
-  assert.equal((await resumed.run("Second process.")).finalResponse, PLAIN_TEXT);
+  assert.equal((await resumed.run("Second process.")).finalResponse, DEFAULT_TEXT);
   const read = await resumed.read({ includeTurns: true });
   assert.equal(read.thread.turns.length, 2);
 });
 
 test("Thread goals: set, get, clear", T, async () => {
-  await using h = await startHarness();
+  await using h = await startTestCodex();
   const thread = await h.codex.threadStart();
   await thread.run("Persist the thread first.");
   const set = await thread.setGoal({ objective: "Write a haiku", status: "paused" });
@@ -82,7 +81,7 @@ test("Thread goals: set, get, clear", T, async () => {
 });
 
 test("Codex.models and the typed request() escape hatch", T, async () => {
-  await using h = await startHarness();
+  await using h = await startTestCodex();
   const models = await h.codex.models({ includeHidden: true });
   assert.ok(Array.isArray(models.data));
   const config = await h.codex.request("config/read", { includeLayers: false });
@@ -92,7 +91,7 @@ test("Codex.models and the typed request() escape hatch", T, async () => {
 });
 
 test("Account: read, API-key login and logout", T, async () => {
-  await using h = await startHarness();
+  await using h = await startTestCodex();
   const before = await h.codex.account();
   assert.equal(before.account, null);
   assert.equal(before.requiresOpenaiAuth, false); // the fake provider needs no OpenAI auth
@@ -104,7 +103,7 @@ test("Account: read, API-key login and logout", T, async () => {
 });
 
 test("Thread.compact starts a compaction the server runs as a turn", T, async () => {
-  await using h = await startHarness();
+  await using h = await startTestCodex();
   const thread = await h.codex.threadStart();
   await thread.run("Something to compact.");
   assert.deepEqual(await thread.compact(), {});
@@ -122,7 +121,7 @@ test("Thread.compact starts a compaction the server runs as a turn", T, async ()
 });
 
 test("Interrupting a finished turn is a no-op; steering it fails", T, async () => {
-  await using h = await startHarness();
+  await using h = await startTestCodex();
   const thread = await h.codex.threadStart();
   const turn = await thread.turn("Quick.");
   await turn.run();

@@ -29,15 +29,14 @@ import {
   locateCodex,
 } from "../transport.ts";
 import { MalformedMessage } from "../src/framing/malformed.ts";
-import { type CodexHome, createCodexHome } from "./support/codex_home.ts";
-import { type FakeResponses, PLAIN_TEXT, startFakeResponses } from "./support/fake_responses.ts";
+import { type CodexHome, codexHome, DEFAULT_TEXT, FakeModel } from "../testing.ts";
 
 const T = { timeout: 30_000 };
 const TOKEN = "test-token-5c1b0e";
 
 /** A real app-server listening on ws:// (with a token) or on a unix socket. */
 interface SocketServer extends AsyncDisposable {
-  readonly fake: FakeResponses;
+  readonly model: FakeModel;
   readonly home: CodexHome;
   readonly child: ChildProcess;
   /** `ws://127.0.0.1:PORT` or the socket's absolute path. */
@@ -46,8 +45,8 @@ interface SocketServer extends AsyncDisposable {
 }
 
 async function startServer(listen: "ws" | "unix"): Promise<SocketServer> {
-  const fake = await startFakeResponses();
-  const home = await createCodexHome(fake.url);
+  const model = await FakeModel.start();
+  const home = await codexHome({ model });
   const { binary } = locateCodex(await loadAdapter());
   const args = ["app-server"];
   const sockPath = join(home.path, "app-server.sock");
@@ -65,9 +64,13 @@ async function startServer(listen: "ws" | "unix"): Promise<SocketServer> {
   } else {
     args.push("--listen", `unix://${sockPath}`);
   }
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...process.env, ...home.env })) {
+    if (value !== undefined) env[key] = value; // undefined: removed (OPENAI_API_KEY …)
+  }
   const child = spawn(binary, args, {
-    cwd: home.path,
-    env: { ...process.env, ...home.env },
+    cwd: home.workspace,
+    env,
     stdio: ["ignore", "ignore", "pipe"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -86,14 +89,14 @@ async function startServer(listen: "ws" | "unix"): Promise<SocketServer> {
     const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
     await exited;
     clearTimeout(timer);
-    await fake.close();
-    await home.cleanup();
+    await model.close();
+    await home.remove();
   };
   try {
     const address = listen === "ws"
       ? await within(listening, 10_000, () => `no listening line; stderr:\n${stderr}`)
       : await waitForUnixSocket(sockPath, () => stderr);
-    return { fake, home, child, address, exited, [Symbol.asyncDispose]: dispose };
+    return { model, home, child, address, exited, [Symbol.asyncDispose]: dispose };
   } catch (error) {
     await dispose();
     throw error;
@@ -226,8 +229,8 @@ test("connectWebSocket runs a full turn with the right token", T, async () => {
   const thread = await codex.threadStart();
   const result = await thread.run("hi");
   assert.equal(result.status, "completed");
-  assert.equal(result.finalResponse, PLAIN_TEXT);
-  assert.equal(server.fake.requests.length, 1);
+  assert.equal(result.finalResponse, DEFAULT_TEXT);
+  assert.equal(server.model.requests.length, 1);
   assert.deepEqual(transport!.stderrTail(), []);
 });
 
@@ -264,7 +267,7 @@ test("connectUnixSocket runs a full turn", T, async () => {
   await using codex = await Codex.start({ transport: () => connectUnixSocket(server.address) });
   const thread = await codex.threadStart();
   const result = await thread.run("hi");
-  assert.equal(result.finalResponse, PLAIN_TEXT);
+  assert.equal(result.finalResponse, DEFAULT_TEXT);
 });
 
 test(
@@ -277,7 +280,7 @@ test(
     });
     try {
       const thread = await codex.threadStart();
-      const hold = server.fake.hold();
+      const hold = server.model.hold();
       const turn = await thread.turn("hi");
       await hold.reached;
       const pending = turn.run();
@@ -303,7 +306,7 @@ test("close() rejects what is pending, and leaves the server running", T, async 
   const transport = await connectWebSocket(server.address, { token: TOKEN });
   const codex = await Codex.start({ transport });
   const thread = await codex.threadStart();
-  const hold = server.fake.hold();
+  const hold = server.model.hold();
   const turn = await thread.turn("hi");
   await hold.reached;
   const pending = turn.run().catch((e) => e);
@@ -320,16 +323,16 @@ test("close() rejects what is pending, and leaves the server running", T, async 
 });
 
 test("listenAppServer spawns a server, runs a turn, and close() stops it", T, async () => {
-  await using fake = await startFakeResponses();
-  await using home = await createCodexHome(fake.url);
-  const server = await listenAppServer({ cwd: home.path, env: home.env, token: TOKEN });
+  await using model = await FakeModel.start();
+  await using home = await codexHome({ model });
+  const server = await listenAppServer({ cwd: home.workspace, env: home.env, token: TOKEN });
   let exited = false;
   void server.process.exited.then(() => (exited = true));
   try {
     assert.match(server.url, /^ws:\/\/127\.0\.0\.1:\d+$/);
     await using codex = await Codex.start({ transport: server.transport });
     const result = await (await codex.threadStart()).run("hi");
-    assert.equal(result.finalResponse, PLAIN_TEXT);
+    assert.equal(result.finalResponse, DEFAULT_TEXT);
     // A second client needs the token too.
     await assert.rejects(connectWebSocket(server.url), WebSocketAuthError);
     assert.equal(exited, false);

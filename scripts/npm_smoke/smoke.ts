@@ -4,8 +4,9 @@
  *
  * 1. the tarball holds the build and nothing else (no tests, no node_modules);
  * 2. `npm install <tarball>` works (dependencies from the registry or npm's cache);
- * 3. `consumer.mjs` runs one turn against the fake Responses server under Node, Bun and
- *    Deno, each importing the installed `codex-app-server`;
+ * 3. `consumer.mjs` runs one turn under Node, Bun and Deno, each importing the installed
+ *    `codex-app-server`, on the package's own offline test kit (`codex-app-server/testing`:
+ *    a scripted fake model and a throwaway CODEX_HOME), as a user's test would;
  * 4. `tsc --noEmit` accepts `consumer_types.ts` (strict, `skipLibCheck: false`) and rejects
  *    `consumer_types_bad.ts` (a wrong parameter type).
  *
@@ -34,8 +35,6 @@ import { NPM_DIR, REPO_ROOT } from "../lib/files.ts";
 import { denoBin, localBin, run, type RunResult } from "../lib/process.ts";
 
 const FIXTURES = join(REPO_ROOT, "scripts", "npm_smoke");
-/** Support modules of the test suite that the consumer script reuses (compiled to JS). */
-const SUPPORT = ["fake_responses.ts", "codex_home.ts"];
 
 /** One check of the smoke test. */
 export interface SmokeCheck {
@@ -241,30 +240,6 @@ export async function runConsumerSmoke(options: SmokeOptions = {}): Promise<Smok
         ) + "\n";
       writeFileSync(join(project, "tsconfig.json"), tsconfig(["consumer_types.ts"]));
       writeFileSync(join(project, "tsconfig.bad.json"), tsconfig(["consumer_types_bad.ts"]));
-      // The test suite's fake Responses server and CODEX_HOME writer, compiled to JS.
-      const supportDir = join(project, "support");
-      expectSuccess(
-        "tsc (support modules)",
-        await run(
-          localBin("tsc"),
-          [
-            "--ignoreConfig",
-            "--target",
-            "ES2022",
-            "--module",
-            "NodeNext",
-            "--moduleResolution",
-            "NodeNext",
-            "--types",
-            "node",
-            "--noCheck",
-            "--outDir",
-            supportDir,
-            ...SUPPORT.map((file) => join(REPO_ROOT, "tests", "support", file)),
-          ],
-          { cwd: project, prefix: "[tsc] ", timeoutMs },
-        ),
-      );
       return `${pkg.name}@${pkg.version} in ${project}`;
     });
     if (!installed) return result;

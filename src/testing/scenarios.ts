@@ -1,7 +1,7 @@
 /**
- * Ready-made scripts: one per behaviour of the SDK's own fake Responses server
- * (`plain`, `demo`, `deltas-N`, `approval`, `error-500`, `slow`, `final-answer`), and
- * {@linkcode scenarios.byModel}, which picks one by the request's `model` as that server did.
+ * Ready-made scripts: the behaviours the SDK's own tests, examples and demo run on (`plain`,
+ * `demo`, `deltas-N`, `approval`, `error-500`, `slow`, `final-answer`), and
+ * {@linkcode scenarios.byModel}, which picks one by the request's `model`, as those tests do.
  *
  * @module
  */
@@ -96,8 +96,9 @@ export interface Scenarios {
   /** "This is the final answer." with `phase: "final_answer"`. */
   readonly finalAnswer: Scenario;
   /**
-   * Picks a scenario by the request's `model`, as the SDK's old fake server did: `demo`,
-   * `deltas-N`, `approval`, `error-500`, `slow`, `final-answer`; any other model is `plain`.
+   * Picks a scenario by the request's `model` (as the SDK's own tests do, and its former
+   * fake server did): `demo`, `deltas-N`, `approval`, `error-500`, `slow`, `final-answer`;
+   * any other model is `plain`.
    *
    * @param options Pace and length of `slow`.
    * @returns The scenario.

@@ -1,24 +1,27 @@
 /**
- * Tests of the fake Responses server, on its own (via fetch) and end to end against the real
- * `codex app-server` binary (spawned by hand with node:child_process and raw JSONL).
+ * Tests of the testing kit's ready-made scenarios (`scenarios.byModel`, the model names the
+ * SDK's own tests pick answers by): the fake model serving them on its own (via fetch), and
+ * end to end against the real `codex app-server` binary, spawned by hand with
+ * node:child_process and spoken to in raw JSONL (no `Codex`, no transport of the SDK).
  */
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 
-import {
-  APPROVAL_COMMAND,
-  APPROVAL_OUTPUT,
-  APPROVAL_TOOL,
-  FINAL_ANSWER_TEXT,
-  PLAIN_TEXT,
-  startFakeResponses,
-} from "./support/fake_responses.ts";
-import { codexConfigToml, createCodexHome } from "./support/codex_home.ts";
+import { codexHome, FakeModel, SCENARIO_TEXTS, scenarios, type SlowOptions } from "../testing.ts";
+
+const { plain: PLAIN_TEXT, finalAnswer: FINAL_ANSWER_TEXT } = SCENARIO_TEXTS;
+const { approvalCommand: APPROVAL_COMMAND, approvalOutput: APPROVAL_OUTPUT } = SCENARIO_TEXTS;
+/** The Codex shell tool the `approval` scenario calls (codex 0.169.0). */
+const APPROVAL_TOOL = "exec_command";
+
+/** A fake model that answers by the request's model name, as the SDK's tests use it. */
+function startScenarios(slow?: SlowOptions): Promise<FakeModel> {
+  return FakeModel.start({ script: scenarios.byModel({ slow }) });
+}
 
 const CODEX_BIN = join(
   process.cwd(),
@@ -69,7 +72,7 @@ test(
   "fake server: deltas-5 is a well-formed Responses SSE stream",
   { timeout: 30_000 },
   async () => {
-    const fake = await startFakeResponses();
+    const fake = await startScenarios();
     try {
       const res = await postResponses(fake.url, "deltas-5");
       assert.equal(res.status, 200);
@@ -123,7 +126,7 @@ test(
 );
 
 test("fake server: other scenarios, /v1/models, 404", { timeout: 30_000 }, async () => {
-  const fake = await startFakeResponses();
+  const fake = await startScenarios();
   try {
     const plain = parseSse(await (await postResponses(fake.url, "unknown-model")).text());
     const plainDone = plain.find((e) => e.event === "response.output_item.done")!.data.item as {
@@ -176,7 +179,7 @@ test("fake server: other scenarios, /v1/models, 404", { timeout: 30_000 }, async
 test("fake server: hold() pauses after the first delta; slow stops on disconnect", {
   timeout: 30_000,
 }, async () => {
-  const fake = await startFakeResponses({ slowIntervalMs: 50 });
+  const fake = await startScenarios({ intervalMs: 50 });
   try {
     const gate = fake.hold();
     const res = await postResponses(fake.url, "deltas-3");
@@ -230,21 +233,6 @@ test("fake server: hold() pauses after the first delta; slow stops on disconnect
   }
 });
 
-test("codex home: config.toml points at the fake provider", async () => {
-  const home = await createCodexHome("http://127.0.0.1:1/v1");
-  try {
-    assert.equal(home.env.CODEX_HOME, home.path);
-    assert.equal(home.env.CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG, "1");
-    assert.ok(existsSync(join(home.path, "config.toml")));
-    const toml = codexConfigToml("http://127.0.0.1:1/v1");
-    assert.match(toml, /^model_provider = "fake"$/m);
-    assert.match(toml, /^base_url = "http:\/\/127\.0\.0\.1:1\/v1"$/m);
-  } finally {
-    await home.cleanup();
-  }
-  assert.ok(!existsSync(home.path));
-});
-
 // ---------------------------------------------------------------------------------------------
 // End to end against the real binary.
 
@@ -267,9 +255,14 @@ class RawAppServer {
   /** Answers server → client requests; `undefined` means "leave unanswered". */
   onServerRequest: (message: Message) => Record<string, unknown> | undefined = () => undefined;
 
-  constructor(env: Record<string, string>) {
+  constructor(env: Readonly<Record<string, string | undefined>>, cwd: string) {
+    const merged: Record<string, string> = {};
+    for (const [key, value] of Object.entries({ ...process.env, ...env })) {
+      if (value !== undefined) merged[key] = value; // undefined: removed (OPENAI_API_KEY …)
+    }
     this.#child = spawn(CODEX_BIN, ["app-server"], {
-      env: { ...process.env, ...env },
+      cwd,
+      env: merged,
       stdio: ["pipe", "pipe", "pipe"],
     });
     this.#exited = new Promise((resolve) => this.#child.once("exit", () => resolve()));
@@ -382,19 +375,19 @@ class RawAppServer {
 async function withAppServer(
   body: (
     server: RawAppServer,
-    fake: Awaited<ReturnType<typeof startFakeResponses>>,
+    fake: FakeModel,
   ) => Promise<void>,
 ) {
-  const fake = await startFakeResponses();
-  const home = await createCodexHome(fake.url);
-  const server = new RawAppServer(home.env);
+  const fake = await startScenarios();
+  const home = await codexHome({ model: fake });
+  const server = new RawAppServer(home.env, home.workspace);
   try {
     await server.initialize();
     await body(server, fake);
   } finally {
     await server.kill();
     await fake.close();
-    await home.cleanup();
+    await home.remove();
   }
 }
 
@@ -415,8 +408,7 @@ test(
       );
       assert.equal(fake.requests.length, 1);
       assert.equal(fake.requests[0].model, "deltas-5");
-      const tools = fake.requests[0].tools as { name?: string }[];
-      assert.ok(tools.some((t) => t.name === APPROVAL_TOOL), "codex offers exec_command");
+      assert.ok(fake.requests[0].toolNames.includes(APPROVAL_TOOL), "codex offers exec_command");
     });
   },
 );
@@ -439,7 +431,7 @@ test("e2e: approval round trip reaches the fake model", { timeout: 30_000 }, asy
     assert.match(String(approvals[0].params!.command), /echo approved-output/);
 
     assert.equal(fake.requests.length, 2);
-    const input = fake.requests[1].input as Record<string, unknown>[];
+    const input = fake.requests[1].input as readonly Record<string, unknown>[];
     const output = input.find((item) => item.type === "function_call_output");
     assert.ok(output, "second request carries the function_call_output");
     assert.match(JSON.stringify(output.output), new RegExp(APPROVAL_OUTPUT));
