@@ -25,7 +25,10 @@ import {
  *   (or is reported and the notification dropped) with a {@linkcode ProtocolError}.
  * - `"off"`: nothing incoming is validated.
  *
- * Outgoing params are always validated before sending.
+ * Outgoing params are always validated before sending. In `"report"` and `"strict"` mode a
+ * key that the method's params do not have is an error as well (`InvalidParamsError`
+ * 'modle: unknown option "modle" — did you mean "model"?', nothing sent); `"off"` lets such
+ * keys through, for the fields of an app-server newer than the pinned protocol.
  */
 export type ValidationMode = "report" | "strict" | "off";
 
