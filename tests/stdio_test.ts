@@ -156,7 +156,7 @@ test(
       assert.deepEqual(error.stderrTail, [
         "2026-01-01T00:00:00Z ERROR codex_core::config: bad config",
       ]);
-      assert.doesNotMatch(error.message, /\x1b/);
+      assert.ok(!error.message.includes("\x1b"), "no escape character in the message");
       assert.match(error.message, /Last stderr lines:\n2026-01-01T00:00:00Z ERROR codex_core/);
     } finally {
       await rm(dir, { recursive: true, force: true });

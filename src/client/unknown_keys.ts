@@ -7,7 +7,7 @@
  * @module
  */
 
-import type * as v from "valibot";
+import type * as v from "npm:valibot@1.5.0";
 import type { ValidationIssue } from "../errors.ts";
 
 /** The parts of a valibot schema object the walk reads (`kind`, `type` and their members). */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type * as v from "valibot";
+import type * as v from "npm:valibot@1.5.0";
 import type * as Registry from "../../generated/registry.ts";
 import { lazy } from "../_util/lazy.ts";
 import {
@@ -52,7 +52,7 @@ export interface Validation {
  */
 export const loadValidation = lazy<Validation>(async () => {
   const [valibot, registry] = await Promise.all([
-    import("valibot"),
+    import("npm:valibot@1.5.0"),
     import("../../generated/registry.ts"),
   ]);
   return { v: valibot, registry };
