@@ -79,7 +79,11 @@ export async function release(): Promise<number> {
   };
 
   const build = await buildNpm();
-  check("build: tsc reports no type error", build.typeErrors.length === 0, build.typeErrors[0] ?? "");
+  check(
+    "build: tsc reports no type error",
+    build.typeErrors.length === 0,
+    build.typeErrors[0] ?? "",
+  );
   const pkg = build.packageJson as {
     name: string;
     version: string;
