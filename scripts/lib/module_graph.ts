@@ -90,7 +90,8 @@ async function denoInfo(entry: string): Promise<DenoInfo> {
   const result = await run(
     denoBin(),
     ["info", "--json", "--config", join(REPO_ROOT, "deno.json"), entry],
-    { echo: false },
+    // The whole JSON (several MiB for the test suite's graph), not the usual tail.
+    { echo: false, outputLimit: 256 * 1024 * 1024 },
   );
   if (result.code !== 0) throw new Error(`deno info failed:\n${result.output.slice(-4000)}`);
   return JSON.parse(result.output.slice(result.output.indexOf("{"))) as DenoInfo;

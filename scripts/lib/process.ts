@@ -15,7 +15,7 @@ import { REPO_ROOT } from "./files.ts";
 export interface RunResult {
   code: number | null;
   signal: string | null;
-  /** The last 256 KiB of stdout + stderr, interleaved. */
+  /** The last `outputLimit` bytes (256 KiB by default) of stdout + stderr, interleaved. */
   output: string;
   timedOut: boolean;
   ms: number;
@@ -31,6 +31,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Prefix for each echoed line. */
   prefix?: string;
+  /** How much of the output `output` keeps, from its end (default 256 KiB). */
+  outputLimit?: number;
 }
 
 const OUTPUT_TAIL = 256 * 1024;
@@ -66,7 +68,7 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
       let atLineStart = true;
       return (chunk: Uint8Array) => {
         const text = decoder.decode(chunk, { stream: true });
-        output = (output + text).slice(-OUTPUT_TAIL);
+        output = (output + text).slice(-(options.outputLimit ?? OUTPUT_TAIL));
         if (!echo || text === "") return;
         if (options.prefix === undefined) {
           target.write(text);
