@@ -27,7 +27,7 @@
  *
  * @ignore
  */
-import * as v from "valibot";
+import * as v from "npm:valibot@1.5.0";
 import { schemas as s } from "./schemas.ts";
 import type {
   ClientNotificationMethod,

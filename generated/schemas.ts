@@ -14,7 +14,7 @@
  *
  * @ignore
  */
-import * as v from "valibot";
+import * as v from "npm:valibot@1.5.0";
 import type { Definitions } from "./definitions.ts";
 import type * as T from "./types.ts";
 

@@ -38,6 +38,7 @@ import {
   tsSpecifiers,
 } from "./lib/npm_specifiers.ts";
 import { NEEDS_POLYFILL, POLYFILLS, POLYFILLS_SOURCE } from "./lib/polyfills.ts";
+import { systemNode } from "./lib/nodes.ts";
 import { run, runOrThrow } from "./lib/process.ts";
 import { COMPILER_OPTIONS, jsFileOf, tsc } from "./lib/tsc.ts";
 
@@ -128,6 +129,12 @@ export async function buildNpm(): Promise<BuildResult> {
     dependenciesOf(usedPackages, rootDependencies),
     rootPackage.repository,
   );
+  if (packageJson.repository === undefined) {
+    warn(
+      "no repository: package.json declares none and git has no origin, so the package " +
+        "links to no source; set package.json's `repository` before publishing",
+    );
+  }
   copyReadmeAndLicense(warn);
   const typeErrors = await compile(sources.length + 1);
   rewriteDeclarationSpecifiers(ESM_DIR);
@@ -304,7 +311,8 @@ async function writePackageJson(
     types: dtsOf(main.file),
     exports: exportsMap,
     files: ["esm/", "src/", "README.md", "LICENSE"],
-    engines: { node: ">=20" },
+    // ES modules only; `require()` of them needs Node 20.19 (or 22.12) and later.
+    engines: { node: ">=20.19" },
     dependencies,
   };
   writeFileSync(join(NPM_DIR, "package.json"), JSON.stringify(packageJson, null, 2) + "\n");
@@ -321,12 +329,22 @@ async function repository(declared: unknown): Promise<unknown> {
   return { type: "git", url: `git+${url}.git` };
 }
 
-/** Copies README.md and the LICENSE into `npm/` (the Apache-2.0 text when there is none). */
+/**
+ * The package's README: what a user of the installed package reads (install, quick start,
+ * runtimes, trying it offline), not the repository's README, which is about developing
+ * the SDK. Its code blocks are type-checked with the other docs (`deno task check`).
+ */
+export const PACKAGE_README = "docs/package-readme.md";
+
+/**
+ * Copies the package README and the LICENSE into `npm/` (the Apache-2.0 text when there is
+ * no LICENSE).
+ */
 function copyReadmeAndLicense(warn: (message: string) => void): void {
-  if (existsSync(join(REPO_ROOT, "README.md"))) {
-    cpSync(join(REPO_ROOT, "README.md"), join(NPM_DIR, "README.md"));
+  if (existsSync(join(REPO_ROOT, PACKAGE_README))) {
+    cpSync(join(REPO_ROOT, PACKAGE_README), join(NPM_DIR, "README.md"));
   } else {
-    warn("the repository has no README.md: the package ships without one");
+    warn(`the repository has no ${PACKAGE_README}: the package ships without a README`);
   }
   const license = ["LICENSE", "LICENSE.md", "LICENSE.txt"].find((f) =>
     existsSync(join(REPO_ROOT, f))
@@ -412,7 +430,7 @@ async function probeUnderNode(entries: Entry[]): Promise<void> {
       JSON.stringify(`${key} exports nothing`)
     });`
   ).join("\n");
-  await runOrThrow("node", ["--input-type=module", "-e", probe], { prefix: "[node] " });
+  await runOrThrow(systemNode(), ["--input-type=module", "-e", probe], { prefix: "[node] " });
 }
 
 if (import.meta.main) {

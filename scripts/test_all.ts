@@ -2,13 +2,18 @@
  * Runs the one test suite (`tests/*_test.ts`) on Deno, Bun and Node, then the npm consumer
  * smoke test, and reports:
  *
+ * - `lock`: `package-lock.json` is what `npm install` writes (complete for every platform;
+ *   see scripts/lib/lock_check.ts), so `npm ci` works on a fresh clone;
  * - `deno`: `deno test -A tests/` on the sources;
  * - `bun`: `bun test tests/` on the sources;
  * - `node`: builds `npm/` and compiles the same test files against it into `.node-tests/`
  *   (a mirror of the repository root; see scripts/lib/node_tests.ts), then runs
- *   `node --test --test-concurrency=1` on them from there;
- * - `consumer`: packs `npm/`, installs the tarball into a throwaway project and uses it from
- *   Node, Bun, Deno and tsc (see scripts/npm_smoke/smoke.ts).
+ *   `node --test --test-concurrency=1` on them from there, with the machine's Node and
+ *   again with Node 24 (`node_modules/node24`, where npm installed it: Linux x64);
+ * - `consumer`: packs `npm/`, lints the tarball (publint, attw), installs it into fresh
+ *   Node, Bun and Deno projects and runs the README's quick start (both forms), the offline
+ *   recipe and `require()` there, on the machine's Node and Node 22, and checks the types
+ *   with tsc (see scripts/npm_smoke/smoke.ts).
  *
  * Each runtime's results come from its JUnit report. The run fails when a test fails, a
  * runtime exits non-zero or times out, the npm build has a type error, or the runtimes did
@@ -16,7 +21,8 @@
  * last line is `N passed, M failed`: N counts passed tests and smoke checks, M failed ones
  * plus every other problem listed above it.
  *
- * Usage: `deno run -A scripts/test_all.ts [deno] [bun] [node] [consumer]` (default: all).
+ * Usage: `deno run -A scripts/test_all.ts [lock] [deno] [bun] [node] [consumer]` (default:
+ * all).
  * `TEST_ALL_TIMEOUT_MIN` limits each runtime's run (default 20). Never reads stdin.
  *
  * @module
@@ -29,12 +35,14 @@ import process from "node:process";
 import { buildNpm } from "./build_npm.ts";
 import { REPO_ROOT } from "./lib/files.ts";
 import { buildNodeTests } from "./lib/node_tests.ts";
+import { lockProblems } from "./lib/lock_check.ts";
+import { bundledNode, systemNode } from "./lib/nodes.ts";
 import { denoBin, killChildren, localBin, run, type RunResult } from "./lib/process.ts";
 import { runConsumerSmoke } from "./npm_smoke/smoke.ts";
 
-const STEPS = ["deno", "bun", "node", "consumer"] as const;
+const STEPS = ["lock", "deno", "bun", "node", "consumer"] as const;
 type Step = typeof STEPS[number];
-type Runtime = "deno" | "bun" | "node";
+type Runtime = "deno" | "bun" | "node" | "node24";
 
 /** One runtime's run of the suite. */
 interface SuiteResult {
@@ -209,10 +217,16 @@ export async function testAll(steps: readonly Step[] = STEPS): Promise<number> {
   const smokeChecks: { name: string; ok: boolean; detail?: string }[] = [];
   const want = (step: Step) => steps.includes(step);
 
-  const nodeVersion = await version("node", ["--version"]);
+  const node = systemNode();
+  const node22 = bundledNode(22);
+  const node24 = bundledNode(24);
+  const nodeVersion = await version(node, ["--version"]);
+  const bundled = async (bin: string | undefined) =>
+    bin === undefined ? "not installed" : await version(bin, ["--version"]);
   console.log(
     `[test_all] deno ${Deno.version.deno} (TypeScript ${Deno.version.typescript}), ` +
-      `bun ${await version(localBin("bun"), ["--version"])}, node ${nodeVersion}, ` +
+      `bun ${await version(localBin("bun"), ["--version"])}, node ${nodeVersion} (${node}), ` +
+      `node22 ${await bundled(node22)}, node24 ${await bundled(node24)}, ` +
       `tsc ${await version(localBin("tsc"), ["--version"])}; steps: ${steps.join(", ")}`,
   );
   const nodeMajor = Number(/^v(\d+)\./.exec(nodeVersion)?.[1]);
@@ -221,6 +235,16 @@ export async function testAll(steps: readonly Step[] = STEPS): Promise<number> {
   }
 
   try {
+    if (want("lock")) {
+      banner("lock: package-lock.json is what npm install writes");
+      const t0 = performance.now();
+      const found = await lockProblems();
+      const name = "lock: npm install leaves package-lock.json unchanged (npm ci works)";
+      smokeChecks.push({ name, ok: found.length === 0, detail: found.join("; ") });
+      console.log(`[test_all] ${found.length === 0 ? "ok" : "FAIL"} ${name}`);
+      for (const problem of found) console.log(`  ${problem}`);
+      timings.push(["lock", performance.now() - t0]);
+    }
     if (want("deno")) {
       const junit = join(reports, "deno.xml");
       const suite = await runSuite(
@@ -274,26 +298,33 @@ export async function testAll(steps: readonly Step[] = STEPS): Promise<number> {
         timings.push(["build node tests", performance.now() - t0]);
       }
       if (tests !== undefined && tests.testFiles.length > 0) {
-        const junit = join(reports, "node.xml");
-        const suite = await runSuite(
-          "node",
-          "node",
-          [
-            "--enable-source-maps",
-            "--test",
-            "--test-concurrency=1",
-            "--test-reporter=spec",
-            "--test-reporter-destination=stdout",
-            "--test-reporter=junit",
-            `--test-reporter-destination=${junit}`,
-            ...tests.testFiles.map((file) => relative(tests!.dir, file)),
-          ],
-          junit,
-          timeoutMs,
-          tests.dir,
-        );
-        suites.push(suite);
-        timings.push(["node --test", suite.ms]);
+        const runtimes: [Runtime, string | undefined][] = [["node", node], ["node24", node24]];
+        for (const [runtime, bin] of runtimes) {
+          if (bin === undefined) {
+            console.log(`[test_all] ${runtime}: not installed here (npm installs it on Linux x64)`);
+            continue;
+          }
+          const junit = join(reports, `${runtime}.xml`);
+          const suite = await runSuite(
+            runtime,
+            bin,
+            [
+              "--enable-source-maps",
+              "--test",
+              "--test-concurrency=1",
+              "--test-reporter=spec",
+              "--test-reporter-destination=stdout",
+              "--test-reporter=junit",
+              `--test-reporter-destination=${junit}`,
+              ...tests.testFiles.map((file) => relative(tests!.dir, file)),
+            ],
+            junit,
+            timeoutMs,
+            tests.dir,
+          );
+          suites.push(suite);
+          timings.push([`${runtime} --test`, suite.ms]);
+        }
       } else {
         problems.push("node: the suite did not run (no build or no compiled test files)");
       }
@@ -303,7 +334,7 @@ export async function testAll(steps: readonly Step[] = STEPS): Promise<number> {
       banner("consumer smoke test");
       const t0 = performance.now();
       if (built) {
-        const smoke = await runConsumerSmoke();
+        const smoke = await runConsumerSmoke({ nodes: { node, node22, node24 } });
         smokeChecks.push(...smoke.checks);
         if (smoke.checks.length === 0) problems.push("consumer: no check ran");
         if (smoke.tarball) {
@@ -343,7 +374,7 @@ export async function testAll(steps: readonly Step[] = STEPS): Promise<number> {
   if (smokeChecks.length > 0) {
     const ok = smokeChecks.filter((c) => c.ok).length;
     console.log(
-      `${"consumer".padEnd(10)}${pad(ok, 8)}${pad(smokeChecks.length - ok, 8)}${pad(0, 9)}${
+      `${"checks".padEnd(10)}${pad(ok, 8)}${pad(smokeChecks.length - ok, 8)}${pad(0, 9)}${
         pad(smokeChecks.length, 6)
       }`,
     );
@@ -353,9 +384,7 @@ export async function testAll(steps: readonly Step[] = STEPS): Promise<number> {
   console.log(`  ${"total".padEnd(20)} ${pad(seconds(performance.now() - started), 9)}`);
 
   const failedTests = suites.flatMap((s) => s.failures.map((name) => `${s.runtime}: ${name}`));
-  const failedChecks = smokeChecks.filter((c) => !c.ok).map((c) =>
-    `consumer: ${c.name}: ${c.detail ?? ""}`
-  );
+  const failedChecks = smokeChecks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail ?? ""}`);
   if (failedTests.length + failedChecks.length > 0) {
     console.log("\nFailed:");
     for (const line of [...failedTests, ...failedChecks]) console.log(`  ${line.split("\n")[0]}`);

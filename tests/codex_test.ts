@@ -10,6 +10,8 @@ import {
   TurnFailedError,
 } from "../mod.ts";
 import { SCENARIO_TEXTS, scenarios, startTestCodex } from "../testing.ts";
+import { spawnAppServer } from "../transport.ts";
+import { recording } from "./support/recording.ts";
 
 const { plain: PLAIN_TEXT, finalAnswer: FINAL_ANSWER_TEXT } = SCENARIO_TEXTS;
 const { approvalOutput: APPROVAL_OUTPUT } = SCENARIO_TEXTS;
@@ -256,6 +258,66 @@ test("Bad params are rejected with a valibot path before anything is sent", T, a
   );
   assert.equal(h.model.requests.length, 0);
 });
+
+test(
+  "A misspelt option is an error naming it and the closest known one; nothing is sent",
+  T,
+  async () => {
+    await using h = await startTestCodex({ script: scenarios.byModel() });
+    const transport = recording(await spawnAppServer({ cwd: h.home.path, env: h.home.env }));
+    await using codex = await Codex.start({ transport });
+    const issuesOf = (error: unknown) =>
+      ((error as InvalidParamsError).data as { issues: { path: string; message: string }[] })
+        .issues;
+
+    // A typo in a thread option.
+    const start = await codex.threadStart({ modle: "plain" } as never).catch((e: unknown) => e);
+    assert.ok(start instanceof InvalidParamsError, String(start));
+    assert.match(start.message, /^thread\/start failed: invalid params \(nothing was sent\): /);
+    assert.match(start.message, /modle: unknown option "modle" — did you mean "model"\?/);
+    assert.deepEqual(issuesOf(start).map((issue) => issue.path), ["modle"]);
+    assert.ok(!transport.methods().includes("thread/start"), "thread/start was not sent");
+
+    // A turn option, snake_case as in Python, and a typo inside an input item.
+    const thread = await codex.threadStart();
+    const turn = await thread.run("Hi.", { effrt: "low", output_schema: {} } as never)
+      .catch((e: unknown) => e);
+    assert.ok(turn instanceof InvalidParamsError, String(turn));
+    assert.deepEqual(issuesOf(turn).map((issue) => issue.message), [
+      'unknown option "effrt" — did you mean "effort"?',
+      'unknown option "output_schema" — did you mean "outputSchema"?',
+    ]);
+    const nested = await codex.request("turn/start", {
+      threadId: thread.id,
+      input: [{ type: "text", text: "Hi.", text_elements: [], txt: "x" }],
+    } as never).catch((e: unknown) => e);
+    assert.ok(nested instanceof InvalidParamsError, String(nested));
+    assert.match(nested.message, /input\.0\.txt: unknown key "txt" — did you mean "text"\?/);
+    assert.ok(!transport.methods().includes("turn/start"), "turn/start was not sent");
+    assert.equal(h.model.requests.length, 0, "the model saw nothing");
+
+    // Known keys pass, an undefined one is never sent, and a free-form `config` is a map.
+    const ok = await codex.threadStart({
+      model: "plain",
+      modle: undefined,
+      config: { any_key: 1 },
+    } as never);
+    assert.equal((await ok.run("Hi.")).finalResponse, PLAIN_TEXT);
+  },
+);
+
+test(
+  'validation "off" lets an unknown key through, for a newer app-server\'s fields',
+  T,
+  async () => {
+    await using h = await startTestCodex({
+      script: scenarios.byModel(),
+      codex: { validation: "off" },
+    });
+    const thread = await h.codex.threadStart({ someFutureField: true } as never);
+    assert.equal((await thread.run("Hi.")).finalResponse, PLAIN_TEXT);
+  },
+);
 
 test(
   "Approval presets map to wire values and invalid combinations fail before any RPC",

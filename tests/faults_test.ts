@@ -16,6 +16,7 @@ import {
   Codex,
   type CodexError,
   CodexNotFoundError,
+  InvalidRequestError,
   ProtocolError,
   retryOnOverload,
   ServerBusyError,
@@ -80,6 +81,32 @@ test(
     }
   },
 );
+
+test(
+  "A broken config.toml: start-up succeeds, threadStart fails naming the file and line",
+  T,
+  async () => {
+    await using model = await FakeModel.start();
+    await using home = await codexHome({ model, extraConfig: "this is = = not toml" });
+    await using codex = await Codex.start({ cwd: home.workspace, env: home.env });
+    const error = await codex.threadStart().then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof InvalidRequestError, String(error));
+    assert.match(error.message, /failed to load configuration: .*config\.toml:\d+:\d+: /);
+  },
+);
+
+test("An invalid config override fails start-up, quoting codex's reason", T, async () => {
+  await using model = await FakeModel.start();
+  await using home = await codexHome({ model });
+  const error = await Codex.start({
+    cwd: home.workspace,
+    env: home.env,
+    config: { sandbox_mode: "bogus" },
+  }).then(() => undefined, (e: unknown) => e);
+  assert.ok(error instanceof TransportClosedError, String(error));
+  assert.equal(error.exitCode, 1);
+  assert.match(error.message, /unknown variant `bogus`[^]*in `sandbox_mode`/);
+});
 
 test("Garbage on stdout is reported and skipped; the real replies still arrive", T, async () => {
   await using stand = await fakeAppServer("garbage");

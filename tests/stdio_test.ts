@@ -135,6 +135,36 @@ test(
   },
 );
 
+test(
+  "The stderr tail of a start-up failure has no terminal colour codes",
+  T,
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fake-codex-"));
+    try {
+      const script = join(dir, "codex");
+      // What a Rust logger writes when it believes it talks to a terminal.
+      await writeFile(
+        script,
+        "#!/bin/sh\nprintf '\\033[2m2026-01-01T00:00:00Z\\033[0m \\033[31mERROR\\033[0m " +
+          "\\033[1mcodex_core::config\\033[0m: bad config\\n' >&2\nexit 1\n",
+      );
+      await chmod(script, 0o755);
+      const error = await Codex.start({ codexBin: script }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof TransportClosedError, String(error));
+      assert.deepEqual(error.stderrTail, [
+        "2026-01-01T00:00:00Z ERROR codex_core::config: bad config",
+      ]);
+      assert.ok(!error.message.includes("\x1b"), "no escape character in the message");
+      assert.match(error.message, /Last stderr lines:\n2026-01-01T00:00:00Z ERROR codex_core/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);
+
 test("await using leaves no app-server process behind", T, async () => {
   await using model = await FakeModel.start({ script: scenarios.byModel() });
   await using home = await codexHome({ model });

@@ -33,11 +33,12 @@ interface Review {
 
 /** Lets the agent read, never anything else: other requests get the SDK's default decline. */
 const readOnlyApprovals: ServerRequestHandlers = {
-  "item/commandExecution/requestApproval": ({ command }) => {
-    // It arrives wrapped in a shell: "/bin/bash -c 'ls -la'".
-    const wrapped = command ?? "";
-    const inner = /^\S+ -\w*c '(.*)'$/s.exec(wrapped)?.[1] ?? wrapped;
-    return { decision: /^(ls|cat|git diff)\b/.test(inner) ? "accept" : "decline" };
+  "item/commandExecution/requestApproval": ({ commandActions }) => {
+    // The server's parse of the command into `read`, `listFiles`, `search` or `unknown`
+    // actions: never the wrapped `command` string, where a test for "ls" passes `ls; rm -rf ~`.
+    const actions = commandActions ?? [];
+    const readOnly = actions.length > 0 && actions.every((action) => action.type !== "unknown");
+    return { decision: readOnly ? "accept" : "decline" };
   },
 };
 

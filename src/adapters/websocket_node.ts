@@ -24,8 +24,8 @@ import type {
   WebSocketOpener,
 } from "./websocket_adapter.ts";
 
-type WsModule = typeof import("ws");
-type WsData = import("ws").RawData;
+type WsModule = typeof import("npm:ws@8.23.0");
+type WsData = import("npm:ws@8.23.0").RawData;
 
 /**
  * Imports `ws` and returns an opener built on it.
@@ -48,7 +48,7 @@ type WsData = import("ws").RawData;
 export async function loadNodeWebSocket(): Promise<WebSocketOpener> {
   let ws: WsModule;
   try {
-    ws = await import("ws");
+    ws = await import("npm:ws@8.23.0");
   } catch (error) {
     throw new Error(
       `the "ws" package, which WebSocket connections need on Node, cannot be loaded: ${

@@ -35,6 +35,7 @@ import {
 } from "./server_requests.ts";
 import type { ServerRequestOutcome } from "../turn_result.ts";
 import { turnIdOf, TurnRouter } from "./turn_router.ts";
+import { unknownKeys } from "./unknown_keys.ts";
 import {
   checksNotification,
   invalidParams,
@@ -173,13 +174,15 @@ export class CodexClient implements AsyncDisposable {
 
   /**
    * Sends a typed request: params are validated before sending (nothing is sent when they
-   * are invalid), and the result is validated as the client's {@linkcode ValidationMode} says.
+   * are invalid, or, unless validation is `"off"`, hold a key their schema does not know),
+   * and the result is validated as the client's {@linkcode ValidationMode} says.
    *
    * @param method A client request method of the pinned protocol.
    * @param params Its params.
    * @param options Abort signal and timeout.
    * @returns The method's result.
-   * @throws {InvalidParamsError} The params fail the method's schema (`data.issues` has paths).
+   * @throws {InvalidParamsError} The params fail the method's schema, or hold an unknown key
+   * (`data.issues` has paths: 'modle: unknown option "modle" — did you mean "model"?').
    * @throws {JsonRpcError} The server answered with an error.
    * @throws {TransportClosedError} The connection ended first.
    * @throws {CallTimeoutError} `timeoutMs` passed first.
@@ -196,6 +199,9 @@ export class CodexClient implements AsyncDisposable {
     }
     if (schemas.params !== undefined) {
       const issues = issuesOf(validation, schemas.params, params);
+      if (this.#mode !== "off") {
+        issues.push(...unknownKeys(validation.v.is, schemas.params, params));
+      }
       if (issues.length > 0) throw invalidParams(method, issues);
     }
     const result = await this.connection.request(method, params, options);

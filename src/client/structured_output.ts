@@ -102,7 +102,7 @@ export async function jsonSchemaOf(
   const offered = standard.jsonSchema?.output;
   if (offered !== undefined) return offered({ target: "draft-07" });
   if (standard.vendor === "valibot") {
-    const { toJsonSchema } = await import("@valibot/to-json-schema");
+    const { toJsonSchema } = await import("npm:@valibot/to-json-schema@1.8.0");
     return toJsonSchema(output as Parameters<typeof toJsonSchema>[0]) as Record<string, unknown>;
   }
   throw new CodexError(

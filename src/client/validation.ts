@@ -6,7 +6,7 @@
  * @module
  */
 
-import type * as v from "valibot";
+import type * as v from "npm:valibot@1.5.0";
 import type * as Registry from "../../generated/registry.ts";
 import { lazy } from "../_util/lazy.ts";
 import {
@@ -25,7 +25,10 @@ import {
  *   (or is reported and the notification dropped) with a {@linkcode ProtocolError}.
  * - `"off"`: nothing incoming is validated.
  *
- * Outgoing params are always validated before sending.
+ * Outgoing params are always validated before sending. In `"report"` and `"strict"` mode a
+ * key that the method's params do not have is an error as well (`InvalidParamsError`
+ * 'modle: unknown option "modle" — did you mean "model"?', nothing sent); `"off"` lets such
+ * keys through, for the fields of an app-server newer than the pinned protocol.
  */
 export type ValidationMode = "report" | "strict" | "off";
 
@@ -49,7 +52,7 @@ export interface Validation {
  */
 export const loadValidation = lazy<Validation>(async () => {
   const [valibot, registry] = await Promise.all([
-    import("valibot"),
+    import("npm:valibot@1.5.0"),
     import("../../generated/registry.ts"),
   ]);
   return { v: valibot, registry };

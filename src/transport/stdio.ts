@@ -6,7 +6,7 @@
 
 import { deferred } from "../_util/deferred.ts";
 import { redact } from "../_util/secrets.ts";
-import { describe } from "../_util/text.ts";
+import { describe, stripAnsi } from "../_util/text.ts";
 import { settleWithin } from "../_util/wait.ts";
 import type { ChildProcess, ProcessExit } from "../adapters/adapter.ts";
 import { JsonlDecoder } from "../framing/jsonl_decode.ts";
@@ -60,7 +60,7 @@ export function stdioTransport(
   const tail = new LineRing(STDERR_LINES);
   const stderrDone = drainLines(child.stderr, (raw) => {
     const line = redact(raw);
-    tail.push(line);
+    tail.push(stripAnsi(line)); // the tail is for messages: without terminal colours
     options.onStderr?.(line);
   });
 
