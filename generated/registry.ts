@@ -2,7 +2,7 @@
 
 /**
  * Typed method registry of the Codex app-server protocol: the method maps (params and
- * result types by method, from `registry_types.ts`), the method lists, and runtime
+ * result types by method, from `registry_types.ts`), the method lists (from `methods.ts`), and runtime
  * lookups of the valibot schemas of every client request, server notification and
  * server request. Methods tagged `@experimental` require `experimentalApi` at initialize.
  *
@@ -30,7 +30,6 @@
 import * as v from "valibot";
 import { schemas as s } from "./schemas.ts";
 import type {
-  ClientNotificationMethod,
   ClientRequestMap,
   ClientRequestMethod,
   ServerNotificationMap,
@@ -49,6 +48,7 @@ export type {
   ServerRequestMap,
   ServerRequestMethod,
 } from "./registry_types.ts";
+export * from "./methods.ts";
 
 /** The params and result schemas of a request. */
 export interface RequestSchemas<P, R> {
@@ -473,113 +473,6 @@ const SERVER_REQUESTS: Table = {
     s.McpServerElicitationRequestResponse,
   ],
 };
-
-/** Every client request method, sorted. */
-export const CLIENT_REQUEST_METHODS: readonly ClientRequestMethod[] = Object.freeze(
-  Object.keys(CLIENT_REQUESTS) as ClientRequestMethod[],
-);
-
-/** Every client notification method, sorted. */
-export const CLIENT_NOTIFICATION_METHODS: readonly ClientNotificationMethod[] = Object.freeze([
-  "initialized",
-]);
-
-/** Every server notification method, sorted. */
-export const SERVER_NOTIFICATION_METHODS: readonly ServerNotificationMethod[] = Object.freeze(
-  Object.keys(SERVER_NOTIFICATIONS) as ServerNotificationMethod[],
-);
-
-/** Every server request method, sorted. */
-export const SERVER_REQUEST_METHODS: readonly ServerRequestMethod[] = Object.freeze(
-  Object.keys(SERVER_REQUESTS) as ServerRequestMethod[],
-);
-
-/** Client request methods that exist only with `experimentalApi` at initialize. */
-export const EXPERIMENTAL_CLIENT_REQUEST_METHODS: ReadonlySet<string> = new Set([
-  "account/bedrock/checkGovCloudRequirements",
-  "account/bedrock/discover",
-  "account/bedrock/setup",
-  "account/gcp/setup",
-  "accountSession/list",
-  "accountSession/switch",
-  "collaborationMode/list",
-  "environment/add",
-  "environment/info",
-  "environment/status",
-  "fuzzyFileSearch/sessionStart",
-  "fuzzyFileSearch/sessionStop",
-  "fuzzyFileSearch/sessionUpdate",
-  "mcpServer/event/stream/start",
-  "mcpServer/event/stream/stop",
-  "memory/reset",
-  "memory/status",
-  "mock/experimentalMethod",
-  "plugin/search",
-  "process/kill",
-  "process/resizePty",
-  "process/spawn",
-  "process/writeStdin",
-  "project/create",
-  "project/delete",
-  "project/import",
-  "project/list",
-  "project/move",
-  "project/read",
-  "project/update",
-  "remoteControl/client/list",
-  "remoteControl/client/revoke",
-  "remoteControl/disable",
-  "remoteControl/enable",
-  "remoteControl/pairing/start",
-  "remoteControl/pairing/status",
-  "remoteControl/status/read",
-  "rollout/compress",
-  "server/diagnostics",
-  "thread/backgroundTerminals/clean",
-  "thread/backgroundTerminals/list",
-  "thread/backgroundTerminals/terminate",
-  "thread/decrement_elicitation",
-  "thread/guardianReview",
-  "thread/increment_elicitation",
-  "thread/items/read",
-  "thread/memory/read",
-  "thread/memoryMode/set",
-  "thread/prediction/request",
-  "thread/prepareApprovedPlan",
-  "thread/queue/add",
-  "thread/queue/delete",
-  "thread/queue/list",
-  "thread/queue/reorder",
-  "thread/queue/start",
-  "thread/queue/update",
-  "thread/readState/update",
-  "thread/realtime/appendAudio",
-  "thread/realtime/appendSpeech",
-  "thread/realtime/appendText",
-  "thread/realtime/listVoices",
-  "thread/realtime/start",
-  "thread/realtime/stop",
-  "thread/sample",
-  "thread/sample/cancel",
-  "thread/search",
-  "thread/searchOccurrences",
-  "thread/settings/update",
-  "thread/timeline/list",
-  "turn/settings/update",
-  "userVerification/cancel",
-  "userVerification/delete",
-  "userVerification/enroll",
-  "userVerification/status",
-  "userVerification/verify",
-]);
-
-/** Server notification methods sent only to connections with `experimentalApi`. */
-export const EXPERIMENTAL_SERVER_NOTIFICATION_METHODS: ReadonlySet<string> = new Set<string>();
-
-/** Server request methods sent only to connections with `experimentalApi`. */
-export const EXPERIMENTAL_SERVER_REQUEST_METHODS: ReadonlySet<string> = new Set([
-  "currentTime/read",
-]);
 
 /**
  * Looks up the params and result schemas of a client request.
