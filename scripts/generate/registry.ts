@@ -25,6 +25,8 @@ const CLIENT_RESULT_OVERRIDES: Record<string, string> = {
   "config/mcpServer/reload": "McpServerRefreshResponse",
   "config/value/write": "ConfigWriteResponse",
   "externalAgentConfig/import/readHistories": "ExternalAgentConfigImportHistoriesReadResponse",
+  // From 0.171.0: it writes `config.toml` and answers like `config/value/write` (observed).
+  "modelProvider/default/set": "ConfigWriteResponse",
 };
 
 /** How a method's params are declared. */
