@@ -146,7 +146,11 @@ function runTests(log: (line: string) => void): boolean {
   ];
   let passed = true;
   for (const [file, extra] of runs) {
-    log(`pin: deno test -A ${[...extra.map((a) => JSON.stringify(a)), file].join(" ")}`);
+    log(
+      `pin: deno test -A ${
+        [...extra.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)), file].join(" ")
+      }`,
+    );
     const result = spawnSync(denoBinary(), ["test", "-A", ...extra, file], {
       cwd: REPO_ROOT,
       stdio: "inherit",

@@ -123,9 +123,24 @@ test("protocolDiff lists methods and definitions added, removed and changed", T,
   assert.ok(items.some((item) => item.startsWith("- Definitions: 1 added (`New`), 1 removed")));
 });
 
-test("definitionChanges: equal schemas differ in nothing, titles are ignored", T, () => {
+test("definitionChanges: titles are ignored, shapes and enum values are named", T, () => {
   assert.deepEqual(definitionChanges({ type: "string" }, { type: "string", title: "X" }), []);
-  assert.deepEqual(definitionChanges({ type: "string" }, { type: "integer" }), ["schema"]);
+  assert.deepEqual(definitionChanges({ type: "string" }, { type: "integer" }), [
+    "was a string, now an integer",
+  ]);
+  const object: JsonSchemaObject = { type: "object", properties: { action: { type: "string" } } };
+  const tagged = (mode: string): JsonSchemaObject => ({
+    type: "object",
+    properties: { mode: { type: "string", enum: [mode] } },
+  });
+  assert.deepEqual(definitionChanges(object, { oneOf: [tagged("show"), tagged("hide")] }), [
+    "was an object, now a union of `show`, `hide`",
+  ]);
+  // A string enum among a union's variants counts value by value.
+  const errors = (values: string[]): JsonSchemaObject => ({
+    oneOf: [{ type: "string", enum: values }, tagged("httpFailed")],
+  });
+  assert.deepEqual(definitionChanges(errors(["a", "b"]), errors(["a", "b", "c"])), ['+"c"']);
 });
 
 test("insertEntry puts the entry first under Unreleased and replaces a re-run's", T, () => {

@@ -53,8 +53,8 @@ export function changelogEntry(diff: ProtocolDiff, docs: DocsRewrite): string {
   const docFiles = [...new Set(docs.changed.map((line) => line.file))];
   const intro = `Written by \`deno task pin ${diff.to}\`: the exact \`@openai/codex\` pin in ` +
     "`package.json` and `package-lock.json`, `version` in `deno.json`, `generated/` and " +
-    "`scripts/generate/method_history.json` (methods added in this version are refused " +
-    `before sending to an older app-server), and the statements of the pinned version in ` +
+    "`scripts/generate/method_history.json` (the version that introduced each new method), " +
+    `and the statements of the pinned version in ` +
     `${docFiles.length === 0 ? "no doc" : docFiles.map((f) => `\`${f}\``).join(", ")}. ` +
     "What changed in the protocol (the `--experimental` JSON Schema, which includes the " +
     "stable one):";

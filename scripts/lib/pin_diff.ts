@@ -194,7 +194,10 @@ export function definitionChanges(before: JsonSchemaObject, after: JsonSchemaObj
     for (const value of newValues) if (!oldValues.includes(value)) details.push(`+${value}`);
     for (const value of oldValues) if (!newValues.includes(value)) details.push(`-${value}`);
   }
-  if (details.length === 0) {
+  const [oldShape, newShape] = [shapeOf(before), shapeOf(after)];
+  if (oldShape.kind !== newShape.kind) {
+    details.push(`was ${oldShape.kind}, now ${newShape.text}`);
+  } else if (details.length === 0) {
     const rest = (schema: JsonSchemaObject) => {
       const { properties: _p, required: _r, oneOf: _o, anyOf: _a, enum: _e, ...others } = schema;
       return canonical(others, false);
@@ -206,6 +209,25 @@ export function definitionChanges(before: JsonSchemaObject, after: JsonSchemaObj
     if (canonical(others, false) !== canonical(previous, false)) details.push("schema");
   }
   return details;
+}
+
+/** "a string", "an integer". */
+function article(noun: string): string {
+  return `${/^[aeiou]/.test(noun) ? "an" : "a"} ${noun}`;
+}
+
+/** What kind of schema a definition is ("a union", "an object", …), and how to say it. */
+function shapeOf(schema: JsonSchemaObject): { kind: string; text: string } {
+  const variants = variantsOf(schema);
+  if (variants !== undefined) {
+    return { kind: "a union", text: `a union of ${[...variants.keys()].join(", ")}` };
+  }
+  const kind = schema.properties !== undefined
+    ? "an object"
+    : schema.enum !== undefined
+    ? "an enumeration"
+    : article([schema.type ?? "schema"].flat().join(" or "));
+  return { kind, text: kind };
 }
 
 /** A union's variants by a readable label (method, type tag, `$ref`, title, value). */
@@ -226,7 +248,11 @@ function variantsOf(schema: JsonSchemaObject): Map<string, JsonSchema> | undefin
         .find((value) => value !== undefined);
       if (tag !== undefined) label = `\`${String(tag)}\``;
       else if (variant.$ref !== undefined) label = `\`${variant.$ref.split("/").pop()}\``;
-      else if (variant.enum !== undefined) label = variant.enum.map((v) => stableJson(v)).join("|");
+      else if (variant.enum !== undefined && variant.enum.length > 1) {
+        // A string enum among the variants: each value is a variant of its own.
+        for (const value of variant.enum) labelled.set(stableJson(value), { const: value });
+        return;
+      } else if (variant.enum !== undefined) label = stableJson(variant.enum[0]);
       else if (variant.const !== undefined) label = stableJson(variant.const);
       else if (variant.title !== undefined) label = `\`${variant.title}\``;
       else if (typeof variant.type === "string") label = variant.type;
