@@ -14,12 +14,15 @@ import type {
   ServerNotificationMap,
   ServerNotificationMethod,
 } from "../../generated/mod.ts";
+import { isServerNotificationMethod, isServerRequestMethod } from "../../generated/methods.ts";
+import { CODEX_VERSION } from "../../generated/version.ts";
 import type { CallOptions } from "../_util/call.ts";
 import { keepAlive } from "../_util/keep_alive.ts";
 import {
   CallTimeoutError,
   CodexError,
   formatIssues,
+  MethodNotFoundError,
   NotificationListenerError,
   ServerRequestHandlerError,
   type TransportClosedError,
@@ -31,7 +34,11 @@ import {
   handlerFor,
   type OnServerRequest,
   type ServerRequest,
+  unknownHandlerFor,
+  type UnknownServerRequest,
+  type UnknownServerRequestHandler,
 } from "./server_requests.ts";
+import { assertServerHasMethod, serverHasMethod } from "./version_skew.ts";
 import type { ServerRequestOutcome } from "../turn_result.ts";
 import { turnIdOf, TurnRouter } from "./turn_router.ts";
 import {
@@ -53,8 +60,37 @@ export type ServerNotification = {
   };
 }[ServerNotificationMethod];
 
-/** Receives notifications, in arrival order. */
+/**
+ * A notification whose method the pinned protocol does not have (a newer app-server's).
+ * Its params are passed through untouched and typed `unknown`. Only listeners added with
+ * `{ unknown: true }` receive it; narrow with `"unknown" in notification` (or on
+ * `notification.unknown`) before narrowing on `method`.
+ */
+export interface UnknownServerNotification {
+  /** The notification's method, not one of the pinned protocol's. */
+  readonly method: string;
+  /** Its params, unchecked. */
+  readonly params: unknown;
+  /** Tells it from the pinned protocol's notifications: always `true`. */
+  readonly unknown: true;
+}
+
+/** Receives the pinned protocol's notifications, in arrival order. */
 export type NotificationListener = (notification: ServerNotification) => void;
+
+/** Receives every notification, those of methods the pinned protocol lacks included. */
+export type AnyNotificationListener = (
+  notification: ServerNotification | UnknownServerNotification,
+) => void;
+
+/** Options of `onNotification`. */
+export interface NotificationListenerOptions {
+  /**
+   * Also receive notifications whose method the pinned protocol does not have, as
+   * {@linkcode UnknownServerNotification}. Default `false`.
+   */
+  readonly unknown?: boolean;
+}
 
 /** The params type of a client request method (`undefined` when it takes none). */
 export type ParamsOf<M extends ClientRequestMethod> = ClientRequestMap[M]["params"];
@@ -118,7 +154,7 @@ export class CodexClient implements AsyncDisposable {
   readonly router: TurnRouter = new TurnRouter();
   readonly #options: CodexClientOptions;
   readonly #mode: ValidationMode;
-  readonly #listeners = new Set<NotificationListener>();
+  readonly #listeners = new Map<AnyNotificationListener, boolean>();
   readonly #threadRequests = new Map<string, ServerRequestOptions>();
   #serverVersion: string | undefined;
   readonly #answering = new Map<string | number, Answering>();
@@ -178,6 +214,7 @@ export class CodexClient implements AsyncDisposable {
    * @param params Its params.
    * @param options Abort signal and timeout.
    * @returns The method's result.
+   * @throws {UnsupportedMethodError} The app-server's version is older than the method.
    * @throws {InvalidParamsError} The params fail the method's schema (`data.issues` has paths).
    * @throws {JsonRpcError} The server answered with an error.
    * @throws {TransportClosedError} The connection ended first.
@@ -188,10 +225,13 @@ export class CodexClient implements AsyncDisposable {
     params: ParamsOf<M>,
     options?: CallOptions,
   ): Promise<ResultOf<M>> {
+    assertServerHasMethod(method, this.#serverVersion);
     const validation = loadValidation.value ?? await loadValidation();
     const schemas = validation.registry.clientRequestSchemas(method);
     if (schemas === undefined) {
-      throw new CodexError(`Cannot send ${method}: it is not a method of the pinned protocol`);
+      throw new CodexError(
+        `Cannot send ${method}: it is not a method of the pinned protocol (codex ${CODEX_VERSION})`,
+      );
     }
     if (schemas.params !== undefined) {
       const issues = issuesOf(validation, schemas.params, params);
@@ -210,15 +250,46 @@ export class CodexClient implements AsyncDisposable {
   }
 
   /**
-   * Adds a listener for every notification (turn events included). A listener that throws
-   * is reported to `onError`; the other listeners still receive the notification.
+   * Adds a listener for every notification of the pinned protocol (turn events included).
+   * A listener that throws is reported to `onError`; the other listeners still receive the
+   * notification.
    *
    * @param listener Called with each notification in arrival order.
    * @returns A function that removes the listener.
    */
-  onNotification(listener: NotificationListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+  onNotification(listener: NotificationListener): () => void;
+  /**
+   * Adds a listener that also receives the notifications whose method the pinned protocol
+   * does not have (typed {@linkcode UnknownServerNotification}).
+   *
+   * @param listener Called with each notification in arrival order.
+   * @param options `{ unknown: true }`.
+   * @returns A function that removes the listener.
+   */
+  onNotification(
+    listener: AnyNotificationListener,
+    options: NotificationListenerOptions & { readonly unknown: true },
+  ): () => void;
+  onNotification(
+    listener: NotificationListener | AnyNotificationListener,
+    options: NotificationListenerOptions = {},
+  ): () => void {
+    const key = listener as AnyNotificationListener;
+    this.#listeners.set(key, options.unknown === true);
+    return () => this.#listeners.delete(key);
+  }
+
+  /**
+   * Whether the connected app-server has a client request, as far as the SDK knows: `false`
+   * only for a method the generated method history records as added after the server's
+   * version (such a call fails with `UnsupportedMethodError`, and nothing is sent). Before
+   * `initialize`, every method counts as supported.
+   *
+   * @param method A client request method of the pinned protocol.
+   * @returns Whether it may be sent.
+   */
+  supports(method: ClientRequestMethod): boolean {
+    return serverHasMethod(method, this.#serverVersion);
   }
 
   /**
@@ -261,8 +332,12 @@ export class CodexClient implements AsyncDisposable {
     if (this.#answering.size > 0) this.#withdraw(method, params);
     this.router.route(method, params);
     if (this.#listeners.size === 0) return;
-    const notification = { method, params } as ServerNotification;
-    for (const listener of this.#listeners) {
+    const known = isServerNotificationMethod(method);
+    const notification: ServerNotification | UnknownServerNotification = known
+      ? { method, params } as ServerNotification
+      : { method, params, unknown: true };
+    for (const [listener, wantsUnknown] of this.#listeners) {
+      if (!known && !wantsUnknown) continue;
       try {
         listener(notification);
       } catch (error) {
@@ -291,6 +366,7 @@ export class CodexClient implements AsyncDisposable {
   }
 
   async #answer(method: string, params: unknown, id: string | number): Promise<unknown> {
+    if (!isServerRequestMethod(method)) return await this.#answerUnknown(method, params, id);
     const validation = loadValidation.value ?? await loadValidation();
     const schemas = validation.registry.serverRequestSchemas(method);
     if (schemas !== undefined && this.#mode !== "off") {
@@ -339,6 +415,66 @@ export class CodexClient implements AsyncDisposable {
       if (turnId !== undefined) {
         this.router.report(turnId, new ServerRequestHandlerError(method, error));
       }
+      throw error;
+    } finally {
+      release();
+      answering.answered = true;
+      if (turnId === undefined) this.#answering.delete(id);
+    }
+  }
+
+  /**
+   * A server request the pinned protocol does not have: the `unknown` handler (the
+   * thread's, else the connection's) answers it unchecked, under the same signal and
+   * `serverRequestTimeoutMs` as any handler (there is no safe default answer, so a late one
+   * gets an error reply); without a handler it is refused with -32601, and the refusal is
+   * reported to `onError`.
+   */
+  async #answerUnknown(method: string, params: unknown, id: string | number): Promise<unknown> {
+    const request: UnknownServerRequest = { method, params, id, unknown: true };
+    const threadId = (params as { threadId?: unknown } | null)?.threadId;
+    const own = typeof threadId === "string" ? this.#threadRequests.get(threadId) : undefined;
+    const handler: UnknownServerRequestHandler | undefined =
+      unknownHandlerFor(own?.onServerRequest) ?? unknownHandlerFor(this.#options.onServerRequest);
+    const turnId = turnIdOf(params);
+    const note = (outcome: ServerRequestOutcome["outcome"]) => {
+      if (turnId !== undefined) this.router.note(turnId, { id, method, outcome });
+    };
+    if (handler === undefined) {
+      note("defaulted");
+      const refusal = new MethodNotFoundError(
+        -32601,
+        `${method} is not a server request of the pinned protocol (codex ${CODEX_VERSION}; ` +
+          `the app-server is ${this.#serverVersion ?? "of an unknown version"}), and no ` +
+          `onServerRequest "unknown" handler answers it`,
+        undefined,
+        method,
+      );
+      this.#report(refusal);
+      throw refusal;
+    }
+    const answering: Answering = { controller: new AbortController(), turnId, answered: false };
+    this.#answering.set(id, answering);
+    const release = keepAlive();
+    const timeoutMs = own?.serverRequestTimeoutMs ?? this.#options.serverRequestTimeoutMs;
+    try {
+      const answer = Promise.resolve(handler(request, {
+        signal: answering.controller.signal,
+        threadId: typeof threadId === "string" ? threadId : undefined,
+        turnId,
+        id,
+      }));
+      const result = timeoutMs === undefined
+        ? await answer
+        : await answerWithin(answer, timeoutMs, answering.controller, method);
+      if (result === TIMED_OUT) {
+        note("timedOut");
+        throw new CallTimeoutError(`the answer to ${method}`, timeoutMs!);
+      }
+      note("answered");
+      return result;
+    } catch (error) {
+      if (!(error instanceof CallTimeoutError)) note("failed");
       throw error;
     } finally {
       release();

@@ -28,8 +28,10 @@ import type { LaunchOptions } from "../process/command.ts";
 import { spawnAppServer } from "../process/spawn.ts";
 import type { CloseOptions, MessageTransport } from "../transport/transport.ts";
 import {
+  type AnyNotificationListener,
   CodexClient,
   type NotificationListener,
+  type NotificationListenerOptions,
   type ParamsOf,
   type ResultOf,
   type ServerRequestOptions,
@@ -45,6 +47,7 @@ import { applyPresets, type ApprovalOptions, type ThreadPresetFields } from "./p
 import type { OnServerRequest } from "./server_requests.ts";
 import { Thread } from "./thread.ts";
 import { loadValidation, type ValidationMode } from "./validation.ts";
+import { checkServerVersion, type RequireVersion } from "./version_skew.ts";
 
 /** What every `Codex` accepts, whichever way it reaches the app-server. */
 export interface CodexBaseOptions extends CallOptions, ServerRequestOptions {
@@ -70,6 +73,16 @@ export interface CodexBaseOptions extends CallOptions, ServerRequestOptions {
   readonly onServerRequest?: OnServerRequest;
   /** How incoming messages are validated. Default `"report"`. */
   readonly validation?: ValidationMode;
+  /**
+   * Which app-server versions to accept, checked at `initialize` against the pinned runtime
+   * (`CODEX_VERSION`); another version then fails the start with `VersionMismatchError`.
+   * `"exact"`: the pinned version only; `"minor"`: the same `MAJOR.MINOR`; `"any"`
+   * (default): every version — methods the server is known to lack fail before sending
+   * (`UnsupportedMethodError`), and what the pinned protocol does not know arrives typed as
+   * unknown (see `onNotification(…, { unknown: true })` and the `unknown` server-request
+   * handler).
+   */
+  readonly requireVersion?: RequireVersion;
   /**
    * The default `stallTimeoutMs` of every turn (see `TurnOptions.stallTimeoutMs`). Off by
    * default.
@@ -180,7 +193,10 @@ const DEFAULT_CLIENT_INFO: ClientInfo = {
  */
 export class Codex implements AsyncDisposable {
   readonly #options: CodexOptions;
-  readonly #listeners = new Map<NotificationListener, (() => void) | undefined>();
+  readonly #listeners = new Map<
+    AnyNotificationListener,
+    { readonly options: NotificationListenerOptions; remove: (() => void) | undefined }
+  >();
   readonly #onAbort: (() => void) | undefined;
   #ready: Promise<CodexClient> | undefined;
   #starting: CodexClient | undefined;
@@ -208,6 +224,7 @@ export class Codex implements AsyncDisposable {
    * @param options How to start and talk to the app-server.
    * @returns A ready client.
    * @throws {CodexNotFoundError} No Codex binary was found.
+   * @throws {VersionMismatchError} `requireVersion` does not allow the app-server's version.
    * @throws {TransportClosedError} The app-server exited during start-up (its stderr tail
    * is in the error).
    * @throws {CallTimeoutError} `timeoutMs` passed first.
@@ -236,19 +253,81 @@ export class Codex implements AsyncDisposable {
   }
 
   /**
-   * Adds a listener for every notification of the connection (turn events included), for
-   * events outside any turn. It may be added before the connection starts. A listener that
-   * throws is reported to `onError`; the others still receive the notification.
+   * Adds a listener for every notification of the pinned protocol on the connection (turn
+   * events included), for events outside any turn. It may be added before the connection
+   * starts. A listener that throws is reported to `onError`; the others still receive the
+   * notification.
    *
    * @param listener Called with each notification in arrival order.
    * @returns A function that removes the listener.
+   *
+   * @example
+   * ```ts
+   * import { Codex } from "codex-app-server";
+   * await using codex = await Codex.start();
+   * codex.onNotification((event) => {
+   *   if (event.method === "thread/started") console.log("thread", event.params.thread.id);
+   * });
+   * ```
    */
-  onNotification(listener: NotificationListener): () => void {
-    this.#listeners.set(listener, this.#client?.onNotification(listener));
+  onNotification(listener: NotificationListener): () => void;
+  /**
+   * Adds a listener that also receives the notifications whose method the pinned protocol
+   * does not have — from an app-server newer than the pin — as `UnknownServerNotification`
+   * (`{ method, params: unknown, unknown: true }`, passed through untouched).
+   *
+   * @param listener Called with each notification in arrival order.
+   * @param options `{ unknown: true }`.
+   * @returns A function that removes the listener.
+   *
+   * @example
+   * ```ts
+   * import { Codex } from "codex-app-server";
+   * await using codex = await Codex.start({ codexBin: "/opt/codex-next/bin/codex" });
+   * codex.onNotification((event) => {
+   *   if ("unknown" in event) console.log("not in the pinned protocol:", event.method, event.params);
+   *   else if (event.method === "turn/completed") console.log(event.params.turn.status);
+   * }, { unknown: true });
+   * ```
+   */
+  onNotification(
+    listener: AnyNotificationListener,
+    options: NotificationListenerOptions & { readonly unknown: true },
+  ): () => void;
+  onNotification(
+    listener: NotificationListener | AnyNotificationListener,
+    options: NotificationListenerOptions = {},
+  ): () => void {
+    const key = listener as AnyNotificationListener;
+    this.#listeners.get(key)?.remove?.();
+    this.#listeners.set(key, {
+      options,
+      remove: this.#client && addListener(this.#client, key, options),
+    });
     return () => {
-      this.#listeners.get(listener)?.();
-      this.#listeners.delete(listener);
+      this.#listeners.get(key)?.remove?.();
+      this.#listeners.delete(key);
     };
+  }
+
+  /**
+   * Whether the connected app-server has a client request, as far as the SDK knows: `false`
+   * for a method the pinned protocol's method history records as added after the server's
+   * version (calling it fails with `UnsupportedMethodError`, before anything is sent).
+   * Before the connection has started, every method counts as supported.
+   *
+   * @param method A client request method of the pinned protocol.
+   * @returns Whether it may be sent.
+   *
+   * @example
+   * ```ts
+   * import { Codex } from "codex-app-server";
+   * await using codex = await Codex.start();
+   * if (!codex.supports("thread/search/stream")) console.log("this app-server has no streamed search");
+   * ```
+   */
+  supports(method: ClientRequestMethod): boolean {
+    return this.#client?.supports(method) ?? true;
   }
 
   /**
@@ -508,8 +587,8 @@ export class Codex implements AsyncDisposable {
         onError: options.onError,
       });
       this.#starting = client;
-      for (const listener of this.#listeners.keys()) {
-        this.#listeners.set(listener, client.onNotification(listener));
+      for (const [listener, entry] of this.#listeners) {
+        entry.remove = addListener(client, listener, entry.options);
       }
       try {
         const response = await client.initialize({
@@ -521,7 +600,9 @@ export class Codex implements AsyncDisposable {
               : { optOutNotificationMethods: [...options.optOutNotificationMethods] }),
           },
         }, { signal: scope.signal });
-        this.#metadata = toMetadata(response);
+        const metadata = toMetadata(response);
+        checkServerVersion(metadata.serverVersion, options.requireVersion ?? "any");
+        this.#metadata = metadata;
       } catch (error) {
         await client.close();
         throw error;
@@ -547,6 +628,17 @@ export class Codex implements AsyncDisposable {
     }
     return await spawnAppServer(options);
   }
+}
+
+/** Adds a listener to the client with its options (the overloads, resolved at run time). */
+function addListener(
+  client: CodexClient,
+  listener: AnyNotificationListener,
+  options: NotificationListenerOptions,
+): () => void {
+  return options.unknown === true
+    ? client.onNotification(listener, { unknown: true })
+    : client.onNotification(listener as NotificationListener);
 }
 
 /** A thread call's wire params: the options without the SDK-side fields, presets applied. */
