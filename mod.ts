@@ -81,6 +81,12 @@ export {
   unwrapCommand,
 } from "./src/client/policies.ts";
 export { INTERRUPT_WAIT_MS, TurnHandle } from "./src/client/turn.ts";
+export {
+  MAX_SEARCH_TERM_BYTES,
+  ThreadSearch,
+  type ThreadSearchEvent,
+  type ThreadSearchOptions,
+} from "./src/client/thread_search.ts";
 export { finalResponseOf, type ServerRequestOutcome, type TurnResult } from "./src/turn_result.ts";
 export type {
   AnyNotificationListener,

@@ -27,7 +27,7 @@ import {
   ServerRequestHandlerError,
   type TransportClosedError,
 } from "../errors.ts";
-import { JsonRpcConnection } from "../rpc/connection.ts";
+import { JsonRpcConnection, type RequestSendOptions } from "../rpc/connection.ts";
 import type { CloseOptions, MessageTransport } from "../transport/transport.ts";
 import {
   declineRequest,
@@ -212,7 +212,7 @@ export class CodexClient implements AsyncDisposable {
    *
    * @param method A client request method of the pinned protocol.
    * @param params Its params.
-   * @param options Abort signal and timeout.
+   * @param options Abort signal and timeout, and `onRequestId` to learn the request's id.
    * @returns The method's result.
    * @throws {UnsupportedMethodError} The app-server's version is older than the method.
    * @throws {InvalidParamsError} The params fail the method's schema (`data.issues` has paths).
@@ -223,7 +223,7 @@ export class CodexClient implements AsyncDisposable {
   async request<M extends ClientRequestMethod>(
     method: M,
     params: ParamsOf<M>,
-    options?: CallOptions,
+    options?: RequestSendOptions,
   ): Promise<ResultOf<M>> {
     assertServerHasMethod(method, this.#serverVersion);
     const validation = loadValidation.value ?? await loadValidation();

@@ -46,6 +46,7 @@ import {
 import { applyPresets, type ApprovalOptions, type ThreadPresetFields } from "./presets.ts";
 import type { OnServerRequest } from "./server_requests.ts";
 import { Thread } from "./thread.ts";
+import { ThreadSearch, type ThreadSearchOptions } from "./thread_search.ts";
 import { loadValidation, type ValidationMode } from "./validation.ts";
 import { checkServerVersion, type RequireVersion } from "./version_skew.ts";
 
@@ -387,6 +388,36 @@ export class Codex implements AsyncDisposable {
    */
   threadList(options: ThreadListOptions = {}): Promise<ThreadListResponse> {
     return this.#request("thread/list", withoutCallOptions(options), options);
+  }
+
+  /**
+   * Searches the stored threads (`thread/search/stream`, app-server 0.171.0 or newer):
+   * iterate the result for best-effort `partial` batches as the server finds matches, then
+   * the authoritative `final` page; or await its `result()` for the page alone. Nothing is
+   * sent until then. `signal`, `timeoutMs`, leaving the loop early and disposal cancel it
+   * on the server (`thread/search/stream/cancel`). A thread is searchable once it has had a
+   * turn. On an older app-server it fails with `UnsupportedMethodError`, before sending.
+   *
+   * @param searchTerm What to search for: a substring or full-text query (not blank, at most
+   * 65,536 UTF-8 bytes once trimmed).
+   * @param options `limit`, `cursor`, `sortKey`, `sortDirection`, `archived`, `sourceKinds`,
+   * …; signal and timeout.
+   * @returns The search.
+   * @throws {CodexError} The search term is blank or too long.
+   *
+   * @example
+   * ```ts
+   * import { Codex } from "codex-app-server";
+   * await using codex = await Codex.start();
+   * const controller = new AbortController(); // e.g. wired to the search box's next keystroke
+   * for await (const event of codex.threadSearch("flaky test", { signal: controller.signal })) {
+   *   if (event.type === "partial") console.log("so far:", event.data.map((m) => m.snippet));
+   *   else console.log("final:", event.response.data.map((m) => m.thread.id));
+   * }
+   * ```
+   */
+  threadSearch(searchTerm: string, options: ThreadSearchOptions = {}): ThreadSearch {
+    return new ThreadSearch(() => this.#connect(), searchTerm, options);
   }
 
   /**
