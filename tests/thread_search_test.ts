@@ -193,7 +193,7 @@ test(
     const { peer, codex } = await onPeer("0.169.0");
     assert.throws(
       () => codex.threadSearch("   "),
-      /search term must be a non-empty string, got "   "/,
+      /search term must be a non-empty string, got " {3}"/,
     );
     assert.throws(() => codex.threadSearch("x".repeat(70_000)), /70000 UTF-8 bytes/);
     assert.equal(codex.supports("thread/search/stream"), false);
