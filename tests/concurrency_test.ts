@@ -84,3 +84,27 @@ test("TurnRouter buffers events sent before attach and replays them to each call
   assert.equal(router.size, 1);
   assert.equal(router.route("x", { threadId: "other", turnId: "v" }), false);
 });
+
+test("TurnRouter keeps a server request's outcome that comes before its turn's consumer", {
+  timeout: 5_000,
+}, () => {
+  // The turn/start reply and the turn's approval request can arrive in one read: the request
+  // is answered before the caller's consumer is attached. Its outcome must still reach it.
+  const router = new TurnRouter();
+  const notes: unknown[] = [];
+  const reports: unknown[] = [];
+  router.expect("t");
+  router.route("turn/started", { threadId: "t", turn: { id: "u" } });
+  const outcome = { id: 0, method: "item/commandExecution/requestApproval", outcome: "answered" };
+  router.note("u", outcome as never, "t");
+  router.report("u", new Error("handler failed"), "t");
+  router.note("v", outcome as never, "other"); // no such thread waiting: dropped
+  router.attach("t", "u", {
+    deliver() {},
+    fail() {},
+    report: (error) => reports.push(error),
+    note: (o) => notes.push(o),
+  });
+  assert.deepEqual(notes, [outcome]);
+  assert.equal(reports.length, 1);
+});

@@ -380,7 +380,9 @@ export class CodexClient implements AsyncDisposable {
       handlerFor(this.#options.onServerRequest, request);
     const turnId = turnIdOf(params);
     const note = (outcome: ServerRequestOutcome["outcome"]) => {
-      if (turnId !== undefined) this.router.note(turnId, { id, method, outcome });
+      if (turnId === undefined) return;
+      const thread = typeof threadId === "string" ? threadId : undefined;
+      this.router.note(turnId, { id, method, outcome }, thread);
     };
     if (handler === undefined) {
       note("defaulted");
@@ -413,7 +415,11 @@ export class CodexClient implements AsyncDisposable {
     } catch (error) {
       note("failed");
       if (turnId !== undefined) {
-        this.router.report(turnId, new ServerRequestHandlerError(method, error));
+        this.router.report(
+          turnId,
+          new ServerRequestHandlerError(method, error),
+          typeof threadId === "string" ? threadId : undefined,
+        );
       }
       throw error;
     } finally {
@@ -438,7 +444,9 @@ export class CodexClient implements AsyncDisposable {
       unknownHandlerFor(own?.onServerRequest) ?? unknownHandlerFor(this.#options.onServerRequest);
     const turnId = turnIdOf(params);
     const note = (outcome: ServerRequestOutcome["outcome"]) => {
-      if (turnId !== undefined) this.router.note(turnId, { id, method, outcome });
+      if (turnId === undefined) return;
+      const thread = typeof threadId === "string" ? threadId : undefined;
+      this.router.note(turnId, { id, method, outcome }, thread);
     };
     if (handler === undefined) {
       note("defaulted");

@@ -27,6 +27,12 @@ interface ThreadBuffer {
   events: { turnId: string; method: string; params: unknown }[];
   /** Events past `MAX_BUFFERED` that were not kept. */
   dropped: number;
+  /**
+   * What the client side learned meanwhile about a turn of this thread (a server request's
+   * outcome, a handler's error): its `turn/start` reply came, but its consumer is not
+   * attached yet.
+   */
+  pending: { turnId: string; apply: (sink: TurnSink) => void }[];
 }
 
 /**
@@ -141,8 +147,9 @@ export class TurnRouter {
    */
   expect(threadId: string): void {
     const buffer = this.#buffers.get(threadId);
-    if (buffer === undefined) this.#buffers.set(threadId, { starts: 1, events: [], dropped: 0 });
-    else buffer.starts++;
+    if (buffer === undefined) {
+      this.#buffers.set(threadId, { starts: 1, events: [], dropped: 0, pending: [] });
+    } else buffer.starts++;
   }
 
   /**
@@ -164,6 +171,9 @@ export class TurnRouter {
     if (buffer === undefined) return;
     for (const event of buffer.events) {
       if (event.turnId === turnId) sink.deliver(event.method, event.params);
+    }
+    for (const pending of buffer.pending) {
+      if (pending.turnId === turnId) pending.apply(sink);
     }
     if (buffer.dropped > 0) {
       sink.report(
@@ -207,11 +217,10 @@ export class TurnRouter {
    *
    * @param turnId The turn.
    * @param error What its consumers receive once the turn ends.
+   * @param threadId The turn's thread, to keep the error for a consumer not attached yet.
    */
-  report(turnId: string, error: unknown): void {
-    const sinks = this.#sinks.get(turnId);
-    if (sinks === undefined) return;
-    for (const sink of Array.isArray(sinks) ? sinks : [sinks]) sink.report(error);
+  report(turnId: string, error: unknown, threadId?: string): void {
+    this.#toSinks(turnId, threadId, (sink) => sink.report(error));
   }
 
   /**
@@ -219,11 +228,27 @@ export class TurnRouter {
    *
    * @param turnId The turn.
    * @param outcome The request and how it was answered.
+   * @param threadId The turn's thread, to keep the outcome for a consumer not attached yet.
    */
-  note(turnId: string, outcome: ServerRequestOutcome): void {
+  note(turnId: string, outcome: ServerRequestOutcome, threadId?: string): void {
+    this.#toSinks(turnId, threadId, (sink) => sink.note(outcome));
+  }
+
+  /**
+   * Applies `apply` to a turn's consumers; when it has none yet but its thread waits for a
+   * `turn/start` reply (the reply may have come, its consumer not yet attached), keeps it
+   * for `attach`.
+   */
+  #toSinks(turnId: string, threadId: string | undefined, apply: (sink: TurnSink) => void): void {
     const sinks = this.#sinks.get(turnId);
-    if (sinks === undefined) return;
-    for (const sink of Array.isArray(sinks) ? sinks : [sinks]) sink.note(outcome);
+    if (sinks !== undefined) {
+      for (const sink of Array.isArray(sinks) ? sinks : [sinks]) apply(sink);
+      return;
+    }
+    const buffer = threadId === undefined ? undefined : this.#buffers.get(threadId);
+    if (buffer !== undefined && buffer.pending.length < MAX_BUFFERED) {
+      buffer.pending.push({ turnId, apply });
+    }
   }
 
   /**
