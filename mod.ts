@@ -81,14 +81,24 @@ export {
   unwrapCommand,
 } from "./src/client/policies.ts";
 export { INTERRUPT_WAIT_MS, TurnHandle } from "./src/client/turn.ts";
+export {
+  MAX_SEARCH_TERM_BYTES,
+  ThreadSearch,
+  type ThreadSearchEvent,
+  type ThreadSearchOptions,
+} from "./src/client/thread_search.ts";
 export { finalResponseOf, type ServerRequestOutcome, type TurnResult } from "./src/turn_result.ts";
 export type {
+  AnyNotificationListener,
   NotificationListener,
+  NotificationListenerOptions,
   ParamsOf,
   ResultOf,
   ServerNotification,
   ServerRequestOptions,
+  UnknownServerNotification,
 } from "./src/client/client.ts";
+export type { RequireVersion } from "./src/client/version_skew.ts";
 export type { ValidationMode } from "./src/client/validation.ts";
 export {
   image,
@@ -108,6 +118,8 @@ export {
   type ServerRequestHandler,
   type ServerRequestHandlers,
   type ServerRequestResult,
+  type UnknownServerRequest,
+  type UnknownServerRequestHandler,
 } from "./src/client/server_requests.ts";
 export { ChatgptLoginHandle, DeviceCodeLoginHandle } from "./src/client/login.ts";
 export { type RetryAttempt, retryOnOverload, type RetryOptions } from "./src/client/retry.ts";
@@ -136,7 +148,9 @@ export {
   TurnFailedError,
   TurnStalledError,
   TurnTimeoutError,
+  UnsupportedMethodError,
   type ValidationIssue,
+  VersionMismatchError,
   WebSocketAuthError,
   WebSocketConnectError,
 } from "./src/errors.ts";

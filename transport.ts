@@ -22,6 +22,7 @@ export {
   JsonRpcConnection,
   type NotificationListener as RawNotificationListener,
   type RawServerRequestHandler,
+  type RequestSendOptions,
 } from "./src/rpc/connection.ts";
 export type {
   CloseOptions,

@@ -2,7 +2,9 @@
  * Generates `generated/` from the pinned Codex runtime's JSON Schema: the TypeScript type
  * (`types.ts`) and valibot schema (`schemas.ts`, as `schemas.<TypeName>`) of every
  * definition, the index of both by name (`definitions.ts`), the typed method registry
- * (`registry.ts`, `registry_types.ts`), the version (`version.ts`) and `mod.ts`.
+ * (`registry.ts`, `registry_types.ts`), the method names and the version that introduced
+ * each method added since the method history's baseline (`methods.ts`, from
+ * `scripts/generate/method_history.json`), the version (`version.ts`) and `mod.ts`.
  *
  * Usage: `deno task generate [--codex-bin PATH] [--out DIR]` (default `generated/`).
  *
@@ -35,6 +37,14 @@ import { emitSchemas } from "./generate/emit_schemas.ts";
 import { emitDefinitions, emitTypes } from "./generate/emit_types.ts";
 import { buildModel } from "./generate/model.ts";
 import { buildRegistry, emitRegistry, methodRoles } from "./generate/registry.ts";
+import { emitMethods } from "./generate/emit_methods.ts";
+import {
+  annotateAddedIn,
+  checkHistory,
+  HISTORY_FILE,
+  readHistory,
+  registryMethods,
+} from "./generate/history.ts";
 
 /** The repository root (this script lives in `scripts/`). */
 export const REPO_ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -45,6 +55,8 @@ export interface GenerateOptions {
   outDir?: string;
   /** Codex binary; default the pinned one under `node_modules`. */
   codexBin?: string;
+  /** The method history; default `scripts/generate/method_history.json`. */
+  historyFile?: string;
 }
 
 /**
@@ -70,9 +82,13 @@ export function generate(options: GenerateOptions = {}): string[] {
 
   const model = buildModel(experimental, stable);
   const registry = buildRegistry(experimental, stable);
+  const history = readHistory(options.historyFile ?? HISTORY_FILE);
+  checkHistory(history, registryMethods(registry), version);
+  annotateAddedIn(registry, history);
   const { registry: registryModule, registryTypes } = emitRegistry(registry, version);
   const files: Record<string, string> = {
     "definitions.ts": emitDefinitions(model, version),
+    "methods.ts": emitMethods(registry, history, version),
     "mod.ts": emitMod(version),
     "registry.ts": registryModule,
     "registry_types.ts": registryTypes,

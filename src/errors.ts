@@ -535,6 +535,91 @@ export class OutputValidationError extends CodexError {
 }
 
 /**
+ * The connected app-server is another version than the SDK's pinned runtime, and the
+ * `requireVersion` option of `Codex` does not allow it. Thrown by `Codex.start()` (or the
+ * first call of a lazy `Codex`), which then closes the connection.
+ *
+ * @example
+ * ```ts
+ * import { VersionMismatchError } from "./errors.ts";
+ * const error = new VersionMismatchError("0.169.0", "0.171.0", "minor");
+ * console.log(error.message);
+ * // Cannot use app-server 0.169.0: requireVersion "minor" wants 0.171.x (the pinned runtime is 0.171.0) …
+ * ```
+ */
+export class VersionMismatchError extends CodexError {
+  /** The app-server's version, from its `initialize` reply. */
+  readonly serverVersion: string;
+  /** The version the SDK is pinned to (`CODEX_VERSION`). */
+  readonly pinnedVersion: string;
+  /** The policy that refused it. */
+  readonly requireVersion: "exact" | "minor";
+
+  /**
+   * Creates a `VersionMismatchError`.
+   *
+   * @param serverVersion The app-server's version.
+   * @param pinnedVersion The pinned version.
+   * @param requireVersion The policy that refused it.
+   */
+  constructor(serverVersion: string, pinnedVersion: string, requireVersion: "exact" | "minor") {
+    const wanted = requireVersion === "exact"
+      ? pinnedVersion
+      : `${pinnedVersion.split(".").slice(0, 2).join(".")}.x`;
+    super(
+      `Cannot use app-server ${serverVersion}: requireVersion "${requireVersion}" wants ` +
+        `${wanted} (the pinned runtime is ${pinnedVersion}). Point codexBin at codex ` +
+        `${wanted}, or pass requireVersion: "any" to run against ${serverVersion} anyway`,
+    );
+    this.serverVersion = serverVersion;
+    this.pinnedVersion = pinnedVersion;
+    this.requireVersion = requireVersion;
+  }
+}
+
+/**
+ * A client request that the connected app-server does not have: the method came after its
+ * version (as the generated method history records it). Nothing was sent.
+ *
+ * @example
+ * ```ts
+ * import { UnsupportedMethodError } from "./errors.ts";
+ * const error = new UnsupportedMethodError("thread/search/stream", "0.169.0", "0.171.0", "0.171.0");
+ * console.log(error.message);
+ * // Cannot send thread/search/stream: it was added in codex 0.171.0, and the app-server is 0.169.0 …
+ * ```
+ */
+export class UnsupportedMethodError extends CodexError {
+  /** The method that was not sent. */
+  readonly method: string;
+  /** The app-server's version. */
+  readonly serverVersion: string;
+  /** The first Codex version that has the method. */
+  readonly addedIn: string;
+  /** The version the SDK is pinned to (`CODEX_VERSION`). */
+  readonly pinnedVersion: string;
+
+  /**
+   * Creates an `UnsupportedMethodError`.
+   *
+   * @param method The method.
+   * @param serverVersion The app-server's version.
+   * @param addedIn The version that introduced the method.
+   * @param pinnedVersion The pinned version.
+   */
+  constructor(method: string, serverVersion: string, addedIn: string, pinnedVersion: string) {
+    super(
+      `Cannot send ${method}: it was added in codex ${addedIn}, and the app-server is ` +
+        `${serverVersion} (the SDK is pinned to ${pinnedVersion}); nothing was sent`,
+    );
+    this.method = method;
+    this.serverVersion = serverVersion;
+    this.addedIn = addedIn;
+    this.pinnedVersion = pinnedVersion;
+  }
+}
+
+/**
  * No usable Codex binary was found; the message says what was looked for, where, and how to
  * fix it.
  *

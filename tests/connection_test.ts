@@ -241,20 +241,30 @@ test("JsonRpcConnection.close escalates to SIGKILL when the peer ignores EOF and
   }
 });
 
-test("CodexClient delivers notifications the registry does not know", T, async () => {
-  const peer = fakePeer();
-  const client = new CodexClient(peer.transport);
-  const seen: string[] = [];
-  client.onNotification((notification) => seen.push(notification.method));
-  peer.send({ method: "future/featureAdded", params: { x: 1 } });
-  peer.send({ method: "turn/started", params: { threadId: "t", turn: { id: "u" } } });
-  const pending = client.connection.request("sync");
-  const { id } = await peer.next();
-  peer.send({ id, result: {} });
-  await pending;
-  assert.deepEqual(seen, ["future/featureAdded", "turn/started"]);
-  await client.close();
-});
+test(
+  "CodexClient delivers notifications the registry does not know, as unknown, where asked",
+  T,
+  async () => {
+    const peer = fakePeer();
+    const client = new CodexClient(peer.transport);
+    const seen: string[] = [];
+    const all: unknown[] = [];
+    client.onNotification((notification) => seen.push(notification.method));
+    client.onNotification((notification) => all.push(notification), { unknown: true });
+    peer.send({ method: "future/featureAdded", params: { x: 1 } });
+    peer.send({ method: "turn/started", params: { threadId: "t", turn: { id: "u" } } });
+    const pending = client.connection.request("sync");
+    const { id } = await peer.next();
+    peer.send({ id, result: {} });
+    await pending;
+    assert.deepEqual(seen, ["turn/started"]);
+    assert.deepEqual(all, [
+      { method: "future/featureAdded", params: { x: 1 }, unknown: true },
+      { method: "turn/started", params: { threadId: "t", turn: { id: "u" } } },
+    ]);
+    await client.close();
+  },
+);
 
 test("Codex.start rejects an initialize reply without server metadata and closes", T, async () => {
   const peer = fakePeer();

@@ -468,7 +468,7 @@ test(
     assert.match(stdout, /^retry: Reconnecting\.\.\./m);
     assert.match(
       stdout,
-      /^deadline: TurnTimeoutError "turn \S+ timed out after 3000 ms; the app-server was retrying: Reconnecting\.\.\./m,
+      /^deadline: TurnTimeoutError "turn \S+ timed out after 5000 ms; the app-server was retrying: Reconnecting\.\.\./m,
     );
     assert.match(stdout, /^turn\.lastRetry: Reconnecting\.\.\./m);
     assert.match(

@@ -19,17 +19,25 @@ import * as v from "valibot";
 import { denoBinary, generate, REPO_ROOT } from "../scripts/generate.ts";
 import { loadAdapter, locateCodex } from "../transport.ts";
 import {
+  CLIENT_REQUEST_ADDED_IN,
   CLIENT_REQUEST_METHODS,
   clientRequestSchemas,
   CODEX_VERSION,
   EXPERIMENTAL_CLIENT_REQUEST_METHODS,
   EXPERIMENTAL_SERVER_REQUEST_METHODS,
+  isClientRequestMethod,
+  isServerNotificationMethod,
+  isServerRequestMethod,
+  METHOD_HISTORY_BASELINE,
   schemas,
+  SERVER_NOTIFICATION_ADDED_IN,
   SERVER_NOTIFICATION_METHODS,
+  SERVER_REQUEST_ADDED_IN,
   SERVER_REQUEST_METHODS,
   serverNotificationSchema,
   serverRequestSchemas,
 } from "../generated/mod.ts";
+import { compareVersions } from "../src/_util/version.ts";
 
 const GENERATED = join(REPO_ROOT, "generated");
 const BUNDLE = "codex_app_server_protocol.schemas.json";
@@ -173,6 +181,33 @@ test("EXPERIMENTAL_* sets hold exactly the methods missing from the stable schem
   );
   assert.ok(EXPERIMENTAL_CLIENT_REQUEST_METHODS.has("thread/realtime/start"));
   assert.ok(!EXPERIMENTAL_CLIENT_REQUEST_METHODS.has("thread/start"));
+});
+
+test("methods.ts: guards match the lists, and every recorded method is newer than the baseline", {
+  timeout: 10_000,
+}, () => {
+  for (const method of CLIENT_REQUEST_METHODS) assert.ok(isClientRequestMethod(method), method);
+  for (const method of SERVER_NOTIFICATION_METHODS) {
+    assert.ok(isServerNotificationMethod(method), method);
+  }
+  for (const method of SERVER_REQUEST_METHODS) assert.ok(isServerRequestMethod(method), method);
+  for (const guard of [isClientRequestMethod, isServerNotificationMethod, isServerRequestMethod]) {
+    assert.equal(guard("no/such/method"), false);
+    assert.equal(guard("toString"), false);
+  }
+  assert.ok(compareVersions(METHOD_HISTORY_BASELINE, CODEX_VERSION) <= 0);
+  const tables: [Readonly<Record<string, string | undefined>>, readonly string[]][] = [
+    [CLIENT_REQUEST_ADDED_IN, CLIENT_REQUEST_METHODS],
+    [SERVER_NOTIFICATION_ADDED_IN, SERVER_NOTIFICATION_METHODS],
+    [SERVER_REQUEST_ADDED_IN, SERVER_REQUEST_METHODS],
+  ];
+  for (const [table, methods] of tables) {
+    for (const [method, since] of Object.entries(table)) {
+      assert.ok(methods.includes(method), `${method} is a method of the pinned protocol`);
+      assert.ok(since !== undefined && compareVersions(since, METHOD_HISTORY_BASELINE) > 0);
+      assert.ok(compareVersions(since, CODEX_VERSION) <= 0, `${method} added in ${since}`);
+    }
+  }
 });
 
 test("CODEX_VERSION is the pinned binary's version", { timeout: 30_000 }, () => {

@@ -46,7 +46,8 @@ const LONG = "Count from 1 to 300, one number per line, with a short remark afte
     },
   });
   const thread = await offline.threadStart();
-  const turn = await thread.turn("Hello?", { timeoutMs: 3_000 });
+  // The first retry notice comes about 1.7 s into the turn, the second about 8 s.
+  const turn = await thread.turn("Hello?", { timeoutMs: 5_000 });
   try {
     for await (const event of turn) {
       if (event.method === "error" && event.params.willRetry) {

@@ -25,6 +25,8 @@ const CLIENT_RESULT_OVERRIDES: Record<string, string> = {
   "config/mcpServer/reload": "McpServerRefreshResponse",
   "config/value/write": "ConfigWriteResponse",
   "externalAgentConfig/import/readHistories": "ExternalAgentConfigImportHistoriesReadResponse",
+  // From 0.171.0: it writes `config.toml` and answers like `config/value/write` (observed).
+  "modelProvider/default/set": "ConfigWriteResponse",
 };
 
 /** How a method's params are declared. */
@@ -49,6 +51,8 @@ export interface MethodEntry {
   doc?: string;
   /** Only present in the experimental schema. */
   experimental: boolean;
+  /** The Codex version that introduced it, when the method history records one. */
+  addedIn?: string;
 }
 
 /** The four method lists, each sorted by method. */
@@ -240,20 +244,14 @@ function entryDoc(entry: MethodEntry): string {
   const shape = entry.result === undefined
     ? `Params: ${params}.`
     : `Params: ${params}; result: {@link T.${entry.result}}.`;
-  return jsdoc(entry.doc, shape, entry.experimental ? EXPERIMENTAL_TAG : undefined);
-}
-
-/** A `readonly [...]` list of method names. */
-function methodList(entries: MethodEntry[]): string {
-  return `[\n${entries.map((e) => `  ${JSON.stringify(e.method)},`).join("\n")}\n]`;
-}
-
-/** The `new Set([...])` of experimental methods. */
-function experimentalSet(entries: MethodEntry[]): string {
-  const names = entries.filter((e) => e.experimental).map((e) => JSON.stringify(e.method));
-  return names.length === 0
-    ? "new Set<string>()"
-    : `new Set([\n${names.map((n) => `  ${n},`).join("\n")}\n])`;
+  return jsdoc(
+    entry.doc,
+    shape,
+    entry.addedIn === undefined
+      ? undefined
+      : `Added in codex ${entry.addedIn}: an older app-server does not have it.`,
+    entry.experimental ? EXPERIMENTAL_TAG : undefined,
+  );
 }
 
 /** The emitted sources of the registry files. */
@@ -376,13 +374,13 @@ function emitMaps(registry: Registry, version: string): string {
 
 /** `registry.ts`. */
 function emitLookups(registry: Registry, version: string): string {
-  const { clientRequests, clientNotifications, serverNotifications, serverRequests } = registry;
+  const { clientRequests, serverNotifications, serverRequests } = registry;
   const requestRow = (e: MethodEntry) =>
     `${JSON.stringify(e.method)}: [${paramsSchema(e.params)}, s.${e.result}],\n`;
   let out = fileHeader(
     version,
     "Typed method registry of the Codex app-server protocol: the method maps (params and\n" +
-      "result types by method, from `registry_types.ts`), the method lists, and runtime\n" +
+      "result types by method, from `registry_types.ts`), the method lists (from `methods.ts`), and runtime\n" +
       "lookups of the valibot schemas of every client request, server notification and\n" +
       "server request. Methods tagged `@experimental` require `experimentalApi` at initialize.\n\n" +
       "@example\n```ts\n" +
@@ -396,11 +394,14 @@ function emitLookups(registry: Registry, version: string): string {
       "```",
   );
   out += `${VALIBOT_IMPORT}import { schemas as s } from "./schemas.ts";\n`;
-  const used = MAP_TYPES.filter((name) => name !== "ClientNotificationMap");
+  const used = MAP_TYPES.filter((name) =>
+    name.endsWith("Map") ? name !== "ClientNotificationMap" : name !== "ClientNotificationMethod"
+  );
   out += `import type {\n${used.map((n) => `  ${n},\n`).join("")}} from "./registry_types.ts";\n\n`;
   out += `export type {\n${
     MAP_TYPES.map((n) => `  ${n},\n`).join("")
-  }} from "./registry_types.ts";\n\n`;
+  }} from "./registry_types.ts";\n`;
+  out += `export * from "./methods.ts";\n\n`;
 
   out += jsdoc("The params and result schemas of a request.");
   out += `export interface RequestSchemas<P, R> {\n` +
@@ -417,34 +418,6 @@ function emitLookups(registry: Registry, version: string): string {
   }};\n\n`;
   out += jsdoc("Server request schemas, by method (sorted).");
   out += `const SERVER_REQUESTS: Table = {\n${serverRequests.map(requestRow).join("")}};\n\n`;
-
-  out += jsdoc("Every client request method, sorted.");
-  out += `export const CLIENT_REQUEST_METHODS: readonly ClientRequestMethod[] = Object.freeze(\n` +
-    `  Object.keys(CLIENT_REQUESTS) as ClientRequestMethod[],\n);\n\n`;
-  out += jsdoc("Every client notification method, sorted.");
-  out +=
-    `export const CLIENT_NOTIFICATION_METHODS: readonly ClientNotificationMethod[] = Object.freeze(${
-      methodList(clientNotifications)
-    });\n\n`;
-  out += jsdoc("Every server notification method, sorted.");
-  out +=
-    `export const SERVER_NOTIFICATION_METHODS: readonly ServerNotificationMethod[] = Object.freeze(\n` +
-    `  Object.keys(SERVER_NOTIFICATIONS) as ServerNotificationMethod[],\n);\n\n`;
-  out += jsdoc("Every server request method, sorted.");
-  out += `export const SERVER_REQUEST_METHODS: readonly ServerRequestMethod[] = Object.freeze(\n` +
-    `  Object.keys(SERVER_REQUESTS) as ServerRequestMethod[],\n);\n\n`;
-  out += jsdoc("Client request methods that exist only with `experimentalApi` at initialize.");
-  out += `export const EXPERIMENTAL_CLIENT_REQUEST_METHODS: ReadonlySet<string> = ${
-    experimentalSet(clientRequests)
-  };\n\n`;
-  out += jsdoc("Server notification methods sent only to connections with `experimentalApi`.");
-  out += `export const EXPERIMENTAL_SERVER_NOTIFICATION_METHODS: ReadonlySet<string> = ${
-    experimentalSet(serverNotifications)
-  };\n\n`;
-  out += jsdoc("Server request methods sent only to connections with `experimentalApi`.");
-  out += `export const EXPERIMENTAL_SERVER_REQUEST_METHODS: ReadonlySet<string> = ${
-    experimentalSet(serverRequests)
-  };\n\n`;
 
   const untypedOverloadDoc = jsdoc(
     "The same lookup for any method name (e.g. one read off the wire); `undefined` when the\npinned protocol has no such method.",

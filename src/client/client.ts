@@ -14,6 +14,8 @@ import type {
   ServerNotificationMap,
   ServerNotificationMethod,
 } from "../../generated/mod.ts";
+import { isServerNotificationMethod, isServerRequestMethod } from "../../generated/methods.ts";
+import { CODEX_VERSION } from "../../generated/version.ts";
 import type { CallOptions } from "../_util/call.ts";
 import { keepAlive } from "../_util/keep_alive.ts";
 import { raceSignal } from "../_util/wait.ts";
@@ -21,18 +23,24 @@ import {
   CallTimeoutError,
   CodexError,
   formatIssues,
+  MethodNotFoundError,
   NotificationListenerError,
   ServerRequestHandlerError,
   type TransportClosedError,
 } from "../errors.ts";
-import { JsonRpcConnection } from "../rpc/connection.ts";
+import { JsonRpcConnection, type RequestSendOptions } from "../rpc/connection.ts";
 import type { CloseOptions, MessageTransport } from "../transport/transport.ts";
 import {
   declineRequest,
   handlerFor,
   type OnServerRequest,
   type ServerRequest,
+  type ServerRequestContext,
+  unknownHandlerFor,
+  type UnknownServerRequest,
+  type UnknownServerRequestHandler,
 } from "./server_requests.ts";
+import { assertServerHasMethod, serverHasMethod } from "./version_skew.ts";
 import type { ServerRequestOutcome } from "../turn_result.ts";
 import { turnIdOf, TurnRouter } from "./turn_router.ts";
 import { unknownKeys } from "./unknown_keys.ts";
@@ -55,8 +63,37 @@ export type ServerNotification = {
   };
 }[ServerNotificationMethod];
 
-/** Receives notifications, in arrival order. */
+/**
+ * A notification whose method the pinned protocol does not have (a newer app-server's).
+ * Its params are passed through untouched and typed `unknown`. Only listeners added with
+ * `{ unknown: true }` receive it; narrow with `"unknown" in notification` (or on
+ * `notification.unknown`) before narrowing on `method`.
+ */
+export interface UnknownServerNotification {
+  /** The notification's method, not one of the pinned protocol's. */
+  readonly method: string;
+  /** Its params, unchecked. */
+  readonly params: unknown;
+  /** Tells it from the pinned protocol's notifications: always `true`. */
+  readonly unknown: true;
+}
+
+/** Receives the pinned protocol's notifications, in arrival order. */
 export type NotificationListener = (notification: ServerNotification) => void;
+
+/** Receives every notification, those of methods the pinned protocol lacks included. */
+export type AnyNotificationListener = (
+  notification: ServerNotification | UnknownServerNotification,
+) => void;
+
+/** Options of `onNotification`. */
+export interface NotificationListenerOptions {
+  /**
+   * Also receive notifications whose method the pinned protocol does not have, as
+   * {@linkcode UnknownServerNotification}. Default `false`.
+   */
+  readonly unknown?: boolean;
+}
 
 /** The params type of a client request method (`undefined` when it takes none). */
 export type ParamsOf<M extends ClientRequestMethod> = ClientRequestMap[M]["params"];
@@ -97,6 +134,17 @@ interface Answering {
   answered: boolean;
 }
 
+/** A server request on its way to a handler. */
+interface HandlerCall {
+  readonly method: string;
+  readonly id: string | number;
+  readonly thread: string | undefined;
+  readonly turnId: string | undefined;
+  /** The thread's own server-request settings, if it has any. */
+  readonly own: ServerRequestOptions | undefined;
+  note(outcome: ServerRequestOutcome["outcome"]): void;
+}
+
 /**
  * The typed JSON-RPC client for one app-server connection.
  *
@@ -120,7 +168,7 @@ export class CodexClient implements AsyncDisposable {
   readonly router: TurnRouter = new TurnRouter();
   readonly #options: CodexClientOptions;
   readonly #mode: ValidationMode;
-  readonly #listeners = new Set<NotificationListener>();
+  readonly #listeners = new Map<AnyNotificationListener, boolean>();
   readonly #threadRequests = new Map<string, ServerRequestOptions>();
   #serverVersion: string | undefined;
   readonly #answering = new Map<string | number, Answering>();
@@ -179,8 +227,9 @@ export class CodexClient implements AsyncDisposable {
    *
    * @param method A client request method of the pinned protocol.
    * @param params Its params.
-   * @param options Abort signal and timeout.
+   * @param options Abort signal and timeout, and `onRequestId` to learn the request's id.
    * @returns The method's result.
+   * @throws {UnsupportedMethodError} The app-server's version is older than the method.
    * @throws {InvalidParamsError} The params fail the method's schema, or hold an unknown key
    * (`data.issues` has paths: 'modle: unknown option "modle" — did you mean "model"?').
    * @throws {JsonRpcError} The server answered with an error.
@@ -190,12 +239,15 @@ export class CodexClient implements AsyncDisposable {
   async request<M extends ClientRequestMethod>(
     method: M,
     params: ParamsOf<M>,
-    options?: CallOptions,
+    options?: RequestSendOptions,
   ): Promise<ResultOf<M>> {
+    assertServerHasMethod(method, this.#serverVersion);
     const validation = loadValidation.value ?? await loadValidation();
     const schemas = validation.registry.clientRequestSchemas(method);
     if (schemas === undefined) {
-      throw new CodexError(`Cannot send ${method}: it is not a method of the pinned protocol`);
+      throw new CodexError(
+        `Cannot send ${method}: it is not a method of the pinned protocol (codex ${CODEX_VERSION})`,
+      );
     }
     if (schemas.params !== undefined) {
       const issues = issuesOf(validation, schemas.params, params);
@@ -217,15 +269,46 @@ export class CodexClient implements AsyncDisposable {
   }
 
   /**
-   * Adds a listener for every notification (turn events included). A listener that throws
-   * is reported to `onError`; the other listeners still receive the notification.
+   * Adds a listener for every notification of the pinned protocol (turn events included).
+   * A listener that throws is reported to `onError`; the other listeners still receive the
+   * notification.
    *
    * @param listener Called with each notification in arrival order.
    * @returns A function that removes the listener.
    */
-  onNotification(listener: NotificationListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+  onNotification(listener: NotificationListener): () => void;
+  /**
+   * Adds a listener that also receives the notifications whose method the pinned protocol
+   * does not have (typed {@linkcode UnknownServerNotification}).
+   *
+   * @param listener Called with each notification in arrival order.
+   * @param options `{ unknown: true }`.
+   * @returns A function that removes the listener.
+   */
+  onNotification(
+    listener: AnyNotificationListener,
+    options: NotificationListenerOptions & { readonly unknown: true },
+  ): () => void;
+  onNotification(
+    listener: NotificationListener | AnyNotificationListener,
+    options: NotificationListenerOptions = {},
+  ): () => void {
+    const key = listener as AnyNotificationListener;
+    this.#listeners.set(key, options.unknown === true);
+    return () => this.#listeners.delete(key);
+  }
+
+  /**
+   * Whether the connected app-server has a client request, as far as the SDK knows: `false`
+   * only for a method the generated method history records as added after the server's
+   * version (such a call fails with `UnsupportedMethodError`, and nothing is sent). Before
+   * `initialize`, every method counts as supported.
+   *
+   * @param method A client request method of the pinned protocol.
+   * @returns Whether it may be sent.
+   */
+  supports(method: ClientRequestMethod): boolean {
+    return serverHasMethod(method, this.#serverVersion);
   }
 
   /**
@@ -268,8 +351,12 @@ export class CodexClient implements AsyncDisposable {
     if (this.#answering.size > 0) this.#withdraw(method, params);
     this.router.route(method, params);
     if (this.#listeners.size === 0) return;
-    const notification = { method, params } as ServerNotification;
-    for (const listener of this.#listeners) {
+    const known = isServerNotificationMethod(method);
+    const notification: ServerNotification | UnknownServerNotification = known
+      ? { method, params } as ServerNotification
+      : { method, params, unknown: true };
+    for (const [listener, wantsUnknown] of this.#listeners) {
+      if (!known && !wantsUnknown) continue;
       try {
         listener(notification);
       } catch (error) {
@@ -298,6 +385,7 @@ export class CodexClient implements AsyncDisposable {
   }
 
   async #answer(method: string, params: unknown, id: string | number): Promise<unknown> {
+    if (!isServerRequestMethod(method)) return await this.#answerUnknown(method, params, id);
     const validation = loadValidation.value ?? await loadValidation();
     const schemas = validation.registry.serverRequestSchemas(method);
     if (schemas !== undefined && this.#mode !== "off") {
@@ -305,54 +393,114 @@ export class CodexClient implements AsyncDisposable {
       if (issues.length > 0) this.#report(invalidPayload(`${method} request`, issues, params));
     }
     const request = { method, params, id } as ServerRequest;
-    const threadId = (params as { threadId?: unknown } | null)?.threadId;
-    const thread = typeof threadId === "string" ? threadId : undefined;
-    const own = thread === undefined ? undefined : this.#threadRequests.get(thread);
-    const handler = handlerFor(own?.onServerRequest, request) ??
+    const call = this.#handlerCall(method, params, id);
+    const handler = handlerFor(call.own?.onServerRequest, request) ??
       handlerFor(this.#options.onServerRequest, request);
-    const turnId = turnIdOf(params);
-    const note = (outcome: ServerRequestOutcome["outcome"]) => {
-      if (turnId !== undefined) this.router.note(thread, turnId, { id, method, outcome });
-    };
     if (handler === undefined) {
-      note("defaulted");
+      call.note("defaulted");
       return declineRequest(request);
     }
+    return await this.#runHandler(call, (context) => handler(request, context), {
+      check(result) {
+        const issues = schemas === undefined ? [] : issuesOf(validation, schemas.result, result);
+        if (issues.length > 0) {
+          throw new CodexError(`the answer to ${method} is invalid: ${formatIssues(issues)}`);
+        }
+      },
+      late: () => declineRequest(request),
+    });
+  }
+
+  /**
+   * A server request the pinned protocol does not have: the `unknown` handler (the
+   * thread's, else the connection's) answers it unchecked, under the same signal and
+   * `serverRequestTimeoutMs` as any handler (there is no safe default answer, so a late one
+   * gets an error reply); without a handler it is refused with -32601, and the refusal is
+   * reported to `onError`.
+   */
+  async #answerUnknown(method: string, params: unknown, id: string | number): Promise<unknown> {
+    const request: UnknownServerRequest = { method, params, id, unknown: true };
+    const call = this.#handlerCall(method, params, id);
+    const handler: UnknownServerRequestHandler | undefined =
+      unknownHandlerFor(call.own?.onServerRequest) ??
+        unknownHandlerFor(this.#options.onServerRequest);
+    if (handler === undefined) {
+      call.note("defaulted");
+      const refusal = new MethodNotFoundError(
+        -32601,
+        `${method} is not a server request of the pinned protocol (codex ${CODEX_VERSION}; ` +
+          `the app-server is ${this.#serverVersion ?? "of an unknown version"}), and no ` +
+          `onServerRequest "unknown" handler answers it`,
+        undefined,
+        method,
+      );
+      this.#report(refusal);
+      throw refusal;
+    }
+    return await this.#runHandler(call, (context) => handler(request, context), {
+      check() {},
+      late(timeout) {
+        throw timeout;
+      },
+    });
+  }
+
+  /** Where a server request belongs (its thread and turn), and how to note its outcome. */
+  #handlerCall(method: string, params: unknown, id: string | number): HandlerCall {
+    const threadId = (params as { threadId?: unknown } | null)?.threadId;
+    const thread = typeof threadId === "string" ? threadId : undefined;
+    const turnId = turnIdOf(params);
+    return {
+      method,
+      id,
+      thread,
+      turnId,
+      own: thread === undefined ? undefined : this.#threadRequests.get(thread),
+      note: (outcome) => {
+        if (turnId !== undefined) this.router.note(thread, turnId, { id, method, outcome });
+      },
+    };
+  }
+
+  /**
+   * Runs a server request's handler: under a signal that aborts once the answer is no longer
+   * wanted (the turn ended, the server withdrew the request, the connection closed) and
+   * within `serverRequestTimeoutMs`; its outcome is noted on the turn, and a handler's error
+   * is reported to the turn's consumers.
+   */
+  async #runHandler(
+    call: HandlerCall,
+    handle: (context: ServerRequestContext) => unknown,
+    answer: { check(result: unknown): void; late(timeout: CallTimeoutError): unknown },
+  ): Promise<unknown> {
+    const { method, id, thread, turnId } = call;
     const answering: Answering = { controller: new AbortController(), turnId, answered: false };
     this.#answering.set(id, answering);
     const release = keepAlive();
     const { signal } = answering.controller;
-    const timeoutMs = own?.serverRequestTimeoutMs ?? this.#options.serverRequestTimeoutMs;
+    const timeoutMs = call.own?.serverRequestTimeoutMs ?? this.#options.serverRequestTimeoutMs;
     let timedOut = false;
     try {
-      const answer = Promise.resolve(handler(request, {
-        signal,
-        threadId: typeof threadId === "string" ? threadId : undefined,
-        turnId,
-        id,
-      }));
-      // Stop waiting once the answer is no longer wanted (the turn ended, the server withdrew
-      // the request, the connection closed): a handler that never settles holds nothing.
+      const given = Promise.resolve(handle({ signal, threadId: thread, turnId, id }));
+      // A handler that never settles holds nothing once the answer is no longer wanted.
       const result = await raceSignal(
-        timeoutMs === undefined ? answer : answerWithin(answer, timeoutMs),
+        timeoutMs === undefined ? given : answerWithin(given, timeoutMs),
         signal,
       );
       if (result === TIMED_OUT) {
         timedOut = true;
-        answering.controller.abort(new CallTimeoutError(`the answer to ${method}`, timeoutMs!));
-        note("timedOut");
-        return declineRequest(request);
+        const timeout = new CallTimeoutError(`the answer to ${method}`, timeoutMs!);
+        answering.controller.abort(timeout);
+        call.note("timedOut");
+        return answer.late(timeout);
       }
-      const issues = schemas === undefined ? [] : issuesOf(validation, schemas.result, result);
-      if (issues.length > 0) {
-        throw new CodexError(`the answer to ${method} is invalid: ${formatIssues(issues)}`);
-      }
-      note("answered");
+      answer.check(result);
+      call.note("answered");
       return result;
     } catch (error) {
       if (timedOut) throw error; // no safe refusal: the server gets an error reply
       if (signal.aborted) throw error; // withdrawn: nobody waits for this answer any more
-      note("failed");
+      call.note("failed");
       if (turnId !== undefined) {
         this.router.report(thread, turnId, new ServerRequestHandlerError(method, error));
       }

@@ -28,8 +28,10 @@ import type { LaunchOptions } from "../process/command.ts";
 import { spawnAppServer } from "../process/spawn.ts";
 import type { CloseOptions, MessageTransport } from "../transport/transport.ts";
 import {
+  type AnyNotificationListener,
   CodexClient,
   type NotificationListener,
+  type NotificationListenerOptions,
   type ParamsOf,
   type ResultOf,
   type ServerRequestOptions,
@@ -44,7 +46,9 @@ import {
 import { applyPresets, type ApprovalOptions, type ThreadPresetFields } from "./presets.ts";
 import type { OnServerRequest } from "./server_requests.ts";
 import { Thread } from "./thread.ts";
+import { ThreadSearch, type ThreadSearchOptions } from "./thread_search.ts";
 import { loadValidation, type ValidationMode } from "./validation.ts";
+import { checkServerVersion, type RequireVersion } from "./version_skew.ts";
 
 /** What every `Codex` accepts, whichever way it reaches the app-server. */
 export interface CodexBaseOptions extends CallOptions, ServerRequestOptions {
@@ -70,6 +74,16 @@ export interface CodexBaseOptions extends CallOptions, ServerRequestOptions {
   readonly onServerRequest?: OnServerRequest;
   /** How incoming messages are validated. Default `"report"`. */
   readonly validation?: ValidationMode;
+  /**
+   * Which app-server versions to accept, checked at `initialize` against the pinned runtime
+   * (`CODEX_VERSION`); another version then fails the start with `VersionMismatchError`.
+   * `"exact"`: the pinned version only; `"minor"`: the same `MAJOR.MINOR`; `"any"`
+   * (default): every version — methods the server is known to lack fail before sending
+   * (`UnsupportedMethodError`), and what the pinned protocol does not know arrives typed as
+   * unknown (see `onNotification(…, { unknown: true })` and the `unknown` server-request
+   * handler).
+   */
+  readonly requireVersion?: RequireVersion;
   /**
    * The default `stallTimeoutMs` of every turn (see `TurnOptions.stallTimeoutMs`). Off by
    * default.
@@ -180,7 +194,10 @@ const DEFAULT_CLIENT_INFO: ClientInfo = {
  */
 export class Codex implements AsyncDisposable {
   readonly #options: CodexOptions;
-  readonly #listeners = new Map<NotificationListener, (() => void) | undefined>();
+  readonly #listeners = new Map<
+    AnyNotificationListener,
+    { readonly options: NotificationListenerOptions; remove: (() => void) | undefined }
+  >();
   readonly #onAbort: (() => void) | undefined;
   #ready: Promise<CodexClient> | undefined;
   #starting: CodexClient | undefined;
@@ -208,6 +225,7 @@ export class Codex implements AsyncDisposable {
    * @param options How to start and talk to the app-server.
    * @returns A ready client.
    * @throws {CodexNotFoundError} No Codex binary was found.
+   * @throws {VersionMismatchError} `requireVersion` does not allow the app-server's version.
    * @throws {TransportClosedError} The app-server exited during start-up (its stderr tail
    * is in the error).
    * @throws {CallTimeoutError} `timeoutMs` passed first.
@@ -236,19 +254,81 @@ export class Codex implements AsyncDisposable {
   }
 
   /**
-   * Adds a listener for every notification of the connection (turn events included), for
-   * events outside any turn. It may be added before the connection starts. A listener that
-   * throws is reported to `onError`; the others still receive the notification.
+   * Adds a listener for every notification of the pinned protocol on the connection (turn
+   * events included), for events outside any turn. It may be added before the connection
+   * starts. A listener that throws is reported to `onError`; the others still receive the
+   * notification.
    *
    * @param listener Called with each notification in arrival order.
    * @returns A function that removes the listener.
+   *
+   * @example
+   * ```ts
+   * import { Codex } from "codex-app-server";
+   * await using codex = await Codex.start();
+   * codex.onNotification((event) => {
+   *   if (event.method === "thread/started") console.log("thread", event.params.thread.id);
+   * });
+   * ```
    */
-  onNotification(listener: NotificationListener): () => void {
-    this.#listeners.set(listener, this.#client?.onNotification(listener));
+  onNotification(listener: NotificationListener): () => void;
+  /**
+   * Adds a listener that also receives the notifications whose method the pinned protocol
+   * does not have — from an app-server newer than the pin — as `UnknownServerNotification`
+   * (`{ method, params: unknown, unknown: true }`, passed through untouched).
+   *
+   * @param listener Called with each notification in arrival order.
+   * @param options `{ unknown: true }`.
+   * @returns A function that removes the listener.
+   *
+   * @example
+   * ```ts
+   * import { Codex } from "codex-app-server";
+   * await using codex = await Codex.start({ codexBin: "/opt/codex-next/bin/codex" });
+   * codex.onNotification((event) => {
+   *   if ("unknown" in event) console.log("not in the pinned protocol:", event.method, event.params);
+   *   else if (event.method === "turn/completed") console.log(event.params.turn.status);
+   * }, { unknown: true });
+   * ```
+   */
+  onNotification(
+    listener: AnyNotificationListener,
+    options: NotificationListenerOptions & { readonly unknown: true },
+  ): () => void;
+  onNotification(
+    listener: NotificationListener | AnyNotificationListener,
+    options: NotificationListenerOptions = {},
+  ): () => void {
+    const key = listener as AnyNotificationListener;
+    this.#listeners.get(key)?.remove?.();
+    this.#listeners.set(key, {
+      options,
+      remove: this.#client && addListener(this.#client, key, options),
+    });
     return () => {
-      this.#listeners.get(listener)?.();
-      this.#listeners.delete(listener);
+      this.#listeners.get(key)?.remove?.();
+      this.#listeners.delete(key);
     };
+  }
+
+  /**
+   * Whether the connected app-server has a client request, as far as the SDK knows: `false`
+   * for a method the pinned protocol's method history records as added after the server's
+   * version (calling it fails with `UnsupportedMethodError`, before anything is sent).
+   * Before the connection has started, every method counts as supported.
+   *
+   * @param method A client request method of the pinned protocol.
+   * @returns Whether it may be sent.
+   *
+   * @example
+   * ```ts
+   * import { Codex } from "codex-app-server";
+   * await using codex = await Codex.start();
+   * if (!codex.supports("thread/search/stream")) console.log("this app-server has no streamed search");
+   * ```
+   */
+  supports(method: ClientRequestMethod): boolean {
+    return this.#client?.supports(method) ?? true;
   }
 
   /**
@@ -308,6 +388,36 @@ export class Codex implements AsyncDisposable {
    */
   threadList(options: ThreadListOptions = {}): Promise<ThreadListResponse> {
     return this.#request("thread/list", withoutCallOptions(options), options);
+  }
+
+  /**
+   * Searches the stored threads (`thread/search/stream`, app-server 0.171.0 or newer):
+   * iterate the result for best-effort `partial` batches as the server finds matches, then
+   * the authoritative `final` page; or await its `result()` for the page alone. Nothing is
+   * sent until then. `signal`, `timeoutMs`, leaving the loop early and disposal cancel it
+   * on the server (`thread/search/stream/cancel`). A thread is searchable once it has had a
+   * turn. On an older app-server it fails with `UnsupportedMethodError`, before sending.
+   *
+   * @param searchTerm What to search for: a substring or full-text query (not blank, at most
+   * 65,536 UTF-8 bytes once trimmed).
+   * @param options `limit`, `cursor`, `sortKey`, `sortDirection`, `archived`, `sourceKinds`,
+   * …; signal and timeout.
+   * @returns The search.
+   * @throws {CodexError} The search term is blank or too long.
+   *
+   * @example
+   * ```ts
+   * import { Codex } from "codex-app-server";
+   * await using codex = await Codex.start();
+   * const controller = new AbortController(); // e.g. wired to the search box's next keystroke
+   * for await (const event of codex.threadSearch("flaky test", { signal: controller.signal })) {
+   *   if (event.type === "partial") console.log("so far:", event.data.map((m) => m.snippet));
+   *   else console.log("final:", event.response.data.map((m) => m.thread.id));
+   * }
+   * ```
+   */
+  threadSearch(searchTerm: string, options: ThreadSearchOptions = {}): ThreadSearch {
+    return new ThreadSearch(() => this.#connect(), searchTerm, options);
   }
 
   /**
@@ -508,8 +618,8 @@ export class Codex implements AsyncDisposable {
         onError: options.onError,
       });
       this.#starting = client;
-      for (const listener of this.#listeners.keys()) {
-        this.#listeners.set(listener, client.onNotification(listener));
+      for (const [listener, entry] of this.#listeners) {
+        entry.remove = addListener(client, listener, entry.options);
       }
       try {
         const response = await client.initialize({
@@ -521,7 +631,9 @@ export class Codex implements AsyncDisposable {
               : { optOutNotificationMethods: [...options.optOutNotificationMethods] }),
           },
         }, { signal: scope.signal });
-        this.#metadata = toMetadata(response);
+        const metadata = toMetadata(response);
+        checkServerVersion(metadata.serverVersion, options.requireVersion ?? "any");
+        this.#metadata = metadata;
       } catch (error) {
         await client.close();
         throw error;
@@ -547,6 +659,17 @@ export class Codex implements AsyncDisposable {
     }
     return await spawnAppServer(options);
   }
+}
+
+/** Adds a listener to the client with its options (the overloads, resolved at run time). */
+function addListener(
+  client: CodexClient,
+  listener: AnyNotificationListener,
+  options: NotificationListenerOptions,
+): () => void {
+  return options.unknown === true
+    ? client.onNotification(listener, { unknown: true })
+    : client.onNotification(listener as NotificationListener);
 }
 
 /** A thread call's wire params: the options without the SDK-side fields, presets applied. */

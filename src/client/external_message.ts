@@ -93,26 +93,3 @@ export function toToolOutput(message: ExternalMessage): TurnToolOutput {
     ...(message.namespace === undefined ? {} : { namespace: message.namespace }),
   };
 }
-
-/**
- * Compares two dotted versions ("0.151.0" < "0.169.0"); a pre-release suffix is ignored.
- *
- * @param a A version.
- * @param b Another.
- * @returns Negative, zero or positive, as `a` is older, equal or newer.
- *
- * @example
- * ```ts
- * import { compareVersions } from "./external_message.ts";
- * console.log(compareVersions("0.150.2", "0.151.0") < 0); // true
- * ```
- */
-export function compareVersions(a: string, b: string): number {
-  const parts = (version: string) => version.split(/[-+]/)[0].split(".").map(Number);
-  const [x, y] = [parts(a), parts(b)];
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const diff = (x[i] ?? 0) - (y[i] ?? 0);
-    if (diff !== 0) return diff;
-  }
-  return 0;
-}

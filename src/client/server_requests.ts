@@ -20,6 +20,32 @@ export type ServerRequest = {
   };
 }[ServerRequestMethod];
 
+/**
+ * A server request whose method the pinned protocol does not have (a newer app-server's,
+ * or an older one's that was since removed). Its params are passed through untouched and
+ * typed `unknown`: only a `ServerRequestHandlers` map's `unknown` entry receives it;
+ * without one the SDK refuses it with a JSON-RPC -32601 (method not found) error.
+ */
+export interface UnknownServerRequest {
+  /** The request's method, not one of the pinned protocol's. */
+  readonly method: string;
+  /** Its params, unchecked. */
+  readonly params: unknown;
+  /** Its JSON-RPC id. */
+  readonly id: string | number;
+  /** Tells it from the pinned protocol's requests: always `true`. */
+  readonly unknown: true;
+}
+
+/**
+ * Answers a server request the pinned protocol does not have. Whatever it returns is sent
+ * unchecked as the result; throwing sends an error reply.
+ */
+export type UnknownServerRequestHandler = (
+  request: UnknownServerRequest,
+  context: ServerRequestContext,
+) => unknown;
+
 /** The result of any server request (what the one-function handler returns). */
 export type ServerRequestResult = ServerRequestMap[ServerRequestMethod]["result"];
 
@@ -51,7 +77,8 @@ export type ServerRequestHandler = (
 /**
  * One handler per server-request method, each typed by its method: it receives that
  * method's params and must return that method's result (returning a file-change answer to
- * a user-input request does not compile). `default` answers the methods without an entry.
+ * a user-input request does not compile). `default` answers the methods without an entry,
+ * and `unknown` the methods the pinned protocol does not have.
  *
  * @example
  * ```ts
@@ -72,8 +99,13 @@ export type ServerRequestHandlers =
     ) => ServerRequestMap[M]["result"] | Promise<ServerRequestMap[M]["result"]>;
   }
   & {
-    /** Answers the methods that have no entry of their own. */
+    /** Answers the pinned protocol's methods that have no entry of their own. */
     readonly default?: ServerRequestHandler;
+    /**
+     * Answers requests whose method the pinned protocol does not have (see
+     * {@linkcode UnknownServerRequest}); without it they are refused with -32601.
+     */
+    readonly unknown?: UnknownServerRequestHandler;
   };
 
 /** The `onServerRequest` option: one function for every request, or a handler per method. */
@@ -109,6 +141,27 @@ export function handlerFor(
     | undefined;
   if (own !== undefined) return (req, context) => own(req.params, context);
   return handlers.default;
+}
+
+/**
+ * Finds the handler of a request whose method the pinned protocol does not have: the map's
+ * `unknown` entry. The one-function form never receives one (its type promises known
+ * methods).
+ *
+ * @param handlers An `onServerRequest` option.
+ * @returns The `unknown` handler, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { unknownHandlerFor } from "./server_requests.ts";
+ * const answer = unknownHandlerFor({ unknown: (request) => ({ seen: request.method }) });
+ * console.log(typeof answer); // "function"
+ * ```
+ */
+export function unknownHandlerFor(
+  handlers: OnServerRequest | undefined,
+): UnknownServerRequestHandler | undefined {
+  return handlers === undefined || typeof handlers === "function" ? undefined : handlers.unknown;
 }
 
 /**

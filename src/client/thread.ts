@@ -16,13 +16,13 @@ import type {
   TurnStartParams,
 } from "../../generated/mod.ts";
 import { type CallOptions, callScope, withoutCallOptions } from "../_util/call.ts";
+import { compareVersions } from "../_util/version.ts";
 import { raceSignal, settleWithin } from "../_util/wait.ts";
 import { CallTimeoutError, CodexError } from "../errors.ts";
 import type { TurnResult } from "../turn_result.ts";
 import type { CodexClient } from "./client.ts";
 import { GoalRun } from "./goal.ts";
 import {
-  compareVersions,
   EXTERNAL_MESSAGE_MIN_VERSION,
   type ExternalMessage,
   isExternalMessage,

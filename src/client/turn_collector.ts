@@ -7,6 +7,7 @@
  */
 
 import type { ErrorNotification, ThreadItem, ThreadTokenUsage, Turn } from "../../generated/mod.ts";
+import { isServerNotificationMethod } from "../../generated/methods.ts";
 import { type Deferred, deferred } from "../_util/deferred.ts";
 import { buildTurnResult, type ServerRequestOutcome, type TurnResult } from "../turn_result.ts";
 import type { ServerNotification } from "./client.ts";
@@ -82,6 +83,9 @@ export class TurnCollector implements TurnSink {
   deliver(method: string, params: unknown): void {
     if (this.done.settled) return;
     this.received++;
+    // A method the pinned protocol lacks (a newer app-server's) shows the turn is alive, but
+    // is not one of its typed events: `onNotification(…, { unknown: true })` receives it.
+    if (!isServerNotificationMethod(method)) return;
     const event = { method, params } as ServerNotification;
     this.lastEvent = event;
     switch (method) {

@@ -38,6 +38,23 @@ export type RawServerRequestHandler = (
 /** Receives every notification, in arrival order. */
 export type NotificationListener = (method: string, params: unknown) => void;
 
+/**
+ * Options of {@linkcode JsonRpcConnection.request}: cancellation, and a way to learn the id
+ * the request is sent with (for notifications that name it, such as
+ * `thread/search/partial`, or a cancel request that targets it).
+ *
+ * @example
+ * ```ts
+ * import type { RequestSendOptions } from "./connection.ts";
+ * let id: number | undefined;
+ * const options: RequestSendOptions = { timeoutMs: 5_000, onRequestId: (sent) => (id = sent) };
+ * ```
+ */
+export interface RequestSendOptions extends CallOptions {
+  /** Called with the request's JSON-RPC id just before it is sent. */
+  readonly onRequestId?: (id: number) => void;
+}
+
 /** Options of {@linkcode JsonRpcConnection}. */
 export interface ConnectionOptions {
   /**
@@ -122,13 +139,13 @@ export class JsonRpcConnection implements AsyncDisposable {
    * @param method The method name.
    * @param params The params object (omitted from the message when `undefined`).
    * @param options Abort signal and timeout (aborting removes the pending entry; a late
-   * reply is dropped).
+   * reply is dropped), and `onRequestId`.
    * @returns The `result` member of the reply.
    * @throws {JsonRpcError} The server's error reply, as its most specific subclass.
    * @throws {TransportClosedError} The connection ended first (or had already ended).
    * @throws {CallTimeoutError} `timeoutMs` elapsed first.
    */
-  request(method: string, params?: unknown, options?: CallOptions): Promise<unknown> {
+  request(method: string, params?: unknown, options?: RequestSendOptions): Promise<unknown> {
     const unusable = this.#unusable(method);
     if (unusable !== undefined) return Promise.reject(unusable);
     if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
@@ -159,6 +176,7 @@ export class JsonRpcConnection implements AsyncDisposable {
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#pending.set(id, { method, resolve, reject, cleanup });
+      options?.onRequestId?.(id);
       this.#send(text);
     });
   }

@@ -9,6 +9,7 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { CODEX_VERSION } from "../../generated/version.ts";
 
 /** What the stand-in does after `initialized`. */
 export type FakeAppServerMode =
@@ -39,7 +40,7 @@ process.stdin.on("end", () => { if (mode !== "close-stdout") process.exit(0); })
 function handle(message) {
   if (message.method === "initialize") {
     return send({ id: message.id, result: {
-      userAgent: "codex_app_server_ts/" + (process.env.FAKE_APP_SERVER_VERSION || "0.169.0") + " (fake)", codexHome: "/tmp", platformFamily: "unix", platformOs: "linux",
+      userAgent: "codex_app_server_ts/" + process.env.FAKE_APP_SERVER_VERSION + " (fake)", codexHome: "/tmp", platformFamily: "unix", platformOs: "linux",
     } });
   }
   if (message.method === "initialized") {
@@ -71,7 +72,7 @@ export interface FakeAppServer extends AsyncDisposable {
 /** Writes the stand-in script (executable) for one mode, reporting `version` at initialize. */
 export async function fakeAppServer(
   mode: FakeAppServerMode,
-  version = "0.169.0",
+  version: string = CODEX_VERSION,
 ): Promise<FakeAppServer> {
   const dir = await mkdtemp(join(tmpdir(), "fake-app-server-"));
   const path = join(dir, "codex.cjs");
