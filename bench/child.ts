@@ -15,7 +15,7 @@ import type * as Sdk from "../mod.ts";
 import type * as SdkTransport from "../transport.ts";
 import { type RawClient, spawnRaw } from "./raw_client.ts";
 import { type FramingModules, runFraming } from "./framing.ts";
-import { replayOurs, replayRaw, replayScript } from "./replay.ts";
+import { replayLayers, replayOurs, replayRaw, replayScript } from "./replay.ts";
 
 /** The end-to-end scenarios (each run as `ours` or `raw`). */
 export type Scenario =
@@ -377,12 +377,24 @@ async function replay(config: ChildConfig): Promise<ChildResult> {
   await once(3, config.turns, false);
   const short = [];
   for (let i = 0; i < config.reps; i++) short.push(await once(3, config.turns, false));
+  // Where the SDK's time per event goes: the layers below Codex alone, and run() (no
+  // iteration) on the same long turn.
+  let layers: Record<string, number> | undefined;
+  if (sdk !== undefined) {
+    const script = replayScript(lines, config.deltas);
+    const ran = [];
+    for (let i = 0; i < config.reps; i++) ran.push(await once(config.deltas, 1, false));
+    layers = {
+      ...await replayLayers(sdkTransport!, script, config.reps),
+      runUs: median(ran).cpuUs / script.turnEvents,
+    };
+  }
   const usage = process.memoryUsage();
   return {
     ...median(streamed),
     peakRss: usage.rss,
     peakHeap: usage.heapUsed,
-    extra: { short: median(short) },
+    extra: { short: median(short), layers },
   };
 }
 

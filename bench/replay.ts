@@ -220,3 +220,79 @@ export async function replayRaw(script: ReplayScript, turns = 1): Promise<Replay
   await raw.close();
   return result;
 }
+
+/** A fake child process whose stdout streams the replayed turn's bytes, then ends. */
+function turnOnlyChild(script: ReplayScript): SdkTransport.ChildProcess {
+  const chunks = script.segments.get(3)!;
+  let next = 0;
+  let exit!: (value: { code: number; signal: null }) => void;
+  const exited = new Promise<{ code: number; signal: null }>((resolve) => (exit = resolve));
+  return {
+    pid: 0,
+    stdin: new WritableStream<Uint8Array>(),
+    stdout: new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (next < chunks.length) controller.enqueue(chunks[next++]);
+        else {
+          controller.close();
+          exit({ code: 0, signal: null });
+        }
+      },
+    }, { highWaterMark: 0 }),
+    stderr: new ReadableStream({ start: (c) => c.close() }),
+    exited,
+    kill: () => {},
+  };
+}
+
+/** The SDK's layers below `Codex` on the replayed turn, CPU per notification. */
+export interface LayerCosts {
+  /** `stdioTransport`: the bytes read through its stream and framed into messages. */
+  readonly transportUs: number;
+  /** `JsonRpcConnection` over it, each notification handed to a listener. */
+  readonly connectionUs: number;
+}
+
+/**
+ * Measures the layers below `Codex` alone on the replayed turn's bytes (median of `reps`):
+ * with {@link replayOurs} (`run()`, then `for await`) they show where the SDK's time per
+ * event goes.
+ *
+ * @param sdkTransport The SDK's low-level entry point.
+ * @param script The replay.
+ * @param reps Measured repetitions (after one warm-up).
+ * @returns CPU µs per notification of each layer.
+ */
+export async function replayLayers(
+  sdkTransport: typeof SdkTransport,
+  script: ReplayScript,
+  reps: number,
+): Promise<LayerCosts> {
+  const perEvent = async (body: () => Promise<number>) => {
+    const runs: number[] = [];
+    for (let i = 0; i <= reps; i++) {
+      const c0 = cpuNow();
+      const events = await body();
+      if (i > 0) runs.push((cpuNow() - c0) / events);
+    }
+    return runs.sort((a, b) => a - b)[(runs.length - 1) >> 1];
+  };
+  const transportUs = await perEvent(async () => {
+    const reader = sdkTransport.stdioTransport(turnOnlyChild(script)).readable.getReader();
+    let messages = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return messages;
+      messages += value.length;
+    }
+  });
+  const connectionUs = await perEvent(async () => {
+    const transport = sdkTransport.stdioTransport(turnOnlyChild(script));
+    const connection = new sdkTransport.JsonRpcConnection(transport, { onError() {} });
+    let notifications = 0;
+    connection.onNotification(() => notifications++);
+    await connection.closed;
+    return notifications;
+  });
+  return { transportUs, connectionUs };
+}

@@ -1,6 +1,7 @@
 /**
  * Writes `bench/RESULTS.md` after a full run: the machine, the sizes, every row, the goals,
- * the framing cost per message type, and the notes.
+ * the framing cost per message type, the profiles behind the goals (`bench/PROFILES.md`),
+ * and the notes.
  *
  * @module
  */
@@ -37,6 +38,7 @@ export async function writeResults(report: RunReport): Promise<void> {
     ...report.goals.map((line) => `- ${line.replace(/^GOAL /, "")}`),
     "",
     ...framingTable(board.framing, report.sizes.captureDeltas),
+    ...await profileNotes(),
     "## Notes",
     "",
     ...board.notes.map((n) => `- ${n}`),
@@ -46,6 +48,15 @@ export async function writeResults(report: RunReport): Promise<void> {
     "",
   ];
   await Deno.writeTextFile(join(ROOT, "bench/RESULTS.md"), lines.join("\n"));
+}
+
+/**
+ * `bench/PROFILES.md`, the profiles behind the goals (where the time of a miss goes), written
+ * by hand from `--cpu-prof` runs; nothing when there is none.
+ */
+async function profileNotes(): Promise<string[]> {
+  const text = await Deno.readTextFile(join(ROOT, "bench/PROFILES.md")).catch(() => "");
+  return text === "" ? [] : [text.trim().replace(/^# /, "## "), ""];
 }
 
 /** The title, the machine, how to read the table, and the sizes. */

@@ -96,10 +96,11 @@ function valibotUrl(): string {
 async function nodeRuntime(search: RuntimeSearch, emptyUrl: string): Promise<Runtime | undefined> {
   const npmDir = join(search.tmp, "npm");
   const bundle = join(search.tmp, "node/child.mjs");
-  const builtMod = join(search.sdkRoot, "npm/esm/mod.js");
+  // The package's entry point (the bundle), as a user's `import "codex-app-server"` loads it.
+  const builtMod = join(search.sdkRoot, "npm/dist/mod.js");
   if (!(await exists(builtMod))) {
     search.say(
-      "note: no npm build (npm/esm/mod.js): skipping the Node column " +
+      "note: no npm build (npm/dist/mod.js): skipping the Node column " +
         "(build it with `npx deno run -A scripts/build_npm.ts`).",
     );
     return undefined;
@@ -122,10 +123,10 @@ async function nodeRuntime(search: RuntimeSearch, emptyUrl: string): Promise<Run
     flags: [],
     script: bundle,
     urls: {
-      sdk: pathToFileURL(join(npmDir, "esm/mod.js")).href,
+      sdk: pathToFileURL(join(npmDir, "dist/mod.js")).href,
       empty: emptyUrl,
       decode: (await exists(decode)) ? pathToFileURL(decode).href : "",
-      generated: pathToFileURL(join(npmDir, "esm/generated/mod.js")).href,
+      generated: pathToFileURL(join(npmDir, "dist/generated/mod.js")).href,
       valibot: valibotUrl(),
     },
   };
@@ -148,14 +149,14 @@ async function newestSource(root: string): Promise<number> {
 }
 
 /**
- * Copies `npm/package.json` and `npm/esm/` to `dest`, next to a `node_modules` link to the
+ * Copies `npm/package.json`, `npm/dist/` and `npm/esm/` to `dest`, next to a `node_modules` link to the
  * repository's (for valibot and the codex binary). Returns why it failed, if it did.
  */
 async function snapshotNpm(npm: string, dest: string): Promise<string | undefined> {
   try {
     await Deno.mkdir(dest, { recursive: true });
     await Deno.copyFile(join(npm, "package.json"), join(dest, "package.json"));
-    await copyTree(join(npm, "esm"), join(dest, "esm"));
+    for (const dir of ["dist", "esm"]) await copyTree(join(npm, dir), join(dest, dir));
     await Deno.symlink(join(ROOT, "node_modules"), join(dirname(dest), "node_modules"));
     return undefined;
   } catch (error) {

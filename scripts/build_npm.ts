@@ -13,7 +13,11 @@
  * npm/src/…     the TypeScript that was compiled: mod.ts, src/, generated/ with `npm:`
  *               specifiers mapped to bare names, plus `_polyfills.ts` (shipped: the source
  *               maps and declaration maps point here)
- * npm/esm/…     ES2022 modules: `.js`, `.d.ts`, `.js.map`, `.d.ts.map`
+ * npm/esm/…     ES2022 modules, one per source: `.js`, `.d.ts`, `.js.map`, `.d.ts.map` (the
+ *               tarball ships the declarations; the Node test suite runs the modules)
+ * npm/dist/…    the entry points bundled (shared chunks; runtime adapters, validation and
+ *               test hosts split off and loaded when first used), with source maps: what
+ *               the package's `exports` load, so Node reads a few files at import, not ~40
  * npm/tsconfig.json   the compiler options used (not in the tarball)
  * ```
  *
@@ -39,7 +43,7 @@ import {
 } from "./lib/npm_specifiers.ts";
 import { NEEDS_POLYFILL, POLYFILLS, POLYFILLS_SOURCE } from "./lib/polyfills.ts";
 import { systemNode } from "./lib/nodes.ts";
-import { run, runOrThrow } from "./lib/process.ts";
+import { denoBin, run, runOrThrow } from "./lib/process.ts";
 import { COMPILER_OPTIONS, jsFileOf, tsc } from "./lib/tsc.ts";
 
 /** The npm package name. */
@@ -57,6 +61,8 @@ const DESCRIPTION = "TypeScript SDK for the Codex app-server JSON-RPC protocol "
 const STAGE_DIR = join(NPM_DIR, "src");
 /** Where tsc emits the package's modules. */
 const ESM_DIR = join(NPM_DIR, "esm");
+/** Where the bundled entry points go. */
+const DIST_DIR = join(NPM_DIR, "dist");
 
 /** What {@link buildNpm} produced. */
 export interface BuildResult {
@@ -139,6 +145,7 @@ export async function buildNpm(): Promise<BuildResult> {
   const typeErrors = await compile(sources.length + 1);
   rewriteDeclarationSpecifiers(ESM_DIR);
   verifyOutput(sources.concat(POLYFILLS));
+  await bundle(entries, Object.keys(packageJson.dependencies as Record<string, string>));
   await probeUnderNode(entries);
 
   log(
@@ -277,8 +284,8 @@ function dependenciesOf(
 }
 
 /** The package path of an entry point's emitted module (`./esm/….js`). */
-function jsOf(file: string): string {
-  return `./esm/${jsFileOf(file)}`;
+function distOf(file: string): string {
+  return `./dist/${jsFileOf(file)}`;
 }
 
 /** The package path of an entry point's emitted declarations (`./esm/….d.ts`). */
@@ -295,7 +302,7 @@ async function writePackageJson(
 ): Promise<Record<string, unknown>> {
   const exportsMap: Record<string, unknown> = {};
   for (const { key, file } of entries) {
-    exportsMap[key] = { types: dtsOf(file), import: jsOf(file), default: jsOf(file) };
+    exportsMap[key] = { types: dtsOf(file), import: distOf(file), default: distOf(file) };
   }
   exportsMap["./package.json"] = "./package.json";
   const main = entries.find((e) => e.key === ".") ?? entries[0];
@@ -307,10 +314,11 @@ async function writePackageJson(
     license: "Apache-2.0",
     repository: await repository(declaredRepository),
     type: "module",
-    main: jsOf(main.file),
+    main: distOf(main.file),
     types: dtsOf(main.file),
     exports: exportsMap,
-    files: ["esm/", "src/", "README.md", "LICENSE"],
+    // The bundles, the declarations (and their maps), and the sources both maps point at.
+    files: ["dist/", "esm/**/*.d.ts", "esm/**/*.d.ts.map", "src/", "README.md", "LICENSE"],
     // ES modules only; `require()` of them needs Node 20.19 (or 22.12) and later.
     engines: { node: ">=20.19" },
     dependencies,
@@ -420,11 +428,56 @@ function verifyOutput(sources: string[]): void {
   if (problems.length > 0) throw new Error(`The build is broken:\n  ${problems.join("\n  ")}`);
 }
 
+/**
+ * Bundles the staged entry points into `npm/dist/` with `deno bundle`: code splitting keeps
+ * one copy of each class shared by the entry points and leaves the dynamic imports (runtime
+ * adapters, validation, the test kit's hosts) as chunks loaded on first use; the package's
+ * dependencies and Node's built-ins stay imports.
+ *
+ * @param entries The entry points.
+ * @param externals The package's dependencies.
+ */
+async function bundle(entries: Entry[], externals: string[]): Promise<void> {
+  log(`bundling ${entries.length} entry points into ${repoRelative(DIST_DIR)}/`);
+  await runOrThrow(denoBin(), [
+    "bundle",
+    "--quiet",
+    "--no-config",
+    "--code-splitting",
+    "--platform=deno",
+    "--sourcemap=linked",
+    ...externals.flatMap((name) => ["--external", name]),
+    "--outdir",
+    DIST_DIR,
+    ...entries.map(({ file }) => join(STAGE_DIR, file)),
+  ], { prefix: "[deno bundle] " });
+  const problems: string[] = [];
+  for (const { file } of entries) {
+    if (!existsSync(join(NPM_DIR, distOf(file)))) problems.push(`missing ${distOf(file)}`);
+  }
+  for (const rel of listFiles(DIST_DIR)) {
+    if (!rel.endsWith(".map")) continue;
+    const path = join(DIST_DIR, rel);
+    // The sources ship in src/: the maps point there instead of carrying a second copy.
+    const { sourcesContent: _copy, ...map } = readJson<
+      { sources: string[]; sourcesContent?: unknown }
+    >(path);
+    writeFileSync(path, JSON.stringify(map));
+    for (const source of map.sources) {
+      const target = resolve(dirname(path), source);
+      if (!target.startsWith(STAGE_DIR + sep) || !existsSync(target)) {
+        problems.push(`dist/${rel} points at ${source}, not a shipped source`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new Error(`The bundle is broken:\n  ${problems.join("\n  ")}`);
+}
+
 /** Checks that the package loads under Node and that each entry point exports something. */
 async function probeUnderNode(entries: Entry[]): Promise<void> {
   const probe = entries.map(({ key, file }) =>
     `const m${key.length} = await import(${
-      JSON.stringify(pathToFileURL(join(NPM_DIR, jsOf(file))).href)
+      JSON.stringify(pathToFileURL(join(NPM_DIR, distOf(file))).href)
     });` +
     `if (Object.keys(m${key.length}).length === 0) throw new Error(${
       JSON.stringify(`${key} exports nothing`)

@@ -76,11 +76,11 @@ export function fileListProblems(files: readonly string[]): string[] {
       "package.json",
       "README.md",
       "LICENSE",
-      "esm/mod.js",
+      "dist/mod.js",
       "esm/mod.d.ts",
-      "esm/generated/mod.js",
-      "esm/transport.js",
-      "esm/testing.js",
+      "dist/generated/mod.js",
+      "dist/transport.js",
+      "dist/testing.js",
     ]
   ) {
     if (!files.includes(required)) problems.push(`missing ${required}`);
@@ -90,7 +90,12 @@ export function fileListProblems(files: readonly string[]): string[] {
     if (/(^|\/)tests?\//.test(file) || /_test\.(?:m?[jt]s|d\.ts)$/.test(file)) {
       problems.push(`ships test file ${file}`);
     }
-    if (!/^(?:esm|src)\//.test(file) && !["package.json", "LICENSE", "README.md"].includes(file)) {
+    if (/^esm\/.*\.js$/.test(file)) {
+      problems.push(`ships ${file} (the bundles in dist/ replace it)`);
+    }
+    if (
+      !/^(?:dist|esm|src)\//.test(file) && !["package.json", "LICENSE", "README.md"].includes(file)
+    ) {
       problems.push(`ships unexpected ${file}`);
     }
   }
