@@ -78,7 +78,9 @@ test("The examples/testing file of this runtime's test runner passes", T, async 
       mkdirSync(join(project, "node_modules"));
       symlinkSync(realpathSync(built), join(project, "node_modules", "codex-app-server"), "dir");
       copyFileSync(join(examples, "node_test.mjs"), join(project, "node_test.mjs"));
-      result = await run(process.execPath, ["--test", "node_test.mjs"], project);
+      // TAP on every Node (24 prints its spec reporter even into a pipe).
+      const args = ["--test", "--test-reporter=tap", "node_test.mjs"];
+      result = await run(process.execPath, args, project);
     } finally {
       rmSync(project, { recursive: true, force: true });
     }
