@@ -85,7 +85,8 @@ export function parseJunit(xml: string): JunitCase[] {
     const name = /\bname=(?:"([^"]*)"|'([^']*)')/.exec(match[1]);
     const body = match[3] ?? "";
     cases.push({
-      name: decodeXml(name?.[1] ?? name?.[2] ?? "(unnamed)"),
+      // Node 20's reporter escapes a quote twice (`&amp;quot;`): decode what is left.
+      name: decodeXml(name?.[1] ?? name?.[2] ?? "(unnamed)").replaceAll("&quot;", '"'),
       status: /<(?:failure|error)\b/.test(body)
         ? "failed"
         : /<skipped\b/.test(body)
