@@ -274,15 +274,16 @@ async function replayScenario(context: ScenarioContext, runtime: Runtime): Promi
     ratio: `${fmt(median(runs.ours.map((r) => r.result.events)), 0)} ev`,
   });
   // The same turn through each layer of the SDK, from the bottom: where its time goes.
-  type Layers = { layers?: { transportUs: number; connectionUs: number; runUs: number } };
-  const layer = (key: "transportUs" | "connectionUs" | "runUs") =>
+  type Layer = "transportUs" | "connectionUs" | "runUs" | "iterateUs";
+  type Layers = { layers?: Record<Layer, number> };
+  const layer = (key: Layer) =>
     median(runs.ours.map((run) => (run.result.extra as Layers).layers?.[key] ?? NaN));
   for (
     const [label, us] of [
       ["stdioTransport", layer("transportUs")],
       ["+ JsonRpcConnection", layer("connectionUs")],
       ["+ Codex, thread.run()", layer("runUs")],
-      ["+ for await over the turn", oursUs],
+      ["+ for await over the turn", layer("iterateUs")],
     ] as const
   ) {
     emit({
