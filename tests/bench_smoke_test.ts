@@ -40,7 +40,14 @@ test(
   `bench/run.ts --smoke exits 0 and prints a line per scenario for ${RUNTIME}`,
   { timeout: 120_000 },
   async () => {
-    const child = spawn(denoBinary(), ["run", "-A", "--no-lock", RUN_TS, "--smoke", `--runtimes=${RUNTIME}`], {
+    const child = spawn(denoBinary(), [
+      "run",
+      "-A",
+      "--no-lock",
+      RUN_TS,
+      "--smoke",
+      `--runtimes=${RUNTIME}`,
+    ], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
     });
