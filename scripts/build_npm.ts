@@ -137,7 +137,7 @@ export async function buildNpm(): Promise<BuildResult> {
   );
   if (packageJson.repository === undefined) {
     warn(
-      "no repository: package.json declares none and git has no origin, so the package " +
+      "no repository: package.json declares none and git has no public origin, so the package " +
         "links to no source; set package.json's `repository` before publishing",
     );
   }
@@ -334,6 +334,8 @@ async function repository(declared: unknown): Promise<unknown> {
   let url = origin.code === 0 ? origin.output.trim() : "";
   if (url === "") return undefined; // no public home yet: omit the field rather than invent one
   url = url.replace(/^git@github\.com:/, "https://github.com/").replace(/\.git$/, "");
+  // A clone of a local checkout has a path for its origin: no public home to link to.
+  if (!/^(?:https?|ssh|git):\/\//.test(url)) return undefined;
   return { type: "git", url: `git+${url}.git` };
 }
 
