@@ -15,17 +15,26 @@ export interface RecordingTransport extends MessageTransport {
   methods(): string[];
 }
 
-/** Wraps `inner`, recording what is written to it. */
-export function recording(inner: MessageTransport): RecordingTransport {
-  const sent: { id?: unknown; method?: string; params?: unknown }[] = [];
+/**
+ * `inner`, with each message the client writes handed to `write`, which passes it on with
+ * `forward` (or keeps it); `readable` replaces what the client reads when given.
+ *
+ * @param inner The wrapped transport.
+ * @param write Sees each outgoing message.
+ * @param readable What the client reads instead of `inner.readable`.
+ * @returns The wrapping transport.
+ */
+export function interceptWrites(
+  inner: MessageTransport,
+  write: (text: string, forward: (text: string) => Promise<void>) => Promise<void> | void,
+  readable: ReadableStream<unknown[]> = inner.readable,
+): MessageTransport {
   const writer = inner.writable.getWriter();
+  const forward = (text: string) => writer.write(text);
   return {
-    readable: inner.readable,
+    readable,
     writable: new WritableStream<string>({
-      write(text) {
-        sent.push(JSON.parse(text));
-        return writer.write(text);
-      },
+      write: (text) => write(text, forward),
       close: () => writer.close(),
       abort: (reason) => writer.abort(reason),
     }),
@@ -33,6 +42,17 @@ export function recording(inner: MessageTransport): RecordingTransport {
     pid: inner.pid,
     stderrTail: () => inner.stderrTail(),
     close: (options) => inner.close(options),
+  };
+}
+
+/** Wraps `inner`, recording what is written to it. */
+export function recording(inner: MessageTransport): RecordingTransport {
+  const sent: { id?: unknown; method?: string; params?: unknown }[] = [];
+  return {
+    ...interceptWrites(inner, (text, forward) => {
+      sent.push(JSON.parse(text));
+      return forward(text);
+    }),
     sent,
     methods: () => sent.flatMap((message) => message.method === undefined ? [] : [message.method]),
   };

@@ -3,12 +3,14 @@
  * `initialize` reply's user agent reports `serverVersion`, the test can inject messages the
  * pinned protocol does not have (notifications, server requests), and every message the
  * client sends is recorded. Replies to injected requests are kept here, never forwarded.
- * It stands in for installing a second Codex binary (an extra ~400 MB) in CI.
+ * It reaches versions no installed binary has (a newer one); the previous pin runs for real
+ * from the dev dependency `codex-previous` (`./previous_codex.ts`).
  *
  * @module
  */
 
 import type { MessageTransport } from "../../mod.ts";
+import { interceptWrites } from "./recording.ts";
 
 /** The wrapped transport and its controls. */
 export interface SkewTransport {
@@ -64,30 +66,18 @@ export function skewTransport(inner: MessageTransport, serverVersion: string): S
     },
   });
   inner.readable.pipeTo(toClient.writable).catch(() => {});
-  const writer = inner.writable.getWriter();
-  const transport: MessageTransport = {
-    readable: toClient.readable,
-    writable: new WritableStream<string>({
-      write(text) {
-        const message = JSON.parse(text) as Record<string, unknown>;
-        sent.push(message);
-        if (message.method === "initialize") initializeId = message.id;
-        const id = message.id as string | number | undefined;
-        if (message.method === undefined && id !== undefined && injectedIds.has(id)) {
-          replies.set(id, message);
-          waiting.get(id)?.(message);
-          return;
-        }
-        return writer.write(text);
-      },
-      close: () => writer.close(),
-      abort: (reason) => writer.abort(reason),
-    }),
-    closed: inner.closed,
-    pid: inner.pid,
-    stderrTail: () => inner.stderrTail(),
-    close: (options) => inner.close(options),
-  };
+  const transport = interceptWrites(inner, (text, forward) => {
+    const message = JSON.parse(text) as Record<string, unknown>;
+    sent.push(message);
+    if (message.method === "initialize") initializeId = message.id;
+    const id = message.id as string | number | undefined;
+    if (message.method === undefined && id !== undefined && injectedIds.has(id)) {
+      replies.set(id, message);
+      waiting.get(id)?.(message);
+      return;
+    }
+    return forward(text);
+  }, toClient.readable);
   return {
     transport,
     sent,
