@@ -3,7 +3,7 @@
  * testing kit's `FakeModel` (`codex-app-server/testing`), each with a throwaway codex home,
  * and checks that it exits 0 and prints what it is about. Examples 01–21 get the kit's
  * ready-made scenarios (`scenarios.byModel()`: the model name picks the answer); 22 on are
- * scripted per test.
+ * scripted per test. The examples that mostly wait (deadlines, stalls) run beside the others.
  *
  * The examples are TypeScript for Deno and Bun: under Deno they run with `deno run -A`,
  * under Bun with `bun`, and under Node (the compiled test build) with the `deno` binary
@@ -195,7 +195,37 @@ async function execExample(
   return { stdout, stderr };
 }
 
+/**
+ * Examples that spend most of their time waiting (deadlines, stalls, timeouts) start with the
+ * first test and run beside the others, one at a time per lane; their own tests check the
+ * outcome. Each run is bounded by `EXAMPLE_TIMEOUT_MS` like any other.
+ */
+const lanes: Array<Array<() => Promise<void>>> = [[], []];
+let earlyStarted = false;
+
+/** Queues `run` in `lane` to start with the first test; returns the getter its test awaits. */
+function runEarly<R>(lane: 0 | 1, run: () => Promise<R>): () => Promise<R> {
+  let settle!: { resolve: (value: R) => void; reject: (error: unknown) => void };
+  const outcome = new Promise<R>((resolve, reject) => settle = { resolve, reject });
+  outcome.catch(() => {}); // awaited by its test; not unhandled before then
+  lanes[lane].push(() => run().then(settle.resolve, settle.reject));
+  return () => {
+    startEarlyRuns();
+    return outcome;
+  };
+}
+
+/** Starts each lane's queued runs, one after another (idempotent). */
+function startEarlyRuns(): void {
+  if (earlyStarted) return;
+  earlyStarted = true;
+  for (const lane of lanes) {
+    void lane.reduce((previous, start) => previous.then(start), Promise.resolve());
+  }
+}
+
 test("Example 01_quickstart prints the server's metadata and one answer", T, async () => {
+  startEarlyRuns();
   const { stdout } = await runExample("01_quickstart");
   assert.match(stdout, /^app-server \d+\.\d+\.\d+ on \S+$/m);
   // The default clientInfo names this SDK; the server echoes it in its user agent.
@@ -360,11 +390,13 @@ test("Example 13_approvals declines the command when nobody answers", T, async (
   assert.match(stdout, /^status: completed$/m);
 });
 
+const example14 = runEarly(
+  1,
+  () => runExample("14_turn_controls", { model: "slow", slow: { deltas: 30, intervalMs: 100 } }),
+);
+
 test("Example 14_turn_controls steers one turn and interrupts another", T, async () => {
-  const { stdout } = await runExample("14_turn_controls", {
-    model: "slow",
-    slow: { deltas: 30, intervalMs: 100 },
-  });
+  const { stdout } = await example14();
   assert.match(stdout, /^\[steer accepted for turn \S+\]$/m);
   assert.match(stdout, /^status: completed, user messages in the turn: 2$/m);
   assert.match(stdout, /^status: interrupted after \d+ deltas$/m);
@@ -386,8 +418,13 @@ test("Example 16_goals sets, reads and clears a goal", T, async () => {
   assert.equal(requests.length, 1, "a paused goal starts no turn");
 });
 
+const example16RunGoal = runEarly(
+  1,
+  () => runExample("16_goals", { args: ["--run-goal", "--budget=300"] }),
+);
+
 test("Example 16_goals --run-goal pursues a goal until its budget runs out", T, async () => {
-  const { stdout } = await runExample("16_goals", { args: ["--run-goal", "--budget=300"] });
+  const { stdout } = await example16RunGoal();
   assert.match(stdout, /^runGoal: budgetLimited after [1-9]\d* turn\(s\), \d+ tokens$/m);
 });
 
@@ -415,11 +452,13 @@ test("Example 18_websocket runs a turn over WebSocket and refuses a wrong token"
   assert.match(stdout, /^wrong token refused: WebSocketAuthError \(HTTP 401\)$/m);
 });
 
+const example19 = runEarly(
+  1,
+  () => runExample("19_cancellation", { model: "slow", slow: { deltas: 40, intervalMs: 100 } }),
+);
+
 test("Example 19_cancellation stops four turns four ways; the thread goes on", T, async () => {
-  const { stdout, requests } = await runExample("19_cancellation", {
-    model: "slow",
-    slow: { deltas: 40, intervalMs: 100 },
-  });
+  const { stdout, requests } = await example19();
   assert.match(
     stdout,
     /^timeoutMs: TurnTimeoutError "turn \S+ timed out after 2000 ms"; turn interrupted$/m,
@@ -437,10 +476,13 @@ test("Example 19_cancellation stops four turns four ways; the thread goes on", T
   assert.equal(requests.length, 5, "one model request per turn");
 });
 
+const example20 = runEarly(
+  1,
+  () => runExample("20_server_request_handlers", { model: "approval" }),
+);
+
 test("Example 20_server_request_handlers: per-method map, a thread's own, signal", T, async () => {
-  const { stdout, requests } = await runExample("20_server_request_handlers", {
-    model: "approval",
-  });
+  const { stdout, requests } = await example20();
   assert.match(stdout, /^\[connection\] ".*echo approved-output.*" -> decline$/m);
   assert.match(stdout, /^default thread: command declined$/m);
   const trusted = /^\[trusted\] ".*echo approved-output.*" on thread (\S+), turn (\S+)$/m.exec(
@@ -457,14 +499,16 @@ test("Example 20_server_request_handlers: per-method map, a thread's own, signal
   assert.ok(requests.length >= 5, `${requests.length} model requests`);
 });
 
+const example21 = runEarly(
+  0,
+  () => runExample("21_never_hang", { model: "slow", slow: { deltas: 40, intervalMs: 2_500 } }),
+);
+
 test(
   "Example 21_never_hang: retries as events, a deadline, a stall, onError, close()",
   T,
   async () => {
-    const { stdout } = await runExample("21_never_hang", {
-      model: "slow",
-      slow: { deltas: 40, intervalMs: 2_500 },
-    });
+    const { stdout } = await example21();
     assert.match(stdout, /^retry: Reconnecting\.\.\./m);
     assert.match(
       stdout,
@@ -578,22 +622,25 @@ test(
   },
 );
 
+const example25 = runEarly(1, () =>
+  runScriptedExample("25_approval_policies", {
+    script: [
+      reply.shellCommand("echo hello"),
+      reply.text("It printed hello."),
+      reply.shellCommand("echo hello; echo more"),
+      reply.text("That command was declined."),
+      reply.shellCommand("echo needs-a-person"),
+      reply.text("Nobody approved it."),
+      reply.shellCommand("echo ask-me"),
+      reply.text("It was declined."),
+    ],
+  }));
+
 test(
   "Example 25_approval_policies: a spread policy, a handler that times out, askOnTty without a terminal",
   T,
   async () => {
-    const { stdout, requests } = await runScriptedExample("25_approval_policies", {
-      script: [
-        reply.shellCommand("echo hello"),
-        reply.text("It printed hello."),
-        reply.shellCommand("echo hello; echo more"),
-        reply.text("That command was declined."),
-        reply.shellCommand("echo needs-a-person"),
-        reply.text("Nobody approved it."),
-        reply.shellCommand("echo ask-me"),
-        reply.text("It was declined."),
-      ],
-    });
+    const { stdout, requests } = await example25();
     assert.match(stdout, /^policy: "echo hello" completed; requests: answered$/m);
     assert.match(stdout, /^policy: "echo hello; echo more" declined; requests: answered$/m);
     const id = /^\[web\] request (\S+) waits for a person: "echo needs-a-person"$/m.exec(stdout)

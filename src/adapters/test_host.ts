@@ -69,6 +69,22 @@ export interface TestHost {
   readTextFile(path: string): Promise<string>;
   /** Removes a directory and everything in it; a missing directory is not an error. */
   removeDir(path: string): Promise<void>;
+  /** Copies a file (replacing `to`). */
+  copyFile(from: string, to: string): Promise<void>;
+  /** The names of a directory's entries. */
+  readDirNames(path: string): Promise<string[]>;
+  /** Renames a file or directory; rejects when `to` is a directory that is not empty. */
+  rename(from: string, to: string): Promise<void>;
+  /** A file's size and modification time, or `undefined` when it does not exist. */
+  statFile(path: string): Promise<FileStamp | undefined>;
+}
+
+/** What {@linkcode TestHost.statFile} tells of a file. */
+export interface FileStamp {
+  /** Its size in bytes. */
+  readonly size: number;
+  /** When it was last modified, in milliseconds since the epoch. */
+  readonly mtimeMs: number;
 }
 
 const loaded = new Map<RuntimeName, Promise<TestHost>>();

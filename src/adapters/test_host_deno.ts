@@ -8,12 +8,19 @@
  * - `shutdown()` waits for every response in flight, so a stalled body would hold it
  *   forever: each body is passed through a stream this host can error, and `close()`
  *   errors the open ones first (which drops their connections), then shuts down.
- * - `Deno.remove` of a missing path throws `NotFound`, which is ignored.
+ * - `Deno.remove` of a missing path throws `NotFound`, which is ignored; `Deno.stat`'s
+ *   `NotFound` means `undefined`.
  *
  * @module
  */
 
-import type { TestHost, TestRequestHandler, TestServeOptions, TestServer } from "./test_host.ts";
+import type {
+  FileStamp,
+  TestHost,
+  TestRequestHandler,
+  TestServeOptions,
+  TestServer,
+} from "./test_host.ts";
 
 /** The slice of the `Deno` namespace this host uses, so `tsc` needs no Deno types. */
 interface DenoTestHostApi {
@@ -34,6 +41,10 @@ interface DenoTestHostApi {
   writeTextFile(path: string, text: string, options?: { append?: boolean }): Promise<void>;
   readTextFile(path: string): Promise<string>;
   remove(path: string, options: { recursive: boolean }): Promise<void>;
+  copyFile(from: string, to: string): Promise<void>;
+  readDir(path: string): AsyncIterable<{ name: string }>;
+  rename(from: string, to: string): Promise<void>;
+  stat(path: string): Promise<{ size: number; mtime: Date | null }>;
   errors: { NotFound: new (...args: never[]) => Error };
 }
 
@@ -101,6 +112,22 @@ async function removeDir(path: string): Promise<void> {
   }
 }
 
+async function readDirNames(path: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of deno.readDir(path)) names.push(entry.name);
+  return names;
+}
+
+async function statFile(path: string): Promise<FileStamp | undefined> {
+  try {
+    const { size, mtime } = await deno.stat(path);
+    return { size, mtimeMs: mtime?.getTime() ?? 0 };
+  } catch (error) {
+    if (error instanceof deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
 /**
  * The test host for Deno.
  *
@@ -120,4 +147,8 @@ export const denoTestHost: TestHost = {
   appendTextFile: (path, text) => deno.writeTextFile(path, text, { append: true }),
   readTextFile: (path) => deno.readTextFile(path),
   removeDir,
+  copyFile: (from, to) => deno.copyFile(from, to),
+  readDirNames,
+  rename: (from, to) => deno.rename(from, to),
+  statFile,
 };

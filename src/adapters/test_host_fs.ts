@@ -5,7 +5,17 @@
  * @module
  */
 
-import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import {
+  appendFile,
+  copyFile,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestHost } from "./test_host.ts";
@@ -23,11 +33,31 @@ import type { TestHost } from "./test_host.ts";
  */
 export const nodeTestFiles: Pick<
   TestHost,
-  "makeTempDir" | "writeTextFile" | "appendTextFile" | "readTextFile" | "removeDir"
+  | "makeTempDir"
+  | "writeTextFile"
+  | "appendTextFile"
+  | "readTextFile"
+  | "removeDir"
+  | "copyFile"
+  | "readDirNames"
+  | "rename"
+  | "statFile"
 > = {
   makeTempDir: (prefix) => mkdtemp(join(tmpdir(), prefix)),
   writeTextFile: (path, text) => writeFile(path, text, "utf8"),
   appendTextFile: (path, text) => appendFile(path, text, "utf8"),
   readTextFile: (path) => readFile(path, "utf8"),
   removeDir: (path) => rm(path, { recursive: true, force: true, maxRetries: 3 }),
+  copyFile: (from, to) => copyFile(from, to),
+  readDirNames: (path) => readdir(path),
+  rename: (from, to) => rename(from, to),
+  statFile: async (path) => {
+    try {
+      const { size, mtimeMs } = await stat(path);
+      return { size, mtimeMs };
+    } catch (error) {
+      if ((error as { code?: unknown }).code === "ENOENT") return undefined;
+      throw error;
+    }
+  },
 };

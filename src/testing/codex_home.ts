@@ -7,6 +7,7 @@
 
 import { loadTestHost } from "../adapters/test_host.ts";
 import { CodexError } from "../errors.ts";
+import { seedStateDatabases } from "./state_seed.ts";
 
 /** Options of {@linkcode codexHome}. */
 export interface CodexHomeOptions {
@@ -30,8 +31,29 @@ export interface CodexHomeOptions {
    * (`stream_idle_timeout_ms`). Default 60 000. Lower it to test a stalled model.
    */
   readonly streamIdleTimeoutMs?: number;
-  /** TOML appended verbatim at the end of `config.toml`. */
+  /**
+   * Feature flags (`[features]` of `config.toml`, as `codex features list` names them), over
+   * the home's own: `plugins`, `apps` and `shell_snapshot` off. The shell snapshot runs your
+   * login shell at every new thread, which makes a test slower and depends on your
+   * `~/.bashrc`; turn it back on with `{ shell_snapshot: true }`.
+   */
+  readonly features?: Readonly<Record<string, boolean>>;
+  /** TOML appended verbatim at the end of `config.toml` (not a second `[features]`: use `features`). */
   readonly extraConfig?: string;
+  /**
+   * The codex binary that will run on this home, whose state databases seed it (see
+   * `seedState`). Default: the pinned runtime, as `Codex.start` finds it. Give the same
+   * `codexBin` as to `Codex.start` (`startTestCodex` does).
+   */
+  readonly codexBin?: string;
+  /**
+   * Copy empty, migrated state databases into the home, so the app-server does not make
+   * them at start-up: about 140 ms faster per start on 2 cores. They are made once per codex
+   * binary, by starting its app-server on a scratch home, and kept in the system's temp dir
+   * (`codex-app-server-state-<hash>/`). Default `true`; `false` gives the home a first run
+   * sees.
+   */
+  readonly seedState?: boolean;
 }
 
 /**
@@ -62,6 +84,25 @@ export interface CodexHome extends AsyncDisposable {
   remove(): Promise<void>;
 }
 
+/**
+ * The features a test home turns off: plugin sync and apps fetch from github.com and
+ * chatgpt.com, and the shell snapshot runs your login shell (your `~/.bashrc`, with
+ * whatever it starts) in the background of every new thread.
+ */
+const DEFAULT_FEATURES: Readonly<Record<string, boolean>> = {
+  plugins: false,
+  apps: false,
+  shell_snapshot: false,
+};
+
+/** A feature name as a TOML key: bare when it can be, quoted otherwise. */
+function featureKey(name: string): string {
+  return /^[A-Za-z0-9_-]+$/.test(name) ? name : JSON.stringify(name);
+}
+
+/** Where the scratch home that makes a state seed points its model (never asked). */
+const SEED_MODEL_URL = "http://127.0.0.1:9/v1";
+
 /** Variables that must not reach an app-server under test, whatever the parent has. */
 const REMOVED_VARIABLES = [
   "OPENAI_API_KEY",
@@ -75,7 +116,8 @@ const REMOVED_VARIABLES = [
 /**
  * The `config.toml` text of a {@linkcode codexHome}: the fake model as the only provider,
  * no retries against it (`request_max_retries = 0`, `stream_max_retries = 0`), no OpenAI
- * auth, and the features that reach the network (plugins, apps, analytics) off.
+ * auth, the features that reach the network (plugins, apps, analytics) off, and the shell
+ * snapshot (your login shell, run at every new thread) off.
  *
  * @param url The fake model's base URL ("http://127.0.0.1:PORT/v1").
  * @param options Everything of {@linkcode CodexHomeOptions} but `model`.
@@ -116,10 +158,10 @@ export function codexConfigToml(
     `stream_max_retries = 0`,
     `stream_idle_timeout_ms = ${idle}`,
     "",
-    // Plugin sync and apps fetch from github.com / chatgpt.com; analytics phones home.
     "[features]",
-    "plugins = false",
-    "apps = false",
+    ...Object.entries({ ...DEFAULT_FEATURES, ...options.features }).map(([name, on]) =>
+      `${featureKey(name)} = ${on === true}`
+    ),
     "",
     "[analytics]",
     "enabled = false",
@@ -178,6 +220,10 @@ export async function codexHome(options: CodexHomeOptions): Promise<CodexHome> {
       RUST_LOG: "warn",
     };
     for (const name of REMOVED_VARIABLES) env[name] = undefined;
+    if (options.seedState !== false) {
+      const { codexBin } = options;
+      await seedStateDatabases(path, { codexBin, config: codexConfigToml(SEED_MODEL_URL), env });
+    }
     let removed: Promise<void> | undefined;
     const remove = () => (removed ??= removeAll());
     return {

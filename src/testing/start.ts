@@ -90,8 +90,9 @@ export async function startTestCodex(options: TestCodexOptions = {}): Promise<Te
   const model = await FakeModel.start({ ...options.model, script: options.script });
   let home: CodexHome | undefined;
   try {
-    home = await codexHome({ ...options.home, model });
     const given = options.codex ?? {};
+    const codexBin = given.transport === undefined ? given.codexBin : undefined;
+    home = await codexHome({ codexBin, ...options.home, model });
     const codex = await Codex.start(
       given.transport === undefined
         ? spawnOptions(
