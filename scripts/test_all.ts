@@ -4,16 +4,20 @@
  *
  * - `lock`: `package-lock.json` is what `npm install` writes (complete for every platform;
  *   see scripts/lib/lock_check.ts), so `npm ci` works on a fresh clone;
- * - `deno`: `deno test -A tests/` on the sources;
- * - `bun`: `bun test tests/` on the sources;
+ * - `deno`: `deno test -A --parallel tests/` on the sources;
+ * - `bun`: `bun test --parallel=N tests/` on the sources;
  * - `node`: builds `npm/` and compiles the same test files against it into `.node-tests/`
  *   (a mirror of the repository root; see scripts/lib/node_tests.ts), then runs
- *   `node --test --test-concurrency=1` on them from there, with the machine's Node and
+ *   `node --test --test-concurrency=N` on them from there, with the machine's Node and
  *   again with Node 24 (`node_modules/node24`, where npm installed it: Linux x64);
  * - `consumer`: packs `npm/`, lints the tarball (publint, attw), installs it into fresh
  *   Node, Bun and Deno projects and runs the README's quick start (both forms), the offline
  *   recipe and `require()` there, on the machine's Node and Node 22, and checks the types
  *   with tsc (see scripts/npm_smoke/smoke.ts).
+ *
+ * Each runtime runs N test files at once, one per core (`os.availableParallelism()`; Deno's
+ * `--parallel` counts the same): much of a test's time is spent waiting (on an app-server's
+ * start and exit, on deadlines and stalls), so one file at a time leaves a core idle.
  *
  * Each runtime's results come from its JUnit report. The run fails when a test fails, a
  * runtime exits non-zero or times out, the npm build has a type error, or the runtimes did
@@ -29,7 +33,7 @@
  */
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import process from "node:process";
 import { buildNpm } from "./build_npm.ts";
@@ -38,6 +42,9 @@ import { buildNodeTests } from "./lib/node_tests.ts";
 import { lockProblems } from "./lib/lock_check.ts";
 import { bundledNode, systemNode } from "./lib/nodes.ts";
 import { denoBin, killChildren, localBin, run, type RunResult } from "./lib/process.ts";
+
+/** How many test files each runtime runs at once. */
+const WORKERS = Math.max(1, availableParallelism());
 import { runConsumerSmoke } from "./npm_smoke/smoke.ts";
 
 const STEPS = ["lock", "deno", "bun", "node", "consumer"] as const;
@@ -251,7 +258,7 @@ export async function testAll(steps: readonly Step[] = STEPS): Promise<number> {
       const suite = await runSuite(
         "deno",
         denoBin(),
-        ["test", "-A", `--junit-path=${junit}`, "tests/"],
+        ["test", "-A", "--parallel", `--junit-path=${junit}`, "tests/"],
         junit,
         timeoutMs,
       );
@@ -263,7 +270,13 @@ export async function testAll(steps: readonly Step[] = STEPS): Promise<number> {
       const suite = await runSuite(
         "bun",
         localBin("bun"),
-        ["test", "--reporter=junit", `--reporter-outfile=${junit}`, "tests/"],
+        [
+          "test",
+          `--parallel=${WORKERS}`,
+          "--reporter=junit",
+          `--reporter-outfile=${junit}`,
+          "tests/",
+        ],
         junit,
         timeoutMs,
       );
@@ -312,7 +325,7 @@ export async function testAll(steps: readonly Step[] = STEPS): Promise<number> {
             [
               "--enable-source-maps",
               "--test",
-              "--test-concurrency=1",
+              `--test-concurrency=${WORKERS}`,
               "--test-reporter=spec",
               "--test-reporter-destination=stdout",
               "--test-reporter=junit",
