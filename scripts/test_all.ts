@@ -20,10 +20,11 @@
  * start and exit, on deadlines and stalls), so one file at a time leaves a core idle.
  *
  * Each runtime's results come from its JUnit report. The run fails when a test fails, a
- * runtime exits non-zero or times out, the npm build has a type error, or the runtimes did
- * not run the same tests (same count and names; skipped tests do not count as run). The
- * last line is `N passed, M failed`: N counts passed tests and smoke checks, M failed ones
- * plus every other problem listed above it.
+ * runtime exits non-zero or times out (its test process must exit by itself), a suite leaves
+ * a `codex app-server` running (checked by pid in `/proc` before and after each suite), the
+ * npm build has a type error, or the runtimes did not run the same tests (same count and
+ * names; skipped tests do not count as run). The last line is `N passed, M failed`: N counts
+ * passed tests and smoke checks, M failed ones plus every other problem listed above it.
  *
  * Usage: `deno run -A scripts/test_all.ts [lock] [deno] [bun] [node] [consumer]` (default:
  * all).
@@ -38,6 +39,7 @@ import { join, relative } from "node:path";
 import process from "node:process";
 import { buildNpm } from "./build_npm.ts";
 import { REPO_ROOT } from "./lib/files.ts";
+import { appServerPids, leftoverAppServers } from "./lib/app_servers.ts";
 import { buildNodeTests } from "./lib/node_tests.ts";
 import { lockProblems } from "./lib/lock_check.ts";
 import { bundledNode, systemNode } from "./lib/nodes.ts";
@@ -125,7 +127,9 @@ async function runSuite(
     ? command
     : relative(REPO_ROOT, command);
   banner(`${runtime}: ${[shown, ...args].join(" ")}`.slice(0, 160));
+  const before = appServerPids();
   const res: RunResult = await run(command, args, { cwd, timeoutMs, env: { FORCE_COLOR: "0" } });
+  const left = before === undefined ? [] : await leftoverAppServers(before);
   const result: SuiteResult = {
     runtime,
     passed: 0,
@@ -163,9 +167,25 @@ async function runSuite(
   if (result.ran.length === 0 && result.problems.length === 0) {
     result.problems.push(`${runtime}: ran no test`);
   }
+  if (left.length > 0) {
+    result.problems.push(
+      `${runtime}: ${left.length} codex app-server(s) left running after the suite ` +
+        `(pids ${left.join(", ")}; killed)`,
+    );
+    for (const pid of left) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // It exited meanwhile.
+      }
+    }
+  }
+  const leftNote = before === undefined
+    ? "app-servers not checked (no /proc)"
+    : `${left.length} app-server(s) left`;
   console.log(
     `[test_all] ${runtime}: ${result.passed} passed, ${result.failed} failed, ` +
-      `${result.skipped} skipped in ${seconds(res.ms)}`,
+      `${result.skipped} skipped in ${seconds(res.ms)}; ${leftNote}`,
   );
   return result;
 }
