@@ -22,6 +22,7 @@ export type Scenario =
   | "import"
   | "connect"
   | "short"
+  | "warm"
   | "stream"
   | "many"
   | "concurrent"
@@ -52,6 +53,8 @@ export interface ChildConfig {
   readonly cwd: string;
   /** Scenario sizes. */
   readonly turns: number;
+  /** `warm`: turns run on the thread before the measured ones. */
+  readonly warmup: number;
   readonly threads: number;
   /** Replay: deltas in the replayed turn, and measured repetitions. */
   readonly deltas: number;
@@ -168,8 +171,10 @@ async function ours(config: ChildConfig): Promise<ChildResult> {
   const codex = await startOurs(config);
   try {
     switch (config.scenario) {
-      case "short": {
+      case "short":
+      case "warm": {
         const thread = await codex.threadStart();
+        for (let i = 0; i < config.warmup; i++) await thread.run(`warm-up ${i}`);
         return await measure(async (turnMs) => {
           for (let i = 0; i < config.turns; i++) await timed(turnMs, () => thread.run(`turn ${i}`));
           return 0;
@@ -283,9 +288,11 @@ async function raw(config: ChildConfig): Promise<ChildResult> {
     const turns = new RawTurns(client);
     switch (config.scenario) {
       case "short":
+      case "warm":
       case "stream":
       case "many": {
         const thread = await turns.thread();
+        for (let i = 0; i < config.warmup; i++) await turns.run(thread, `warm-up ${i}`);
         return await measure(async (turnMs) => {
           turns.events = 0;
           for (let i = 0; i < config.turns; i++) {

@@ -13,6 +13,8 @@ export interface Sizes {
   readonly rounds: Record<Exclude<Scenario, "import" | "framing">, number>;
   readonly replayReps: number;
   readonly shortTurns: number;
+  /** Turns run before the `warm` scenario's measured short turns. */
+  readonly warmupTurns: number;
   readonly streamDeltas: number;
   readonly manyTurns: number;
   readonly manyDeltas: number;
@@ -26,9 +28,10 @@ export interface Sizes {
 /** The sizes of a full run (< 5 min). */
 export const FULL: Sizes = {
   importRounds: 10,
-  rounds: { connect: 8, short: 3, stream: 4, many: 3, concurrent: 1, replay: 2 },
+  rounds: { connect: 8, short: 3, warm: 3, stream: 4, many: 3, concurrent: 1, replay: 2 },
   replayReps: 3,
   shortTurns: 20,
+  warmupTurns: 80,
   streamDeltas: 20_000,
   manyTurns: 10,
   manyDeltas: 200,
@@ -42,9 +45,10 @@ export const FULL: Sizes = {
 /** The sizes of a smoke run (`--smoke`: 1 round at tiny sizes, < 60 s). */
 export const SMOKE: Sizes = {
   importRounds: 1,
-  rounds: { connect: 1, short: 1, stream: 1, many: 1, concurrent: 1, replay: 1 },
+  rounds: { connect: 1, short: 1, warm: 1, stream: 1, many: 1, concurrent: 1, replay: 1 },
   replayReps: 1,
   shortTurns: 2,
+  warmupTurns: 2,
   streamDeltas: 200,
   manyTurns: 2,
   manyDeltas: 20,
@@ -60,6 +64,7 @@ export const SCENARIOS = [
   "import",
   "connect",
   "short",
+  "warm",
   "stream",
   "many",
   "concurrent",

@@ -92,7 +92,8 @@ async function headerLines(report: RunReport): Promise<string[]> {
 /** One line saying how much work each scenario did. */
 function sizesLine(s: Sizes): string {
   return `Sizes: import ×${s.importRounds}; connect ×${s.rounds.connect}; short: ${s.shortTurns} ` +
-    `turns ×${s.rounds.short}; stream: 1 turn of ${s.streamDeltas} deltas ×${s.rounds.stream}; ` +
+    `turns ×${s.rounds.short}; warm: ${s.shortTurns} after ${s.warmupTurns} turns ` +
+    `×${s.rounds.warm}; stream: 1 turn of ${s.streamDeltas} deltas ×${s.rounds.stream}; ` +
     `many: ${s.manyTurns} turns × ${s.manyDeltas} deltas ×${s.rounds.many}; concurrent: ` +
     `${s.threads} threads × ${s.threadTurns} turns ×${s.rounds.concurrent}; replay: ` +
     `${s.streamDeltas} deltas ×${s.rounds.replay}×${s.replayReps}; framing: ` +

@@ -8,7 +8,7 @@
  * ```
  *
  * Flags for working on one thing (such runs write nothing): `--runtimes=deno,bun`,
- * `--only=stream,framing` (scenario names: import connect short stream many concurrent
+ * `--only=stream,framing` (scenario names: import connect short warm stream many concurrent
  * replay framing), `--rounds=N` (rounds of every end-to-end scenario), `--cpu-prof=DIR`
  * (a V8 CPU profile of every child; summarize with `bench/profile_summary.ts`),
  * `--sdk-root=DIR` (load the SDK from another checkout with the same layout, `npm/`

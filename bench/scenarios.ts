@@ -48,6 +48,7 @@ export function baseConfig(
     homeEnv: {},
     cwd: ROOT,
     turns: 1,
+    warmup: 0,
     threads: 1,
     deltas: 0,
     reps: 1,
@@ -166,6 +167,23 @@ async function shortScenario(context: ScenarioContext, runtime: Runtime): Promis
   emit(pairRow(`short ${sizes.shortTurns} turns (ms)`, runtime, runs, wall, timesRaw(1.05)));
   emit(turnRow("short turn median (ms)", runtime, runs));
   emit(pairRow(`short CPU (ms)`, runtime, runs, cpu, timesRaw(1.2)));
+}
+
+/**
+ * The short turns again, after `warmupTurns` turns on the same thread: the same work once the
+ * runtime has compiled both clients' code paths (a fresh process's first turns are its slowest).
+ */
+async function warmScenario(context: ScenarioContext, runtime: Runtime): Promise<void> {
+  const { sizes, board: { emit } } = context;
+  const runs = await pairs(context, runtime, "warm", "plain", sizes.rounds.warm, {
+    turns: sizes.shortTurns,
+    warmup: sizes.warmupTurns,
+  });
+  const after = `after ${sizes.warmupTurns}`;
+  emit(
+    pairRow(`short ${sizes.shortTurns} turns ${after} (ms)`, runtime, runs, wall, timesRaw(1.05)),
+  );
+  emit(pairRow(`short CPU ${after} turns (ms)`, runtime, runs, cpu, timesRaw(1.2)));
 }
 
 /** `20k` for 20 000 deltas, `200` for 200. */
@@ -343,6 +361,7 @@ export const SCENARIO_RUNS: Record<
   import: importScenario,
   connect: connectScenario,
   short: shortScenario,
+  warm: warmScenario,
   stream: streamScenario,
   many: manyScenario,
   concurrent: concurrentScenario,

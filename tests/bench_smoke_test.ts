@@ -24,6 +24,7 @@ const SCENARIOS = [
   /^connect \(ms\)/,
   /^close, idle \(ms\)/,
   /^short \d+ turns \(ms\)/,
+  /^short CPU after \d+ turns \(ms\)/,
   /^stream \S+ wall \(ms\)/,
   /^stream SDK CPU\/event/,
   /^many \d+×\d+ \(ms\)/,
