@@ -5,7 +5,7 @@
  */
 
 import type { CodexErrorInfo, ErrorNotification, ServerNotification } from "../generated/mod.ts";
-import { redact } from "./_util/secrets.ts";
+import { redact, redactValue } from "./_util/secrets.ts";
 import { describe, stderrParagraph } from "./_util/text.ts";
 import type { TurnResult } from "./turn_result.ts";
 
@@ -48,7 +48,7 @@ export class CodexError extends Error {
 export class JsonRpcError extends CodexError {
   /** The JSON-RPC error code. */
   readonly code: number;
-  /** The error's `data` member, when the server sent one. */
+  /** The error's `data` member, when the server sent one (secrets in its strings masked). */
   readonly data: unknown;
   /** The request method that failed, when known. */
   readonly method: string | undefined;
@@ -64,7 +64,7 @@ export class JsonRpcError extends CodexError {
   constructor(code: number, message: string, data?: unknown, method?: string) {
     super(method === undefined ? message : `${method} failed: ${message}`);
     this.code = code;
-    this.data = data;
+    this.data = redactValue(data);
     this.method = method;
   }
 
@@ -248,7 +248,7 @@ export interface ValidationIssue {
 export class ProtocolError extends CodexError {
   /** The validation issues, when the error came from schema validation. */
   readonly issues: readonly ValidationIssue[];
-  /** The offending message or raw text. */
+  /** The offending message or raw text (secrets in its strings masked). */
   readonly payload: unknown;
 
   /**
@@ -260,8 +260,8 @@ export class ProtocolError extends CodexError {
    */
   constructor(message: string, issues: readonly ValidationIssue[] = [], payload?: unknown) {
     super(issues.length === 0 ? message : `${message}: ${formatIssues(issues)}`);
-    this.issues = issues;
-    this.payload = typeof payload === "string" ? redact(payload) : payload;
+    this.issues = issues.map((issue) => ({ ...issue, message: redact(issue.message) }));
+    this.payload = redactValue(payload);
   }
 }
 

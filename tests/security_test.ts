@@ -120,23 +120,46 @@ test("An API key never appears in an error, a report or a stderr line", T, async
   for (const text of texts) assert.ok(!text.includes(SECRET), `leaked in: ${text.slice(0, 200)}`);
 });
 
-test("Secrets echoed by a peer are masked in errors and reports", T, async () => {
-  const peer = fakePeer();
-  const reports: CodexError[] = [];
-  const connection = new JsonRpcConnection(peer.transport, { onError: (e) => reports.push(e) });
-  const pending = connection.request("account/login/start", { type: "apiKey", apiKey: SECRET });
-  const { id } = await peer.next();
-  peer.send(`garbage line with ${SECRET} in it`);
-  peer.send({ id, error: { code: -32600, message: `Invalid request: bad key ${SECRET}` } });
-  const error = await pending.catch((e) => e);
-  assert.ok(error instanceof JsonRpcError);
-  assert.ok(!error.message.includes(SECRET), error.message);
-  assert.equal(reports.length, 1);
-  assert.ok(reports[0] instanceof ProtocolError);
-  assert.ok(!String((reports[0] as ProtocolError).payload).includes(SECRET));
-  assert.match(String((reports[0] as ProtocolError).payload), /\[redacted\]/);
-  await connection.close();
-});
+test(
+  "Secrets echoed by a peer are masked in errors and reports, structured fields too",
+  T,
+  async () => {
+    const peer = fakePeer();
+    const reports: CodexError[] = [];
+    const connection = new JsonRpcConnection(peer.transport, { onError: (e) => reports.push(e) });
+    const pending = connection.request("account/login/start", { type: "apiKey", apiKey: SECRET });
+    const { id } = await peer.next();
+    peer.send(`garbage line with ${SECRET} in it`);
+    peer.send({ jsonrpc: "1.0", note: { echoed: [`Bearer ${SECRET}`], key: SECRET } });
+    peer.send({
+      id,
+      error: {
+        code: -32600,
+        message: `Invalid request: bad key ${SECRET}`,
+        data: { received: { apiKey: SECRET }, hints: [`try again without ${SECRET}`] },
+      },
+    });
+    const error = await pending.catch((e) => e);
+    assert.ok(error instanceof JsonRpcError);
+    assert.ok(!error.message.includes(SECRET), error.message);
+    assert.deepEqual(error.data, {
+      received: { apiKey: "[redacted]" },
+      hints: ["try again without [redacted]"],
+    });
+    assert.equal(reports.length, 2);
+    for (const report of reports) {
+      assert.ok(report instanceof ProtocolError);
+      const payload = JSON.stringify(report.payload);
+      assert.ok(!payload.includes(SECRET), payload);
+      assert.match(payload, /\[redacted\]/);
+    }
+    assert.deepEqual((reports[1] as ProtocolError).payload, {
+      jsonrpc: "1.0",
+      note: { echoed: ["Bearer [redacted]"], key: "[redacted]" },
+    });
+    await connection.close();
+  },
+);
 
 test("Nothing is granted when the handler throws: the command never runs", T, async () => {
   await using h = await startTestCodex({

@@ -51,3 +51,46 @@ export function redact(text: string): string {
   }
   return masked;
 }
+
+/**
+ * Masks secrets in every string of a JSON-like value (a server's error `data`, a message
+ * that failed to parse as JSON-RPC): a copy when something was masked, the value itself
+ * otherwise. Cycles and depth beyond 64 are cut as `"[…]"`.
+ *
+ * @param value Anything about to be kept on an error or a report.
+ * @returns The value with secrets replaced by `[redacted]`.
+ *
+ * @example
+ * ```ts
+ * import { redactValue } from "./secrets.ts";
+ * console.log(redactValue({ auth: ["Bearer abcdefghij12345"] })); // { auth: [ "Bearer [redacted]" ] }
+ * ```
+ */
+export function redactValue(value: unknown): unknown {
+  if (typeof value === "string") return redact(value);
+  if (typeof value !== "object" || value === null) return value;
+  try {
+    const text = JSON.stringify(value);
+    if (text === undefined || redact(text) === text) return value;
+  } catch {
+    // A cycle or a BigInt: walk it.
+  }
+  return redactDeep(value, 0, new Set());
+}
+
+function redactDeep(value: unknown, depth: number, path: Set<object>): unknown {
+  if (typeof value === "string") return redact(value);
+  if (typeof value !== "object" || value === null) return value;
+  if (depth >= 64 || path.has(value)) return "[…]";
+  path.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((item) => redactDeep(item, depth + 1, path));
+    const copy: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      copy[key] = redactDeep(item, depth + 1, path);
+    }
+    return copy;
+  } finally {
+    path.delete(value);
+  }
+}
