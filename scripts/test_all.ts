@@ -44,10 +44,10 @@ import { buildNodeTests } from "./lib/node_tests.ts";
 import { lockProblems } from "./lib/lock_check.ts";
 import { bundledNode, systemNode } from "./lib/nodes.ts";
 import { denoBin, killChildren, localBin, run, type RunResult } from "./lib/process.ts";
+import { runConsumerSmoke } from "./npm_smoke/smoke.ts";
 
 /** How many test files each runtime runs at once. */
 const WORKERS = Math.max(1, availableParallelism());
-import { runConsumerSmoke } from "./npm_smoke/smoke.ts";
 
 const STEPS = ["lock", "deno", "bun", "node", "consumer"] as const;
 type Step = typeof STEPS[number];

@@ -25,8 +25,14 @@ const READY = "seed.txt";
 /** The longest the scratch app-server may take to start. */
 const BUILD_TIMEOUT_MS = 60_000;
 
-/** The seed directory of each binary, or `undefined` where none could be made. */
-const seeds = new Map<string, Promise<string | undefined>>();
+/** A seed directory and the files to copy from it (each database before its log). */
+interface Seed {
+  readonly dir: string;
+  readonly files: readonly string[];
+}
+
+/** The seed of each binary, or `undefined` where none could be had. */
+const seeds = new Map<string, Promise<Seed | undefined>>();
 
 /** How to make a seed, when none is there yet: the settings of the homes it will seed. */
 export interface SeedOptions {
@@ -64,18 +70,17 @@ export async function seedStateDatabases(home: string, options: SeedOptions): Pr
     return false; // Codex.start reports it, with the fix
   }
   const host = await loadTestHost();
-  let seed = seeds.get(binary);
-  if (seed === undefined) {
-    seed = findOrMakeSeed(host, binary, options);
-    seeds.set(binary, seed);
+  let loading = seeds.get(binary);
+  if (loading === undefined) {
+    loading = loadSeed(host, binary, options);
+    seeds.set(binary, loading);
   }
-  const dir = await seed;
-  if (dir === undefined) return false;
+  const seed = await loading;
+  if (seed === undefined) return false;
   const copied: string[] = [];
   try {
-    // Sorted, so that each database comes before its write-ahead log.
-    for (const name of (await host.readDirNames(dir)).filter((n) => SEED_FILE.test(n)).sort()) {
-      await host.copyFile(`${dir}/${name}`, `${home}/${name}`);
+    for (const name of seed.files) {
+      await host.copyFile(`${seed.dir}/${name}`, `${home}/${name}`);
       copied.push(name);
     }
     return true;
@@ -83,6 +88,23 @@ export async function seedStateDatabases(home: string, options: SeedOptions): Pr
     seeds.delete(binary); // the temp dir was cleaned: make it again next time
     for (const name of copied) await host.removeDir(`${home}/${name}`).catch(() => {});
     return false;
+  }
+}
+
+/** The seed of `binary` and its file list, read once; `undefined` when there is none. */
+async function loadSeed(
+  host: TestHost,
+  binary: string,
+  options: SeedOptions,
+): Promise<Seed | undefined> {
+  const dir = await findOrMakeSeed(host, binary, options);
+  if (dir === undefined) return undefined;
+  try {
+    // Sorted, so that each database comes before its write-ahead log.
+    const files = (await host.readDirNames(dir)).filter((name) => SEED_FILE.test(name)).sort();
+    return { dir, files };
+  } catch {
+    return undefined;
   }
 }
 
