@@ -58,11 +58,14 @@ export function stdioTransport(
   options: StdioTransportOptions = {},
 ): MessageTransport {
   const tail = new LineRing(STDERR_LINES);
-  const stderrDone = drainLines(child.stderr, (raw) => {
-    const line = redact(raw);
-    tail.push(stripAnsi(line)); // the tail is for messages: without terminal colours
-    options.onStderr?.(line);
+  const { onStderr } = options;
+  // Lines are kept as read; masking and colour stripping wait until the tail is asked for.
+  const stderrDone = drainLines(child.stderr, (line) => {
+    tail.push(line);
+    if (onStderr !== undefined) onStderr(redact(line));
   });
+  /** The tail for messages: secrets masked, without terminal colours. */
+  const stderrTail = () => tail.lines().map((line) => stripAnsi(redact(line)));
 
   const stdin = child.stdin.getWriter();
   stdin.closed.catch(() => {}); // a dead child is reported through `closed`
@@ -75,7 +78,7 @@ export function stdioTransport(
   const closed = ended.promise;
   child.exited.then(async (exit) => {
     await settleWithin(stderrDone, STDERR_SETTLE_MS);
-    ended.resolve(describeExit(exit, tail.lines()));
+    ended.resolve(describeExit(exit, stderrTail()));
   });
 
   /** Signals the process to go, harder at each step; resolves once it has (or given up). */
@@ -93,7 +96,7 @@ export function stdioTransport(
         reason: `codex (pid ${child.pid}) did not exit after SIGKILL`,
         exitCode: null,
         signal: null,
-        stderrTail: tail.lines(),
+        stderrTail: stderrTail(),
       });
     })();
     return stopping;
@@ -105,7 +108,7 @@ export function stdioTransport(
       reason: "codex closed its stdout but did not exit; it was stopped",
       exitCode: null,
       signal: null,
-      stderrTail: tail.lines(),
+      stderrTail: stderrTail(),
     });
     void stop(CLOSE_GRACE_MS);
   };
@@ -115,7 +118,7 @@ export function stdioTransport(
     readable: decodeJsonl(child.stdout, stdoutEnded),
     writable,
     closed,
-    stderrTail: () => tail.lines(),
+    stderrTail,
     async close({ graceMs = CLOSE_GRACE_MS }: CloseOptions = {}) {
       await stop(graceMs);
       return await closed;
@@ -195,16 +198,22 @@ async function drainLines(
     partial = "";
     cut = false;
   };
+  // A reader and one streaming TextDecoder, not `pipeThrough(new TextDecoderStream())`: a
+  // pipe costs several promise hops per chunk, and a chatty app-server writes a log line per
+  // chunk (an unknown model's name: six warnings a turn).
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
   try {
-    // (The cast: TypeScript's lib types TextDecoderStream's writable as BufferSource.)
-    const decoder = new TextDecoderStream() as TransformStream<Uint8Array, string>;
-    for await (const text of stream.pipeThrough(decoder)) {
+    for (;;) {
+      const { done, value } = await reader.read();
+      const text = done ? decoder.decode() : decoder.decode(value, { stream: true });
       let start = 0;
       for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
         take(text.slice(start, end), true);
         start = end + 1;
       }
       if (start < text.length) take(text.slice(start), false);
+      if (done) break;
     }
   } catch {
     // The pipe broke with the process: what was read is kept.
