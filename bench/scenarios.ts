@@ -90,6 +90,36 @@ async function pairs(
 const wall = (run: ChildRun) => run.result.ms;
 /** The child's CPU time over the measurement, ms. */
 const cpu = (run: ChildRun) => run.result.cpuUs / 1000;
+/** The part of it on the main thread (NaN where not measured), ms. */
+const mainCpu = (run: ChildRun) => (run.result.mainThreadUs ?? NaN) / 1000;
+/** The part of it in the runtime's other threads (JIT, GC, I/O), ms. */
+const otherCpu = (run: ChildRun) => cpu(run) - mainCpu(run);
+
+/** Whether the children measured their main thread apart (Linux). */
+function splitsThreads(runs: Pairs): boolean {
+  return [...runs.ours, ...runs.raw].every((run) => run.result.mainThreadUs !== undefined);
+}
+
+/**
+ * The CPU rows split by thread: `label` on the main thread (the JavaScript) and in the
+ * runtime's other threads, where its JIT compilers and garbage collector run.
+ */
+function threadRows(label: string, runtime: Runtime, runs: Pairs): Row[] {
+  if (!splitsThreads(runs)) return [];
+  return [
+    pairRow(`${label}, main thread (ms)`, runtime, runs, mainCpu),
+    pairRow(`${label}, other threads (ms)`, runtime, runs, otherCpu),
+  ];
+}
+
+/**
+ * The SDK's extra CPU per event: the median of the paired differences (round i's ours −
+ * round i's raw), robust to a drift in the machine's load across rounds.
+ */
+function perEventUs(runs: Pairs, measure: (run: ChildRun) => number): number {
+  const events = median(runs.ours.map((r) => r.result.events));
+  return 1000 * median(runs.ours.map((r, i) => measure(r) - measure(runs.raw[i]))) / events;
+}
 
 /** A row of the medians of `measure` over ours and raw. */
 function pairRow(
@@ -184,6 +214,7 @@ async function warmScenario(context: ScenarioContext, runtime: Runtime): Promise
     pairRow(`short ${sizes.shortTurns} turns ${after} (ms)`, runtime, runs, wall, timesRaw(1.05)),
   );
   emit(pairRow(`short CPU ${after} turns (ms)`, runtime, runs, cpu, timesRaw(1.2)));
+  for (const row of threadRows(`short CPU ${after}`, runtime, runs)) emit(row);
 }
 
 /** `20k` for 20 000 deltas, `200` for 200. */
@@ -205,11 +236,8 @@ async function streamScenario(context: ScenarioContext, runtime: Runtime): Promi
   const label = streamLabel(sizes.streamDeltas);
   emit(pairRow(`stream ${label} wall (ms)`, runtime, runs, wall, timesRaw(1.1)));
   emit(pairRow(`stream ${label} CPU (ms)`, runtime, runs, cpu, timesRaw(1.2)));
-  // Median of the paired differences (round i's ours − round i's raw): robust to a drift
-  // in the machine's load across rounds.
-  const { ours, raw } = runs;
-  const events = median(ours.map((r) => r.result.events));
-  const perEvent = median(ours.map((r, i) => r.result.cpuUs - raw[i].result.cpuUs)) / events;
+  const events = median(runs.ours.map((r) => r.result.events));
+  const perEvent = perEventUs(runs, cpu);
   emit({
     scenario: "stream SDK CPU/event (µs)",
     runtime: runtime.name,
@@ -218,6 +246,19 @@ async function streamScenario(context: ScenarioContext, runtime: Runtime): Promi
     ratio: `${fmt(events, 0)} ev`,
     goal: { text: "≤ 2 µs", pass: perEvent <= 2 },
   });
+  if (splitsThreads(runs)) {
+    for (
+      const [where, measure] of [["main thread", mainCpu], ["other threads", otherCpu]] as const
+    ) {
+      emit({
+        scenario: `stream SDK CPU/event, ${where} (µs)`,
+        runtime: runtime.name,
+        ours: perEventUs(runs, measure).toFixed(2),
+        raw: "-",
+        ratio: `${fmt(events, 0)} ev`,
+      });
+    }
+  }
   emit(pairRow("stream peak RSS (MB)", runtime, runs, (r) => mb(r.result.peakRss)));
   emit(pairRow("stream peak heap (MB)", runtime, runs, (r) => mb(r.result.peakHeap)));
 }
@@ -249,6 +290,7 @@ async function concurrentScenario(context: ScenarioContext, runtime: Runtime): P
   const label = `concurrent ${sizes.threads}×${sizes.threadTurns} (ms)`;
   emit(pairRow(label, runtime, runs, wall, timesRaw(1.05)));
   emit(pairRow("concurrent CPU (ms)", runtime, runs, cpu, timesRaw(1.2)));
+  for (const row of threadRows("concurrent CPU", runtime, runs)) emit(row);
 }
 
 /** The captured traffic replayed in-process: CPU per event, short turns. */
