@@ -33,9 +33,9 @@ export function fmt(value: number, digits = 1): string {
   return Math.abs(value) >= 1000 ? Math.round(value).toString() : value.toFixed(digits);
 }
 
-/** The `ratio` cell: ours ÷ raw (`1.23×`). */
+/** The `ratio` cell: ours ÷ raw (`1.23×`); `-` when raw is not above zero. */
 export function ratio(ours: number, raw: number): string {
-  return `${(ours / raw).toFixed(2)}×`;
+  return raw > 0 ? `${(ours / raw).toFixed(2)}×` : "-";
 }
 
 /** Bytes in MiB. */

@@ -92,8 +92,13 @@ const wall = (run: ChildRun) => run.result.ms;
 const cpu = (run: ChildRun) => run.result.cpuUs / 1000;
 /** The part of it on the main thread (NaN where not measured), ms. */
 const mainCpu = (run: ChildRun) => (run.result.mainThreadUs ?? NaN) / 1000;
-/** The part of it in the runtime's other threads (JIT, GC, I/O), ms. */
-const otherCpu = (run: ChildRun) => cpu(run) - mainCpu(run);
+/**
+ * The part of it in the runtime's other threads (JIT, GC, I/O), ms: the process's CPU less
+ * the main thread's. The two come from different clocks (`getrusage`, `schedstat`) that can
+ * disagree by a scheduler tick, so a process that hardly used other threads may come out a
+ * little below zero: counted as zero.
+ */
+const otherCpu = (run: ChildRun) => Math.max(0, cpu(run) - mainCpu(run));
 
 /** Whether the children measured their main thread apart (Linux). */
 function splitsThreads(runs: Pairs): boolean {

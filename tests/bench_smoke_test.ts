@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 // Resolved through symlinks, so this also finds the real bench/ from a compiled mirror of
@@ -32,6 +33,14 @@ const SCENARIOS = [
   /^replay SDK CPU\/event/,
   /^replay layers: \+ for await/,
   /^framing \S+ MB \(MB\/s\)/,
+  // The CPU split by thread comes from /proc (Linux only).
+  ...(process.platform === "linux"
+    ? [
+      /^short CPU after \d+, main thread \(ms\)/,
+      /^stream SDK CPU\/event, other threads/,
+      /^concurrent CPU, other threads \(ms\)/,
+    ]
+    : []),
 ];
 
 /** The runtime running this suite: its own column is smoked (each suite smokes one). */
