@@ -206,7 +206,9 @@ async function shortScenario(context: ScenarioContext, runtime: Runtime): Promis
 
 /**
  * The short turns again, after `warmupTurns` turns on the same thread: the same work once the
- * runtime has compiled both clients' code paths (a fresh process's first turns are its slowest).
+ * runtime has compiled most of both clients' code paths (a fresh process's first turns are its
+ * slowest; Node's optimizing compiler keeps working on the SDK's for some 250 turns, see
+ * `PROFILES.md`).
  */
 async function warmScenario(context: ScenarioContext, runtime: Runtime): Promise<void> {
   const { sizes, board: { emit } } = context;
