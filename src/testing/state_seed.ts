@@ -117,11 +117,13 @@ async function findOrMakeSeed(
   const stamp = await host.statFile(binary);
   if (stamp === undefined) return undefined;
   const key = await shortHash(`${binary}\n${stamp.size}\n${stamp.mtimeMs}`);
-  const home = await host.makeTempDir("codex-app-server-state-home-");
+  // The staging directory, made first: it tells where the temp dir is.
   const seed = await host.makeTempDir("codex-app-server-state-new-");
   const final = `${parentDir(seed)}/codex-app-server-state-${key}`;
+  let home: string | undefined; // the scratch home, made only when a seed must be built
   try {
     if (await host.statFile(`${final}/${READY}`) !== undefined) return final;
+    home = await host.makeTempDir("codex-app-server-state-home-");
     await buildSeed(host, binary, options, home, seed);
     try {
       await host.rename(seed, final);
@@ -132,7 +134,7 @@ async function findOrMakeSeed(
   } catch {
     return undefined;
   } finally {
-    await host.removeDir(home).catch(() => {});
+    if (home !== undefined) await host.removeDir(home).catch(() => {});
     await host.removeDir(seed).catch(() => {}); // still there when it was not renamed
   }
 }
