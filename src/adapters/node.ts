@@ -9,10 +9,12 @@
  * @module
  */
 
-import { spawn as nodeSpawn } from "node:child_process";
-import { type Readable, Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import type { ChildProcess, ProcessExit, RuntimeAdapter, SpawnOptions } from "./adapter.ts";
 import { environment, hostFacts, pathKind, prompt } from "./node_host.ts";
+
+// Through `getBuiltinModule`, for the reason given in `node_host.ts`.
+const { spawn: nodeSpawn } = globalThis.process.getBuiltinModule("node:child_process");
 
 function spawn(options: SpawnOptions): ChildProcess {
   const child = nodeSpawn(options.command, [...options.args], {
@@ -42,7 +44,7 @@ function spawn(options: SpawnOptions): ChildProcess {
   }
   return {
     pid: child.pid ?? -1,
-    stdin: Writable.toWeb(child.stdin) as WritableStream<Uint8Array>,
+    stdin: toWebWritable(child.stdin),
     stdout: toWebReadable(child.stdout),
     stderr: toWebReadable(child.stderr),
     exited,
@@ -50,6 +52,24 @@ function spawn(options: SpawnOptions): ChildProcess {
       if (!done) child.kill(signal);
     },
   };
+}
+
+/**
+ * A Node writable as a web `WritableStream`. A write settles at once unless Node asks to
+ * wait (`write` returned `false`), then when the chunk is flushed or fails; Node calls back
+ * even for a pipe destroyed meanwhile, so no write waits forever. Not `Writable.toWeb`,
+ * whose first use loads Node's stream adapters, 4 ms before the first spawn.
+ */
+function toWebWritable(sink: Writable): WritableStream<Uint8Array> {
+  return new WritableStream<Uint8Array>({
+    write: (chunk) =>
+      new Promise<void>((resolve, reject) => {
+        const flowing = sink.write(chunk, (error) => error ? reject(error) : resolve());
+        if (flowing) resolve();
+      }),
+    close: () => new Promise<void>((resolve) => sink.end(resolve)),
+    abort: () => void sink.destroy(),
+  });
 }
 
 /**

@@ -4,9 +4,13 @@
  * @module
  */
 
-import { accessSync, constants, statSync } from "node:fs";
 import type { PathKind } from "./adapter.ts";
-import process from "node:process";
+
+// The global `process` and `getBuiltinModule`, not `import … from "node:process"` and
+// `"node:fs"`: Node builds an ES module for each built-in imported that way, which costs
+// 3–10 ms before the first spawn (`node:process` alone 7 ms on Node 20, 10 on Node 24).
+const process = globalThis.process;
+const { accessSync, constants, statSync } = process.getBuiltinModule("node:fs");
 
 /**
  * What is at `path`, through `node:fs`: nothing, a directory, a file, or an executable file.

@@ -609,8 +609,10 @@ export class Codex implements AsyncDisposable {
     const scope = callScope(options, "Codex start-up");
     try {
       scope.signal?.throwIfAborted();
-      loadValidation().catch(() => {}); // overlaps the spawn and the app-server's start-up
       const transport = await raceSignal(this.#openTransport(), scope.signal);
+      // After the spawn, not before: loading takes 35–60 ms of this thread, which the
+      // app-server's start-up hides, and would otherwise delay the spawn itself.
+      loadValidation().catch(() => {});
       const client = new CodexClient(transport, {
         onServerRequest: options.onServerRequest,
         serverRequestTimeoutMs: options.serverRequestTimeoutMs,
