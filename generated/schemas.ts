@@ -61,6 +61,12 @@ function obj<T>(entries: Entries<T>): v.GenericSchema<T> {
  * checker reduces an array literal's element types pairwise (quadratic in the 184 options
  * of `ClientRequest`).
  *
+ * An input whose discriminator names an option goes straight to that option, found in a
+ * `Map`: valibot tries the options in order and records an issue for each one passed over
+ * (an `item/completed` for a command ran six). Anything else (no such option, a literal
+ * that two options hold, a variant whose options are not all objects with a string literal
+ * at `key`) runs valibot's own, so the output and the issues are valibot's either way.
+ *
  * @param key The discriminator, a member of every option.
  * @param options Loose object schemas, one per member.
  * @returns The variant schema.
@@ -70,7 +76,53 @@ function variant<T>(
   key: keyof T & string,
   ...options: v.GenericSchema<T>[]
 ): v.GenericSchema<T> {
-  return v.variant(key, options as never) as unknown as v.GenericSchema<T>;
+  const schema = v.variant(key, options as never) as unknown as Runnable;
+  const tryInOrder = schema["~run"];
+  let byValue: Map<unknown, Runnable | null> | null | undefined;
+  schema["~run"] = (dataset, config) => {
+    byValue ??= optionsByValue(key, options as unknown as Runnable[]);
+    const input = dataset.value;
+    if (byValue !== null && typeof input === "object" && input !== null) {
+      const option = byValue.get((input as Record<string, unknown>)[key]);
+      if (option) return option["~run"]({ value: input }, config);
+    }
+    return tryInOrder.call(schema, dataset, config);
+  };
+  return schema as unknown as v.GenericSchema<T>;
+}
+
+/** A schema as `variant` sees its options: its `~run`, and what identifies an option. */
+
+type Runnable = {
+  type: string;
+  entries?: Record<string, { type: string; literal?: unknown }>;
+  getter?: () => Runnable;
+  "~run"(dataset: v.UnknownDataset, config: v.Config<v.BaseIssue<unknown>>): v.UnknownDataset;
+};
+
+/**
+ * The options of a variant by the string literal each holds at `key`, references resolved
+ * (`null` for a literal that two options hold); `null` when an option is not such an object.
+ *
+ * @param key The discriminator.
+ * @param options The variant's options.
+ * @returns The map, or `null`.
+ */
+
+function optionsByValue(
+  key: string,
+  options: Runnable[],
+): Map<unknown, Runnable | null> | null {
+  const byValue = new Map<unknown, Runnable | null>();
+  for (const option of options) {
+    const schema = option.type === "lazy" && option.getter !== undefined ? option.getter() : option;
+    const discriminator = schema.entries?.[key];
+    if (schema.type !== "loose_object" || discriminator?.type !== "literal") return null;
+    const value = discriminator.literal;
+    if (typeof value !== "string") return null;
+    byValue.set(value, byValue.has(value) ? null : schema);
+  }
+  return byValue;
 }
 
 /**

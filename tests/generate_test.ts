@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
+import fc from "fast-check";
 import * as v from "valibot";
 import { denoBinary, generate, REPO_ROOT } from "../scripts/generate.ts";
 import { loadAdapter, locateCodex } from "../transport.ts";
@@ -407,4 +408,81 @@ test("turn/start params with input [{type: 42}] fail at a path under input.0", {
   assert.deepEqual(issuePaths(params, { threadId: "thr_1", input: [{ type: "text" }] }), [
     "input.0.text",
   ]);
+});
+
+/** A variant as valibot builds it: its discriminator and options. */
+type VariantSchema = v.GenericSchema & {
+  type: string;
+  key: string;
+  options: (VariantOption & { getter?: () => VariantOption })[];
+};
+type VariantOption = v.GenericSchema & { type: string; entries?: Record<string, unknown> };
+
+/** Every definition whose schema is a variant, built. */
+function variantSchemas(): [string, VariantSchema][] {
+  const built = Object.entries(schemas).map(([name, lazy]) =>
+    [name, (lazy as unknown as { getter(): VariantSchema }).getter()] as [string, VariantSchema]
+  );
+  return built.filter(([, schema]) => schema.type === "variant");
+}
+
+test(
+  "every variant's output and issues are valibot's own v.variant's, for inputs of every option and none",
+  { timeout: 60_000 },
+  () => {
+    const variants = variantSchemas();
+    assert.ok(variants.length > 20, `${variants.length} variants`);
+    for (const [name, schema] of variants) {
+      const plain = v.variant(schema.key, schema.options as never);
+      const options = schema.options.map((option) => option.getter?.() ?? option);
+      const values = options.flatMap((option) => {
+        const literal = (option.entries?.[schema.key] as { literal?: unknown } | undefined)
+          ?.literal;
+        return literal === undefined ? [] : [literal];
+      });
+      const keys = [...new Set(options.flatMap((option) => Object.keys(option.entries ?? {})))];
+      const member = fc.oneof(
+        fc.string({ maxLength: 5 }),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(fc.string({ maxLength: 3 }), { maxLength: 2 }),
+        fc.dictionary(fc.string({ maxLength: 3 }), fc.string({ maxLength: 3 }), { maxKeys: 2 }),
+      );
+      const input = fc.oneof(
+        fc.tuple(
+          fc.oneof(fc.constantFrom(...values, "notAnOption", 7), fc.constant(undefined)),
+          fc.dictionary(fc.constantFrom(...keys, "extra"), member, { maxKeys: 6 }),
+        ).map(([value, rest]) => value === undefined ? rest : { ...rest, [schema.key]: value }),
+        fc.constantFrom(null, 42, "text", [], {}),
+      );
+      fc.assert(
+        fc.property(input, (value) => {
+          assert.deepEqual(v.safeParse(schema, value), v.safeParse(plain, value), name);
+        }),
+        { numRuns: 60 },
+      );
+    }
+  },
+);
+
+test("a ThreadItem goes straight to its option: the options before it are not tried", {
+  timeout: 10_000,
+}, () => {
+  const [, threadItem] = variantSchemas().find(([name]) => name === "ThreadItem")!;
+  const first = threadItem.options[0].getter?.() ?? threadItem.options[0];
+  const discriminator = first.entries![threadItem.key] as { "~run": (...args: never[]) => unknown };
+  const run = discriminator["~run"];
+  let tries = 0;
+  discriminator["~run"] = (...args) => (tries++, run.apply(discriminator, args));
+  try {
+    const item = { type: "agentMessage", id: "msg_1", text: "Hi", phase: null };
+    assert.equal(v.safeParse(schemas.ThreadItem, item).success, true);
+    assert.equal(tries, 0);
+    // valibot's own variant tries the first option's discriminator first.
+    v.safeParse(v.variant(threadItem.key, threadItem.options as never), item);
+    assert.equal(tries, 1);
+  } finally {
+    discriminator["~run"] = run;
+  }
 });
