@@ -199,3 +199,26 @@ test("Config overrides reach the app-server as TOML values", T, async () => {
   assert.equal(result.finalResponse, "d0 d1 d2 ");
   assert.equal(model.requests[0].model, "deltas-3");
 });
+
+test(
+  "The runtime's adapter tells an executable, a file, a directory and nothing apart",
+  T,
+  async () => {
+    const adapter = await loadAdapter();
+    const dir = await mkdtemp(join(tmpdir(), "path-kind-"));
+    try {
+      const script = join(dir, "run.sh");
+      const text = join(dir, "notes.txt");
+      await writeFile(script, "#!/bin/sh\n");
+      await chmod(script, 0o755);
+      await writeFile(text, "hi\n");
+      assert.equal(adapter.pathKind(script), "executable");
+      assert.equal(adapter.pathKind(text), "file");
+      assert.equal(adapter.pathKind(dir), "directory");
+      assert.equal(adapter.pathKind(join(dir, "none")), "missing");
+      assert.equal(adapter.pathKind(locateCodex(adapter).binary), "executable");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);
