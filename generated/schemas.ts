@@ -77,12 +77,12 @@ function variant<T>(
   ...options: v.GenericSchema<T>[]
 ): v.GenericSchema<T> {
   const schema = v.variant(key, options as never) as unknown as Runnable;
+  const byValue = optionsByValue(key, options as unknown as Runnable[]);
+  if (byValue === null) return schema as unknown as v.GenericSchema<T>;
   const tryInOrder = schema["~run"];
-  let byValue: Map<unknown, Runnable | null> | null | undefined;
   schema["~run"] = (dataset, config) => {
-    byValue ??= optionsByValue(key, options as unknown as Runnable[]);
     const input = dataset.value;
-    if (byValue !== null && typeof input === "object" && input !== null) {
+    if (typeof input === "object" && input !== null) {
       const option = byValue.get((input as Record<string, unknown>)[key]);
       if (option) return option["~run"]({ value: input }, config);
     }
@@ -96,13 +96,12 @@ function variant<T>(
 type Runnable = {
   type: string;
   entries?: Record<string, { type: string; literal?: unknown }>;
-  getter?: () => Runnable;
   "~run"(dataset: v.UnknownDataset, config: v.Config<v.BaseIssue<unknown>>): v.UnknownDataset;
 };
 
 /**
- * The options of a variant by the string literal each holds at `key`, references resolved
- * (`null` for a literal that two options hold); `null` when an option is not such an object.
+ * The options of a variant by the string literal each holds at `key` (`null` for a literal
+ * that two options hold); `null` when an option is not an object with such a literal.
  *
  * @param key The discriminator.
  * @param options The variant's options.
@@ -115,12 +114,11 @@ function optionsByValue(
 ): Map<unknown, Runnable | null> | null {
   const byValue = new Map<unknown, Runnable | null>();
   for (const option of options) {
-    const schema = option.type === "lazy" && option.getter !== undefined ? option.getter() : option;
-    const discriminator = schema.entries?.[key];
-    if (schema.type !== "loose_object" || discriminator?.type !== "literal") return null;
+    const discriminator = option.entries?.[key];
+    if (option.type !== "loose_object" || discriminator?.type !== "literal") return null;
     const value = discriminator.literal;
     if (typeof value !== "string") return null;
-    byValue.set(value, byValue.has(value) ? null : schema);
+    byValue.set(value, byValue.has(value) ? null : option);
   }
   return byValue;
 }
