@@ -127,11 +127,10 @@ function threadRows(label: string, runtime: Runtime, runs: Pairs): Row[] {
 }
 
 /**
- * The SDK's extra CPU per event: the median of the paired differences (round i's ours −
- * round i's raw), robust to a drift in the machine's load across rounds.
+ * The SDK's extra CPU per event, µs: the median of the paired differences (round i's ours −
+ * round i's raw), robust to a drift in the machine's load across rounds, over `events`.
  */
-function perEventUs(runs: Pairs, measure: (run: ChildRun) => number): number {
-  const events = median(runs.ours.map((r) => r.result.events));
+function perEventUs(runs: Pairs, measure: (run: ChildRun) => number, events: number): number {
   return 1000 * median(runs.ours.map((r, i) => measure(r) - measure(runs.raw[i]))) / events;
 }
 
@@ -260,7 +259,7 @@ async function streamScenario(context: ScenarioContext, runtime: Runtime): Promi
   emit(pairRow(`stream ${label} wall (ms)`, runtime, runs, wall, timesRaw(1.1)));
   emit(pairRow(`stream ${label} CPU (ms)`, runtime, runs, cpu, timesRaw(1.2)));
   const events = median(runs.ours.map((r) => r.result.events));
-  const perEvent = perEventUs(runs, cpu);
+  const perEvent = perEventUs(runs, cpu, events);
   emit({
     scenario: "stream SDK CPU/event (µs)",
     runtime: runtime.name,
@@ -276,7 +275,7 @@ async function streamScenario(context: ScenarioContext, runtime: Runtime): Promi
       emit({
         scenario: `stream SDK CPU/event, ${where} (µs)`,
         runtime: runtime.name,
-        ours: perEventUs(runs, measure).toFixed(2),
+        ours: perEventUs(runs, measure, events).toFixed(2),
         raw: "-",
         ratio: `${fmt(events, 0)} ev`,
       });
