@@ -3,6 +3,9 @@ import assert from "node:assert/strict";
 import { CodexError, finalResponseOf, image, localImage, mention, skill, text } from "../mod.ts";
 import { applyPresets } from "../src/client/presets.ts";
 import { toInputItems } from "../src/client/inputs.ts";
+import { unknownKeys } from "../src/client/unknown_keys.ts";
+import { loadValidation } from "../src/client/validation.ts";
+import { clientRequestSchemas } from "../generated/mod.ts";
 import { buildLaunch, loadAdapter, toToml } from "../transport.ts";
 
 const T = { timeout: 10_000 };
@@ -109,5 +112,27 @@ test(
     assert.equal(launch.env.CODEX_TEST_VAR, "1");
     assert.equal("HOME" in launch.env, false);
     assert.match(launch.env.PATH ?? "", /codex-path/);
+  },
+);
+
+test(
+  "unknownKeys tries only the options of a variant that its discriminator names",
+  T,
+  async () => {
+    const validation = await loadValidation();
+    const params = clientRequestSchemas("turn/start").params!;
+    let tries = 0;
+    const is: typeof validation.v.is = (schema, value): value is never => {
+      tries++;
+      return validation.v.is(schema, value);
+    };
+    const input = [{ type: "text", text: "Hi" }, { type: "localImage", path: "/tmp/a.png" }];
+    assert.deepEqual(unknownKeys(is, params, { threadId: "thr_1", input }), []);
+    assert.equal(tries, 2, "one option tried per input item");
+    assert.deepEqual(
+      unknownKeys(is, params, { threadId: "thr_1", input: [{ type: "text", text: "Hi", txt: "" }] })
+        .map((issue) => issue.message),
+      ['unknown key "txt" — did you mean "text"?'],
+    );
   },
 );

@@ -19,6 +19,7 @@ interface SchemaNode {
   readonly key?: string;
   readonly options?: readonly SchemaNode[];
   readonly getter?: (input: unknown) => SchemaNode;
+  readonly literal?: unknown;
 }
 
 /** Object schema types whose `entries` list the known keys. */
@@ -91,7 +92,9 @@ function walk(
   } else if (OBJECT_TYPES.has(node.type) && node.entries !== undefined) {
     checkObject(is, node.entries, value, path, issues, depth);
   } else if ((node.type === "variant" || node.type === "union") && node.options !== undefined) {
-    const fitting = node.options.filter((option) => is(option as never, value));
+    const fitting = candidates(node, node.options, value).filter((option) =>
+      is(option as never, value)
+    );
     if (fitting.length === 0) return; // the schema check reports the mismatch itself
     // The option that leaves the fewest keys unknown (loose options may all fit).
     let best: ValidationIssue[] | undefined;
@@ -103,6 +106,29 @@ function walk(
     }
     issues.push(...best!);
   }
+}
+
+/**
+ * The options that may fit a value: for a variant whose options are all objects with a
+ * string literal at its key, those whose literal is the value's (the others cannot fit,
+ * and trying each costs a whole validation); otherwise all of them.
+ */
+function candidates(
+  node: SchemaNode,
+  options: readonly SchemaNode[],
+  value: unknown,
+): readonly SchemaNode[] {
+  const key = node.key;
+  if (node.type !== "variant" || key === undefined) return options;
+  if (typeof value !== "object" || value === null) return options;
+  const discriminator = (value as Record<string, unknown>)[key];
+  const named: SchemaNode[] = [];
+  for (const option of options) {
+    const entry = OBJECT_TYPES.has(option.type) ? option.entries?.[key] : undefined;
+    if (entry?.type !== "literal" || typeof entry.literal !== "string") return options;
+    if (entry.literal === discriminator) named.push(option);
+  }
+  return named;
 }
 
 function checkObject(
