@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type * as Sdk from "../mod.ts";
 import type * as SdkTransport from "../transport.ts";
+import { connectionClient, transportClient } from "./layer_clients.ts";
 import { type RawClient, spawnRaw } from "./raw_client.ts";
 import { type FramingModules, runFraming } from "./framing.ts";
 import { replayLayers, replayOurs, replayRaw, replayScript } from "./replay.ts";
@@ -30,11 +31,18 @@ export type Scenario =
   | "framing"
   | "replay";
 
+/** Which client a child runs. */
+export type Impl = "ours" | "raw" | "transport" | "connection";
+
 /** What the parent asks a child to do. */
 export interface ChildConfig {
   readonly scenario: Scenario;
-  /** `ours` = the SDK, `raw` = bench/raw_client.ts (for `import`: an empty module). */
-  readonly impl: "ours" | "raw";
+  /**
+   * `ours` = the SDK, `raw` = bench/raw_client.ts (for `import`: an empty module);
+   * `transport` and `connection` (the `warm` scenario): the raw loop's work on the SDK's
+   * lower layers (`bench/layer_clients.ts`).
+   */
+  readonly impl: Impl;
   /** URLs of the modules to load for this runtime. */
   readonly urls: {
     readonly sdk: string;
@@ -274,25 +282,51 @@ class RawTurns {
   }
 }
 
+/** The raw loop, or its work on the SDK's lower layers (`config.impl`), initialized. */
 async function startRaw(config: ChildConfig): Promise<RawClient> {
+  const client = await spawnClient(config);
+  await client.request("initialize", {
+    clientInfo: CLIENT_INFO,
+    capabilities: { experimentalApi: true },
+  });
+  client.notify("initialized");
+  return client;
+}
+
+async function spawnClient(config: ChildConfig): Promise<RawClient> {
+  if (config.impl === "transport" || config.impl === "connection") {
+    const sdkTransport: typeof SdkTransport = await import(transportUrl(config));
+    const launch = { cwd: config.cwd, env: sdkEnv(config) };
+    const client = config.impl === "transport"
+      ? await transportClient(sdkTransport, launch)
+      : await connectionClient(sdkTransport, launch);
+    // The SDK's app-server does not hold the program alive; its `Codex` holds it while a
+    // request or a turn is pending. A wait for `turn/completed` here is neither.
+    const alive = setInterval(() => {}, 60_000);
+    const close = client.close;
+    client.close = async () => {
+      clearInterval(alive);
+      await close();
+    };
+    return client;
+  }
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
   for (const [key, value] of Object.entries(config.homeEnv)) {
     if (value === null) delete env[key];
     else env[key] = value;
   }
-  const raw = await spawnRaw({
+  return await spawnRaw({
     command: config.codexBin,
     args: ["app-server", "--listen", "stdio://"],
     env,
     cwd: config.cwd,
   });
-  await raw.request("initialize", {
-    clientInfo: CLIENT_INFO,
-    capabilities: { experimentalApi: true },
-  });
-  raw.notify("initialized");
-  return raw;
+}
+
+/** The low-level entry point, next to mod.ts (mod.js in the npm build). */
+function transportUrl(config: ChildConfig): string {
+  return config.urls.sdk.replace(/mod\.(ts|js)$/, "transport.$1");
 }
 
 async function raw(config: ChildConfig): Promise<ChildResult> {
@@ -387,9 +421,8 @@ async function replay(config: ChildConfig): Promise<ChildResult> {
   const sdk: typeof Sdk | undefined = config.impl === "ours"
     ? await import(config.urls.sdk)
     : undefined;
-  // The low-level entry point sits next to mod.ts (mod.js in the npm build).
   const sdkTransport: typeof SdkTransport | undefined = config.impl === "ours"
-    ? await import(config.urls.sdk.replace(/mod\.(ts|js)$/, "transport.$1"))
+    ? await import(transportUrl(config))
     : undefined;
   const once = (deltas: number, turns: number, stream: boolean) => {
     const script = replayScript(lines, deltas);

@@ -18,7 +18,8 @@
  * it); this process runs the fake model (the testing kit's `FakeModel`) and keeps the
  * score, so neither its CPU nor the fake model's is in the child's `process.cpuUsage()`.
  * Each end-to-end scenario alternates ours and raw (ABAB…), each run with a fresh temporary
- * CODEX_HOME.
+ * CODEX_HOME. `warm` also runs the raw loop's work on the SDK's transport alone and on its
+ * `JsonRpcConnection` (`bench/layer_clients.ts`): what those layers cost live.
  *
  * @module
  */

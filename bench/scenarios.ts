@@ -6,7 +6,7 @@
  */
 
 import { codexHome } from "../testing.ts";
-import type { ChildConfig, Scenario } from "./child.ts";
+import type { ChildConfig, Impl, Scenario } from "./child.ts";
 import type { ChildRun, RunChild } from "./children.ts";
 import type { FramingResult } from "./framing.ts";
 import { CODEX_BIN, ROOT } from "./machine.ts";
@@ -34,11 +34,14 @@ interface Pairs {
   readonly raw: ChildRun[];
 }
 
+/** The runs of one scenario by client, round by round (`ours` and `raw` always). */
+type Runs = Pairs & { readonly [impl in Impl]?: ChildRun[] };
+
 /** A child's config with every size at its neutral value. */
 export function baseConfig(
   runtime: Runtime,
   scenario: Scenario,
-  impl: "ours" | "raw",
+  impl: Impl,
 ): ChildConfig {
   return {
     scenario,
@@ -67,7 +70,10 @@ export function baseConfig(
  */
 const KNOWN_MODEL = "gpt-5.5";
 
-/** Runs ours and raw alternately (ABAB…), each with a fresh CODEX_HOME for `model`. */
+/**
+ * Runs ours and raw alternately (ABAB…), and any `layers` after them in each round (ABCD…),
+ * each with a fresh CODEX_HOME for `model`.
+ */
 async function pairs(
   context: ScenarioContext,
   runtime: Runtime,
@@ -75,11 +81,13 @@ async function pairs(
   model: string,
   rounds: number,
   extra: Partial<ChildConfig>,
-  timeoutMs = 120_000,
-): Promise<Pairs> {
-  const runs = { ours: [] as ChildRun[], raw: [] as ChildRun[] };
+  layers: readonly Impl[] = [],
+): Promise<Runs> {
+  const impls: Impl[] = ["ours", "raw", ...layers];
+  const runs: { [impl in Impl]?: ChildRun[] } = {};
+  for (const impl of impls) runs[impl] = [];
   for (let round = 0; round < (context.rounds ?? rounds); round++) {
-    for (const impl of ["ours", "raw"] as const) {
+    for (const impl of impls) {
       await using home = await codexHome({ model: context.fakeUrl, modelName: model });
       const homeEnv: Record<string, string | null> = {};
       for (const [key, value] of Object.entries(home.env)) homeEnv[key] = value ?? null;
@@ -89,10 +97,10 @@ async function pairs(
         homeEnv,
         cwd: home.workspace,
       };
-      runs[impl].push(await context.runChild(runtime, config, timeoutMs));
+      runs[impl]!.push(await context.runChild(runtime, config, 120_000));
     }
   }
-  return runs;
+  return { ...runs, ours: runs.ours!, raw: runs.raw! };
 }
 
 /** The measured wall time of a run, ms. */
@@ -230,13 +238,24 @@ async function warmScenario(context: ScenarioContext, runtime: Runtime): Promise
   const runs = await pairs(context, runtime, "warm", KNOWN_MODEL, sizes.rounds.warm, {
     turns: sizes.shortTurns,
     warmup: sizes.warmupTurns,
-  });
+  }, ["transport", "connection"]);
   const after = `after ${sizes.warmupTurns}`;
   emit(
     pairRow(`short ${sizes.shortTurns} turns ${after} (ms)`, runtime, runs, wall, timesRaw(1.05)),
   );
   emit(pairRow(`short CPU ${after} turns (ms)`, runtime, runs, cpu, timesRaw(1.2)));
   for (const row of threadRows(`short CPU ${after}`, runtime, runs)) emit(row);
+  // The same turns with the raw loop's work on the SDK's lower layers: what they cost live.
+  const layers = [["transport", "SDK transport"], ["connection", "+ JsonRpcConnection"]] as const;
+  for (const [layer, name] of layers) {
+    const layerRuns = { ours: runs[layer] ?? [], raw: runs.raw };
+    emit(pairRow(`short CPU ${after}, ${name} only (ms)`, runtime, layerRuns, cpu));
+    if (splitsThreads(layerRuns)) {
+      emit(
+        pairRow(`short CPU ${after}, ${name} only, main thread (ms)`, runtime, layerRuns, mainCpu),
+      );
+    }
+  }
 }
 
 /** `20k` for 20 000 deltas, `200` for 200. */

@@ -26,6 +26,8 @@ const SCENARIOS = [
   /^close, idle \(ms\)/,
   /^short \d+ turns \(ms\)/,
   /^short CPU after \d+ turns \(ms\)/,
+  /^short CPU after \d+, SDK transport only \(ms\)/,
+  /^short CPU after \d+, \+ JsonRpcConnection only \(ms\)/,
   /^stream \S+ wall \(ms\)/,
   /^stream SDK CPU\/event/,
   /^many \d+×\d+ \(ms\)/,

@@ -1,0 +1,100 @@
+/**
+ * The raw loop's JSON-RPC work on top of the SDK's lower layers, live: to see what each
+ * layer costs with a real app-server, the `warm` scenario runs the same turns through
+ * - `transport`: `spawnAppServer` (the runtime adapter, the stdio transport and its JSON
+ *   Lines framing) with the raw loop's request map and dispatch on top;
+ * - `connection`: the same with `JsonRpcConnection` in place of the raw loop.
+ *
+ * @module
+ */
+
+import type * as SdkTransport from "../transport.ts";
+import type { RawClient } from "./raw_client.ts";
+
+/** Where and with what environment the app-server runs. */
+export interface LayerLaunch {
+  readonly cwd: string;
+  readonly env: Record<string, string | undefined>;
+}
+
+/**
+ * The raw loop over the SDK's transport: its messages arrive parsed, in batches.
+ *
+ * @param sdkTransport The SDK's `transport` entry point.
+ * @param launch Working directory and environment of the app-server.
+ * @returns The client (not yet initialized).
+ */
+export async function transportClient(
+  sdkTransport: typeof SdkTransport,
+  launch: LayerLaunch,
+): Promise<RawClient> {
+  const transport = await sdkTransport.spawnAppServer(launch);
+  const writer = transport.writable.getWriter();
+  const send = (message: unknown) => void writer.write(JSON.stringify(message)).catch(() => {});
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
+  let nextId = 1;
+  const client: RawClient = {
+    request(method, params) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        send({ id, method, params });
+      });
+    },
+    notify: (method, params) => send(params === undefined ? { method } : { method, params }),
+    onNotification: () => {},
+    async close() {
+      await transport.close();
+      for (const waiter of pending.values()) waiter.reject(new Error("closed"));
+    },
+  };
+  const dispatch = (message: Record<string, unknown>) => {
+    const id = message.id as number;
+    if (message.method === undefined) {
+      const waiter = pending.get(id);
+      if (waiter === undefined) return;
+      pending.delete(id);
+      if (message.error !== undefined) waiter.reject(message.error);
+      else waiter.resolve(message.result);
+    } else if (id === undefined) {
+      client.onNotification(message.method as string, message.params);
+    } else {
+      send({ id, error: { code: -32601, message: "unsupported" } });
+    }
+  };
+  (async () => {
+    const reader = transport.readable.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      for (let i = 0; i < value.length; i++) dispatch(value[i] as Record<string, unknown>);
+    }
+  })().catch(() => {});
+  return client;
+}
+
+/**
+ * The raw loop's interface over the SDK's `JsonRpcConnection` (server requests are refused
+ * by the connection itself: no handler is given).
+ *
+ * @param sdkTransport The SDK's `transport` entry point.
+ * @param launch Working directory and environment of the app-server.
+ * @returns The client (not yet initialized).
+ */
+export async function connectionClient(
+  sdkTransport: typeof SdkTransport,
+  launch: LayerLaunch,
+): Promise<RawClient> {
+  const transport = await sdkTransport.spawnAppServer(launch);
+  const connection = new sdkTransport.JsonRpcConnection(transport, { onError() {} });
+  const client: RawClient = {
+    request: (method, params) => connection.request(method, params),
+    notify: (method, params) => void connection.notify(method, params).catch(() => {}),
+    onNotification: () => {},
+    async close() {
+      await connection.close();
+    },
+  };
+  connection.onNotification((method, params) => client.onNotification(method, params));
+  return client;
+}
