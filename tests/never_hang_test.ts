@@ -308,6 +308,59 @@ test(
 );
 
 test(
+  "stallTimeoutMs: an iterated turn rejects the waiting read with TurnStalledError, and reads on",
+  T,
+  async () => {
+    const slow = { deltas: 10, intervalMs: 20 };
+    await using h = await startTestCodex({ script: scenarios.byModel({ slow }) });
+    const thread = await h.codex.threadStart({ model: "slow", stallTimeoutMs: 1_000 });
+    const gate = h.model.hold();
+    const turn = await thread.turn("Stream, then stop.");
+    const events = turn[Symbol.asyncIterator]();
+    await gate.reached;
+    let error: unknown;
+    for (;;) {
+      const next = await events.next().catch((e) => e);
+      if (!(next instanceof Error)) continue;
+      error = next;
+      break;
+    }
+    assert.ok(error instanceof TurnStalledError, String(error));
+    gate.release();
+    const rest: string[] = [];
+    for (let next = await events.next(); !next.done; next = await events.next()) {
+      rest.push(next.value.method);
+    }
+    assert.equal(rest.at(-1), "turn/completed", "the iteration goes on after the stall");
+  },
+);
+
+test(
+  "stallTimeoutMs: iterating a turn holds no event past its read (no Promise.race per event)",
+  T,
+  async () => {
+    // A race against the watchdog's promise, which stays pending for the whole turn, would
+    // keep every event of a long turn in memory until the turn ends.
+    await using h = await startTestCodex({ script: scenarios.byModel() });
+    const thread = await h.codex.threadStart({ model: "deltas-500", stallTimeoutMs: 30_000 });
+    const race = Promise.race;
+    let races = 0;
+    Promise.race = ((values: readonly unknown[]) => {
+      races++;
+      return race.call(Promise, values);
+    }) as typeof Promise.race;
+    let events = 0;
+    try {
+      for await (const _event of await thread.turn("Stream.")) events++;
+    } finally {
+      Promise.race = race;
+    }
+    assert.ok(events > 500, `${events} events`);
+    assert.ok(races < 10, `${races} races for ${events} events`);
+  },
+);
+
+test(
   "stallTimeoutMs: a turn whose turn/completed is lost settles from the server's record",
   T,
   async () => {

@@ -64,6 +64,21 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   }
 
   /**
+   * Rejects the read that is waiting for an event, if any, with `error`; the queue itself
+   * goes on, and the next read waits for the next event. For a watchdog that tells the
+   * consumer a wait has gone on too long, without racing every read against a promise of
+   * its own (a race keeps each event until that promise settles).
+   *
+   * @param error What the waiting read rejects with.
+   */
+  interrupt(error: unknown): void {
+    const waiter = this.#waiter;
+    if (waiter === undefined) return;
+    this.#waiter = undefined;
+    waiter.reject(error);
+  }
+
+  /**
    * Makes the iteration throw `error` after the queued events.
    *
    * @param error What the consumer receives.

@@ -88,7 +88,10 @@ export class TurnHandle<R extends TurnResult = TurnResult>
   readonly #turn: TurnCollector;
   #use: "unused" | "iterating" | "result" = "unused";
   #ending: Promise<void> | undefined;
-  /** Rejects the current waiters when the stall watchdog finds the turn silent. */
+  /**
+   * Rejects the current `result()` waiters when the stall watchdog finds the turn silent
+   * (the iteration's waiting read is rejected through the event queue).
+   */
   #stalled: Deferred<never> | undefined;
   readonly #output: OutputSchema | undefined;
   #readable: ReadableStream<ServerNotification> | undefined;
@@ -173,9 +176,7 @@ export class TurnHandle<R extends TurnResult = TurnResult>
     this.#use = "iterating";
     const events = this.#turn.events;
     return {
-      next: this.#stalled === undefined
-        ? () => events.next()
-        : () => Promise.race([events.next(), this.#stalled!.promise]),
+      next: () => events.next(), // a stall rejects the waiting read (see `#watch`)
       return: async () => {
         events.return();
         await this.#end();
@@ -391,16 +392,16 @@ export class TurnHandle<R extends TurnResult = TurnResult>
         const record = await this.#serverRecord();
         if (turn.finished) return;
         if (record !== undefined && record.status !== "inProgress") return turn.reconcile(record);
+        const error = new TurnStalledError(
+          this.threadId,
+          this.id,
+          turn.lastEvent ?? null,
+          Date.now() - quietSince,
+        );
         const stalled = this.#stalled!;
         this.#stalled = deferred<never>();
-        stalled.reject(
-          new TurnStalledError(
-            this.threadId,
-            this.id,
-            turn.lastEvent ?? null,
-            Date.now() - quietSince,
-          ),
-        );
+        stalled.reject(error); // the `result()` waiters
+        turn.events.interrupt(error); // the iteration's waiting read
         quietSince = Date.now();
       }
       timer = setTimeout(tick, tickMs);
