@@ -9,7 +9,7 @@
  */
 
 import type * as SdkTransport from "../transport.ts";
-import type { RawClient } from "./raw_client.ts";
+import { type RawClient, rawLoop, type RawMessage } from "./raw_client.ts";
 
 /** Where and with what environment the app-server runs. */
 export interface LayerLaunch {
@@ -18,7 +18,7 @@ export interface LayerLaunch {
 }
 
 /**
- * The raw loop over the SDK's transport: its messages arrive parsed, in batches.
+ * The raw loop (`rawLoop`) over the SDK's transport: its messages arrive parsed, in batches.
  *
  * @param sdkTransport The SDK's `transport` entry point.
  * @param launch Working directory and environment of the app-server.
@@ -30,44 +30,18 @@ export async function transportClient(
 ): Promise<RawClient> {
   const transport = await sdkTransport.spawnAppServer(launch);
   const writer = transport.writable.getWriter();
-  const send = (message: unknown) => void writer.write(JSON.stringify(message)).catch(() => {});
-  const pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
-  let nextId = 1;
-  const client: RawClient = {
-    request(method, params) {
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        send({ id, method, params });
-      });
-    },
-    notify: (method, params) => send(params === undefined ? { method } : { method, params }),
-    onNotification: () => {},
-    async close() {
+  const { client, dispatch } = rawLoop(
+    (json) => void writer.write(json).catch(() => {}),
+    async () => {
       await transport.close();
-      for (const waiter of pending.values()) waiter.reject(new Error("closed"));
     },
-  };
-  const dispatch = (message: Record<string, unknown>) => {
-    const id = message.id as number;
-    if (message.method === undefined) {
-      const waiter = pending.get(id);
-      if (waiter === undefined) return;
-      pending.delete(id);
-      if (message.error !== undefined) waiter.reject(message.error);
-      else waiter.resolve(message.result);
-    } else if (id === undefined) {
-      client.onNotification(message.method as string, message.params);
-    } else {
-      send({ id, error: { code: -32601, message: "unsupported" } });
-    }
-  };
+  );
   (async () => {
     const reader = transport.readable.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) return;
-      for (let i = 0; i < value.length; i++) dispatch(value[i] as Record<string, unknown>);
+      for (let i = 0; i < value.length; i++) dispatch(value[i] as RawMessage);
     }
   })().catch(() => {});
   return client;

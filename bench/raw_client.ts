@@ -161,6 +161,63 @@ export function spawnRaw(options: RawSpawnOptions): Promise<RawClient> {
   return rawClient((onText) => spawnPipe(options, onText), options.onLine);
 }
 
+/** A JSON-RPC message as the raw loop reads it. */
+export type RawMessage =
+  & { readonly id?: unknown; readonly method?: unknown }
+  & Record<
+    string,
+    unknown
+  >;
+
+/**
+ * The raw loop's request map and dispatch, over any way of sending a message: `send` gets
+ * each message's JSON text; the caller reads messages and hands each to `dispatch`.
+ *
+ * @param send Sends one message's JSON text.
+ * @param end Ends the peer; resolves once it has gone.
+ * @returns The client, and the function that dispatches a message read.
+ */
+export function rawLoop(
+  send: (json: string) => void,
+  end: () => Promise<void>,
+): { client: RawClient; dispatch(message: RawMessage): void } {
+  const pending = new Map<unknown, { resolve(v: unknown): void; reject(e: unknown): void }>();
+  let nextId = 1;
+  const client: RawClient = {
+    request(method, params) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        send(JSON.stringify({ id, method, params }));
+      });
+    },
+    notify(method, params) {
+      send(JSON.stringify(params === undefined ? { method } : { method, params }));
+    },
+    onNotification: () => {},
+    async close() {
+      await end();
+      for (const waiter of pending.values()) waiter.reject(new Error("closed"));
+    },
+  };
+  const dispatch = (message: RawMessage) => {
+    const id = message.id;
+    if (message.method === undefined) {
+      const waiter = pending.get(id);
+      if (waiter === undefined) return;
+      pending.delete(id);
+      if (message.error !== undefined) waiter.reject(message.error);
+      else waiter.resolve(message.result);
+    } else if (id === undefined) {
+      client.onNotification(message.method as string, message.params);
+    } else {
+      // A server request: these scenarios never need one; refuse it so nothing hangs.
+      send(JSON.stringify({ id, error: { code: -32601, message: "unsupported" } }));
+    }
+  };
+  return { client, dispatch };
+}
+
 /**
  * The raw loop over any pipe: `open` is given the text callback and returns the writer.
  *
@@ -172,47 +229,20 @@ export async function rawClient(
   open: (onText: (text: string) => void) => Pipe | Promise<Pipe>,
   onLine?: (line: string) => void,
 ): Promise<RawClient> {
-  const pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
-  let nextId = 1;
   let partial = "";
-
-  const client: RawClient = {
-    request(method, params) {
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        pipe.write(JSON.stringify({ id, method, params }) + "\n");
-      });
-    },
-    notify(method, params) {
-      pipe.write(JSON.stringify(params === undefined ? { method } : { method, params }) + "\n");
-    },
-    onNotification: () => {},
-    async close() {
+  const { client, dispatch: dispatchMessage } = rawLoop(
+    (json) => pipe.write(json + "\n"),
+    async () => {
       pipe.end();
       const timer = setTimeout(() => pipe.kill(), 2000);
       await pipe.exited;
       clearTimeout(timer);
-      for (const waiter of pending.values()) waiter.reject(new Error("closed"));
     },
-  };
+  );
 
   const dispatch = (line: string) => {
     if (onLine !== undefined) onLine(line);
-    const message = JSON.parse(line);
-    const id = message.id;
-    if (message.method === undefined) {
-      const waiter = pending.get(id);
-      if (waiter === undefined) return;
-      pending.delete(id);
-      if (message.error !== undefined) waiter.reject(message.error);
-      else waiter.resolve(message.result);
-    } else if (id === undefined) {
-      client.onNotification(message.method, message.params);
-    } else {
-      // A server request: these scenarios never need one; refuse it so nothing hangs.
-      pipe.write(JSON.stringify({ id, error: { code: -32601, message: "unsupported" } }) + "\n");
-    }
+    dispatchMessage(JSON.parse(line));
   };
 
   const pipe = await open((text) => {
