@@ -297,18 +297,9 @@ async function spawnClient(config: ChildConfig): Promise<RawClient> {
   if (config.impl === "transport" || config.impl === "connection") {
     const sdkTransport: typeof SdkTransport = await import(transportUrl(config));
     const launch = { cwd: config.cwd, env: sdkEnv(config) };
-    const client = config.impl === "transport"
+    return config.impl === "transport"
       ? await transportClient(sdkTransport, launch)
       : await connectionClient(sdkTransport, launch);
-    // The SDK's app-server does not hold the program alive; its `Codex` holds it while a
-    // request or a turn is pending. A wait for `turn/completed` here is neither.
-    const alive = setInterval(() => {}, 60_000);
-    const close = client.close;
-    client.close = async () => {
-      clearInterval(alive);
-      await close();
-    };
-    return client;
   }
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;

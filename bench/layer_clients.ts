@@ -11,6 +11,16 @@
 import type * as SdkTransport from "../transport.ts";
 import { type RawClient, rawLoop, type RawMessage } from "./raw_client.ts";
 
+/**
+ * Holds the program alive until the returned function is called. The SDK's app-server does
+ * not hold it (its `Codex` does, while a request or a turn is pending), and a wait for
+ * `turn/completed` on these layers is neither.
+ */
+function holdAlive(): () => void {
+  const timer = setInterval(() => {}, 60_000);
+  return () => clearInterval(timer);
+}
+
 /** Where and with what environment the app-server runs. */
 export interface LayerLaunch {
   readonly cwd: string;
@@ -30,9 +40,11 @@ export async function transportClient(
 ): Promise<RawClient> {
   const transport = await sdkTransport.spawnAppServer(launch);
   const writer = transport.writable.getWriter();
+  const release = holdAlive();
   const { client, dispatch } = rawLoop(
     (json) => void writer.write(json).catch(() => {}),
     async () => {
+      release();
       await transport.close();
     },
   );
@@ -61,11 +73,13 @@ export async function connectionClient(
 ): Promise<RawClient> {
   const transport = await sdkTransport.spawnAppServer(launch);
   const connection = new sdkTransport.JsonRpcConnection(transport, { onError() {} });
+  const release = holdAlive();
   const client: RawClient = {
     request: (method, params) => connection.request(method, params),
     notify: (method, params) => void connection.notify(method, params).catch(() => {}),
     onNotification: () => {},
     async close() {
+      release();
       await connection.close();
     },
   };
