@@ -62,23 +62,24 @@ export function baseConfig(
 }
 
 /**
- * The model name of the short-turn scenarios: one the app-server knows (the testing kit's
- * default), which the fake (`scenarios.byModel()`) answers as `plain`. The fake's own name
- * `plain` is unknown to the app-server, which then logs six "Unknown model" warnings a turn
- * to stderr: a cost a real deployment never has, paid only by ours (the raw loop discards
- * stderr). `PROFILES.md` keeps what reading them costs.
+ * The model name of the short-turn scenarios: the testing kit's default (`undefined` leaves
+ * `codexHome` to choose it), one the app-server knows, which the fake (`scenarios.byModel()`)
+ * answers as `plain`. The fake's own name `plain` is unknown to the app-server, which then
+ * logs six "Unknown model" warnings a turn to stderr: a cost a real deployment never has,
+ * paid only by ours (the raw loop discards stderr). `PROFILES.md` keeps what reading them
+ * costs.
  */
-const KNOWN_MODEL = "gpt-5.5";
+const KNOWN_MODEL = undefined;
 
 /**
  * Runs ours and raw alternately (ABAB…), and any `layers` after them in each round (ABCD…),
- * each with a fresh CODEX_HOME for `model`.
+ * each with a fresh CODEX_HOME for `model` (the testing kit's default when `undefined`).
  */
 async function pairs(
   context: ScenarioContext,
   runtime: Runtime,
   scenario: Scenario,
-  model: string,
+  model: string | undefined,
   rounds: number,
   extra: Partial<ChildConfig>,
   layers: readonly Impl[] = [],
