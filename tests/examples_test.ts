@@ -29,6 +29,9 @@ import {
   type Script,
   type SlowOptions,
 } from "../testing.ts";
+import { CODEX_VERSION } from "../mod.ts";
+import { LoginWaiter, startChatgptLogin } from "../src/client/login.ts";
+import { CodexClient, spawnAppServer } from "../transport.ts";
 
 const { plain: PLAIN_TEXT, approvalOutput: APPROVAL_OUTPUT } = SCENARIO_TEXTS;
 const T = { timeout: 60_000 };
@@ -408,6 +411,39 @@ test("Example 15_login_and_account starts a ChatGPT login and cancels it", T, as
   assert.match(stdout, /^ {2}https:\/\/\S+$/m);
   assert.match(stdout, /^cancel: canceled$/m);
   assert.match(stdout, /^completed: success=false /m);
+});
+
+// Here rather than beside the other account tests: a ChatGPT login binds the app-server's
+// login port, and a second login anywhere on the machine cancels the first. The tests of one
+// file run one at a time, so this one never overlaps example 15's.
+test("A ChatGPT login is listened for only from its request to its completion", T, async () => {
+  await using model = await FakeModel.start({ script: scenarios.byModel() });
+  await using home = await codexHome({ model });
+  await using client = new CodexClient(
+    await spawnAppServer({ cwd: home.workspace, env: home.env }),
+  );
+  await client.initialize({ clientInfo: { name: "test", title: null, version: CODEX_VERSION } });
+  // Count the client's notification listeners as the waiter adds and removes them.
+  let listeners = 0;
+  const add = client.onNotification.bind(client) as (listener: () => void) => () => void;
+  client.onNotification = ((listener: () => void) => {
+    listeners++;
+    const remove = add(listener);
+    return () => {
+      listeners--;
+      remove();
+    };
+  }) as typeof client.onNotification;
+  const waiter = new LoginWaiter(client);
+  assert.equal(listeners, 0, "no login yet: nothing listens to every notification");
+  const login = await startChatgptLogin(client, waiter, "chatgpt");
+  assert.match(login.authUrl, /^https:\/\//);
+  assert.equal(listeners, 1, "listening for the login's completion");
+  assert.deepEqual(await login.cancel(), { status: "canceled" });
+  const completion = await login.wait({ timeoutMs: 10_000 });
+  assert.equal(completion.loginId, login.loginId);
+  assert.equal(completion.success, false);
+  assert.equal(listeners, 0, "the login completed: nothing listens any more");
 });
 
 test("Example 16_goals sets, reads and clears a goal", T, async () => {

@@ -17,28 +17,45 @@ import type { CodexClient } from "./client.ts";
 
 /**
  * Collects `account/login/completed` notifications by login id from the moment a login is
- * requested, so a completion is never missed however early it arrives.
+ * requested, so a completion is never missed however early it arrives. It listens only
+ * while a login is being requested, or started or waited for and not yet completed: a
+ * program that never logs in pays nothing per notification.
  */
 export class LoginWaiter {
   readonly #client: CodexClient;
-  readonly #stop: () => void;
+  /** Removes the listener; `undefined` while not listening. */
+  #stop: (() => void) | undefined;
+  /** Login requests sent whose reply has not come. */
+  #requests = 0;
+  /** Logins started or waited for whose completion has not come. */
+  readonly #open = new Set<string>();
   readonly #completed = new Map<string, AccountLoginCompletedNotification>();
   readonly #waiting = new Map<string, (value: AccountLoginCompletedNotification) => void>();
 
   /** @param client The client to watch. */
   constructor(client: CodexClient) {
     this.#client = client;
-    this.#stop = client.onNotification((notification) => {
-      if (notification.method !== "account/login/completed") return;
-      const loginId = notification.params.loginId;
-      if (typeof loginId !== "string") return;
-      const resolve = this.#waiting.get(loginId);
-      if (resolve === undefined) this.#completed.set(loginId, notification.params);
-      else {
-        this.#waiting.delete(loginId);
-        resolve(notification.params);
-      }
-    });
+  }
+
+  /**
+   * Sends a login request, listening from before it is sent; the login whose id the reply
+   * names stays watched until its completion.
+   *
+   * @param send Sends the request.
+   * @returns The reply.
+   */
+  async request<R>(send: () => Promise<R>): Promise<R> {
+    this.#requests++;
+    this.#listen();
+    try {
+      const reply = await send();
+      const loginId = (reply as { loginId?: unknown }).loginId;
+      if (typeof loginId === "string" && !this.#completed.has(loginId)) this.#open.add(loginId);
+      return reply;
+    } finally {
+      this.#requests--;
+      this.#idle();
+    }
   }
 
   /**
@@ -57,6 +74,8 @@ export class LoginWaiter {
       this.#completed.delete(loginId);
       return early;
     }
+    this.#open.add(loginId);
+    this.#listen();
     const completion = new Promise<AccountLoginCompletedNotification>((resolve) => {
       this.#waiting.set(loginId, resolve);
     });
@@ -76,7 +95,32 @@ export class LoginWaiter {
 
   /** Stops watching. */
   dispose(): void {
-    this.#stop();
+    this.#stop?.();
+    this.#stop = undefined;
+  }
+
+  #listen(): void {
+    this.#stop ??= this.#client.onNotification((notification) => {
+      if (notification.method === "account/login/completed") this.#complete(notification.params);
+    });
+  }
+
+  /** Stops listening once no login is requested or open. */
+  #idle(): void {
+    if (this.#requests === 0 && this.#open.size === 0) this.dispose();
+  }
+
+  #complete(params: AccountLoginCompletedNotification): void {
+    const loginId = params.loginId;
+    if (typeof loginId !== "string") return;
+    const resolve = this.#waiting.get(loginId);
+    if (resolve === undefined) this.#completed.set(loginId, params);
+    else {
+      this.#waiting.delete(loginId);
+      resolve(params);
+    }
+    this.#open.delete(loginId);
+    this.#idle();
   }
 }
 
@@ -207,7 +251,9 @@ export async function startChatgptLogin(
   type: "chatgpt" | "chatgptDeviceCode",
   options?: CallOptions,
 ): Promise<ChatgptLoginHandle | DeviceCodeLoginHandle> {
-  const reply = await client.request("account/login/start", { type }, options);
+  const reply = await waiter.request(() =>
+    client.request("account/login/start", { type }, options)
+  );
   if (reply.type === "chatgpt" && type === "chatgpt") {
     return new ChatgptLoginHandle(client, waiter, reply.loginId, reply.authUrl);
   }
