@@ -80,6 +80,27 @@ test("Thread goals: set, get, clear", T, async () => {
   await assert.rejects(thread.runGoal("   "), /objective is empty/);
 });
 
+test(
+  "runGoal right after clearGoal pursues its goal: the clear's late notification does not end it",
+  {
+    timeout: 60_000,
+  },
+  async () => {
+    await using h = await startTestCodex();
+    const thread = await h.codex.threadStart();
+    await thread.run("Persist the thread first.");
+    await thread.setGoal({ objective: "An earlier goal", status: "paused" });
+    // The server sends thread/goal/cleared after its reply to the clear.
+    await thread.clearGoal();
+    const { goal, turns } = await thread.runGoal("Write a limerick.", {
+      tokenBudget: 300,
+      timeoutMs: 30_000,
+    });
+    assert.equal(goal.status, "budgetLimited");
+    assert.ok(turns.length > 0, `${turns.length} turns`);
+  },
+);
+
 test("Codex.models and the typed request() escape hatch", T, async () => {
   await using h = await startTestCodex();
   const models = await h.codex.models({ includeHidden: true });

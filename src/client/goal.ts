@@ -89,7 +89,12 @@ export class GoalRun {
       report: (error) => fail(error),
       note: () => {}, // the adopted turn's own handle records it
     });
+    // Goal notifications count once the server has answered this run's `thread/goal/set`:
+    // before that they are about an earlier goal (a `clearGoal` just before is announced
+    // after its own reply, and would end this run at once).
+    let goalSet = false;
     const stopListening = client.onNotification((notification) => {
+      if (!goalSet) return;
       if (notification.method === "thread/goal/updated") {
         const { goal } = notification.params;
         if (notification.params.threadId !== threadId || goal.status === "active") return;
@@ -119,6 +124,7 @@ export class GoalRun {
         status: "active",
         tokenBudget: options.tokenBudget ?? null,
       });
+      goalSet = true;
       if (goal.status !== "active") finalGoal ??= goal;
       if (finalGoal !== undefined && this.#running.size === 0) settle();
       await ended;
