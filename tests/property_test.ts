@@ -13,6 +13,7 @@ import type { CodexError } from "../mod.ts";
 import {
   type ChildProcess,
   JsonRpcConnection,
+  MalformedMessage,
   type ProcessExit,
   stdioTransport,
 } from "../transport.ts";
@@ -116,6 +117,33 @@ test(
     );
   },
 );
+
+test("stdioTransport: readMessages hands over what readable yields, whatever the chunking", {
+  timeout: 60_000,
+}, async () => {
+  const line = fc.oneof(notification.map((n) => JSON.stringify(n)), corruption, fc.constant(""));
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(line, { maxLength: 30 }),
+      fc.array(fc.nat(), { maxLength: 30 }),
+      fc.boolean(),
+      async (lines, offsets, trailingNewline) => {
+        const bytes = encoder.encode(lines.join("\n") + (trailingNewline ? "\n" : ""));
+        const plain = (message: unknown) =>
+          message instanceof MalformedMessage ? { malformed: message.text } : message;
+        const fromReadable: unknown[] = [];
+        for await (const batch of stdioTransport(replayingChild(cut(bytes, offsets))).readable) {
+          fromReadable.push(...batch.map(plain));
+        }
+        const fromCallback: unknown[] = [];
+        const transport = stdioTransport(replayingChild(cut(bytes, offsets)));
+        await transport.readMessages!((batch) => fromCallback.push(...batch.map(plain)));
+        assert.deepEqual(fromCallback, fromReadable);
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
 
 test("Invalid UTF-8 never throws out of the connection and spoils only its own line", {
   timeout: 30_000,

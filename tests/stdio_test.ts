@@ -5,8 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { execFileSync } from "node:child_process";
-import { Codex, CODEX_VERSION, CodexNotFoundError, TransportClosedError } from "../mod.ts";
-import { JsonRpcConnection, loadAdapter, locateCodex, spawnAppServer } from "../transport.ts";
+import { Codex, CODEX_VERSION, CodexNotFoundError, Thread, TransportClosedError } from "../mod.ts";
+import {
+  CodexClient,
+  JsonRpcConnection,
+  loadAdapter,
+  locateCodex,
+  spawnAppServer,
+} from "../transport.ts";
 import { codexHome, FakeModel, scenarios } from "../testing.ts";
 
 const T = { timeout: 30_000 };
@@ -89,6 +95,28 @@ test("The initialize handshake works over a bare JsonRpcConnection", T, async ()
   const models = await connection.request("model/list", {}) as { data: unknown[] };
   assert.ok(Array.isArray(models.data));
 });
+
+test(
+  "A connection reads the stdio transport through readMessages, not its readable",
+  T,
+  async () => {
+    await using model = await FakeModel.start({ script: scenarios.byModel() });
+    await using home = await codexHome({ model });
+    const transport = await spawnAppServer({ cwd: home.workspace, env: home.env });
+    assert.equal(typeof transport.readMessages, "function");
+    // A wrapper spread from the transport reads through its own `readable` (never_hang_test).
+    assert.ok(!("readMessages" in { ...transport }), "a spread does not pass readMessages on");
+    await using client = new CodexClient(transport);
+    await client.initialize({ clientInfo: { name: "test", title: null, version: CODEX_VERSION } });
+    const { thread } = await client.request("thread/start", {});
+    assert.equal((await new Thread(client, thread.id).run("Hi.")).status, "completed");
+    assert.equal(transport.readable.locked, false, "the connection never touched readable");
+    await assert.rejects(
+      transport.readMessages!(() => {}),
+      /Cannot read messages: the transport's output is already being read/,
+    );
+  },
+);
 
 test("Killing the app-server mid-turn rejects every waiter within a second", T, async () => {
   await using model = await FakeModel.start({ script: scenarios.byModel() });

@@ -72,29 +72,34 @@ function toWebWritable(sink: Writable): WritableStream<Uint8Array> {
   });
 }
 
+/** How many chunks may wait unread before the Node stream is paused. */
+const QUEUED_CHUNKS = 16;
+
 /**
- * A Node readable as a web `ReadableStream`, with backpressure (the Node stream is paused
- * while the web stream's queue is full). Node 20's `Readable.toWeb` costs several
- * microseconds per chunk; the app-server writes a chunk per notification, so this thin
- * wrapper is what keeps the SDK's per-event cost low on Node.
+ * A Node readable as a web `ReadableStream`, with backpressure: the Node stream is paused
+ * once `QUEUED_CHUNKS` chunks wait unread, and resumed by the next read. Node 20's
+ * `Readable.toWeb` costs several microseconds per chunk; the app-server writes a chunk per
+ * notification, so this thin wrapper is what keeps the SDK's per-event cost low on Node. A
+ * high-water mark of 0 makes Node call `pull` only when a read waits (with 16, after every
+ * chunk as well: two promises each time).
  */
 function toWebReadable(source: Readable): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     start(controller) {
       source.on("data", (chunk: Uint8Array) => {
         controller.enqueue(chunk);
-        if ((controller.desiredSize ?? 1) <= 0) source.pause();
+        if ((controller.desiredSize ?? 0) <= -QUEUED_CHUNKS) source.pause();
       });
       source.once("end", () => controller.close());
       source.once("error", (error) => controller.error(error));
     },
     pull() {
-      source.resume();
+      if (source.isPaused()) source.resume();
     },
     cancel() {
       source.destroy();
     },
-  }, { highWaterMark: 16 });
+  }, { highWaterMark: 0 });
 }
 
 /**

@@ -250,16 +250,25 @@ export class JsonRpcConnection implements AsyncDisposable {
   }
 
   async #readAll(): Promise<void> {
-    const reader = this.#transport.readable.getReader();
+    const transport = this.#transport;
+    const stop = new AbortController();
     let stopReading: ReturnType<typeof setTimeout> | undefined;
-    this.#transport.closed.then(() => {
-      stopReading = setTimeout(() => reader.cancel().catch(() => {}), READ_SETTLE_MS);
+    transport.closed.then(() => {
+      stopReading = setTimeout(() => stop.abort(), READ_SETTLE_MS);
     });
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        for (let i = 0; i < value.length; i++) this.#dispatch(value[i]);
+      if (transport.readMessages !== undefined) {
+        await transport.readMessages((batch) => {
+          for (let i = 0; i < batch.length; i++) this.#dispatch(batch[i]);
+        }, stop.signal);
+      } else {
+        const reader = transport.readable.getReader();
+        stop.signal.addEventListener("abort", () => void reader.cancel().catch(() => {}));
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          for (let i = 0; i < value.length; i++) this.#dispatch(value[i]);
+        }
       }
     } catch {
       // A broken pipe ends reading; the transport says why.

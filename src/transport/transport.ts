@@ -47,6 +47,13 @@ export interface CloseOptions {
 export interface MessageTransport {
   /** Batches of messages from the peer, each message a parsed JSON value (or malformed-input report). */
   readonly readable: ReadableStream<unknown[]>;
+  /**
+   * Optional: hands the peer's messages to `onBatch`, batch by batch as `readable` would yield
+   * them, without a second stream. A connection reads through this when a transport has it
+   * (the stdio transport does: one web stream less per message). Resolves when the input ends
+   * or once `signal` aborts; rejects if reading fails. Use either this or `readable`, not both.
+   */
+  readMessages?(onBatch: (batch: unknown[]) => void, signal?: AbortSignal): Promise<void>;
   /** Messages to the peer, one serialized JSON text each. */
   readonly writable: WritableStream<string>;
   /** Resolves once the transport has ended, with why. */
