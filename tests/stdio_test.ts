@@ -118,6 +118,41 @@ test(
   },
 );
 
+test(
+  "A child's stdout is read with backpressure: an unread pipe holds the child back",
+  T,
+  async () => {
+    const adapter = await loadAdapter();
+    // The adapter's processes and pipes do not hold the program alive; the test does.
+    const alive = setInterval(() => {}, 1000);
+    try {
+      const size = 32 * 1024 * 1024;
+      const child = adapter.spawn({
+        command: "head",
+        args: ["-c", String(size), "/dev/zero"],
+        env: adapter.environment(),
+      });
+      const reader = child.stdout.getReader();
+      let read = (await reader.read()).value?.length ?? 0;
+      // Unread, the stream must stop taking the pipe, so `head` blocks on a full pipe.
+      const exitedEarly = await Promise.race([
+        child.exited.then(() => true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), 500)),
+      ]);
+      assert.equal(exitedEarly, false, "the child wrote 32 MB into a stream nobody read");
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        read += value.length;
+      }
+      assert.equal(read, size, "every byte arrives once the stream is read");
+      assert.equal((await child.exited).code, 0);
+    } finally {
+      clearInterval(alive);
+    }
+  },
+);
+
 test("Killing the app-server mid-turn rejects every waiter within a second", T, async () => {
   await using model = await FakeModel.start({ script: scenarios.byModel() });
   await using home = await codexHome({ model });
