@@ -7,11 +7,14 @@ import process from "node:process";
 import { execFileSync } from "node:child_process";
 import { Codex, CODEX_VERSION, CodexNotFoundError, Thread, TransportClosedError } from "../mod.ts";
 import {
+  type ChildProcess,
   CodexClient,
   JsonRpcConnection,
   loadAdapter,
   locateCodex,
+  type ProcessExit,
   spawnAppServer,
+  stdioTransport,
 } from "../transport.ts";
 import { codexHome, FakeModel, scenarios } from "../testing.ts";
 
@@ -115,6 +118,35 @@ test(
       transport.readMessages!(() => {}),
       /Cannot read messages: the transport's output is already being read/,
     );
+  },
+);
+
+test(
+  "stdioTransport.readMessages: aborting stops the read and hands over nothing more",
+  T,
+  async () => {
+    const encoder = new TextEncoder();
+    let exit!: (exit: ProcessExit) => void;
+    const child: ChildProcess = {
+      pid: -1,
+      stdin: new WritableStream(),
+      // One message, then the start of another, then nothing: a peer gone quiet mid-line.
+      stdout: new ReadableStream({
+        start: (controller) => controller.enqueue(encoder.encode('{"method":"a"}\n{"meth')),
+      }),
+      stderr: new ReadableStream({ start: (controller) => controller.close() }),
+      exited: new Promise((resolve) => (exit = resolve)),
+      kill: () => exit({ code: null, signal: "SIGTERM" }),
+    };
+    const transport = stdioTransport(child);
+    const batches: unknown[][] = [];
+    const stop = new AbortController();
+    const reading = transport.readMessages!((batch) => batches.push(batch), stop.signal);
+    while (batches.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    stop.abort();
+    await reading;
+    assert.deepEqual(batches, [[{ method: "a" }]], "the cut-off line is not handed over");
+    await transport.close({ graceMs: 100 });
   },
 );
 

@@ -171,7 +171,8 @@ function decodeJsonl(
 /**
  * Byte stream to message batches, handed to `onBatch` as they arrive: for `readMessages`,
  * without the second web stream `readable` costs per message (half the promises of a short
- * turn on Node). Aborting `signal` cancels the read; the end is then not reported.
+ * turn on Node). Aborting `signal` cancels the read: nothing more is handed over, not even the
+ * unterminated rest, and the end is not reported.
  */
 async function readJsonl(
   bytes: ReadableStream<Uint8Array>,
@@ -189,10 +190,11 @@ async function readJsonl(
   try {
     for (;;) {
       const { done, value } = await reader.read();
+      if (signal?.aborted) return; // cancelled: what was cut off is not a message
       const batch = done ? decoder.end() : decoder.push(value);
       if (batch.length > 0) onBatch(batch);
       if (done) {
-        if (!signal?.aborted) onEnd();
+        onEnd();
         return;
       }
     }
