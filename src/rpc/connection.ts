@@ -256,18 +256,19 @@ export class JsonRpcConnection implements AsyncDisposable {
     transport.closed.then(() => {
       stopReading = setTimeout(() => stop.abort(), READ_SETTLE_MS);
     });
+    const dispatchAll = (batch: unknown[]) => {
+      for (let i = 0; i < batch.length; i++) this.#dispatch(batch[i]);
+    };
     try {
       if (transport.readMessages !== undefined) {
-        await transport.readMessages((batch) => {
-          for (let i = 0; i < batch.length; i++) this.#dispatch(batch[i]);
-        }, stop.signal);
+        await transport.readMessages(dispatchAll, stop.signal);
       } else {
         const reader = transport.readable.getReader();
         stop.signal.addEventListener("abort", () => void reader.cancel().catch(() => {}));
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
-          for (let i = 0; i < value.length; i++) this.#dispatch(value[i]);
+          dispatchAll(value);
         }
       }
     } catch {
