@@ -150,12 +150,23 @@ test("A turn's timeoutMs interrupts it and rejects with a CallTimeoutError", T, 
 
 test("A request's timeoutMs rejects with a CallTimeoutError naming the method", T, async () => {
   await using h = await startTestCodex({ script: scenarios.byModel() });
-  // 0 ms: the deadline passes before any reply can arrive.
+  // 0 ms: the deadline has passed already (nothing is sent).
   const error = await h.codex.models({ timeoutMs: 0 }).catch((e) => e);
   assert.ok(error instanceof CallTimeoutError, String(error));
   assert.equal(error.operation, "model/list");
   assert.match(error.message, /model\/list timed out after 0 ms/);
   assert.ok((await h.codex.models()).data.length > 0, "the connection is still usable");
+});
+
+test("timeoutMs: 0 has passed already: the call rejects at once and sends nothing", T, async () => {
+  await using r = await recordedHarness();
+  const error = await r.codex.models({ timeoutMs: 0 }).catch((e) => e);
+  assert.ok(error instanceof CallTimeoutError, String(error));
+  assert.equal(error.operation, "model/list");
+  assert.ok(!r.sent().includes("model/list"), "nothing was sent");
+  const thread = await r.codex.threadStart();
+  await assert.rejects(thread.turn("Hi.", { timeoutMs: 0 }), CallTimeoutError);
+  assert.ok(!r.sent().includes("turn/start"), "no turn was started");
 });
 
 test("Disposing a running turn interrupts it; the thread's next turn is a new one", T, async () => {

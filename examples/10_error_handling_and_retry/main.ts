@@ -92,7 +92,7 @@ for (const sample of samples) {
 
 // 5. Every call takes `timeoutMs` (and `signal`). Past the deadline it rejects with a
 //    `CallTimeoutError` naming the operation; the connection stays usable. (0 ms: the
-//    deadline passes before any reply can arrive.)
+//    deadline has passed already: nothing is sent.)
 try {
   await codex.models({ timeoutMs: 0 });
 } catch (error) {

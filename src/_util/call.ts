@@ -36,7 +36,8 @@ const NO_SCOPE: CallScope = { signal: undefined, [Symbol.dispose]() {} };
 
 /**
  * Combines a call's `signal` and `timeoutMs` into one signal. On timeout its reason is a
- * {@linkcode CallTimeoutError} naming `operation`; on abort, the caller's reason.
+ * {@linkcode CallTimeoutError} naming `operation`; on abort, the caller's reason. A deadline
+ * of 0 has passed already: the signal is aborted at once, as for a caller's aborted signal.
  *
  * @param options The call's options.
  * @param operation What is being waited for ("thread/start", "turn 12"), for the timeout error.
@@ -67,9 +68,11 @@ export function callScope(
   }
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal!.reason);
-  const timer = setTimeout(() => controller.abort(timeoutError(timeoutMs)), timeoutMs);
   if (signal?.aborted) onAbort();
-  else signal?.addEventListener("abort", onAbort, { once: true });
+  else if (timeoutMs === 0) controller.abort(timeoutError(0)); // the deadline has passed already
+  if (controller.signal.aborted) return { signal: controller.signal, [Symbol.dispose]() {} };
+  const timer = setTimeout(() => controller.abort(timeoutError(timeoutMs)), timeoutMs);
+  signal?.addEventListener("abort", onAbort, { once: true });
   return {
     signal: controller.signal,
     [Symbol.dispose]() {

@@ -148,20 +148,21 @@ export class JsonRpcConnection implements AsyncDisposable {
   request(method: string, params?: unknown, options?: RequestSendOptions): Promise<unknown> {
     const unusable = this.#unusable(method);
     if (unusable !== undefined) return Promise.reject(unusable);
-    if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
+    const scope = callScope(options, method);
+    const { signal } = scope;
+    if (signal?.aborted) return Promise.reject(signal.reason); // aborted, or a deadline of 0
     const id = this.#nextId++;
     let text: string;
     try {
       text = JSON.stringify(params === undefined ? { id, method } : { id, method, params });
     } catch (error) {
+      scope[Symbol.dispose]();
       return Promise.reject(
         new CodexError(`Cannot send ${method}: params are not serializable as JSON`, {
           cause: error,
         }),
       );
     }
-    const scope = callScope(options, method);
-    const { signal } = scope;
     const release = keepAlive();
     return new Promise((resolve, reject) => {
       const onAbort = () => {
