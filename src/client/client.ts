@@ -44,6 +44,7 @@ import { assertServerHasMethod, serverHasMethod } from "./version_skew.ts";
 import type { ServerRequestOutcome } from "../turn_result.ts";
 import { turnIdOf, TurnRouter } from "./turn_router.ts";
 import { unknownKeys } from "./unknown_keys.ts";
+import { conforms } from "./conforms.ts";
 import {
   checksNotification,
   invalidParams,
@@ -252,7 +253,7 @@ export class CodexClient implements AsyncDisposable {
     if (schemas.params !== undefined) {
       const issues = issuesOf(validation, schemas.params, params);
       if (this.#mode !== "off") {
-        issues.push(...unknownKeys(validation.v.is, schemas.params, params));
+        issues.push(...unknownKeys(conforms, schemas.params, params));
       }
       if (issues.length > 0) throw invalidParams(method, issues);
     }

@@ -22,6 +22,9 @@ interface SchemaNode {
   readonly literal?: unknown;
 }
 
+/** Whether a value passes a schema, as valibot's `is` says. */
+type Is = (schema: v.GenericSchema, value: unknown) => boolean;
+
 /** Object schema types whose `entries` list the known keys. */
 const OBJECT_TYPES = new Set(["object", "loose_object", "strict_object", "object_with_rest"]);
 /** Wrapper schema types whose `wrapped` schema applies to a present value. */
@@ -45,7 +48,8 @@ const MAX_DEPTH = 32;
  * and is not reported; neither are the keys of free-form maps (`v.looseObject({})`,
  * records).
  *
- * @param is valibot's `is`, to pick a variant's or a union's option.
+ * @param is Whether a value passes a schema (valibot's `is`, or the SDK's faster
+ * `conforms`), to pick a variant's or a union's option.
  * @param schema The params schema.
  * @param value The params.
  * @returns One issue per unknown key, with its dot path and a suggestion when a known key
@@ -61,7 +65,7 @@ const MAX_DEPTH = 32;
  * ```
  */
 export function unknownKeys(
-  is: typeof v.is,
+  is: Is,
   schema: v.GenericSchema,
   value: unknown,
 ): ValidationIssue[] {
@@ -71,7 +75,7 @@ export function unknownKeys(
 }
 
 function walk(
-  is: typeof v.is,
+  is: Is,
   node: SchemaNode,
   value: unknown,
   path: readonly string[],
@@ -132,7 +136,7 @@ function candidates(
 }
 
 function checkObject(
-  is: typeof v.is,
+  is: Is,
   entries: Readonly<Record<string, SchemaNode>>,
   value: unknown,
   path: readonly string[],

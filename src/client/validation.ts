@@ -9,6 +9,7 @@
 import type * as v from "npm:valibot@1.5.0";
 import type * as Registry from "../../generated/registry.ts";
 import { lazy } from "../_util/lazy.ts";
+import { conforms } from "./conforms.ts";
 import {
   formatIssues,
   InvalidParamsError,
@@ -79,7 +80,9 @@ export function checksNotification(mode: ValidationMode, method: string): boolea
 }
 
 /**
- * The issues of a value against a schema, with dot paths; empty when it is valid.
+ * The issues of a value against a schema, with dot paths; empty when it is valid. A valid
+ * value is recognized without valibot's copy of it ({@linkcode conforms}); valibot reports
+ * the issues of an invalid one.
  *
  * @param validation The loaded modules.
  * @param schema The schema.
@@ -98,6 +101,7 @@ export function issuesOf(
   schema: v.GenericSchema,
   value: unknown,
 ): ValidationIssue[] {
+  if (conforms(schema, value)) return [];
   const { v } = validation;
   const checked = v.safeParse(schema, value);
   if (checked.success) return [];

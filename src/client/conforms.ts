@@ -1,0 +1,292 @@
+/**
+ * Whether a value passes a valibot schema, without building valibot's output. `v.is`
+ * runs the schema's `~run`, which copies every object and array it checks into a new
+ * output and allocates a dataset per value; the SDK only needs the verdict for a valid
+ * message, and asks valibot for the issues when there are some. Each schema is compiled
+ * once into a predicate that allocates nothing; a schema or an action it does not know
+ * (a default, a fallback, a transformation) is left to valibot's `~run`, so the verdict is
+ * always valibot's.
+ *
+ * @module
+ */
+
+import type * as v from "npm:valibot@1.5.0";
+
+/** A compiled check. */
+type Check = (value: unknown) => boolean;
+
+/** The parts of a valibot schema or action object the compiler reads. */
+interface Node {
+  readonly kind: string;
+  readonly type: string;
+  readonly entries?: Readonly<Record<string, Node>>;
+  readonly wrapped?: Node;
+  readonly item?: Node;
+  readonly key?: Node | string;
+  readonly value?: Node;
+  readonly options?: readonly (Node | unknown)[];
+  readonly literal?: unknown;
+  readonly requirement?: unknown;
+  readonly pipe?: readonly Node[];
+  readonly default?: unknown;
+  readonly fallback?: unknown;
+  readonly getter?: (input: unknown) => Node;
+  "~run"(dataset: v.UnknownDataset, config: v.Config<v.BaseIssue<unknown>>): v.UnknownDataset;
+}
+
+/** Wrappers that let `undefined` through (and `null`, for `nullish`). */
+const OPTIONAL_TYPES = new Set(["optional", "exact_optional", "nullish"]);
+
+/** The compiled check of each schema seen so far. */
+const compiled = new WeakMap<object, Check>();
+
+/**
+ * Whether `value` passes `schema`: exactly when `v.is(schema, value)` is `true`, with no
+ * allocation for the schemas the generated code uses.
+ *
+ * @param schema A synchronous valibot schema.
+ * @param value The value to check.
+ * @returns `true` when valibot would report no issue.
+ *
+ * @example
+ * ```ts
+ * import * as v from "valibot";
+ * import { conforms } from "./conforms.ts";
+ * const schema = v.looseObject({ id: v.string(), count: v.nullish(v.number()) });
+ * console.log(conforms(schema, { id: "a", extra: true })); // true
+ * console.log(conforms(schema, { id: 1 })); // false
+ * ```
+ */
+export function conforms(schema: v.GenericSchema, value: unknown): boolean {
+  return checkOf(schema as unknown as Node)(value);
+}
+
+/**
+ * The compiled check of a schema, compiled on first use.
+ *
+ * @param node The schema.
+ * @returns Its check.
+ */
+function checkOf(node: Node): Check {
+  let check = compiled.get(node);
+  if (check === undefined) {
+    check = compile(node);
+    compiled.set(node, check);
+  }
+  return check;
+}
+
+/**
+ * Compiles a schema into a check that matches valibot's verdict.
+ *
+ * @param node The schema.
+ * @returns The check.
+ */
+function compile(node: Node): Check {
+  if (node.pipe !== undefined) return compilePipe(node, node.pipe);
+  if ("default" in node && node.default !== undefined) return byValibot(node);
+  switch (node.type) {
+    case "string":
+      return (value) => typeof value === "string";
+    case "boolean":
+      return (value) => typeof value === "boolean";
+    case "number":
+      return (value) => typeof value === "number" && !Number.isNaN(value);
+    case "null":
+      return (value) => value === null;
+    case "unknown":
+    case "any":
+      return () => true;
+    case "literal": {
+      const literal = node.literal;
+      return (value) => value === literal;
+    }
+    case "picklist": {
+      const options = new Set(node.options);
+      return (value) => options.has(value);
+    }
+    case "optional":
+    case "exact_optional":
+    case "nullable":
+    case "nullish":
+      return compileWrapper(node.type, checkOf(node.wrapped!));
+    case "array": {
+      const item = checkOf(node.item!);
+      return (value) => {
+        if (!Array.isArray(value)) return false;
+        for (let i = 0; i < value.length; i++) if (!item(value[i])) return false;
+        return true;
+      };
+    }
+    case "loose_object":
+      return compileLooseObject(node, node.entries!);
+    case "record":
+      return compileRecord(checkOf(node.key as Node), checkOf(node.value!));
+    case "union": {
+      const options = (node.options as Node[]).map(checkOf);
+      return (value) => options.some((option) => option(value));
+    }
+    case "variant":
+      return compileVariant(node, node.key as string, node.options as Node[]);
+    case "lazy":
+      return compileLazy(node);
+    default:
+      return byValibot(node);
+  }
+}
+
+/**
+ * valibot's own verdict, for what the compiler does not know.
+ *
+ * @param node The schema.
+ * @returns A check that runs `~run`.
+ */
+function byValibot(node: Node): Check {
+  const config = { abortEarly: true } as v.Config<v.BaseIssue<unknown>>;
+  return (value) => !node["~run"]({ typed: false, value }, config).issues;
+}
+
+/**
+ * A pipe: its schema, then validation actions the compiler knows.
+ *
+ * @param node The piped schema (its own members are the first item's).
+ * @param pipe The schema and its actions.
+ * @returns The check.
+ */
+function compilePipe(node: Node, pipe: readonly Node[]): Check {
+  const base = checkOf(pipe[0]);
+  const actions: Check[] = [];
+  for (const action of pipe.slice(1)) {
+    if (action.kind === "metadata") continue;
+    const requirement = action.requirement as number;
+    if (action.type === "integer") actions.push((value) => Number.isInteger(value));
+    else if (action.type === "min_value") actions.push((value) => (value as number) >= requirement);
+    else if (action.type === "min_length") {
+      actions.push((value) => (value as { length: number }).length >= requirement);
+    } else return byValibot(node);
+  }
+  return (value) => base(value) && actions.every((action) => action(value));
+}
+
+/**
+ * `optional`, `exact_optional`, `nullable`, `nullish` without a default.
+ *
+ * @param type The wrapper's type.
+ * @param wrapped The wrapped schema's check.
+ * @returns The check.
+ */
+function compileWrapper(type: string, wrapped: Check): Check {
+  switch (type) {
+    case "nullable":
+      return (value) => value === null || wrapped(value);
+    case "nullish":
+      return (value) => value === null || value === undefined || wrapped(value);
+    default:
+      return (value) => value === undefined || wrapped(value);
+  }
+}
+
+/**
+ * A loose object: each entry checked when its key is present, missing keys allowed only
+ * for optional entries, unknown keys allowed.
+ *
+ * @param node The schema.
+ * @param entries Its entries.
+ * @returns The check.
+ */
+function compileLooseObject(node: Node, entries: Readonly<Record<string, Node>>): Check {
+  const keys = Object.keys(entries);
+  const special = (entry: Node) => entry.fallback !== undefined || entry.default !== undefined;
+  if (keys.some((key) => special(entries[key]))) return byValibot(node);
+  const checks = keys.map((key) => checkOf(entries[key]));
+  const required = keys.map((key) => !OPTIONAL_TYPES.has(entries[key].type));
+  return (value) => {
+    if (!value || typeof value !== "object") return false;
+    const input = value as Record<string, unknown>;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (key in input) {
+        if (!checks[i](input[key])) return false;
+      } else if (required[i]) return false;
+    }
+    return true;
+  };
+}
+
+/**
+ * A record: every own key (valibot skips `__proto__`, `prototype` and `constructor`) and
+ * its value checked.
+ *
+ * @param key The keys' check.
+ * @param item The values' check.
+ * @returns The check.
+ */
+function compileRecord(key: Check, item: Check): Check {
+  return (value) => {
+    if (!value || typeof value !== "object") return false;
+    const input = value as Record<string, unknown>;
+    for (const entryKey in input) {
+      if (
+        !Object.hasOwn(input, entryKey) || entryKey === "__proto__" ||
+        entryKey === "prototype" || entryKey === "constructor"
+      ) continue;
+      if (!key(entryKey) || !item(input[entryKey])) return false;
+    }
+    return true;
+  };
+}
+
+/**
+ * A variant: valid when an option whose discriminator matches passes. Options that are
+ * loose objects with a distinct string literal at `key` are found in a `Map`.
+ *
+ * @param node The schema.
+ * @param key The discriminator.
+ * @param options The options.
+ * @returns The check.
+ */
+function compileVariant(node: Node, key: string, options: readonly Node[]): Check {
+  if (options.some((option) => option.type === "variant")) return byValibot(node);
+  const discriminators = options.map((option) => checkOf(option.entries![key]));
+  const optional = options.map((option) => OPTIONAL_TYPES.has(option.entries![key].type));
+  const checks = options.map(checkOf);
+  const byLiteral = new Map<unknown, Check>();
+  for (const [i, option] of options.entries()) {
+    const discriminator = option.entries![key];
+    const literal = discriminator.literal;
+    if (discriminator.type !== "literal" || typeof literal !== "string" || byLiteral.has(literal)) {
+      return (value) => {
+        if (!value || typeof value !== "object") return false;
+        const input = value as Record<string, unknown>;
+        const present = key in input;
+        for (let j = 0; j < checks.length; j++) {
+          const matches = present ? discriminators[j](input[key]) : optional[j];
+          if (matches && checks[j](value)) return true;
+        }
+        return false;
+      };
+    }
+    byLiteral.set(literal, checks[i]);
+  }
+  return (value) => {
+    if (!value || typeof value !== "object") return false;
+    const input = value as Record<string, unknown>;
+    if (!(key in input)) return false;
+    const option = byLiteral.get(input[key]);
+    return option !== undefined && option(value);
+  };
+}
+
+/**
+ * A lazy schema: the schema its getter returns for the value. A getter that takes no
+ * input (the generated schemas' own) is asked once.
+ *
+ * @param node The lazy schema.
+ * @returns The check.
+ */
+function compileLazy(node: Node): Check {
+  const getter = node.getter!.bind(node);
+  if (node.getter!.length > 0) return (value) => checkOf(getter(value))(value);
+  let inner: Check | undefined;
+  return (value) => (inner ??= checkOf(getter(value)))(value);
+}
