@@ -1,8 +1,10 @@
 /**
- * `conforms` gives valibot's verdict: for every generated schema, on values drawn from the
- * schema and on those values with one part replaced or removed, `conforms` and `v.is`
- * agree; and for the schema kinds it leaves to valibot (defaults, transformations, nested
- * variants, input-dependent lazy schemas).
+ * The validation fast paths answer as the slow ones do. `conforms` gives valibot's verdict:
+ * for every generated schema, on values drawn from the schema and on those values with one
+ * part replaced or removed, `conforms` and `v.is` agree; and for the schema kinds it leaves
+ * to valibot (defaults, transformations, nested variants, input-dependent lazy schemas).
+ * `knowsEveryKey` is `true` exactly when `unknownKeys` finds nothing, for the params of
+ * every client request with a key added, replaced or removed anywhere.
  *
  * @module
  */
@@ -12,7 +14,10 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import * as v from "valibot";
 import { schemas } from "../generated/mod.ts";
+import { CLIENT_REQUEST_METHODS } from "../generated/methods.ts";
+import { clientRequestSchemas } from "../generated/registry.ts";
 import { conforms } from "../src/client/conforms.ts";
+import { knowsEveryKey, unknownKeys } from "../src/client/unknown_keys.ts";
 
 /** The members of a valibot schema that the arbitraries read. */
 interface Node {
@@ -112,18 +117,25 @@ function mutated(value: unknown, path: PropertyKey[], replacement: unknown): unk
   return copy;
 }
 
-/** A value shaped by `schema`, then maybe one part of it replaced or removed. */
-function sampleOf(schema: Node): fc.Arbitrary<unknown> {
+/**
+ * A value shaped by `schema`, then maybe one part of it replaced or removed, or (with
+ * `keys`) a member of one of these names added somewhere.
+ */
+function sampleOf(schema: Node, keys: readonly string[] = []): fc.Arbitrary<unknown> {
+  const added = keys.length === 0
+    ? fc.constant(undefined)
+    : fc.option(fc.constantFrom(...keys), { nil: undefined });
   return fc.tuple(
     arbitraryOf(schema, 0),
     fc.nat(),
     fc.option(fc.oneof(fc.constant("remove"), anyValue)),
-  )
-    .map(([value, at, replacement]) => {
-      if (replacement === null) return value;
-      const paths = pathsOf(value);
-      return mutated(value, paths[at % paths.length], replacement);
-    });
+    added,
+  ).map(([value, at, replacement, key]) => {
+    if (replacement === null) return value;
+    const paths = pathsOf(value);
+    const path = paths[at % paths.length];
+    return mutated(value, key === undefined ? path : [...path, key], replacement);
+  });
 }
 
 test("conforms agrees with v.is on every generated schema, for shaped and broken values", {
@@ -188,4 +200,30 @@ test("conforms leaves to valibot what it does not compile, and keeps valibot's e
   for (const [index, [schema, value]] of cases.entries()) {
     assert.equal(conforms(schema, value), v.is(schema, value), `case ${index}`);
   }
+});
+
+test("knowsEveryKey is true exactly when unknownKeys finds nothing, for every request's params", {
+  timeout: 240_000,
+}, () => {
+  let clean = 0;
+  let unknown = 0;
+  for (const method of CLIENT_REQUEST_METHODS) {
+    const params = clientRequestSchemas(method).params;
+    if (params === undefined) continue;
+    const keys = ["modle", "txt", "type", "text", "threadId", "input", "extra"];
+    fc.assert(
+      fc.property(sampleOf(params as unknown as Node, keys), (value) => {
+        const found = unknownKeys(conforms, params, value);
+        if (found.length === 0) clean++;
+        else unknown++;
+        assert.equal(
+          knowsEveryKey(conforms, params, value),
+          found.length === 0,
+          `${method}: ${JSON.stringify(value)} ${JSON.stringify(found)}`,
+        );
+      }),
+      { numRuns: 40, seed: method.length },
+    );
+  }
+  assert.ok(clean > 1000 && unknown > 500, `${clean} clean, ${unknown} with unknown keys`);
 });

@@ -43,7 +43,7 @@ import {
 import { assertServerHasMethod, serverHasMethod } from "./version_skew.ts";
 import type { ServerRequestOutcome } from "../turn_result.ts";
 import { turnIdOf, TurnRouter } from "./turn_router.ts";
-import { unknownKeys } from "./unknown_keys.ts";
+import { knowsEveryKey, unknownKeys } from "./unknown_keys.ts";
 import { conforms } from "./conforms.ts";
 import {
   checksNotification,
@@ -252,7 +252,7 @@ export class CodexClient implements AsyncDisposable {
     }
     if (schemas.params !== undefined) {
       const issues = issuesOf(validation, schemas.params, params);
-      if (this.#mode !== "off") {
+      if (this.#mode !== "off" && !knowsEveryKey(conforms, schemas.params, params)) {
         issues.push(...unknownKeys(conforms, schemas.params, params));
       }
       if (issues.length > 0) throw invalidParams(method, issues);

@@ -74,6 +74,80 @@ export function unknownKeys(
   return issues;
 }
 
+/**
+ * Whether {@linkcode unknownKeys} finds nothing, answered without building paths or issues
+ * (the common case: params as the docs write them), to call before it. It may answer
+ * `false` where `unknownKeys` finds nothing (nested deeper than it looks), never the
+ * reverse.
+ *
+ * @param is Whether a value passes a schema, as for `unknownKeys`.
+ * @param schema The params schema.
+ * @param value The params.
+ * @returns `true` when every key of `value` is known to `schema`.
+ *
+ * @example
+ * ```ts
+ * import * as v from "valibot";
+ * import { knowsEveryKey } from "./unknown_keys.ts";
+ * const schema = v.looseObject({ model: v.optional(v.string()) });
+ * console.log(knowsEveryKey(v.is, schema, { model: "gpt-5" })); // true
+ * console.log(knowsEveryKey(v.is, schema, { modle: "gpt-5" })); // false
+ * ```
+ */
+export function knowsEveryKey(is: Is, schema: v.GenericSchema, value: unknown): boolean {
+  return knows(is, schema as unknown as SchemaNode, value, 0);
+}
+
+function knows(is: Is, node: SchemaNode, value: unknown, depth: number): boolean {
+  if (depth > MAX_DEPTH) return false;
+  if (node.type === "lazy" && node.getter !== undefined) {
+    return knows(is, node.getter(value), value, depth + 1);
+  }
+  if (WRAPPER_TYPES.has(node.type) && node.wrapped !== undefined) {
+    return value === undefined || value === null ||
+      knows(is, node.wrapped, value, depth + 1);
+  }
+  if (node.type === "array" && node.item !== undefined) {
+    if (!Array.isArray(value)) return true;
+    for (const element of value) {
+      if (!knows(is, node.item, element, depth + 1)) return false;
+    }
+    return true;
+  }
+  if (OBJECT_TYPES.has(node.type) && node.entries !== undefined) {
+    const entries = node.entries;
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return true;
+    let free = true; // an object schema with no entries is a free-form map
+    for (const _ in entries) {
+      free = false;
+      break;
+    }
+    if (free) return true;
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      const member = (value as Record<string, unknown>)[key];
+      if (Object.hasOwn(entries, key)) {
+        if (!knows(is, entries[key], member, depth + 1)) return false;
+      } else if (member !== undefined) return false;
+    }
+    return true;
+  }
+  if ((node.type === "variant" || node.type === "union") && node.options !== undefined) {
+    const byLiteral = typeof value === "object" && value !== null &&
+      selectsByLiteral(node, node.options);
+    const discriminator = byLiteral ? (value as Record<string, unknown>)[node.key!] : undefined;
+    let fits = false;
+    for (const option of node.options) {
+      if (byLiteral && option.entries![node.key!].literal !== discriminator) continue;
+      if (!is(option as never, value)) continue;
+      if (knows(is, option, value, depth + 1)) return true;
+      fits = true;
+    }
+    return !fits;
+  }
+  return true;
+}
+
 function walk(
   is: Is,
   node: SchemaNode,
@@ -122,17 +196,22 @@ function candidates(
   options: readonly SchemaNode[],
   value: unknown,
 ): readonly SchemaNode[] {
+  if (typeof value !== "object" || value === null || !selectsByLiteral(node, options)) {
+    return options;
+  }
+  const discriminator = (value as Record<string, unknown>)[node.key!];
+  return options.filter((option) => option.entries![node.key!].literal === discriminator);
+}
+
+/** Whether a schema is a variant whose options are all objects with a string literal at its key. */
+function selectsByLiteral(node: SchemaNode, options: readonly SchemaNode[]): boolean {
   const key = node.key;
-  if (node.type !== "variant" || key === undefined) return options;
-  if (typeof value !== "object" || value === null) return options;
-  const discriminator = (value as Record<string, unknown>)[key];
-  const named: SchemaNode[] = [];
+  if (node.type !== "variant" || key === undefined) return false;
   for (const option of options) {
     const entry = OBJECT_TYPES.has(option.type) ? option.entries?.[key] : undefined;
-    if (entry?.type !== "literal" || typeof entry.literal !== "string") return options;
-    if (entry.literal === discriminator) named.push(option);
+    if (entry?.type !== "literal" || typeof entry.literal !== "string") return false;
   }
-  return named;
+  return true;
 }
 
 function checkObject(
