@@ -109,11 +109,13 @@ function compile(node: Node): Check {
     case "exact_optional":
     case "nullable":
     case "nullish":
-      return compileWrapper(node.type, checkOf(node.wrapped!));
+      return compileWrapper(node.type, node.wrapped!);
     case "array": {
-      const item = checkOf(node.item!);
+      let item: Check | undefined;
       return (value) => {
         if (!Array.isArray(value)) return false;
+        if (value.length === 0) return true;
+        item ??= checkOf(node.item!);
         for (let i = 0; i < value.length; i++) if (!item(value[i])) return false;
         return true;
       };
@@ -121,10 +123,16 @@ function compile(node: Node): Check {
     case "loose_object":
       return compileLooseObject(node, node.entries!);
     case "record":
-      return compileRecord(checkOf(node.key as Node), checkOf(node.value!));
+      return compileRecord(node.key as Node, node.value!);
     case "union": {
-      const options = (node.options as Node[]).map(checkOf);
-      return (value) => options.some((option) => option(value));
+      const options = node.options as Node[];
+      const checks: (Check | undefined)[] = [];
+      return (value) => {
+        for (let i = 0; i < options.length; i++) {
+          if ((checks[i] ??= checkOf(options[i]))(value)) return true;
+        }
+        return false;
+      };
     }
     case "variant":
       return compileVariant(node, node.key as string, node.options as Node[]);
@@ -169,20 +177,23 @@ function compilePipe(node: Node, pipe: readonly Node[]): Check {
 }
 
 /**
- * `optional`, `exact_optional`, `nullable`, `nullish` without a default.
+ * `optional`, `exact_optional`, `nullable`, `nullish` without a default. The wrapped
+ * schema is compiled when a value first reaches it (members that are always `null` never
+ * are).
  *
  * @param type The wrapper's type.
- * @param wrapped The wrapped schema's check.
+ * @param node The wrapped schema.
  * @returns The check.
  */
-function compileWrapper(type: string, wrapped: Check): Check {
+function compileWrapper(type: string, node: Node): Check {
+  let wrapped: Check | undefined;
   switch (type) {
     case "nullable":
-      return (value) => value === null || wrapped(value);
+      return (value) => value === null || (wrapped ??= checkOf(node))(value);
     case "nullish":
-      return (value) => value === null || value === undefined || wrapped(value);
+      return (value) => value === null || value === undefined || (wrapped ??= checkOf(node))(value);
     default:
-      return (value) => value === undefined || wrapped(value);
+      return (value) => value === undefined || (wrapped ??= checkOf(node))(value);
   }
 }
 
@@ -198,7 +209,7 @@ function compileLooseObject(node: Node, entries: Readonly<Record<string, Node>>)
   const keys = Object.keys(entries);
   const special = (entry: Node) => entry.fallback !== undefined || entry.default !== undefined;
   if (keys.some((key) => special(entries[key]))) return byValibot(node);
-  const checks = keys.map((key) => checkOf(entries[key]));
+  const checks: (Check | undefined)[] = [];
   const required = keys.map((key) => !OPTIONAL_TYPES.has(entries[key].type));
   return (value) => {
     if (!value || typeof value !== "object") return false;
@@ -206,7 +217,7 @@ function compileLooseObject(node: Node, entries: Readonly<Record<string, Node>>)
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       if (key in input) {
-        if (!checks[i](input[key])) return false;
+        if (!(checks[i] ??= checkOf(entries[key]))(input[key])) return false;
       } else if (required[i]) return false;
     }
     return true;
@@ -217,11 +228,13 @@ function compileLooseObject(node: Node, entries: Readonly<Record<string, Node>>)
  * A record: every own key (valibot skips `__proto__`, `prototype` and `constructor`) and
  * its value checked.
  *
- * @param key The keys' check.
- * @param item The values' check.
+ * @param keyNode The keys' schema.
+ * @param itemNode The values' schema.
  * @returns The check.
  */
-function compileRecord(key: Check, item: Check): Check {
+function compileRecord(keyNode: Node, itemNode: Node): Check {
+  let key: Check | undefined;
+  let item: Check | undefined;
   return (value) => {
     if (!value || typeof value !== "object") return false;
     const input = value as Record<string, unknown>;
@@ -230,6 +243,8 @@ function compileRecord(key: Check, item: Check): Check {
         !Object.hasOwn(input, entryKey) || entryKey === "__proto__" ||
         entryKey === "prototype" || entryKey === "constructor"
       ) continue;
+      key ??= checkOf(keyNode);
+      item ??= checkOf(itemNode);
       if (!key(entryKey) || !item(input[entryKey])) return false;
     }
     return true;
@@ -247,33 +262,46 @@ function compileRecord(key: Check, item: Check): Check {
  */
 function compileVariant(node: Node, key: string, options: readonly Node[]): Check {
   if (options.some((option) => option.type === "variant")) return byValibot(node);
-  const discriminators = options.map((option) => checkOf(option.entries![key]));
-  const optional = options.map((option) => OPTIONAL_TYPES.has(option.entries![key].type));
-  const checks = options.map(checkOf);
-  const byLiteral = new Map<unknown, Check>();
+  const checks: (Check | undefined)[] = [];
+  const byLiteral = new Map<string, number>();
   for (const [i, option] of options.entries()) {
     const discriminator = option.entries![key];
     const literal = discriminator.literal;
     if (discriminator.type !== "literal" || typeof literal !== "string" || byLiteral.has(literal)) {
-      return (value) => {
-        if (!value || typeof value !== "object") return false;
-        const input = value as Record<string, unknown>;
-        const present = key in input;
-        for (let j = 0; j < checks.length; j++) {
-          const matches = present ? discriminators[j](input[key]) : optional[j];
-          if (matches && checks[j](value)) return true;
-        }
-        return false;
-      };
+      return compileVariantInOrder(key, options);
     }
-    byLiteral.set(literal, checks[i]);
+    byLiteral.set(literal, i);
   }
   return (value) => {
     if (!value || typeof value !== "object") return false;
     const input = value as Record<string, unknown>;
     if (!(key in input)) return false;
-    const option = byLiteral.get(input[key]);
-    return option !== undefined && option(value);
+    const i = byLiteral.get(input[key] as string);
+    return i !== undefined && (checks[i] ??= checkOf(options[i]))(value);
+  };
+}
+
+/**
+ * A variant whose options are tried in order, as valibot does: those whose discriminator
+ * matches (or, when the value has none, is optional).
+ *
+ * @param key The discriminator.
+ * @param options The options.
+ * @returns The check.
+ */
+function compileVariantInOrder(key: string, options: readonly Node[]): Check {
+  const discriminators = options.map((option) => checkOf(option.entries![key]));
+  const optional = options.map((option) => OPTIONAL_TYPES.has(option.entries![key].type));
+  const checks: (Check | undefined)[] = [];
+  return (value) => {
+    if (!value || typeof value !== "object") return false;
+    const input = value as Record<string, unknown>;
+    const present = key in input;
+    for (let i = 0; i < options.length; i++) {
+      const matches = present ? discriminators[i](input[key]) : optional[i];
+      if (matches && (checks[i] ??= checkOf(options[i]))(value)) return true;
+    }
+    return false;
   };
 }
 
