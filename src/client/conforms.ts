@@ -3,9 +3,10 @@
  * runs the schema's `~run`, which copies every object and array it checks into a new
  * output and allocates a dataset per value; the SDK only needs the verdict for a valid
  * message, and asks valibot for the issues when there are some. Each schema is compiled
- * once into a predicate that allocates nothing; a schema or an action it does not know
- * (a default, a fallback, a transformation) is left to valibot's `~run`, so the verdict is
- * always valibot's.
+ * once, on first use and each part when a value first reaches it, into closures over
+ * valibot's own schema objects that allocate nothing; a schema or an action it does not
+ * know (a default, a fallback, a transformation) is left to valibot's `~run`, so the
+ * verdict is always valibot's.
  *
  * @module
  */
