@@ -48,6 +48,8 @@ export interface ChildConfig {
     readonly sdk: string;
     readonly empty: string;
     readonly decode: string;
+    /** The SDK's check of a valid message (`conforms`); "" when the build has none. */
+    readonly check: string;
     readonly generated: string;
     readonly valibot: string;
   };
@@ -384,15 +386,17 @@ async function importOnly(config: ChildConfig): Promise<ChildResult> {
 }
 
 async function framing(config: ChildConfig): Promise<ChildResult> {
-  const [decode, generated, valibot] = await Promise.all([
+  const [decode, generated, valibot, check] = await Promise.all([
     import(config.urls.decode),
     import(config.urls.generated),
     import(config.urls.valibot),
+    config.urls.check === "" ? undefined : import(config.urls.check),
   ]);
   const modules: FramingModules = {
     JsonlDecoder: decode.JsonlDecoder,
     serverNotificationSchema: generated.serverNotificationSchema,
     safeParse: valibot.safeParse,
+    conforms: check?.conforms,
   };
   const lines = (await readFile(config.captureFile, "utf8")).split("\n").filter((l) => l);
   const result = await runFraming(modules, lines, config.framingBytes, config.framingReps);

@@ -18,6 +18,8 @@ export interface FramingModules {
   readonly serverNotificationSchema: (method: string) => unknown;
   /** valibot's `safeParse`. */
   readonly safeParse: (schema: never, value: unknown) => { success: boolean };
+  /** The SDK's check of a valid message (`conforms`), when the build has it. */
+  readonly conforms?: (schema: never, value: unknown) => boolean;
 }
 
 /** One measured pass. */
@@ -41,6 +43,11 @@ export interface TypeCost {
   readonly parseUs: number;
   /** Validation CPU per message, µs (`NaN` when the type has no schema). */
   readonly validateUs: number;
+  /**
+   * The SDK's check of the same params (`conforms`: what validation runs first; valibot is
+   * asked for the issues only when it fails), µs (`NaN` without a schema or the check).
+   */
+  readonly checkUs: number;
 }
 
 /** The whole framing result for one runtime. */
@@ -205,18 +212,19 @@ function typeCosts(
     }
     const parseUs = (cpuNow() - c0) / n;
     const schema = method.startsWith("(") ? undefined : modules.serverNotificationSchema(method);
-    let validateUs = NaN;
-    if (schema !== undefined) {
+    const perMessage = (check: (schema: never, value: unknown) => unknown) => {
+      if (schema === undefined) return NaN;
       c0 = cpuNow();
       for (let r = 0; r < rounds; r++) {
-        for (const value of parsed) {
-          modules.safeParse(schema as never, (value as { params: unknown }).params);
-        }
+        for (const value of parsed) check(schema as never, (value as { params: unknown }).params);
       }
-      validateUs = (cpuNow() - c0) / n;
-    }
+      return (cpuNow() - c0) / n;
+    };
+    const validateUs = perMessage(modules.safeParse);
+    const conforms = modules.conforms;
+    const checkUs = conforms === undefined ? NaN : perMessage(conforms);
     const bytes = group.reduce((sum, line) => sum + line.length + 1, 0) / group.length;
-    costs.push({ method, count: group.length, bytes, parseUs, validateUs });
+    costs.push({ method, count: group.length, bytes, parseUs, validateUs, checkUs });
   }
   return costs.sort((a, b) => b.count - a.count);
 }

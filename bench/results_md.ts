@@ -124,17 +124,22 @@ function framingTable(framing: Map<RuntimeName, FramingResult>, captureDeltas: n
     "",
     `Captured from a real \`deltas-${captureDeltas}\` turn. parse = \`JSON.parse\` of the` +
     " line; validate = valibot `safeParse` of the params against",
-    '`serverNotificationSchema(method)`, what `validation: "strict"` does to every',
-    'notification (the default `"report"` validates only `turn/completed`,',
-    "`item/completed` and `thread/tokenUsage/updated`).",
+    "`serverNotificationSchema(method)`; check = the SDK's own check of the same params",
+    "(`conforms`), which validation runs first, asking valibot for the issues only when it",
+    'fails. `validation: "strict"` checks every notification (the default `"report"` only',
+    "`turn/completed`, `item/completed` and `thread/tokenUsage/updated`).",
     "",
-    `| type | count | bytes | ${names.map((n) => `${n} parse | ${n} validate`).join(" | ")} |`,
-    `| --- | ---: | ---: | ${names.map(() => "---: | ---:").join(" | ")} |`,
+    `| type | count | bytes | ${
+      names.map((n) => `${n} parse | ${n} validate | ${n} check`).join(" | ")
+    } |`,
+    `| --- | ---: | ---: | ${names.map(() => "---: | ---: | ---:").join(" | ")} |`,
   ];
   for (const type of first.types) {
     const cells = names.map((name) => {
       const cost = framing.get(name)!.types.find((t) => t.method === type.method);
-      return cost === undefined ? "- | -" : `${fmt(cost.parseUs, 2)} | ${fmt(cost.validateUs, 2)}`;
+      if (cost === undefined) return "- | - | -";
+      return [cost.parseUs, cost.validateUs, cost.checkUs].map((us) => fmt(us, 2))
+        .join(" | ");
     });
     lines.push(
       `| ${type.method} | ${type.count} | ${fmt(type.bytes, 0)} | ${cells.join(" | ")} |`,

@@ -50,6 +50,9 @@ export async function findRuntimes(search: RuntimeSearch): Promise<Runtime[]> {
     sdk: url("mod.ts"),
     empty: emptyUrl,
     decode: url("src/framing/jsonl_decode.ts"),
+    check: (await exists(join(search.sdkRoot, "src/client/conforms.ts")))
+      ? url("src/client/conforms.ts")
+      : "",
     generated: url("generated/mod.ts"),
     valibot: valibotUrl(),
   };
@@ -116,6 +119,7 @@ async function nodeRuntime(search: RuntimeSearch, emptyUrl: string): Promise<Run
     return undefined;
   }
   const decode = join(npmDir, "esm/src/framing/jsonl_decode.js");
+  const check = join(npmDir, "esm/src/client/conforms.js");
   return {
     name: "node",
     version: `node ${await commandOutput("node", ["--version"])}`,
@@ -126,6 +130,7 @@ async function nodeRuntime(search: RuntimeSearch, emptyUrl: string): Promise<Run
       sdk: pathToFileURL(join(npmDir, "dist/mod.js")).href,
       empty: emptyUrl,
       decode: (await exists(decode)) ? pathToFileURL(decode).href : "",
+      check: (await exists(check)) ? pathToFileURL(check).href : "",
       generated: pathToFileURL(join(npmDir, "dist/generated/mod.js")).href,
       valibot: valibotUrl(),
     },
