@@ -12,6 +12,7 @@
  */
 
 import type * as v from "npm:valibot@1.5.0";
+import { optionsByLiteral } from "./variant_options.ts";
 
 /** A compiled check. */
 type Check = (value: unknown) => boolean;
@@ -174,7 +175,11 @@ function compilePipe(node: Node, pipe: readonly Node[]): Check {
       actions.push((value) => (value as { length: number }).length >= requirement);
     } else return byValibot(node);
   }
-  return (value) => base(value) && actions.every((action) => action(value));
+  return (value) => {
+    if (!base(value)) return false;
+    for (let i = 0; i < actions.length; i++) if (!actions[i](value)) return false;
+    return true;
+  };
 }
 
 /**
@@ -253,8 +258,9 @@ function compileRecord(keyNode: Node, itemNode: Node): Check {
 }
 
 /**
- * A variant: valid when an option whose discriminator matches passes. Options that are
- * loose objects with a distinct string literal at `key` are found in a `Map`.
+ * A variant: valid when an option whose discriminator matches passes. When each option is
+ * an object with a distinct string literal at `key`, the one a value names is found by
+ * {@linkcode optionsByLiteral}.
  *
  * @param node The schema.
  * @param key The discriminator.
@@ -263,21 +269,16 @@ function compileRecord(keyNode: Node, itemNode: Node): Check {
  */
 function compileVariant(node: Node, key: string, options: readonly Node[]): Check {
   if (options.some((option) => option.type === "variant")) return byValibot(node);
-  const checks: (Check | undefined)[] = [];
-  const byLiteral = new Map<string, number>();
-  for (const [i, option] of options.entries()) {
-    const discriminator = option.entries![key];
-    const literal = discriminator.literal;
-    if (discriminator.type !== "literal" || typeof literal !== "string" || byLiteral.has(literal)) {
-      return compileVariantInOrder(key, options);
-    }
-    byLiteral.set(literal, i);
+  const index = optionsByLiteral(node);
+  if (index === undefined || [...index.values()].some((named) => named.length > 1)) {
+    return compileVariantInOrder(key, options);
   }
+  const checks: (Check | undefined)[] = [];
   return (value) => {
     if (!value || typeof value !== "object") return false;
     const input = value as Record<string, unknown>;
     if (!(key in input)) return false;
-    const i = byLiteral.get(input[key] as string);
+    const i = index.get(input[key] as string)?.[0];
     return i !== undefined && (checks[i] ??= checkOf(options[i]))(value);
   };
 }

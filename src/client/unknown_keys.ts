@@ -9,6 +9,7 @@
 
 import type * as v from "npm:valibot@1.5.0";
 import type { ValidationIssue } from "../errors.ts";
+import { optionsByLiteral } from "./variant_options.ts";
 
 /** The parts of a valibot schema object the walk reads (`kind`, `type` and their members). */
 interface SchemaNode {
@@ -133,12 +134,11 @@ function knows(is: Is, node: SchemaNode, value: unknown, depth: number): boolean
     return true;
   }
   if ((node.type === "variant" || node.type === "union") && node.options !== undefined) {
-    const byLiteral = typeof value === "object" && value !== null &&
-      selectsByLiteral(node, node.options);
-    const discriminator = byLiteral ? (value as Record<string, unknown>)[node.key!] : undefined;
+    const named = namedOptions(node, value);
+    const count = named === undefined ? node.options.length : named.length;
     let fits = false;
-    for (const option of node.options) {
-      if (byLiteral && option.entries![node.key!].literal !== discriminator) continue;
+    for (let i = 0; i < count; i++) {
+      const option = node.options[named === undefined ? i : named[i]];
       if (!is(option as never, value)) continue;
       if (knows(is, option, value, depth + 1)) return true;
       fits = true;
@@ -196,23 +196,23 @@ function candidates(
   options: readonly SchemaNode[],
   value: unknown,
 ): readonly SchemaNode[] {
-  if (typeof value !== "object" || value === null || !selectsByLiteral(node, options)) {
-    return options;
-  }
-  const discriminator = (value as Record<string, unknown>)[node.key!];
-  return options.filter((option) => option.entries![node.key!].literal === discriminator);
+  const named = namedOptions(node, value);
+  return named === undefined ? options : named.map((i) => options[i]);
 }
 
-/** Whether a schema is a variant whose options are all objects with a string literal at its key. */
-function selectsByLiteral(node: SchemaNode, options: readonly SchemaNode[]): boolean {
-  const key = node.key;
-  if (node.type !== "variant" || key === undefined) return false;
-  for (const option of options) {
-    const entry = OBJECT_TYPES.has(option.type) ? option.entries?.[key] : undefined;
-    if (entry?.type !== "literal" || typeof entry.literal !== "string") return false;
-  }
-  return true;
+/**
+ * The indexes of the options a value's discriminator names, when the schema is a variant
+ * indexed by literal; `undefined` when any option may fit.
+ */
+function namedOptions(node: SchemaNode, value: unknown): readonly number[] | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const index = optionsByLiteral(node);
+  if (index === undefined) return undefined;
+  return index.get((value as Record<string, unknown>)[node.key!] as string) ?? NONE;
 }
+
+/** No option. */
+const NONE: readonly number[] = [];
 
 function checkObject(
   is: Is,
