@@ -2,7 +2,8 @@
  * The raw loop's JSON-RPC work on top of the SDK's lower layers, live: to see what each
  * layer costs with a real app-server, the `warm` scenario runs the same turns through
  * - `transport`: `spawnAppServer` (the runtime adapter, the stdio transport and its JSON
- *   Lines framing) with the raw loop's request map and dispatch on top;
+ *   Lines framing, read through `readMessages` as the connection reads it) with the raw
+ *   loop's request map and dispatch on top;
  * - `connection`: the same with `JsonRpcConnection` in place of the raw loop.
  *
  * @module
@@ -48,14 +49,11 @@ export async function transportClient(
       await transport.close();
     },
   );
-  (async () => {
-    const reader = transport.readable.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      for (let i = 0; i < value.length; i++) dispatch(value[i] as RawMessage);
-    }
-  })().catch(() => {});
+  // Read as `JsonRpcConnection` reads it: through `readMessages` (the stdio transport has it).
+  const onBatch = (batch: unknown[]) => {
+    for (let i = 0; i < batch.length; i++) dispatch(batch[i] as RawMessage);
+  };
+  transport.readMessages!(onBatch).catch(() => {});
   return client;
 }
 

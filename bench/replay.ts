@@ -278,13 +278,11 @@ export async function replayLayers(
     return runs.sort((a, b) => a - b)[(runs.length - 1) >> 1];
   };
   const transportUs = await perEvent(async () => {
-    const reader = sdkTransport.stdioTransport(turnOnlyChild(script)).readable.getReader();
+    // Read as `JsonRpcConnection` reads it, through `readMessages`.
+    const transport = sdkTransport.stdioTransport(turnOnlyChild(script));
     let messages = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return messages;
-      messages += value.length;
-    }
+    await transport.readMessages!((batch) => (messages += batch.length));
+    return messages;
   });
   const connectionUs = await perEvent(async () => {
     const transport = sdkTransport.stdioTransport(turnOnlyChild(script));

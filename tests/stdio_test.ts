@@ -151,6 +151,114 @@ test(
 );
 
 test(
+  "stdioTransport.readMessages reads through the adapter's readStdout when it has one",
+  T,
+  async () => {
+    const encoder = new TextEncoder();
+    let exit!: (exit: ProcessExit) => void;
+    const child: ChildProcess = {
+      pid: -1,
+      stdin: new WritableStream(),
+      get stdout(): ReadableStream<Uint8Array> {
+        throw new Error("the web stream was read");
+      },
+      // A line split across chunks, two in one chunk, and a last line without its "\n".
+      readStdout: (onChunk) => {
+        for (
+          const text of ['{"method":"a","pa', 'rams":{}}\n{"id":1,"result":2}\n', '{"method":"c"}']
+        ) {
+          onChunk(encoder.encode(text));
+        }
+        return Promise.resolve();
+      },
+      stderr: new ReadableStream({ start: (controller) => controller.close() }),
+      exited: new Promise((resolve) => (exit = resolve)),
+      kill: () => exit({ code: null, signal: "SIGTERM" }),
+    };
+    const transport = stdioTransport(child);
+    const batches: unknown[][] = [];
+    await transport.readMessages!((batch) => batches.push(batch));
+    assert.deepEqual(batches, [[{ method: "a", params: {} }, { id: 1, result: 2 }], [{
+      method: "c",
+    }]]);
+    await assert.rejects(transport.readMessages!(() => {}), /already being read/);
+    exit({ code: 0, signal: null });
+    assert.equal((await transport.closed).exitCode, 0);
+  },
+);
+
+/** Runs `script` under `sh` with the Node adapter (which every runtime can load). */
+async function nodeChild(script: string): Promise<ChildProcess> {
+  const { nodeAdapter } = await import("../src/adapters/node.ts");
+  return nodeAdapter.spawn({ command: "sh", args: ["-c", script], env: nodeAdapter.environment() });
+}
+
+test("The Node adapter's readStdout hands over every byte, then resolves", T, async () => {
+  const alive = setInterval(() => {}, 1000); // the adapter's pipes do not hold the program
+  try {
+    const size = 3 * 1024 * 1024;
+    const child = await nodeChild(`head -c ${size} /dev/zero`);
+    let read = 0;
+    await child.readStdout!((chunk) => (read += chunk.length));
+    assert.equal(read, size);
+    assert.equal((await child.exited).code, 0);
+  } finally {
+    clearInterval(alive);
+  }
+});
+
+test("The Node adapter reads stdout one way only: by readStdout or as a stream", T, async () => {
+  const alive = setInterval(() => {}, 1000);
+  try {
+    const pushed = await nodeChild("echo a");
+    const reading = pushed.readStdout!(() => {});
+    assert.throws(() => pushed.stdout, /Cannot read stdout as a stream: it is already being read/);
+    await reading;
+    const streamed = await nodeChild("echo a");
+    const text = await new Response(streamed.stdout).text();
+    assert.equal(text, "a\n");
+    await assert.rejects(streamed.readStdout!(() => {}), /Cannot read stdout by push/);
+    await Promise.all([pushed.exited, streamed.exited]);
+  } finally {
+    clearInterval(alive);
+  }
+});
+
+test(
+  "The Node adapter's readStdout: aborting stops at once; a throwing onChunk rejects",
+  T,
+  async () => {
+    const alive = setInterval(() => {}, 1000);
+    try {
+      const quiet = await nodeChild("echo a; exec sleep 30");
+      const stop = new AbortController();
+      const chunks: string[] = [];
+      const reading = quiet.readStdout!((chunk) => {
+        chunks.push(new TextDecoder().decode(chunk));
+        stop.abort();
+      }, stop.signal);
+      await reading; // resolves although stdout stays open
+      assert.deepEqual(chunks, ["a\n"]);
+      quiet.kill("SIGKILL");
+      await quiet.exited;
+
+      const throwing = await nodeChild("echo a; exec sleep 30");
+      const boom = new Error("boom");
+      await assert.rejects(
+        throwing.readStdout!(() => {
+          throw boom;
+        }),
+        (error) => error === boom,
+      );
+      throwing.kill("SIGKILL");
+      assert.equal((await throwing.exited).signal, "SIGKILL");
+    } finally {
+      clearInterval(alive);
+    }
+  },
+);
+
+test(
   "A child's stdout is read with backpressure: an unread pipe holds the child back",
   T,
   async () => {

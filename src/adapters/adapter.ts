@@ -47,6 +47,15 @@ export interface ChildProcess {
   readonly stdin: WritableStream<Uint8Array>;
   /** The child's stdout. */
   readonly stdout: ReadableStream<Uint8Array>;
+  /**
+   * Optional: reads stdout without a web stream, handing each chunk to `onChunk` as it
+   * arrives. Resolves when stdout ends, or at once when `signal` aborts (nothing more is
+   * handed over; the pipe is closed); rejects if reading fails or `onChunk` throws. Read
+   * stdout either through this or through `stdout`, not both. An adapter offers it where its
+   * runtime's web streams cost more than its own pipes (Node's are written in JavaScript: a
+   * promise and several calls a chunk, and the app-server writes a chunk a message).
+   */
+  readStdout?(onChunk: (chunk: Uint8Array) => void, signal?: AbortSignal): Promise<void>;
   /** The child's stderr. */
   readonly stderr: ReadableStream<Uint8Array>;
   /** Resolves when the process has exited; never rejects. */

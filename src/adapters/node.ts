@@ -3,13 +3,14 @@
  *
  * Node differences papered over here: a spawn failure (missing program) arrives as an
  * asynchronous `error` event, which we turn into an exit with `error` set; Node streams are
- * exposed as web streams: stdin with `Writable.toWeb`, stdout and stderr with a thin
- * wrapper (see `toWebReadable`).
+ * exposed as web streams through thin wrappers (`toWebWritable`, `toWebReadable`), and
+ * stdout can also be read by its `data` events (`readStdout`), as the stdio transport does.
  *
  * @module
  */
 
 import type { Readable, Writable } from "node:stream";
+import { CodexError } from "../errors.ts";
 import type { ChildProcess, ProcessExit, RuntimeAdapter, SpawnOptions } from "./adapter.ts";
 import { environment, hostFacts, pathKind, prompt } from "./node_host.ts";
 
@@ -42,10 +43,23 @@ function spawn(options: SpawnOptions): ChildProcess {
   for (const pipe of [child.stdin, child.stdout, child.stderr]) {
     (pipe as { unref?: () => void }).unref?.();
   }
+  // Stdout is read one way only: as a web stream, made at the first ask, or pushed.
+  let stdout: ReadableStream<Uint8Array> | undefined;
+  let pushed = false;
+  const taken = (how: string) =>
+    new CodexError(`Cannot read stdout ${how}: it is already being read the other way`);
   return {
     pid: child.pid ?? -1,
     stdin: toWebWritable(child.stdin),
-    stdout: toWebReadable(child.stdout),
+    get stdout() {
+      if (pushed) throw taken("as a stream");
+      return stdout ??= toWebReadable(child.stdout);
+    },
+    readStdout(onChunk, signal) {
+      if (pushed || stdout !== undefined) return Promise.reject(taken("by push"));
+      pushed = true;
+      return readPushed(child.stdout, onChunk, signal);
+    },
     stderr: toWebReadable(child.stderr),
     exited,
     kill(signal = "SIGTERM") {
@@ -100,6 +114,50 @@ function toWebReadable(source: Readable): ReadableStream<Uint8Array> {
       source.destroy();
     },
   }, { highWaterMark: 0 });
+}
+
+/**
+ * Reads a Node readable by its `data` events until it ends, `signal` aborts (the stream is
+ * destroyed) or `onChunk` throws: what `readStdout` is, without the promise and the calls
+ * per chunk that a web stream costs on Node.
+ */
+function readPushed(
+  source: Readable,
+  onChunk: (chunk: Uint8Array) => void,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const finish = (error?: unknown) => {
+      source.off("data", onData);
+      source.off("end", onEnd);
+      source.off("close", onEnd);
+      source.off("error", finish);
+      signal?.removeEventListener("abort", onAbort);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onEnd = () => finish();
+    const onAbort = () => {
+      source.destroy();
+      finish();
+    };
+    const onData = (chunk: Uint8Array) => {
+      try {
+        onChunk(chunk);
+      } catch (error) {
+        source.destroy();
+        finish(error);
+      }
+    };
+    if (signal?.aborted) return onAbort();
+    if (source.readableEnded || source.destroyed) return finish();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    source.on("data", onData);
+    // `close` without `end`: the pipe was destroyed (a spawn that failed).
+    source.once("end", onEnd);
+    source.once("close", onEnd);
+    source.once("error", finish);
+  });
 }
 
 /**

@@ -114,9 +114,19 @@ export function stdioTransport(
     void stop(CLOSE_GRACE_MS);
   };
 
+  /** Stdout is read one way only: by `readable` or by `readMessages`, once. */
+  let stdoutTaken = false;
+  const takeStdout = () => {
+    if (stdoutTaken) {
+      throw new CodexError("Cannot read messages: the transport's output is already being read");
+    }
+    stdoutTaken = true;
+    return child;
+  };
+
   const transport: MessageTransport = {
     pid: child.pid,
-    readable: decodeJsonl(child.stdout, stdoutEnded),
+    readable: decodeJsonl(takeStdout, stdoutEnded),
     writable,
     closed,
     stderrTail,
@@ -129,7 +139,7 @@ export function stdioTransport(
   // must not pass it on, or the connection would read around the wrapper's `readable`.
   Object.defineProperty(transport, "readMessages", {
     value: (onBatch: (batch: unknown[]) => void, signal?: AbortSignal) =>
-      readJsonl(child.stdout, onBatch, stdoutEnded, signal),
+      readJsonl(takeStdout, onBatch, stdoutEnded, signal),
   });
   return transport;
 }
@@ -141,7 +151,7 @@ export function stdioTransport(
  * µs per event on Node 20, where the budget is 2). It reads the pipe only as it is read.
  */
 function decodeJsonl(
-  bytes: ReadableStream<Uint8Array>,
+  takeStdout: () => ChildProcess,
   onEnd: () => void,
 ): ReadableStream<unknown[]> {
   // The pipe is taken at the first read, not before: until then `readMessages` may have it.
@@ -149,7 +159,7 @@ function decodeJsonl(
   const decoder = new JsonlDecoder();
   return new ReadableStream<unknown[]>({
     async pull(controller) {
-      reader ??= bytes.getReader();
+      reader ??= takeStdout().stdout.getReader();
       for (;;) {
         const { done, value } = await reader.read();
         const batch = done ? decoder.end() : decoder.push(value);
@@ -162,41 +172,58 @@ function decodeJsonl(
         if (batch.length > 0) return;
       }
     },
-    cancel(reason) {
-      return (reader ?? bytes).cancel(reason);
+    async cancel(reason) {
+      try {
+        reader ??= takeStdout().stdout.getReader();
+      } catch {
+        return; // `readMessages` reads the pipe: not ours to cancel
+      }
+      await reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
 }
 
 /**
- * Byte stream to message batches, handed to `onBatch` as they arrive: for `readMessages`,
- * without the second web stream `readable` costs per message (half the promises of a short
- * turn on Node). Aborting `signal` cancels the read: nothing more is handed over, not even the
- * unterminated rest, and the end is not reported.
+ * Stdout to message batches, handed to `onBatch` as they arrive: for `readMessages`, without
+ * the second web stream `readable` costs per message (half the promises of a short turn on
+ * Node), and without the first where the adapter reads its pipe by itself (`readStdout`).
+ * Aborting `signal` cancels the read: nothing more is handed over, not even the unterminated
+ * rest, and the end is not reported.
  */
 async function readJsonl(
-  bytes: ReadableStream<Uint8Array>,
+  takeStdout: () => ChildProcess,
   onBatch: (batch: unknown[]) => void,
   onEnd: () => void,
   signal?: AbortSignal,
 ): Promise<void> {
-  if (bytes.locked) {
-    throw new CodexError("Cannot read messages: the transport's output is already being read");
-  }
-  const reader = bytes.getReader();
+  const child = takeStdout();
   const decoder = new JsonlDecoder();
+  const onChunk = (chunk: Uint8Array) => {
+    const batch = decoder.push(chunk);
+    if (batch.length > 0) onBatch(batch);
+  };
+  if (child.readStdout !== undefined) await child.readStdout(onChunk, signal);
+  else await readChunks(child.stdout, onChunk, signal);
+  if (signal?.aborted) return; // cancelled: what was cut off is not a message
+  const rest = decoder.end();
+  if (rest.length > 0) onBatch(rest);
+  onEnd();
+}
+
+/** Reads a byte stream into `onChunk` until it ends or `signal` aborts (which cancels it). */
+async function readChunks(
+  bytes: ReadableStream<Uint8Array>,
+  onChunk: (chunk: Uint8Array) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const reader = bytes.getReader();
   const cancel = () => void reader.cancel(signal?.reason).catch(() => {});
   signal?.addEventListener("abort", cancel, { once: true });
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (signal?.aborted) return; // cancelled: what was cut off is not a message
-      const batch = done ? decoder.end() : decoder.push(value);
-      if (batch.length > 0) onBatch(batch);
-      if (done) {
-        onEnd();
-        return;
-      }
+      if (done || signal?.aborted) return;
+      onChunk(value);
     }
   } finally {
     signal?.removeEventListener("abort", cancel);
