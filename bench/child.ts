@@ -32,7 +32,7 @@ export type Scenario =
   | "replay";
 
 /** Which client a child runs. */
-export type Impl = "ours" | "raw" | "transport" | "connection";
+export type Impl = "ours" | "unvalidated" | "raw" | "transport" | "connection";
 
 /** What the parent asks a child to do. */
 export interface ChildConfig {
@@ -40,7 +40,8 @@ export interface ChildConfig {
   /**
    * `ours` = the SDK, `raw` = bench/raw_client.ts (for `import`: an empty module);
    * `transport` and `connection` (the `warm` scenario): the raw loop's work on the SDK's
-   * lower layers (`bench/layer_clients.ts`).
+   * lower layers (`bench/layer_clients.ts`); `unvalidated` (the `warm` scenario): the SDK with
+   * `validation: "off"`.
    */
   readonly impl: Impl;
   /** URLs of the modules to load for this runtime. */
@@ -179,7 +180,8 @@ function sdkEnv(config: ChildConfig): Record<string, string | undefined> {
 
 async function startOurs(config: ChildConfig): Promise<Sdk.Codex> {
   const sdk: typeof Sdk = await import(config.urls.sdk);
-  return await sdk.Codex.start({ cwd: config.cwd, env: sdkEnv(config) });
+  const validation = config.impl === "unvalidated" ? "off" : undefined;
+  return await sdk.Codex.start({ cwd: config.cwd, env: sdkEnv(config), validation });
 }
 
 async function streamTurn(thread: Sdk.Thread, prompt: string): Promise<number> {
@@ -467,7 +469,7 @@ async function main(): Promise<void> {
   if (config.scenario === "import") result = await importOnly(config);
   else if (config.scenario === "framing") result = await framing(config);
   else if (config.scenario === "replay") result = await replay(config);
-  else if (config.impl === "ours") result = await ours(config);
+  else if (config.impl === "ours" || config.impl === "unvalidated") result = await ours(config);
   else result = await raw(config);
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 }

@@ -28,13 +28,30 @@ export type RunChild = (
 ) => Promise<ChildRun>;
 
 /**
+ * How each runtime is told to run its optimizing compiler on the main thread: V8's
+ * `--no-concurrent-recompilation` (its optimizing tiers), JavaScriptCore's `useConcurrentJIT`
+ * (DFG and FTL). The work is the same; the thread doing it changes, so what the concurrent
+ * compiler costs shows as the difference.
+ */
+const SYNC_JIT: Record<string, { flags: string[]; env: Record<string, string> }> = {
+  deno: {
+    flags: ["--v8-flags=--no-concurrent-recompilation"],
+    env: {},
+  },
+  node: { flags: ["--no-concurrent-recompilation"], env: {} },
+  bun: { flags: [], env: { BUN_JSC_useConcurrentJIT: "0" } },
+};
+
+/**
  * A {@link RunChild} that, given `profileDir`, writes a V8 CPU profile of every child there
  * (`<runtime>-<scenario>-<impl>-<n>.cpuprofile`), sampled every 100 µs: a short turn is a few
- * milliseconds of CPU, too few samples at the default 1 ms.
+ * milliseconds of CPU, too few samples at the default 1 ms. With `syncJit`, every child runs
+ * its runtime's optimizing compiler on its main thread (`SYNC_JIT`).
  */
-export function childRunner(profileDir: string | undefined): RunChild {
+export function childRunner(profileDir: string | undefined, syncJit = false): RunChild {
   let profileCount = 0;
   return async (runtime, config, timeoutMs) => {
+    const jit = syncJit ? SYNC_JIT[runtime.name] : undefined;
     const profile = profileDir === undefined ? [] : [
       "--cpu-prof",
       "--cpu-prof-interval=100",
@@ -42,8 +59,12 @@ export function childRunner(profileDir: string | undefined): RunChild {
       `--cpu-prof-name=${runtime.name}-${config.scenario}-${config.impl}-${++profileCount}.cpuprofile`,
     ];
     const t0 = performance.now();
+    const flags = runtime.name === "deno" && jit !== undefined
+      ? [runtime.flags[0], ...jit.flags, ...runtime.flags.slice(1)] // after `run`
+      : [...(jit?.flags ?? []), ...runtime.flags];
     const child = new Deno.Command(runtime.exe, {
-      args: [...runtime.flags, ...profile, runtime.script, JSON.stringify(config)],
+      args: [...flags, ...profile, runtime.script, JSON.stringify(config)],
+      env: jit?.env,
       cwd: ROOT,
       stdin: "null",
       stdout: "piped",

@@ -25,7 +25,7 @@ export interface Sizes {
   readonly framingReps: number;
 }
 
-/** The sizes of a full run (< 5 min). */
+/** The sizes of a full run (7–8 min on a 2-core machine). */
 export const FULL: Sizes = {
   importRounds: 10,
   rounds: { connect: 8, short: 3, warm: 3, stream: 4, many: 3, concurrent: 1, replay: 2 },
@@ -84,6 +84,11 @@ export interface Options {
   readonly cpuProf?: string;
   /** Load the SDK from this checkout instead (to A/B a change to src/). */
   readonly sdkRoot?: string;
+  /**
+   * Run every child with its runtime's optimizing compiler on the main thread (`--sync-jit`):
+   * to tell the runtime's concurrent compiling from the code's own work.
+   */
+  readonly syncJit: boolean;
   /** Override the number of rounds of every end-to-end scenario. */
   readonly rounds?: number;
 }
@@ -98,7 +103,7 @@ export function parseArgs(args: string[]): Options {
     args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
   const list = (name: string) => value(name)?.split(",");
   const unknown = args.filter((arg) =>
-    arg !== "--smoke" &&
+    arg !== "--smoke" && arg !== "--sync-jit" &&
     !["runtimes", "only", "cpu-prof", "sdk-root", "rounds"].some((n) => arg.startsWith(`--${n}=`))
   );
   if (unknown.length > 0) throw new Error(`Unknown argument(s): ${unknown.join(" ")}`);
@@ -110,6 +115,7 @@ export function parseArgs(args: string[]): Options {
   const rounds = value("rounds");
   return {
     smoke: args.includes("--smoke"),
+    syncJit: args.includes("--sync-jit"),
     runtimes: list("runtimes"),
     only,
     cpuProf: value("cpu-prof"),
@@ -122,6 +128,6 @@ export function parseArgs(args: string[]): Options {
 export function writesResults(options: Options): boolean {
   const partial = options.only !== undefined || options.runtimes !== undefined ||
     options.rounds !== undefined || options.cpuProf !== undefined ||
-    options.sdkRoot !== undefined;
+    options.sdkRoot !== undefined || options.syncJit;
   return !options.smoke && !partial;
 }

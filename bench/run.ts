@@ -3,7 +3,7 @@
  * (`bench/raw_client.ts`), side by side, on Deno, Bun and Node (the npm build).
  *
  * ```sh
- * npx deno run -A bench/run.ts           # full run (< 5 min), writes bench/RESULTS.md
+ * npx deno run -A bench/run.ts           # full run (7–8 min), writes bench/RESULTS.md
  * npx deno run -A bench/run.ts --smoke   # 1 round at tiny sizes (< 60 s), writes nothing
  * ```
  *
@@ -12,14 +12,17 @@
  * replay framing), `--rounds=N` (rounds of every end-to-end scenario), `--cpu-prof=DIR`
  * (a V8 CPU profile of every child; summarize with `bench/profile_summary.ts`),
  * `--sdk-root=DIR` (load the SDK from another checkout with the same layout, `npm/`
- * included, to A/B a change to `src/`).
+ * included, to A/B a change to `src/`), `--sync-jit` (every child runs its runtime's
+ * optimizing compiler on its main thread: what the concurrent compiler costs shows as the
+ * difference from a normal run).
  *
  * Every measurement runs in a fresh child process (`bench/child.ts`; Node runs a bundle of
  * it); this process runs the fake model (the testing kit's `FakeModel`) and keeps the
  * score, so neither its CPU nor the fake model's is in the child's `process.cpuUsage()`.
  * Each end-to-end scenario alternates ours and raw (ABAB…), each run with a fresh temporary
  * CODEX_HOME. `warm` also runs the raw loop's work on the SDK's transport alone and on its
- * `JsonRpcConnection` (`bench/layer_clients.ts`): what those layers cost live.
+ * `JsonRpcConnection` (`bench/layer_clients.ts`), and the whole SDK with `validation: "off"`:
+ * what those layers, and the checks of what arrives, cost live.
  *
  * @module
  */
@@ -53,7 +56,7 @@ async function main(): Promise<number> {
   const selected = (scenario: string) => options.only?.includes(scenario) ?? true;
   const fake = await FakeModel.start({ script: scenarios.byModel() });
   printIntro(options, runtimes, loadBefore, board);
-  const runChild = childRunner(options.cpuProf);
+  const runChild = childRunner(options.cpuProf, options.syncJit);
   await warmUp(runtimes, runChild, board);
 
   // Real app-server traffic for the replay and framing benches (raw loop, this process).

@@ -239,21 +239,26 @@ async function warmScenario(context: ScenarioContext, runtime: Runtime): Promise
   const runs = await pairs(context, runtime, "warm", KNOWN_MODEL, sizes.rounds.warm, {
     turns: sizes.shortTurns,
     warmup: sizes.warmupTurns,
-  }, ["transport", "connection"]);
+  }, ["transport", "connection", "unvalidated"]);
   const after = `after ${sizes.warmupTurns}`;
   emit(
     pairRow(`short ${sizes.shortTurns} turns ${after} (ms)`, runtime, runs, wall, timesRaw(1.05)),
   );
   emit(pairRow(`short CPU ${after} turns (ms)`, runtime, runs, cpu, timesRaw(1.2)));
   for (const row of threadRows(`short CPU ${after}`, runtime, runs)) emit(row);
-  // The same turns with the raw loop's work on the SDK's lower layers: what they cost live.
-  const layers = [["transport", "SDK transport"], ["connection", "+ JsonRpcConnection"]] as const;
+  // The same turns with the raw loop's work on the SDK's lower layers, and through the whole
+  // SDK without checking what arrives: what each layer, and the checks, cost live.
+  const layers = [
+    ["transport", "SDK transport only"],
+    ["connection", "+ JsonRpcConnection only"],
+    ["unvalidated", 'whole SDK, validation "off"'],
+  ] as const;
   for (const [layer, name] of layers) {
     const layerRuns = { ours: runs[layer] ?? [], raw: runs.raw };
-    emit(pairRow(`short CPU ${after}, ${name} only (ms)`, runtime, layerRuns, cpu));
+    emit(pairRow(`short CPU ${after}, ${name} (ms)`, runtime, layerRuns, cpu));
     if (splitsThreads(layerRuns)) {
       emit(
-        pairRow(`short CPU ${after}, ${name} only, main thread (ms)`, runtime, layerRuns, mainCpu),
+        pairRow(`short CPU ${after}, ${name}, main thread (ms)`, runtime, layerRuns, mainCpu),
       );
     }
   }

@@ -28,6 +28,7 @@ const SCENARIOS = [
   /^short CPU after \d+ turns \(ms\)/,
   /^short CPU after \d+, SDK transport only \(ms\)/,
   /^short CPU after \d+, \+ JsonRpcConnection only \(ms\)/,
+  /^short CPU after \d+, whole SDK, validation "off" \(ms\)/,
   /^stream \S+ wall \(ms\)/,
   /^stream SDK CPU\/event/,
   /^many \d+×\d+ \(ms\)/,
