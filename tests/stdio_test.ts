@@ -121,23 +121,32 @@ test(
   },
 );
 
+/** A process made up by the test: `parts` replace its pipes; `exit` ends it. */
+function madeUpProcess(parts: Partial<ChildProcess>) {
+  let exit!: (exit: ProcessExit) => void;
+  const child: ChildProcess = {
+    pid: -1,
+    stdin: new WritableStream(),
+    stdout: new ReadableStream(),
+    stderr: new ReadableStream({ start: (controller) => controller.close() }),
+    exited: new Promise((resolve) => (exit = resolve)),
+    kill: () => exit({ code: null, signal: "SIGTERM" }),
+    ...parts,
+  };
+  return { child, exit };
+}
+
 test(
   "stdioTransport.readMessages: aborting stops the read and hands over nothing more",
   T,
   async () => {
     const encoder = new TextEncoder();
-    let exit!: (exit: ProcessExit) => void;
-    const child: ChildProcess = {
-      pid: -1,
-      stdin: new WritableStream(),
+    const { child } = madeUpProcess({
       // One message, then the start of another, then nothing: a peer gone quiet mid-line.
       stdout: new ReadableStream({
         start: (controller) => controller.enqueue(encoder.encode('{"method":"a"}\n{"meth')),
       }),
-      stderr: new ReadableStream({ start: (controller) => controller.close() }),
-      exited: new Promise((resolve) => (exit = resolve)),
-      kill: () => exit({ code: null, signal: "SIGTERM" }),
-    };
+    });
     const transport = stdioTransport(child);
     const batches: unknown[][] = [];
     const stop = new AbortController();
@@ -155,13 +164,7 @@ test(
   T,
   async () => {
     const encoder = new TextEncoder();
-    let exit!: (exit: ProcessExit) => void;
-    const child: ChildProcess = {
-      pid: -1,
-      stdin: new WritableStream(),
-      get stdout(): ReadableStream<Uint8Array> {
-        throw new Error("the web stream was read");
-      },
+    const { child, exit } = madeUpProcess({
       // A line split across chunks, two in one chunk, and a last line without its "\n".
       readStdout: (onChunk) => {
         for (
@@ -171,10 +174,10 @@ test(
         }
         return Promise.resolve();
       },
-      stderr: new ReadableStream({ start: (controller) => controller.close() }),
-      exited: new Promise((resolve) => (exit = resolve)),
-      kill: () => exit({ code: null, signal: "SIGTERM" }),
-    };
+    });
+    Object.defineProperty(child, "stdout", {
+      get: () => assert.fail("the web stream was read"),
+    });
     const transport = stdioTransport(child);
     const batches: unknown[][] = [];
     await transport.readMessages!((batch) => batches.push(batch));
