@@ -159,6 +159,18 @@ test(
   },
 );
 
+test("stdioTransport.readMessages with an aborted signal returns at once", T, async () => {
+  const { child } = madeUpProcess({ stdout: new ReadableStream() }); // silent, never ends
+  const batches: unknown[][] = [];
+  const reading = stdioTransport(child).readMessages!(
+    (batch) => batches.push(batch),
+    AbortSignal.abort(),
+  );
+  const late = new Promise((resolve) => setTimeout(() => resolve("still reading"), 1000));
+  assert.equal(await Promise.race([reading, late]), undefined);
+  assert.deepEqual(batches, []);
+});
+
 test(
   "stdioTransport.readMessages reads through the adapter's readStdout when it has one",
   T,
