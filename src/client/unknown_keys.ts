@@ -9,7 +9,7 @@
 
 import type * as v from "npm:valibot@1.5.0";
 import type { ValidationIssue } from "../errors.ts";
-import { optionsByLiteral } from "./variant_options.ts";
+import { OBJECT_TYPES, optionsByLiteral } from "./variant_options.ts";
 
 /** The parts of a valibot schema object the walk reads (`kind`, `type` and their members). */
 interface SchemaNode {
@@ -26,8 +26,6 @@ interface SchemaNode {
 /** Whether a value passes a schema, as valibot's `is` says. */
 type Is = (schema: v.GenericSchema, value: unknown) => boolean;
 
-/** Object schema types whose `entries` list the known keys. */
-const OBJECT_TYPES = new Set(["object", "loose_object", "strict_object", "object_with_rest"]);
 /** Wrapper schema types whose `wrapped` schema applies to a present value. */
 const WRAPPER_TYPES = new Set([
   "optional",
@@ -118,12 +116,7 @@ function knows(is: Is, node: SchemaNode, value: unknown, depth: number): boolean
   if (OBJECT_TYPES.has(node.type) && node.entries !== undefined) {
     const entries = node.entries;
     if (typeof value !== "object" || value === null || Array.isArray(value)) return true;
-    let free = true; // an object schema with no entries is a free-form map
-    for (const _ in entries) {
-      free = false;
-      break;
-    }
-    if (free) return true;
+    if (isFreeForm(entries)) return true;
     for (const key in value) {
       if (!Object.hasOwn(value, key)) continue;
       const member = (value as Record<string, unknown>)[key];
@@ -214,6 +207,12 @@ function namedOptions(node: SchemaNode, value: unknown): readonly number[] | und
 /** No option. */
 const NONE: readonly number[] = [];
 
+/** Whether an object schema has no entries: a free-form map, whose keys are not checked. */
+function isFreeForm(entries: Readonly<Record<string, SchemaNode>>): boolean {
+  for (const _ in entries) return false;
+  return true;
+}
+
 function checkObject(
   is: Is,
   entries: Readonly<Record<string, SchemaNode>>,
@@ -223,8 +222,8 @@ function checkObject(
   depth: number,
 ): void {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return;
+  if (isFreeForm(entries)) return;
   const known = Object.keys(entries);
-  if (known.length === 0) return; // a free-form map
   for (const [key, member] of Object.entries(value)) {
     const entry = Object.hasOwn(entries, key) ? entries[key] : undefined;
     if (entry !== undefined) {

@@ -21,8 +21,22 @@ interface OptionNode {
   >;
 }
 
-/** Object schema types whose `entries` list their members. */
-const OBJECT_TYPES = new Set(["object", "loose_object", "strict_object", "object_with_rest"]);
+/**
+ * The valibot object schema types, whose `entries` list their members.
+ *
+ * @example
+ * ```ts
+ * import * as v from "valibot";
+ * import { OBJECT_TYPES } from "./variant_options.ts";
+ * console.log(OBJECT_TYPES.has(v.looseObject({}).type)); // true
+ * ```
+ */
+export const OBJECT_TYPES: ReadonlySet<string> = new Set([
+  "object",
+  "loose_object",
+  "strict_object",
+  "object_with_rest",
+]);
 
 /** The index of each variant seen so far (`null`: not indexable). */
 const indexes = new WeakMap<object, ReadonlyMap<string, readonly number[]> | null>();
