@@ -284,3 +284,31 @@ test("Codex.start rejects an initialize reply without server metadata and closes
   });
   await assert.rejects(starting, /missing server metadata/);
 });
+
+test(
+  "JsonRpcConnection sends through the transport's send when it has one, never its writable",
+  T,
+  async () => {
+    const peer = fakePeer();
+    const sent: string[] = [];
+    const transport = { ...peer.transport, send: (text: string) => void sent.push(text) };
+    const connection = new JsonRpcConnection(transport);
+    assert.equal(transport.writable.locked, false, "writable is not taken");
+    const answer = connection.request("a", { n: 1 });
+    assert.deepEqual(sent, ['{"id":1,"method":"a","params":{"n":1}}'], "sent at once");
+    peer.send({ id: 1, result: "done" });
+    assert.equal(await answer, "done");
+    // A send that throws (the peer is gone) does not throw from request: the close says why.
+    const broken = fakePeer();
+    const failing = new JsonRpcConnection({
+      ...broken.transport,
+      send: () => {
+        throw new Error("broken pipe");
+      },
+    });
+    const pending = failing.request("b");
+    broken.end({ reason: "gone" });
+    await assert.rejects(pending, TransportClosedError);
+    await connection.close();
+  },
+);

@@ -202,6 +202,47 @@ test(
   },
 );
 
+test(
+  "stdioTransport.send writes each message as a line, through the adapter's writeStdin when it has one",
+  T,
+  async () => {
+    const decoder = new TextDecoder();
+    const written: string[] = [];
+    const stdin = () =>
+      new WritableStream<Uint8Array>({
+        write: (chunk) => void written.push(decoder.decode(chunk)),
+      });
+    // Without writeStdin: the stdin stream, one line a message, and no web stream of its own.
+    const plain = madeUpProcess({ stdin: stdin() });
+    const viaStream = stdioTransport(plain.child);
+    viaStream.send!('{"method":"a"}');
+    viaStream.send!('{"method":"b"}');
+    await waitUntil(() => written.length === 2, 1000);
+    assert.deepEqual(written, ['{"method":"a"}\n', '{"method":"b"}\n']);
+    assert.ok(!("send" in { ...viaStream }), "a spread does not pass send on");
+    plain.exit({ code: 0, signal: null });
+    await viaStream.closed;
+
+    // With writeStdin: every byte goes through it, at once, and the stream is not written.
+    written.length = 0;
+    const direct: string[] = [];
+    const pushed = madeUpProcess({
+      stdin: stdin(),
+      writeStdin: (chunk) => void direct.push(decoder.decode(chunk)),
+    });
+    const viaAdapter = stdioTransport(pushed.child);
+    viaAdapter.send!('{"method":"c"}');
+    assert.deepEqual(direct, ['{"method":"c"}\n']);
+    // A connection sends through it too.
+    const connection = new JsonRpcConnection(viaAdapter);
+    await connection.notify("d", { n: 1 });
+    assert.deepEqual(direct.slice(1), ['{"method":"d","params":{"n":1}}\n']);
+    assert.deepEqual(written, [], "the stdin stream was not written");
+    pushed.exit({ code: 0, signal: null });
+    await connection.closed;
+  },
+);
+
 /** Runs `script` under `sh` with the Node adapter (which every runtime can load). */
 async function nodeChild(script: string): Promise<ChildProcess> {
   const { nodeAdapter } = await import("../src/adapters/node.ts");
@@ -238,6 +279,27 @@ test("The Node adapter reads stdout one way only: by readStdout or as a stream",
     clearInterval(alive);
   }
 });
+
+test(
+  "The Node adapter's writeStdin writes in order, and closing stdin ends after it",
+  T,
+  async () => {
+    const alive = setInterval(() => {}, 1000);
+    try {
+      const child = await nodeChild("cat");
+      const encoder = new TextEncoder();
+      for (let i = 0; i < 100; i++) child.writeStdin!(encoder.encode(`line ${i}\n`));
+      const closing = child.stdin.getWriter().close();
+      const text = await new Response(child.stdout).text();
+      await closing;
+      assert.equal(text, Array.from({ length: 100 }, (_, i) => `line ${i}\n`).join(""));
+      assert.equal((await child.exited).code, 0);
+      child.writeStdin!(encoder.encode("too late\n")); // the pipe has ended: dropped, no throw
+    } finally {
+      clearInterval(alive);
+    }
+  },
+);
 
 test(
   "The Node adapter's readStdout: aborting stops at once; a throwing onChunk rejects",

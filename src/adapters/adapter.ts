@@ -45,6 +45,14 @@ export interface ChildProcess {
   readonly pid: number;
   /** The child's stdin. */
   readonly stdin: WritableStream<Uint8Array>;
+  /**
+   * Optional: writes to stdin without a web stream, at once and in order. A failed write is
+   * not reported here (the process's exit is what tells). Write either through this or
+   * through `stdin`, not both; closing `stdin` after writing here ends the pipe after what
+   * was written. An adapter offers it where its runtime's web streams cost more than its own
+   * pipes (Node's: a promise and several calls a write).
+   */
+  writeStdin?(chunk: Uint8Array): void;
   /** The child's stdout. */
   readonly stdout: ReadableStream<Uint8Array>;
   /**

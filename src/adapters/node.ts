@@ -4,7 +4,8 @@
  * Node differences papered over here: a spawn failure (missing program) arrives as an
  * asynchronous `error` event, which we turn into an exit with `error` set; Node streams are
  * exposed as web streams through thin wrappers (`toWebWritable`, `toWebReadable`), and
- * stdout can also be read by its `data` events (`readStdout`), as the stdio transport does.
+ * stdout can also be read by its `data` events (`readStdout`) and stdin written without a
+ * web stream (`writeStdin`), as the stdio transport does.
  *
  * @module
  */
@@ -51,6 +52,11 @@ function spawn(options: SpawnOptions): ChildProcess {
   return {
     pid: child.pid ?? -1,
     stdin: toWebWritable(child.stdin),
+    writeStdin(chunk) {
+      // After the pipe has ended or broken, Node reports the write to the quiet error
+      // listener above, without throwing.
+      child.stdin.write(chunk);
+    },
     get stdout() {
       if (pushed) throw taken("as a stream");
       return stdout ??= toWebReadable(child.stdout);

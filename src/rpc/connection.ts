@@ -101,7 +101,10 @@ const READ_SETTLE_MS = 50;
  */
 export class JsonRpcConnection implements AsyncDisposable {
   readonly #transport: MessageTransport;
-  readonly #writer: WritableStreamDefaultWriter<string>;
+  /** Sends one message: the transport's `send`, else a write to its `writable`. */
+  readonly #write: (text: string) => void;
+  /** The writer of `writable`, when the transport has no `send`. */
+  readonly #writer: WritableStreamDefaultWriter<string> | undefined;
   readonly #options: ConnectionOptions;
   readonly #pending = new Map<Id, Pending>();
   readonly #listeners = new Set<NotificationListener>();
@@ -127,8 +130,13 @@ export class JsonRpcConnection implements AsyncDisposable {
   constructor(transport: MessageTransport, options: ConnectionOptions = {}) {
     this.#transport = transport;
     this.#options = options;
-    this.#writer = transport.writable.getWriter();
-    this.#writer.closed.catch(() => {});
+    if (transport.send !== undefined) {
+      this.#write = transport.send.bind(transport);
+    } else {
+      const writer = this.#writer = transport.writable.getWriter();
+      writer.closed.catch(() => {});
+      this.#write = (text) => void writer.write(text).catch(() => {});
+    }
     this.closed = new Promise((resolve) => (this.#settleClosed = resolve));
     this.#ended = this.#readAll();
   }
@@ -245,9 +253,13 @@ export class JsonRpcConnection implements AsyncDisposable {
   }
 
   #send(text: string): void {
-    // Writes are serialized by the stream's queue; a failed write means the peer is gone,
-    // which the transport's `closed` reports to every waiter.
-    this.#writer.write(text).catch(() => {});
+    // Writes go out in order; a failed one means the peer is gone, which the transport's
+    // `closed` reports to every waiter.
+    try {
+      this.#write(text);
+    } catch {
+      // The same: the transport ends and says why.
+    }
   }
 
   async #readAll(): Promise<void> {
@@ -278,7 +290,7 @@ export class JsonRpcConnection implements AsyncDisposable {
     const info = await this.#transport.closed;
     clearTimeout(stopReading);
     this.#end(info);
-    this.#writer.abort().catch(() => {});
+    this.#writer?.abort().catch(() => {});
   }
 
   #dispatch(message: unknown): void {

@@ -35,7 +35,9 @@ const KILL_SETTLE_MS = 1000;
 /**
  * Wraps a spawned process as a {@linkcode MessageTransport}: messages are JSON Lines on
  * stdin and stdout; stderr is drained continuously into a ring buffer (an undrained pipe
- * would block the child) and optionally forwarded line by line.
+ * would block the child) and optionally forwarded line by line. Besides `readable` and
+ * `writable`, it has `readMessages` and `send`, which skip the web streams' cost per message
+ * (a connection uses them).
  *
  * The transport ends when the process exits, or — should the process close its stdout and
  * live on — `STDOUT_GRACE_MS` (250 ms) after its stdout ended; the process is then killed.
@@ -136,10 +138,17 @@ export function stdioTransport(
     },
   };
   // Not enumerable: a wrapper made by spreading the transport (`{ ...transport, readable }`)
-  // must not pass it on, or the connection would read around the wrapper's `readable`.
+  // must not pass them on, or the connection would read (write) around the wrapper's
+  // `readable` (`writable`).
   Object.defineProperty(transport, "readMessages", {
     value: (onBatch: (batch: unknown[]) => void, signal?: AbortSignal) =>
       readJsonl(takeStdout, onBatch, stdoutEnded, signal),
+  });
+  const writeStdin = child.writeStdin?.bind(child);
+  Object.defineProperty(transport, "send", {
+    value: writeStdin === undefined
+      ? (text: string) => void stdin.write(encoder.encode(text + "\n")).catch(() => {})
+      : (text: string) => writeStdin(encoder.encode(text + "\n")),
   });
   return transport;
 }

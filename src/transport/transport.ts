@@ -56,6 +56,12 @@ export interface MessageTransport {
   readMessages?(onBatch: (batch: unknown[]) => void, signal?: AbortSignal): Promise<void>;
   /** Messages to the peer, one serialized JSON text each. */
   readonly writable: WritableStream<string>;
+  /**
+   * Optional: sends one message (a serialized JSON text) at once, without the web stream
+   * `writable` costs per message (the stdio transport has it). A failed send is not reported
+   * here: the transport ends, and `closed` says why. Use either this or `writable`, not both.
+   */
+  send?(text: string): void;
   /** Resolves once the transport has ended, with why. */
   readonly closed: Promise<TransportCloseInfo>;
   /** The peer's process id, when the transport spawned it. */
