@@ -10,7 +10,7 @@
  */
 
 import process from "node:process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type * as Sdk from "../mod.ts";
 import type * as SdkTransport from "../transport.ts";
@@ -90,6 +90,11 @@ export interface ChildResult {
    * is the runtime's other threads (JIT compilers, garbage collector, I/O). Linux only.
    */
   readonly mainThreadUs?: number;
+  /**
+   * The CPU of the other threads over the measurement by thread name, µs, as the runtime
+   * names them (JavaScriptCore's compiler threads are `JITWorker`). Linux only.
+   */
+  readonly otherThreadsUs?: Readonly<Record<string, number>>;
   /** Notifications received in the measured part. */
   readonly events: number;
   /** Peak RSS and heap during the measured part (50 ms samples), bytes. */
@@ -138,10 +143,47 @@ function mainThreadCpuUs(): number | undefined {
   }
 }
 
+/**
+ * CPU time so far of this process's threads other than the main one, µs, summed by thread
+ * name (`/proc/self/task/<tid>/comm` and `schedstat`); undefined where there are no such
+ * files (not Linux). A thread that ends between two readings takes its time with it.
+ */
+function otherThreadsCpuUs(): Record<string, number> | undefined {
+  try {
+    const byName: Record<string, number> = {};
+    for (const tid of readdirSync("/proc/self/task")) {
+      if (tid === String(process.pid)) continue;
+      try {
+        const name = readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim();
+        const stat = readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8");
+        byName[name] = (byName[name] ?? 0) + Number(stat.split(" ")[0]) / 1000;
+      } catch {
+        // The thread ended while being read.
+      }
+    }
+    return byName;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What each thread name used between two readings of {@linkcode otherThreadsCpuUs}, µs. */
+function threadsSince(
+  before: Record<string, number> | undefined,
+  after: Record<string, number> | undefined,
+): Record<string, number> | undefined {
+  if (before === undefined || after === undefined) return undefined;
+  const used: Record<string, number> = {};
+  for (const name in after) used[name] = Math.max(0, after[name] - (before[name] ?? 0));
+  return used;
+}
+
 /** Measures `body` (wall, CPU, memory); `turnMs` collects each turn's duration. */
 async function measure(body: (turnMs: number[]) => Promise<number>): Promise<ChildResult> {
   const stop = sampleMemory();
   const turnMs: number[] = [];
+  // Read before and after the other clocks: reading every thread takes a little time.
+  const threads0 = otherThreadsCpuUs();
   const main0 = mainThreadCpuUs();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -149,11 +191,13 @@ async function measure(body: (turnMs: number[]) => Promise<number>): Promise<Chi
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(c0);
   const main1 = mainThreadCpuUs();
+  const threads1 = otherThreadsCpuUs();
   return {
     ms,
     cpuUs: cpu.user + cpu.system,
     sysUs: cpu.system,
     mainThreadUs: main0 === undefined || main1 === undefined ? undefined : main1 - main0,
+    otherThreadsUs: threadsSince(threads0, threads1),
     events,
     ...stop(),
     extra: { turnMs },

@@ -118,6 +118,17 @@ const mainCpu = (run: ChildRun) => (run.result.mainThreadUs ?? NaN) / 1000;
  */
 const otherCpu = (run: ChildRun) => Math.max(0, cpu(run) - mainCpu(run));
 
+/**
+ * The name a runtime gives the threads of its optimizing JIT compiler, where it gives them
+ * one: JavaScriptCore's `JITWorker` (DFG and FTL). V8's workers are not named apart (they
+ * also collect garbage), so Deno and Node have none here.
+ */
+const COMPILER_THREADS: Partial<Record<Runtime["name"], string>> = { bun: "JITWorker" };
+
+/** The part of the other threads' CPU in the JIT compiler's (NaN where not measured), ms. */
+const compilerCpu = (name: string) => (run: ChildRun) =>
+  (run.result.otherThreadsUs?.[name] ?? NaN) / 1000;
+
 /** Whether the children measured their main thread apart (Linux). */
 function splitsThreads(runs: Pairs): boolean {
   return [...runs.ours, ...runs.raw].every((run) => run.result.mainThreadUs !== undefined);
@@ -125,14 +136,20 @@ function splitsThreads(runs: Pairs): boolean {
 
 /**
  * The CPU rows split by thread: `label` on the main thread (the JavaScript) and in the
- * runtime's other threads, where its JIT compilers and garbage collector run.
+ * runtime's other threads, where its JIT compilers and garbage collector run; and of those,
+ * the JIT compiler's, on a runtime that names its threads.
  */
 function threadRows(label: string, runtime: Runtime, runs: Pairs): Row[] {
   if (!splitsThreads(runs)) return [];
-  return [
+  const rows = [
     pairRow(`${label}, main thread (ms)`, runtime, runs, mainCpu),
     pairRow(`${label}, other threads (ms)`, runtime, runs, otherCpu),
   ];
+  const compiler = COMPILER_THREADS[runtime.name];
+  if (compiler !== undefined) {
+    rows.push(pairRow(`${label}, JIT compiler threads (ms)`, runtime, runs, compilerCpu(compiler)));
+  }
+  return rows;
 }
 
 /**
@@ -226,6 +243,7 @@ async function shortScenario(context: ScenarioContext, runtime: Runtime): Promis
   emit(pairRow(`short ${sizes.shortTurns} turns (ms)`, runtime, runs, wall, timesRaw(1.05)));
   emit(turnRow("short turn median (ms)", runtime, runs));
   emit(pairRow(`short CPU (ms)`, runtime, runs, cpu, timesRaw(1.2)));
+  for (const row of threadRows("short CPU", runtime, runs)) emit(row);
 }
 
 /**
@@ -294,9 +312,13 @@ async function streamScenario(context: ScenarioContext, runtime: Runtime): Promi
     goal: { text: "≤ 2 µs", pass: perEvent <= 2 },
   });
   if (splitsThreads(runs)) {
-    for (
-      const [where, measure] of [["main thread", mainCpu], ["other threads", otherCpu]] as const
-    ) {
+    const compiler = COMPILER_THREADS[runtime.name];
+    const parts: [string, (run: ChildRun) => number][] = [
+      ["main thread", mainCpu],
+      ["other threads", otherCpu],
+    ];
+    if (compiler !== undefined) parts.push(["JIT compiler threads", compilerCpu(compiler)]);
+    for (const [where, measure] of parts) {
       emit({
         scenario: `stream SDK CPU/event, ${where} (µs)`,
         runtime: runtime.name,
@@ -325,6 +347,7 @@ async function manyScenario(context: ScenarioContext, runtime: Runtime): Promise
   emit(pairRow(label, runtime, runs, wall, timesRaw(1.05)));
   emit(turnRow("many turn median (ms)", runtime, runs));
   emit(pairRow("many CPU (ms)", runtime, runs, cpu, timesRaw(1.2)));
+  for (const row of threadRows("many CPU", runtime, runs)) emit(row);
 }
 
 /** Threads running turns at the same time. */

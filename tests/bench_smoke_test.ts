@@ -19,6 +19,9 @@ function denoBinary(): string {
   return join(ROOT, "node_modules/deno/deno");
 }
 
+/** The runtime running this suite: its own column is smoked (each suite smokes one). */
+const RUNTIME = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+
 /** One line per end-to-end and micro scenario, for each runtime that ran. */
 const SCENARIOS = [
   /^import \(ms\)/,
@@ -39,15 +42,18 @@ const SCENARIOS = [
   // The CPU split by thread comes from /proc (Linux only).
   ...(process.platform === "linux"
     ? [
+      /^short CPU, other threads \(ms\)/,
       /^short CPU after \d+, main thread \(ms\)/,
       /^stream SDK CPU\/event, other threads/,
+      /^many CPU, other threads \(ms\)/,
       /^concurrent CPU, other threads \(ms\)/,
+      // JavaScriptCore names its compiler's threads; V8 does not.
+      ...(RUNTIME === "bun"
+        ? [/^short CPU, JIT compiler threads \(ms\)/, /^stream SDK CPU\/event, JIT compiler/]
+        : []),
     ]
     : []),
 ];
-
-/** The runtime running this suite: its own column is smoked (each suite smokes one). */
-const RUNTIME = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 
 test(
   // One name on every runtime: the test command compares the runtimes' test lists.
