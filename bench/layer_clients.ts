@@ -2,8 +2,8 @@
  * The raw loop's JSON-RPC work on top of the SDK's lower layers, live: to see what each
  * layer costs with a real app-server, the `warm` scenario runs the same turns through
  * - `transport`: `spawnAppServer` (the runtime adapter, the stdio transport and its JSON
- *   Lines framing, read through `readMessages` as the connection reads it) with the raw
- *   loop's request map and dispatch on top;
+ *   Lines framing, read through `readMessages` and written through `send`, as the connection
+ *   does) with the raw loop's request map and dispatch on top;
  * - `connection`: the same with `JsonRpcConnection` in place of the raw loop.
  *
  * @module
@@ -20,6 +20,12 @@ import { type RawClient, rawLoop, type RawMessage } from "./raw_client.ts";
 function holdAlive(): () => void {
   const timer = setInterval(() => {}, 60_000);
   return () => clearInterval(timer);
+}
+
+/** A function writing each text to `writable`, ignoring failures (the close reports them). */
+function writeThrough(writable: WritableStream<string>): (text: string) => void {
+  const writer = writable.getWriter();
+  return (text) => void writer.write(text).catch(() => {});
 }
 
 /** Where and with what environment the app-server runs. */
@@ -40,10 +46,12 @@ export async function transportClient(
   launch: LayerLaunch,
 ): Promise<RawClient> {
   const transport = await sdkTransport.spawnAppServer(launch);
-  const writer = transport.writable.getWriter();
   const release = holdAlive();
+  // Written as `JsonRpcConnection` writes: through `send` where the transport has it (an
+  // older checkout under `--sdk-root` may not).
+  const send = transport.send?.bind(transport) ?? writeThrough(transport.writable);
   const { client, dispatch } = rawLoop(
-    (json) => void writer.write(json).catch(() => {}),
+    send,
     async () => {
       release();
       await transport.close();
