@@ -203,6 +203,66 @@ test(
 );
 
 test(
+  "stdioTransport.readMessages reads a byte stream into a buffer of its own (a BYOB reader)",
+  T,
+  async () => {
+    const encoder = new TextEncoder();
+    const long = "x".repeat(200_000); // longer than any read buffer: a line over many reads
+    // A line split across reads, two in one read, "é" split between its two bytes, and a
+    // last line without its "\n".
+    const pending = [
+      encoder.encode('{"method":"a","pa'),
+      encoder.encode('rams":{}}\n{"id":1,"result":2}\n{"method":"'),
+      new Uint8Array([0xc3]),
+      new Uint8Array([0xa9, ...encoder.encode(`","params":"${long}"}\n{"method":"c"}`)]),
+    ];
+    const buffers = new Set<number>();
+    let pulls = 0;
+    let unowned = 0;
+    const { child, exit } = madeUpProcess({
+      stdout: new ReadableStream({
+        type: "bytes",
+        pull(controller) {
+          pulls++;
+          const request = controller.byobRequest;
+          if (request === null || request.view === null) {
+            unowned++; // a read that brought no buffer of its own
+            const next = pending.shift();
+            if (next === undefined) controller.close();
+            else controller.enqueue(next);
+            return;
+          }
+          buffers.add(request.view.byteLength);
+          const next = pending.shift();
+          if (next === undefined) {
+            controller.close();
+            request.respond(0);
+            return;
+          }
+          const view = new Uint8Array(request.view.buffer, request.view.byteOffset);
+          const n = Math.min(next.length, view.length);
+          view.set(next.subarray(0, n));
+          if (n < next.length) pending.unshift(next.subarray(n));
+          request.respond(n);
+        },
+      }),
+    });
+    const transport = stdioTransport(child);
+    const batches: unknown[][] = [];
+    await transport.readMessages!((batch) => batches.push(batch));
+    assert.deepEqual(batches, [[{ method: "a", params: {} }, { id: 1, result: 2 }], [{
+      method: "é",
+      params: long,
+    }], [{ method: "c" }]]);
+    assert.equal(unowned, 0, "every read brought its own buffer");
+    assert.ok(pulls > 4, `the long line took several reads (${pulls} in all)`);
+    assert.deepEqual([...buffers], [65_536], "one buffer, of 64 KiB, handed back each time");
+    exit({ code: 0, signal: null });
+    assert.equal((await transport.closed).exitCode, 0);
+  },
+);
+
+test(
   "stdioTransport.send writes each message as a line, through the adapter's writeStdin when it has one",
   T,
   async () => {
