@@ -263,6 +263,54 @@ test(
 );
 
 test(
+  "stdioTransport hands over stderr line by line, from a byte stream or any other",
+  T,
+  async () => {
+    const encoder = new TextEncoder();
+    // A line split across chunks, a "\r\n" end, "é" split between its two bytes, and a last
+    // line without its "\n".
+    const chunks = () => [
+      encoder.encode("first li"),
+      encoder.encode("ne\r\nsecond "),
+      new Uint8Array([0xc3]),
+      new Uint8Array([0xa9, ...encoder.encode("\nlast")]),
+    ];
+    const byteStream = () => {
+      const pending = chunks();
+      return new ReadableStream({
+        type: "bytes",
+        pull(controller) {
+          const next = pending.shift();
+          if (next === undefined) {
+            controller.close();
+            controller.byobRequest?.respond(0);
+          } else controller.enqueue(next);
+        },
+      });
+    };
+    const plainStream = () => {
+      const pending = chunks();
+      return new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const next = pending.shift();
+          if (next === undefined) controller.close();
+          else controller.enqueue(next);
+        },
+      });
+    };
+    for (const stderr of [byteStream(), plainStream()]) {
+      const lines: string[] = [];
+      const { child, exit } = madeUpProcess({ stderr });
+      const transport = stdioTransport(child, { onStderr: (line) => lines.push(line) });
+      exit({ code: 3, signal: null });
+      const info = await transport.closed;
+      assert.deepEqual(lines, ["first line", "second é", "last"]);
+      assert.deepEqual(info.stderrTail, ["first line", "second é", "last"]);
+    }
+  },
+);
+
+test(
   "stdioTransport.send writes each message as a line, through the adapter's writeStdin when it has one",
   T,
   async () => {

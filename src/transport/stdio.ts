@@ -308,26 +308,24 @@ async function drainLines(
     partial = "";
     cut = false;
   };
-  // A reader and one streaming TextDecoder, not `pipeThrough(new TextDecoderStream())`: a
+  const takeText = (text: string) => {
+    let start = 0;
+    for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
+      take(text.slice(start, end), true);
+      start = end + 1;
+    }
+    if (start < text.length) take(text.slice(start), false);
+  };
+  // Read chunks and one streaming TextDecoder, not `pipeThrough(new TextDecoderStream())`: a
   // pipe costs several promise hops per chunk, and a chatty app-server writes a log line per
   // chunk (an unknown model's name: six warnings a turn).
-  const reader = stream.getReader();
   const decoder = new TextDecoder();
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      const text = done ? decoder.decode() : decoder.decode(value, { stream: true });
-      let start = 0;
-      for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
-        take(text.slice(start, end), true);
-        start = end + 1;
-      }
-      if (start < text.length) take(text.slice(start), false);
-      if (done) break;
-    }
+    await readChunks(stream, (chunk) => takeText(decoder.decode(chunk, { stream: true })));
   } catch {
     // The pipe broke with the process: what was read is kept.
   }
+  takeText(decoder.decode());
   if (partial.length > 0) onLine(partial);
 }
 
