@@ -219,7 +219,7 @@ async function readJsonl(
   onEnd();
 }
 
-/** The buffer a byte stream is read into, once per read: a pipe's usual capacity. */
+/** The size of the one buffer a byte stream is read into: a pipe's usual capacity. */
 const READ_BUFFER_BYTES = 65_536;
 
 /**
