@@ -311,6 +311,30 @@ test(
 );
 
 test(
+  "stdioTransport reads stderr through the adapter's readStderr when it has one",
+  T,
+  async () => {
+    const encoder = new TextEncoder();
+    const lines: string[] = [];
+    const { child, exit } = madeUpProcess({
+      // A line split across chunks, a "\r\n" end, and a last line without its "\n".
+      readStderr: (onChunk) => {
+        for (const text of ["first li", "ne\r\nsecond\n", "last"]) onChunk(encoder.encode(text));
+        return Promise.resolve();
+      },
+    });
+    Object.defineProperty(child, "stderr", {
+      get: () => assert.fail("the web stream was read"),
+    });
+    const transport = stdioTransport(child, { onStderr: (line) => lines.push(line) });
+    exit({ code: 3, signal: null });
+    const info = await transport.closed;
+    assert.deepEqual(lines, ["first line", "second", "last"]);
+    assert.deepEqual(info.stderrTail, ["first line", "second", "last"]);
+  },
+);
+
+test(
   "stdioTransport.send writes each message as a line, through the adapter's writeStdin when it has one",
   T,
   async () => {
@@ -371,22 +395,44 @@ test("The Node adapter's readStdout hands over every byte, then resolves", T, as
   }
 });
 
-test("The Node adapter reads stdout one way only: by readStdout or as a stream", T, async () => {
-  const alive = setInterval(() => {}, 1000);
-  try {
-    const pushed = await nodeChild("echo a");
-    const reading = pushed.readStdout!(() => {});
-    assert.throws(() => pushed.stdout, /Cannot read stdout as a stream: it is already being read/);
-    await reading;
-    const streamed = await nodeChild("echo a");
-    const text = await new Response(streamed.stdout).text();
-    assert.equal(text, "a\n");
-    await assert.rejects(streamed.readStdout!(() => {}), /Cannot read stdout by push/);
-    await Promise.all([pushed.exited, streamed.exited]);
-  } finally {
-    clearInterval(alive);
-  }
-});
+test(
+  "The Node adapter reads stdout and stderr one way only: by readStdout (readStderr) or as a stream",
+  T,
+  async () => {
+    const alive = setInterval(() => {}, 1000);
+    try {
+      const pushed = await nodeChild("echo a; echo b >&2");
+      const decoder = new TextDecoder();
+      let out = "";
+      let err = "";
+      const reading = Promise.all([
+        pushed.readStdout!((chunk) => (out += decoder.decode(chunk))),
+        pushed.readStderr!((chunk) => (err += decoder.decode(chunk))),
+      ]);
+      assert.throws(
+        () => pushed.stdout,
+        /Cannot read stdout as a stream: it is already being read/,
+      );
+      assert.throws(
+        () => pushed.stderr,
+        /Cannot read stderr as a stream: it is already being read/,
+      );
+      await reading;
+      assert.deepEqual([out, err], ["a\n", "b\n"]);
+      const streamed = await nodeChild("echo a; echo b >&2");
+      const texts = await Promise.all([
+        new Response(streamed.stdout).text(),
+        new Response(streamed.stderr).text(),
+      ]);
+      assert.deepEqual(texts, ["a\n", "b\n"]);
+      await assert.rejects(streamed.readStdout!(() => {}), /Cannot read stdout by push/);
+      await assert.rejects(streamed.readStderr!(() => {}), /Cannot read stderr by push/);
+      await Promise.all([pushed.exited, streamed.exited]);
+    } finally {
+      clearInterval(alive);
+    }
+  },
+);
 
 test(
   "The Node adapter's writeStdin writes in order, and closing stdin ends after it",

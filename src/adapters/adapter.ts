@@ -66,6 +66,11 @@ export interface ChildProcess {
   readStdout?(onChunk: (chunk: Uint8Array) => void, signal?: AbortSignal): Promise<void>;
   /** The child's stderr. */
   readonly stderr: ReadableStream<Uint8Array>;
+  /**
+   * Optional: reads stderr as `readStdout` reads stdout, with the same contract. Read stderr
+   * either through this or through `stderr`, not both.
+   */
+  readStderr?(onChunk: (chunk: Uint8Array) => void, signal?: AbortSignal): Promise<void>;
   /** Resolves when the process has exited; never rejects. */
   readonly exited: Promise<ProcessExit>;
   /** Sends a signal ("SIGTERM" by default); does nothing once the process has exited. */

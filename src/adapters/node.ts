@@ -4,8 +4,8 @@
  * Node differences papered over here: a spawn failure (missing program) arrives as an
  * asynchronous `error` event, which we turn into an exit with `error` set; Node streams are
  * exposed as web streams through thin wrappers (`toWebWritable`, `toWebReadable`), and
- * stdout can also be read by its `data` events (`readStdout`) and stdin written without a
- * web stream (`writeStdin`), as the stdio transport does.
+ * stdout and stderr can also be read by their `data` events (`readStdout`, `readStderr`) and
+ * stdin written without a web stream (`writeStdin`), as the stdio transport does.
  *
  * @module
  */
@@ -44,11 +44,8 @@ function spawn(options: SpawnOptions): ChildProcess {
   for (const pipe of [child.stdin, child.stdout, child.stderr]) {
     (pipe as { unref?: () => void }).unref?.();
   }
-  // Stdout is read one way only: as a web stream, made at the first ask, or pushed.
-  let stdout: ReadableStream<Uint8Array> | undefined;
-  let pushed = false;
-  const taken = (how: string) =>
-    new CodexError(`Cannot read stdout ${how}: it is already being read the other way`);
+  const stdout = oneWayPipe(child.stdout, "stdout");
+  const stderr = oneWayPipe(child.stderr, "stderr");
   return {
     pid: child.pid ?? -1,
     stdin: toWebWritable(child.stdin),
@@ -58,18 +55,39 @@ function spawn(options: SpawnOptions): ChildProcess {
       child.stdin.write(chunk);
     },
     get stdout() {
-      if (pushed) throw taken("as a stream");
-      return stdout ??= toWebReadable(child.stdout);
+      return stdout.stream();
     },
-    readStdout(onChunk, signal) {
-      if (pushed || stdout !== undefined) return Promise.reject(taken("by push"));
-      pushed = true;
-      return readPushed(child.stdout, onChunk, signal);
+    readStdout: stdout.read,
+    get stderr() {
+      return stderr.stream();
     },
-    stderr: toWebReadable(child.stderr),
+    readStderr: stderr.read,
     exited,
     kill(signal = "SIGTERM") {
       if (!done) child.kill(signal);
+    },
+  };
+}
+
+/**
+ * A pipe read one way only: as a web stream, made at the first ask, or by `data` events
+ * (`read`, which is `readStdout` or `readStderr`). Neither is set up before it is asked for:
+ * the first web stream costs Node some loading.
+ */
+function oneWayPipe(source: Readable, name: "stdout" | "stderr") {
+  let stream: ReadableStream<Uint8Array> | undefined;
+  let pushed = false;
+  const taken = (how: string) =>
+    new CodexError(`Cannot read ${name} ${how}: it is already being read the other way`);
+  return {
+    stream(): ReadableStream<Uint8Array> {
+      if (pushed) throw taken("as a stream");
+      return stream ??= toWebReadable(source);
+    },
+    read(onChunk: (chunk: Uint8Array) => void, signal?: AbortSignal): Promise<void> {
+      if (pushed || stream !== undefined) return Promise.reject(taken("by push"));
+      pushed = true;
+      return readPushed(source, onChunk, signal);
     },
   };
 }
@@ -124,8 +142,8 @@ function toWebReadable(source: Readable): ReadableStream<Uint8Array> {
 
 /**
  * Reads a Node readable by its `data` events until it ends, `signal` aborts (the stream is
- * destroyed) or `onChunk` throws: what `readStdout` is, without the promise and the calls
- * per chunk that a web stream costs on Node.
+ * destroyed) or `onChunk` throws: what `readStdout` and `readStderr` are, without the promise
+ * and the calls per chunk that a web stream costs on Node.
  */
 function readPushed(
   source: Readable,

@@ -63,7 +63,7 @@ export function stdioTransport(
   const tail = new LineRing(STDERR_LINES);
   const { onStderr } = options;
   // Lines are kept as read; masking and colour stripping wait until the tail is asked for.
-  const stderrDone = drainLines(child.stderr, (line) => {
+  const stderrDone = drainLines(child, (line) => {
     tail.push(line);
     if (onStderr !== undefined) onStderr(redact(line));
   });
@@ -211,12 +211,27 @@ async function readJsonl(
     const batch = decoder.push(chunk);
     if (batch.length > 0) onBatch(batch);
   };
-  if (child.readStdout !== undefined) await child.readStdout(onChunk, signal);
-  else await readChunks(child.stdout, onChunk, signal);
+  await readPipe(child, "stdout", onChunk, signal);
   if (signal?.aborted) return; // cancelled: what was cut off is not a message
   const rest = decoder.end();
   if (rest.length > 0) onBatch(rest);
   onEnd();
+}
+
+/**
+ * Reads one of the child's pipes into `onChunk`: by the adapter's own reader where it has one
+ * (`readStdout`, `readStderr`: Node's), else the web stream by `readChunks`.
+ */
+function readPipe(
+  child: ChildProcess,
+  pipe: "stdout" | "stderr",
+  onChunk: (chunk: Uint8Array) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const read = pipe === "stdout" ? child.readStdout : child.readStderr;
+  return read !== undefined
+    ? read.call(child, onChunk, signal)
+    : readChunks(child[pipe], onChunk, signal);
 }
 
 /** The size of the one buffer a byte stream is read into: a pipe's usual capacity. */
@@ -285,12 +300,12 @@ function describeExit(exit: ProcessExit, stderrTail: string[]): TransportCloseIn
 }
 
 /**
- * Reads a byte stream to its end, calling `onLine` for each line of text. Each character is
+ * Reads the child's stderr to its end, calling `onLine` for each line of text. Each character is
  * scanned once, and a line longer than `STDERR_LINE_CHARS` is cut there (the rest of it is
  * dropped), so a process writing without newlines costs neither quadratic time nor memory.
  */
 async function drainLines(
-  stream: ReadableStream<Uint8Array>,
+  child: ChildProcess,
   onLine: (line: string) => void,
 ): Promise<void> {
   let partial = "";
@@ -321,7 +336,7 @@ async function drainLines(
   // chunk (an unknown model's name: six warnings a turn).
   const decoder = new TextDecoder();
   try {
-    await readChunks(stream, (chunk) => takeText(decoder.decode(chunk, { stream: true })));
+    await readPipe(child, "stderr", (chunk) => takeText(decoder.decode(chunk, { stream: true })));
   } catch {
     // The pipe broke with the process: what was read is kept.
   }
