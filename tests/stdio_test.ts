@@ -375,6 +375,44 @@ test(
   },
 );
 
+test(
+  "stdioTransport makes no web stream of a process that reads and writes without them, until asked",
+  T,
+  async () => {
+    const encoder = new TextEncoder();
+    const decoder = new TextDecoder();
+    const written: string[] = [];
+    let ended = 0;
+    let toStdout = (_chunk: Uint8Array) => {};
+    const { child, exit } = madeUpProcess({
+      writeStdin: (chunk) => {
+        written.push(decoder.decode(chunk)); // a request: answered at once
+        toStdout(encoder.encode('{"id":1,"result":{}}\n'));
+      },
+      endStdin: () => void ended++,
+      readStdout: (onChunk) => {
+        toStdout = onChunk;
+        return child.exited.then(() => {});
+      },
+      readStderr: () => child.exited.then(() => {}),
+    });
+    for (const pipe of ["stdin", "stdout", "stderr"]) {
+      Object.defineProperty(child, pipe, { get: () => assert.fail(`the ${pipe} stream was made`) });
+    }
+    const transport = stdioTransport(child);
+    const connection = new JsonRpcConnection(transport);
+    assert.deepEqual(await connection.request("a", {}), {});
+    assert.deepEqual(written, ['{"id":1,"method":"a","params":{}}\n']);
+    const closing = transport.close({ graceMs: 1000 });
+    assert.equal(ended, 1, "stdin was ended through endStdin");
+    exit({ code: 0, signal: null });
+    assert.equal((await closing).exitCode, 0);
+    // Asked for, the transport's own streams are there (and take the process's).
+    assert.ok(transport.writable instanceof WritableStream);
+    assert.ok(transport.readable instanceof ReadableStream);
+  },
+);
+
 /** Runs `script` under `sh` with the Node adapter (which every runtime can load). */
 async function nodeChild(script: string): Promise<ChildProcess> {
   const { nodeAdapter } = await import("../src/adapters/node.ts");
@@ -435,7 +473,7 @@ test(
 );
 
 test(
-  "The Node adapter's writeStdin writes in order, and closing stdin ends after it",
+  "The Node adapter's writeStdin writes in order, and closing stdin (or endStdin) ends after it",
   T,
   async () => {
     const alive = setInterval(() => {}, 1000);
@@ -449,6 +487,17 @@ test(
       assert.equal(text, Array.from({ length: 100 }, (_, i) => `line ${i}\n`).join(""));
       assert.equal((await child.exited).code, 0);
       child.writeStdin!(encoder.encode("too late\n")); // the pipe has ended: dropped, no throw
+
+      // endStdin ends it too, after what was written, without a web stream.
+      const ending = await nodeChild("cat");
+      for (let i = 0; i < 100; i++) ending.writeStdin!(encoder.encode(`line ${i}\n`));
+      ending.endStdin!();
+      const decoder = new TextDecoder();
+      let echoed = "";
+      await ending.readStdout!((chunk) => (echoed += decoder.decode(chunk)));
+      assert.equal(echoed, text);
+      assert.equal((await ending.exited).code, 0);
+      ending.endStdin!(); // again: nothing happens
     } finally {
       clearInterval(alive);
     }

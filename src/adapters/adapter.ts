@@ -53,6 +53,11 @@ export interface ChildProcess {
    * pipes (Node's: a promise and several calls a write).
    */
   writeStdin?(chunk: Uint8Array): void;
+  /**
+   * Optional, with `writeStdin`: ends stdin after what was written (the child reads EOF),
+   * without a web stream. Does nothing once stdin has ended.
+   */
+  endStdin?(): void;
   /** The child's stdout. */
   readonly stdout: ReadableStream<Uint8Array>;
   /**

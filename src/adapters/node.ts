@@ -5,7 +5,8 @@
  * asynchronous `error` event, which we turn into an exit with `error` set; Node streams are
  * exposed as web streams through thin wrappers (`toWebWritable`, `toWebReadable`), and
  * stdout and stderr can also be read by their `data` events (`readStdout`, `readStderr`) and
- * stdin written without a web stream (`writeStdin`), as the stdio transport does.
+ * stdin written and ended without a web stream (`writeStdin`, `endStdin`), as the stdio
+ * transport does; each web stream is made when first asked for.
  *
  * @module
  */
@@ -44,15 +45,22 @@ function spawn(options: SpawnOptions): ChildProcess {
   for (const pipe of [child.stdin, child.stdout, child.stderr]) {
     (pipe as { unref?: () => void }).unref?.();
   }
+  // No web stream is made before it is asked for: Node's first costs it 2 ms of loading.
+  let stdin: WritableStream<Uint8Array> | undefined;
   const stdout = oneWayPipe(child.stdout, "stdout");
   const stderr = oneWayPipe(child.stderr, "stderr");
   return {
     pid: child.pid ?? -1,
-    stdin: toWebWritable(child.stdin),
+    get stdin() {
+      return stdin ??= toWebWritable(child.stdin);
+    },
     writeStdin(chunk) {
       // After the pipe has ended or broken, Node reports the write to the quiet error
       // listener above, without throwing.
       child.stdin.write(chunk);
+    },
+    endStdin() {
+      child.stdin.end();
     },
     get stdout() {
       return stdout.stream();
@@ -71,8 +79,7 @@ function spawn(options: SpawnOptions): ChildProcess {
 
 /**
  * A pipe read one way only: as a web stream, made at the first ask, or by `data` events
- * (`read`, which is `readStdout` or `readStderr`). Neither is set up before it is asked for:
- * the first web stream costs Node some loading.
+ * (`read`, which is `readStdout` or `readStderr`).
  */
 function oneWayPipe(source: Readable, name: "stdout" | "stderr") {
   let stream: ReadableStream<Uint8Array> | undefined;

@@ -70,12 +70,24 @@ export function stdioTransport(
   /** The tail for messages: secrets masked, without terminal colours. */
   const stderrTail = () => tail.lines().map((line) => stripAnsi(redact(line)));
 
-  const stdin = child.stdin.getWriter();
-  stdin.closed.catch(() => {}); // a dead child is reported through `closed`
+  // The web streams, the process's and our own, are made when first used: a connection uses
+  // none of them where the adapter reads and writes its pipes itself (Node's, whose first web
+  // stream costs it 2 ms of loading).
+  let stdinWriter: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  const stdin = () => {
+    if (stdinWriter === undefined) {
+      stdinWriter = child.stdin.getWriter();
+      stdinWriter.closed.catch(() => {}); // a dead child is reported through `closed`
+    }
+    return stdinWriter;
+  };
+  const endStdin = () => {
+    if (stdinWriter === undefined && child.endStdin !== undefined) child.endStdin();
+    else stdin().close().catch(() => {});
+  };
   const encoder = new TextEncoder();
-  const writable = new WritableStream<string>({
-    write: (text) => stdin.write(encoder.encode(text + "\n")),
-  });
+  let writable: WritableStream<string> | undefined;
+  let readable: ReadableStream<unknown[]> | undefined;
 
   const ended = deferred<TransportCloseInfo>();
   const closed = ended.promise;
@@ -89,7 +101,7 @@ export function stdioTransport(
   const stop = (graceMs: number) => {
     stopping ??= (async () => {
       // Never awaited: a frozen peer may never drain the pipe, and EOF would wait behind it.
-      stdin.close().catch(() => {});
+      endStdin();
       if (await settleWithin(child.exited, graceMs / 2)) return;
       child.kill("SIGTERM");
       if (await settleWithin(child.exited, graceMs / 2)) return;
@@ -128,8 +140,14 @@ export function stdioTransport(
 
   const transport: MessageTransport = {
     pid: child.pid,
-    readable: decodeJsonl(takeStdout, stdoutEnded),
-    writable,
+    get readable() {
+      return readable ??= decodeJsonl(takeStdout, stdoutEnded);
+    },
+    get writable() {
+      return writable ??= new WritableStream<string>({
+        write: (text) => stdin().write(encoder.encode(text + "\n")),
+      });
+    },
     closed,
     stderrTail,
     async close({ graceMs = CLOSE_GRACE_MS }: CloseOptions = {}) {
@@ -147,7 +165,7 @@ export function stdioTransport(
   const writeStdin = child.writeStdin?.bind(child);
   Object.defineProperty(transport, "send", {
     value: writeStdin === undefined
-      ? (text: string) => void stdin.write(encoder.encode(text + "\n")).catch(() => {})
+      ? (text: string) => void stdin().write(encoder.encode(text + "\n")).catch(() => {})
       : (text: string) => writeStdin(encoder.encode(text + "\n")),
   });
   return transport;
