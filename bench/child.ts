@@ -65,6 +65,8 @@ export interface ChildConfig {
   readonly cwd: string;
   /** Scenario sizes. */
   readonly turns: number;
+  /** What every turn's prompt starts with (`stream`, `many`: how many deltas to stream). */
+  readonly prompt: string;
   /** `warm`: turns run on the thread before the measured ones. */
   readonly warmup: number;
   readonly threads: number;
@@ -265,7 +267,7 @@ async function ours(config: ChildConfig): Promise<ChildResult> {
         return await measure(async (turnMs) => {
           let streamed = 0;
           for (let i = 0; i < config.turns; i++) {
-            streamed += await timed(turnMs, () => streamTurn(thread, `turn ${i}`));
+            streamed += await timed(turnMs, () => streamTurn(thread, `${config.prompt}turn ${i}`));
           }
           return streamed;
         });
@@ -392,7 +394,7 @@ async function raw(config: ChildConfig): Promise<ChildResult> {
         return await measure(async (turnMs) => {
           turns.events = 0;
           for (let i = 0; i < config.turns; i++) {
-            await timed(turnMs, () => turns.run(thread, `turn ${i}`));
+            await timed(turnMs, () => turns.run(thread, `${config.prompt}turn ${i}`));
           }
           return turns.events;
         });

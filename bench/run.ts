@@ -28,7 +28,7 @@
  */
 
 import { join } from "node:path";
-import { FakeModel, scenarios } from "../testing.ts";
+import { FakeModel } from "../testing.ts";
 import { captureTraffic } from "./capture.ts";
 import { childRunner, type RunChild } from "./children.ts";
 import { exists, loadAverage, ROOT } from "./machine.ts";
@@ -36,7 +36,7 @@ import { FULL, type Options, parseArgs, SCENARIOS, SMOKE, writesResults } from "
 import { writeResults } from "./results_md.ts";
 import { printHeader } from "./rows.ts";
 import { findRuntimes, type Runtime } from "./runtimes.ts";
-import { baseConfig, SCENARIO_RUNS, type ScenarioContext } from "./scenarios.ts";
+import { baseConfig, benchScript, SCENARIO_RUNS, type ScenarioContext } from "./scenarios.ts";
 import { Scoreboard } from "./scoreboard.ts";
 
 /** Runs the bench; returns the exit code (1 when a scenario failed). */
@@ -54,7 +54,7 @@ async function main(): Promise<number> {
     say: board.say,
   });
   const selected = (scenario: string) => options.only?.includes(scenario) ?? true;
-  const fake = await FakeModel.start({ script: scenarios.byModel() });
+  const fake = await FakeModel.start({ script: benchScript() });
   printIntro(options, runtimes, loadBefore, board);
   const runChild = childRunner(options.cpuProf, options.syncJit);
   await warmUp(runtimes, runChild, board);

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { codexHome } from "../testing.ts";
+import { codexHome, scenarios, type ScriptFunction } from "../testing.ts";
 import type { ChildConfig, Impl, Scenario } from "./child.ts";
 import type { ChildRun, RunChild } from "./children.ts";
 import type { FramingResult } from "./framing.ts";
@@ -51,6 +51,7 @@ export function baseConfig(
     homeEnv: {},
     cwd: ROOT,
     turns: 1,
+    prompt: "",
     warmup: 0,
     threads: 1,
     deltas: 0,
@@ -62,14 +63,35 @@ export function baseConfig(
 }
 
 /**
- * The model name of the short-turn scenarios: the testing kit's default (`undefined` leaves
+ * The model name of every end-to-end scenario: the testing kit's default (`undefined` leaves
  * `codexHome` to choose it), one the app-server knows, which the fake (`scenarios.byModel()`)
- * answers as `plain`. The fake's own name `plain` is unknown to the app-server, which then
- * logs six "Unknown model" warnings a turn to stderr: a cost a real deployment never has,
- * paid only by ours (the raw loop discards stderr). `PROFILES.md` keeps what reading them
- * costs.
+ * answers as `plain` (and `stream` and `many` by their prompts). The fake's own names
+ * (`plain`, `deltas-N`) are unknown to the app-server, which then logs six "Unknown model"
+ * warnings a turn to stderr: a cost a real deployment never has, paid only by ours (the raw
+ * loop discards stderr). `PROFILES.md` keeps what reading them costs.
  */
 const KNOWN_MODEL = undefined;
+
+/**
+ * What the prompts of a turn of `deltas` deltas start with: the bench's fake model
+ * ({@linkcode benchScript}) streams that many, whatever the model's name, so `stream` and
+ * `many` run on {@linkcode KNOWN_MODEL} too.
+ */
+function deltasPrompt(deltas: number): string {
+  return `deltas-${deltas} `;
+}
+
+/**
+ * The bench's fake model: `scenarios.byModel()`, except that a prompt that starts with
+ * {@linkcode deltasPrompt} is answered with that many deltas.
+ */
+export function benchScript(): ScriptFunction {
+  const byModel = scenarios.byModel();
+  return (request) => {
+    const match = /^deltas-(\d+) /.exec(request.lastUserMessage);
+    return match === null ? byModel(request) : scenarios.deltas(Number(match[1]))(request);
+  };
+}
 
 /**
  * Runs ours and raw alternately (ABAB…), and any `layers` after them in each round (ABCD…),
@@ -294,9 +316,9 @@ async function streamScenario(context: ScenarioContext, runtime: Runtime): Promi
     context,
     runtime,
     "stream",
-    `deltas-${sizes.streamDeltas}`,
+    KNOWN_MODEL,
     sizes.rounds.stream,
-    { turns: 1 },
+    { turns: 1, prompt: deltasPrompt(sizes.streamDeltas) },
   );
   const label = streamLabel(sizes.streamDeltas);
   emit(pairRow(`stream ${label} wall (ms)`, runtime, runs, wall, timesRaw(1.1)));
@@ -339,9 +361,9 @@ async function manyScenario(context: ScenarioContext, runtime: Runtime): Promise
     context,
     runtime,
     "many",
-    `deltas-${sizes.manyDeltas}`,
+    KNOWN_MODEL,
     sizes.rounds.many,
-    { turns: sizes.manyTurns },
+    { turns: sizes.manyTurns, prompt: deltasPrompt(sizes.manyDeltas) },
   );
   const label = `many ${sizes.manyTurns}×${sizes.manyDeltas} (ms)`;
   emit(pairRow(label, runtime, runs, wall, timesRaw(1.05)));
