@@ -28,7 +28,7 @@ export interface Sizes {
 /** The sizes of a full run (7–8 min on a 2-core machine). */
 export const FULL: Sizes = {
   importRounds: 10,
-  rounds: { connect: 8, short: 3, warm: 3, stream: 4, many: 3, concurrent: 1, replay: 2 },
+  rounds: { connect: 8, short: 5, warm: 3, stream: 4, many: 5, concurrent: 3, replay: 2 },
   replayReps: 3,
   shortTurns: 20,
   warmupTurns: 80,
