@@ -86,6 +86,8 @@ export function stdioTransport(
     else stdin().close().catch(() => {});
   };
   const encoder = new TextEncoder();
+  /** A message as the bytes of its line. */
+  const line = (text: string) => encoder.encode(text + "\n");
   let writable: WritableStream<string> | undefined;
   let readable: ReadableStream<unknown[]> | undefined;
 
@@ -145,7 +147,7 @@ export function stdioTransport(
     },
     get writable() {
       return writable ??= new WritableStream<string>({
-        write: (text) => stdin().write(encoder.encode(text + "\n")),
+        write: (text) => stdin().write(line(text)),
       });
     },
     closed,
@@ -165,8 +167,8 @@ export function stdioTransport(
   const writeStdin = child.writeStdin?.bind(child);
   Object.defineProperty(transport, "send", {
     value: writeStdin === undefined
-      ? (text: string) => void stdin().write(encoder.encode(text + "\n")).catch(() => {})
-      : (text: string) => writeStdin(encoder.encode(text + "\n")),
+      ? (text: string) => void stdin().write(line(text)).catch(() => {})
+      : (text: string) => writeStdin(line(text)),
   });
   return transport;
 }
