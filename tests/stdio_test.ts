@@ -413,6 +413,16 @@ test(
   },
 );
 
+/** Runs `body` with the program held alive: the adapter's pipes do not hold it. */
+async function keepingAlive(body: () => Promise<void>): Promise<void> {
+  const alive = setInterval(() => {}, 1000);
+  try {
+    await body();
+  } finally {
+    clearInterval(alive);
+  }
+}
+
 /** Runs `script` under `sh` with the Node adapter (which every runtime can load). */
 async function nodeChild(script: string): Promise<ChildProcess> {
   const { nodeAdapter } = await import("../src/adapters/node.ts");
@@ -420,25 +430,21 @@ async function nodeChild(script: string): Promise<ChildProcess> {
 }
 
 test("The Node adapter's readStdout hands over every byte, then resolves", T, async () => {
-  const alive = setInterval(() => {}, 1000); // the adapter's pipes do not hold the program
-  try {
+  await keepingAlive(async () => {
     const size = 3 * 1024 * 1024;
     const child = await nodeChild(`head -c ${size} /dev/zero`);
     let read = 0;
     await child.readStdout!((chunk) => (read += chunk.length));
     assert.equal(read, size);
     assert.equal((await child.exited).code, 0);
-  } finally {
-    clearInterval(alive);
-  }
+  });
 });
 
 test(
   "The Node adapter reads stdout and stderr one way only: by readStdout (readStderr) or as a stream",
   T,
   async () => {
-    const alive = setInterval(() => {}, 1000);
-    try {
+    await keepingAlive(async () => {
       const pushed = await nodeChild("echo a; echo b >&2");
       const decoder = new TextDecoder();
       let out = "";
@@ -466,9 +472,7 @@ test(
       await assert.rejects(streamed.readStdout!(() => {}), /Cannot read stdout by push/);
       await assert.rejects(streamed.readStderr!(() => {}), /Cannot read stderr by push/);
       await Promise.all([pushed.exited, streamed.exited]);
-    } finally {
-      clearInterval(alive);
-    }
+    });
   },
 );
 
@@ -476,8 +480,7 @@ test(
   "The Node adapter's writeStdin writes in order, and closing stdin (or endStdin) ends after it",
   T,
   async () => {
-    const alive = setInterval(() => {}, 1000);
-    try {
+    await keepingAlive(async () => {
       const child = await nodeChild("cat");
       const encoder = new TextEncoder();
       for (let i = 0; i < 100; i++) child.writeStdin!(encoder.encode(`line ${i}\n`));
@@ -498,9 +501,7 @@ test(
       assert.equal(echoed, text);
       assert.equal((await ending.exited).code, 0);
       ending.endStdin!(); // again: nothing happens
-    } finally {
-      clearInterval(alive);
-    }
+    });
   },
 );
 
@@ -508,8 +509,7 @@ test(
   "The Node adapter's readStdout: aborting stops at once; a throwing onChunk rejects",
   T,
   async () => {
-    const alive = setInterval(() => {}, 1000);
-    try {
+    await keepingAlive(async () => {
       const quiet = await nodeChild("echo a; exec sleep 30");
       const stop = new AbortController();
       const chunks: string[] = [];
@@ -532,9 +532,7 @@ test(
       );
       throwing.kill("SIGKILL");
       assert.equal((await throwing.exited).signal, "SIGKILL");
-    } finally {
-      clearInterval(alive);
-    }
+    });
   },
 );
 
@@ -544,8 +542,7 @@ test(
   async () => {
     const adapter = await loadAdapter();
     // The adapter's processes and pipes do not hold the program alive; the test does.
-    const alive = setInterval(() => {}, 1000);
-    try {
+    await keepingAlive(async () => {
       const size = 32 * 1024 * 1024;
       const child = adapter.spawn({
         command: "head",
@@ -567,9 +564,7 @@ test(
       }
       assert.equal(read, size, "every byte arrives once the stream is read");
       assert.equal((await child.exited).code, 0);
-    } finally {
-      clearInterval(alive);
-    }
+    });
   },
 );
 
