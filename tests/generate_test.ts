@@ -486,3 +486,18 @@ test("a ThreadItem goes straight to its option: the options before it are not tr
     discriminator["~run"] = run;
   }
 });
+
+test("a wrapper of a shared leaf is one schema: every optional string member is the same object", {
+  timeout: 10_000,
+}, () => {
+  const entriesOf = (name: "ThreadStartParams" | "TurnStartParams") =>
+    (schemas[name] as unknown as { getter(): { entries: Record<string, unknown> } }).getter()
+      .entries;
+  const threadStart = entriesOf("ThreadStartParams");
+  const turnStart = entriesOf("TurnStartParams");
+  assert.equal((threadStart.cwd as { type: string }).type, "nullish");
+  assert.equal(threadStart.cwd, turnStart.cwd);
+  assert.equal(threadStart.model, turnStart.cwd);
+  assert.equal(v.safeParse(threadStart.cwd as v.GenericSchema, 1).success, false);
+  assert.equal(v.safeParse(threadStart.cwd as v.GenericSchema, null).success, true);
+});

@@ -8,6 +8,9 @@
  *   grows with module size, and the table is about a third smaller.
  * - Each schema is a `LazySchema` wrapper that runs its builder on first use, so importing
  *   builds nothing (building everything eagerly cost ~15 ms more).
+ * - A wrapper of a shared leaf is shared in turn (`v.nullish(str)` is `nullishStr`, one
+ *   object for its ~600 uses): a schema built on first use makes fewer valibot calls, and
+ *   the check compiles each shared wrapper once.
  * - Objects and variants go through small typed helpers (`obj`, `variant`): valibot's own
  *   types make the checker compute every object's output type from its entries, which
  *   took most of `deno check`; the helpers check each entry against the declared member
@@ -171,10 +174,11 @@ const SCHEMAS_DOC = jsdoc(
  */
 export function emitSchemas(definitions: Definition[], version: string): string {
   const used = new Set<string>();
+  const wrappers = new Map<string, string>();
   // No per-row docs: they live on the types (`Definitions` in `definitions.ts`), and every
   // byte here costs import time.
   const rows = definitions.map((d) =>
-    `${d.name}: () => ${vSchema(d.node, `T.${d.name}`, used)},\n`
+    `${d.name}: () => ${vSchema(d.node, `T.${d.name}`, { used, wrappers })},\n`
   );
 
   let out = fileHeader(
@@ -191,6 +195,9 @@ export function emitSchemas(definitions: Definition[], version: string): string 
     "  readonly [K in keyof Definitions]: v.GenericSchema<Definitions[K]>;\n};\n\n";
   for (const [name, [doc, code]] of Object.entries(LEAVES)) {
     if (used.has(name)) out += `${jsdoc(doc)}${code}\n`;
+  }
+  for (const [name, expression] of wrappers) {
+    out += `${jsdoc(`\`${expression}\`, shared.`)}const ${name} = ${expression};\n`;
   }
   out += `\n${HELPERS}\n${LAZY_SCHEMA}\n`;
   out += jsdoc(
@@ -218,12 +225,12 @@ export function emitSchemas(definitions: Definition[], version: string): string 
  * @param type The declared type of a definition's top level (`T.ThreadItem`), given to
  * `obj`/`variant` there; nested objects infer theirs from their entries and are checked
  * where they are used.
- * @param used Collects the shared leaves used.
+ * @param shared Collects the shared leaves and wrappers used.
  * @returns The expression.
  */
-function vSchema(node: Node, type: string | undefined, used: Set<string>): string {
+function vSchema(node: Node, type: string | undefined, shared: Shared): string {
   const leaf = (name: string) => {
-    used.add(name);
+    shared.used.add(name);
     return name;
   };
   switch (node.kind) {
@@ -253,34 +260,65 @@ function vSchema(node: Node, type: string | undefined, used: Set<string>): strin
     case "picklist":
       return `v.picklist([${node.values.map((m) => JSON.stringify(m.value)).join(", ")}])`;
     case "array":
-      return `v.array(${vSchema(node.items, undefined, used)})`;
+      return wrap("array", vSchema(node.items, undefined, shared), shared);
     case "record":
-      return `v.record(v.string(), ${vSchema(node.values, undefined, used)})`;
+      return `v.record(v.string(), ${vSchema(node.values, undefined, shared)})`;
     case "object": {
       if (node.props.length === 0) return "v.looseObject({})";
-      const entries = node.props.map((prop) => `${propertyKey(prop.name)}: ${member(prop, used)}`);
+      const entries = node.props.map((prop) =>
+        `${propertyKey(prop.name)}: ${member(prop, shared)}`
+      );
       return `obj${type === undefined ? "" : `<${type}>`}({${entries.join(", ")}})`;
     }
     case "union": {
-      const options = node.options.map((m) => vSchema(m.value, undefined, used)).join(", ");
+      const options = node.options.map((m) => vSchema(m.value, undefined, shared)).join(", ");
       if (node.discriminator === undefined) return `v.union([${options}])`;
       const key = JSON.stringify(node.discriminator);
       return `variant${type === undefined ? "" : `<${type}>`}(${key}, ${options})`;
     }
     case "nullable":
-      return `v.nullable(${vSchema(node.inner, undefined, used)})`;
+      return wrap("nullable", vSchema(node.inner, undefined, shared), shared);
     case "intersect":
       return `v.intersect([${
-        node.parts.map((part) => vSchema(part, undefined, used)).join(", ")
+        node.parts.map((part) => vSchema(part, undefined, shared)).join(", ")
       }])`;
   }
 }
 
 /** An object member's schema: optional members accept absence, and null when nullable. */
-function member(prop: Prop, used: Set<string>): string {
-  if (prop.required) return vSchema(prop.node, undefined, used);
+function member(prop: Prop, shared: Shared): string {
+  if (prop.required) return vSchema(prop.node, undefined, shared);
   if (prop.node.kind === "nullable") {
-    return `v.nullish(${vSchema(prop.node.inner, undefined, used)})`;
+    return wrap("nullish", vSchema(prop.node.inner, undefined, shared), shared);
   }
-  return `v.optional(${vSchema(prop.node, undefined, used)})`;
+  return wrap("optional", vSchema(prop.node, undefined, shared), shared);
+}
+
+/** What the emitted rows use: shared leaves by name, shared wrappers by name and expression. */
+interface Shared {
+  /** The leaves used (`str`). */
+  readonly used: Set<string>;
+  /** The wrappers shared, in order of first use: name → expression (`nullishStr`). */
+  readonly wrappers: Map<string, string>;
+}
+
+/**
+ * A valibot wrapper around an expression; around a shared leaf or wrapper, a shared one
+ * (`v.nullish(str)` is `nullishStr`, declared once).
+ *
+ * @param wrapper The valibot function.
+ * @param inner The wrapped expression.
+ * @param shared Collects the wrappers shared.
+ * @returns The expression, or the shared wrapper's name.
+ */
+function wrap(
+  wrapper: "array" | "nullable" | "nullish" | "optional",
+  inner: string,
+  shared: Shared,
+): string {
+  const expression = `v.${wrapper}(${inner})`;
+  if (!(inner in LEAVES) && !shared.wrappers.has(inner)) return expression;
+  const name = `${wrapper}${inner[0].toUpperCase()}${inner.slice(1)}`;
+  shared.wrappers.set(name, expression);
+  return name;
 }
