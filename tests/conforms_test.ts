@@ -196,6 +196,24 @@ test("conforms leaves to valibot what it does not compile, and keeps valibot's e
     [v.nullable(v.string()), undefined],
     [v.nullish(v.string()), null],
     [v.union([v.string(), v.number()]), false],
+    // An exact optional member passes when missing, not when present as `undefined`.
+    [v.looseObject({ a: v.exactOptional(v.string()) }), { a: undefined }],
+    [v.looseObject({ a: v.exactOptional(v.string()) }), {}],
+    [v.looseObject({ a: v.nullable(v.exactOptional(v.string())) }), { a: undefined }],
+    // Members checked inline: wrapped leaves, numbers with actions, null.
+    [v.looseObject({ a: v.optional(v.nullable(v.literal(3))) }), { a: null }],
+    [v.looseObject({ a: v.nullable(v.optional(v.literal(3))) }), { a: undefined }],
+    [v.looseObject({ a: v.nullable(v.boolean()) }), { a: undefined }],
+    [v.looseObject({ a: v.pipe(v.number(), v.integer(), v.minValue(0)) }), { a: -1 }],
+    [v.looseObject({ a: v.pipe(v.number(), v.integer(), v.minValue(0)) }), { a: 1.5 }],
+    [v.looseObject({ a: v.nullish(v.pipe(v.number(), v.minValue(3))) }), { a: 2.5 }],
+    [v.looseObject({ a: v.nullish(v.pipe(v.number(), v.minValue(3))) }), { a: 3.5 }],
+    [v.looseObject({ a: v.pipe(v.number(), v.maxValue(3)) }), { a: 4 }],
+    [v.looseObject({ a: v.pipe(v.nullable(v.number()), v.check((n) => n !== null)) }), { a: null }],
+    [v.looseObject({ a: v.null() }), { a: undefined }],
+    [v.looseObject({ a: v.number() }), { a: Number.NaN }],
+    [v.looseObject({ a: v.unknown() }), { a: undefined }],
+    [v.looseObject({ a: v.lazy(() => v.string()) }), { a: 1 }],
   ];
   for (const [index, [schema, value]] of cases.entries()) {
     assert.equal(conforms(schema, value), v.is(schema, value), `case ${index}`);

@@ -183,9 +183,10 @@ function compilePipe(node: Node, pipe: readonly Node[]): Check {
 }
 
 /**
- * `optional`, `exact_optional`, `nullable`, `nullish` without a default. The wrapped
- * schema is compiled when a value first reaches it (members that are always `null` never
- * are).
+ * `optional`, `exact_optional`, `nullable`, `nullish` without a default: `optional` and
+ * `nullish` let `undefined` through, `nullable` and `nullish` `null`; `exact_optional` only
+ * lets its key be missing, which its object checks. The wrapped schema is compiled when a
+ * value first reaches it (members that are always `null` never are).
  *
  * @param type The wrapper's type.
  * @param node The wrapped schema.
@@ -198,6 +199,8 @@ function compileWrapper(type: string, node: Node): Check {
       return (value) => value === null || (wrapped ??= checkOf(node))(value);
     case "nullish":
       return (value) => value === null || value === undefined || (wrapped ??= checkOf(node))(value);
+    case "exact_optional": // present as `undefined` is checked by the wrapped schema
+      return (value) => (wrapped ??= checkOf(node))(value);
     default:
       return (value) => value === undefined || (wrapped ??= checkOf(node))(value);
   }
