@@ -24,6 +24,7 @@ export type Scenario =
   | "import"
   | "connect"
   | "short"
+  | "calls"
   | "warm"
   | "stream"
   | "many"
@@ -206,6 +207,39 @@ async function measure(body: (turnMs: number[]) => Promise<number>): Promise<Chi
   };
 }
 
+/**
+ * The JavaScript function calls `body` makes in this process's own code (`file:` scripts:
+ * the client, its dependencies, this harness), not the runtime's built-in JavaScript:
+ * counted by V8's precise coverage through `node:inspector` (Node and Deno), which counts
+ * every call, optimized code included, from the moment it is reset.
+ */
+async function countCalls(body: () => Promise<void>): Promise<number> {
+  const { Session } = await import("node:inspector/promises");
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post("Profiler.enable");
+    await session.post("Profiler.startPreciseCoverage", { callCount: true, detailed: false });
+    await session.post("Profiler.takePreciseCoverage"); // resets the counts
+    await body();
+    const { result } = await session.post("Profiler.takePreciseCoverage");
+    let calls = 0;
+    for (const script of result) {
+      if (!script.url.startsWith("file:")) continue;
+      // A function's first range spans it whole: its count is the function's calls.
+      for (const fn of script.functions) calls += fn.ranges[0]?.count ?? 0;
+    }
+    return calls;
+  } finally {
+    session.disconnect();
+  }
+}
+
+/** The result of a `calls` child: the calls per turn, and nothing timed. */
+function callsResult(calls: number, turns: number): ChildResult {
+  return { ms: 0, cpuUs: 0, events: 0, peakRss: 0, peakHeap: 0, extra: { calls: calls / turns } };
+}
+
 /** Runs `turn` and records how long it took. */
 async function timed<T>(turnMs: number[], turn: () => Promise<T>): Promise<T> {
   const t0 = performance.now();
@@ -252,6 +286,14 @@ async function ours(config: ChildConfig): Promise<ChildResult> {
   const codex = await startOurs(config);
   try {
     switch (config.scenario) {
+      case "calls": {
+        const thread = await codex.threadStart();
+        for (let i = 0; i < config.warmup; i++) await thread.run(`warm-up ${i}`);
+        const calls = await countCalls(async () => {
+          for (let i = 0; i < config.turns; i++) await thread.run(`turn ${i}`);
+        });
+        return callsResult(calls, config.turns);
+      }
       case "short":
       case "warm": {
         const thread = await codex.threadStart();
@@ -385,6 +427,14 @@ async function raw(config: ChildConfig): Promise<ChildResult> {
   try {
     const turns = new RawTurns(client);
     switch (config.scenario) {
+      case "calls": {
+        const thread = await turns.thread();
+        for (let i = 0; i < config.warmup; i++) await turns.run(thread, `warm-up ${i}`);
+        const calls = await countCalls(async () => {
+          for (let i = 0; i < config.turns; i++) await turns.run(thread, `turn ${i}`);
+        });
+        return callsResult(calls, config.turns);
+      }
       case "short":
       case "warm":
       case "stream":

@@ -13,6 +13,9 @@ export interface Sizes {
   readonly rounds: Record<Exclude<Scenario, "import" | "framing">, number>;
   readonly replayReps: number;
   readonly shortTurns: number;
+  /** `calls`: the turns counted, after `callWarmup` turns. */
+  readonly callTurns: number;
+  readonly callWarmup: number;
   /** Turns run before the `warm` scenario's measured short turns. */
   readonly warmupTurns: number;
   readonly streamDeltas: number;
@@ -28,9 +31,11 @@ export interface Sizes {
 /** The sizes of a full run (7–8 min on a 2-core machine). */
 export const FULL: Sizes = {
   importRounds: 10,
-  rounds: { connect: 8, short: 5, warm: 3, stream: 4, many: 5, concurrent: 3, replay: 2 },
+  rounds: { connect: 8, short: 5, calls: 1, warm: 3, stream: 4, many: 5, concurrent: 3, replay: 2 },
   replayReps: 3,
   shortTurns: 20,
+  callTurns: 20,
+  callWarmup: 10,
   warmupTurns: 80,
   streamDeltas: 20_000,
   manyTurns: 10,
@@ -45,9 +50,11 @@ export const FULL: Sizes = {
 /** The sizes of a smoke run (`--smoke`: 1 round at tiny sizes, < 60 s). */
 export const SMOKE: Sizes = {
   importRounds: 1,
-  rounds: { connect: 1, short: 1, warm: 1, stream: 1, many: 1, concurrent: 1, replay: 1 },
+  rounds: { connect: 1, short: 1, calls: 1, warm: 1, stream: 1, many: 1, concurrent: 1, replay: 1 },
   replayReps: 1,
   shortTurns: 2,
+  callTurns: 2,
+  callWarmup: 1,
   warmupTurns: 2,
   streamDeltas: 200,
   manyTurns: 2,
@@ -64,6 +71,7 @@ export const SCENARIOS = [
   "import",
   "connect",
   "short",
+  "calls",
   "warm",
   "stream",
   "many",

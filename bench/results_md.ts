@@ -85,7 +85,9 @@ async function headerLines(report: RunReport): Promise<string[]> {
     "`TextDecoder` + `indexOf` + `JSON.parse` loop). The `main thread` rows are the thread",
     "that runs JavaScript (`/proc/self/task/<pid>/schedstat`), `other threads` the rest of",
     "the process (JIT compilers, garbage collector, I/O); `JIT compiler threads` are Bun's",
-    "JavaScriptCore `JITWorker` threads (V8 does not name its compiler's apart).",
+    "JavaScriptCore `JITWorker` threads (V8 does not name its compiler's apart). The",
+    "`calls per turn` row is a count, not a time: the JavaScript function calls of a short",
+    "turn, by V8's precise coverage (Node, Deno), the client's and the bench harness's.",
     "",
     sizesLine(report.sizes),
     "",
@@ -95,7 +97,8 @@ async function headerLines(report: RunReport): Promise<string[]> {
 /** One line saying how much work each scenario did. */
 function sizesLine(s: Sizes): string {
   return `Sizes: import ×${s.importRounds}; connect ×${s.rounds.connect}; short: ${s.shortTurns} ` +
-    `turns ×${s.rounds.short}; warm: ${s.shortTurns} after ${s.warmupTurns} turns ` +
+    `turns ×${s.rounds.short}; calls: ${s.callTurns} turns after ${s.callWarmup} ` +
+    `×${s.rounds.calls}; warm: ${s.shortTurns} after ${s.warmupTurns} turns ` +
     `×${s.rounds.warm}; stream: 1 turn of ${s.streamDeltas} deltas ×${s.rounds.stream}; ` +
     `many: ${s.manyTurns} turns × ${s.manyDeltas} deltas ×${s.rounds.many}; concurrent: ` +
     `${s.threads} threads × ${s.threadTurns} turns ×${s.rounds.concurrent}; replay: ` +

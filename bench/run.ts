@@ -8,9 +8,10 @@
  * ```
  *
  * Flags for working on one thing (such runs write nothing): `--runtimes=deno,bun`,
- * `--only=stream,framing` (scenario names: import connect short warm stream many concurrent
- * replay framing), `--rounds=N` (rounds of every end-to-end scenario), `--cpu-prof=DIR`
- * (a V8 CPU profile of every child; summarize with `bench/profile_summary.ts`),
+ * `--only=stream,framing` (scenario names: import connect short calls warm stream many
+ * concurrent replay framing), `--rounds=N` (rounds of every end-to-end scenario),
+ * `--cpu-prof=DIR` (a V8 CPU profile of every child; summarize with
+ * `bench/profile_summary.ts`),
  * `--sdk-root=DIR` (load the SDK from another checkout with the same layout, `npm/`
  * included, to A/B a change to `src/`), `--sync-jit` (every child runs its runtime's
  * optimizing compiler on its main thread: what the concurrent compiler costs shows as the
@@ -22,7 +23,8 @@
  * Each end-to-end scenario alternates ours and raw (ABAB…), each run with a fresh temporary
  * CODEX_HOME. `warm` also runs the raw loop's work on the SDK's transport alone and on its
  * `JsonRpcConnection` (`bench/layer_clients.ts`), and the whole SDK with `validation: "off"`:
- * what those layers, and the checks of what arrives, cost live.
+ * what those layers, and the checks of what arrives, cost live. `calls` counts, rather than
+ * times, the JavaScript function calls of a short turn (V8's precise coverage).
  *
  * @module
  */

@@ -269,6 +269,32 @@ async function shortScenario(context: ScenarioContext, runtime: Runtime): Promis
 }
 
 /**
+ * The JavaScript function calls a short turn makes, ours and raw, counted in the child by
+ * V8's precise coverage (`countCalls` in `child.ts`) over `callTurns` turns after
+ * `callWarmup`: a count, not a time, so what a change to the hot path does shows without
+ * the machine's scatter. Node and Deno (JavaScriptCore keeps no such counts); the bench's
+ * harness is counted on both sides alike.
+ */
+async function callsScenario(context: ScenarioContext, runtime: Runtime): Promise<void> {
+  if (runtime.name === "bun") return;
+  const { sizes } = context;
+  const runs = await pairs(context, runtime, "calls", KNOWN_MODEL, sizes.rounds.calls, {
+    warmup: sizes.callWarmup,
+    turns: sizes.callTurns,
+  });
+  const calls = (run: ChildRun) => (run.result.extra as { calls: number }).calls;
+  const ours = median(runs.ours.map(calls));
+  const raw = median(runs.raw.map(calls));
+  context.board.emit({
+    scenario: "short: JS function calls per turn",
+    runtime: runtime.name,
+    ours: fmt(ours, 0),
+    raw: fmt(raw, 0),
+    ratio: ratio(ours, raw),
+  });
+}
+
+/**
  * The short turns again, after `warmupTurns` turns on the same thread: the same work once the
  * runtime has compiled most of both clients' code paths (a fresh process's first turns are its
  * slowest; Node's optimizing compiler keeps working on the SDK's for some 250 turns, see
@@ -495,6 +521,7 @@ export const SCENARIO_RUNS: Record<
   import: importScenario,
   connect: connectScenario,
   short: shortScenario,
+  calls: callsScenario,
   warm: warmScenario,
   stream: streamScenario,
   many: manyScenario,
