@@ -187,7 +187,7 @@ export class CodexClient implements AsyncDisposable {
       onServerRequest: (method, params, id) => this.#answer(method, params, id),
       onError: options.onError,
     });
-    this.connection.onNotification((method, params) => this.#dispatch(method, params));
+    this.connection.onNotification(this.#dispatch.bind(this));
     this.connection.closed.then((error) => {
       this.router.failAll(error);
       for (const answering of this.#answering.values()) answering.controller.abort(error);

@@ -65,7 +65,8 @@ export function conforms(schema: v.GenericSchema, value: unknown): boolean {
 }
 
 /**
- * The compiled check of a schema, compiled on first use.
+ * The compiled check of a schema, compiled on first use; a lazy schema whose getter takes no
+ * input (each of the generated definitions) has the check of the schema it stands for.
  *
  * @param node The schema.
  * @returns Its check.
@@ -73,7 +74,8 @@ export function conforms(schema: v.GenericSchema, value: unknown): boolean {
 function checkOf(node: Node): Check {
   let check = compiled.get(node);
   if (check === undefined) {
-    check = compile(node);
+    const target = resolved(node);
+    check = target === node ? compile(node) : checkOf(target);
     compiled.set(node, check);
   }
   return check;
@@ -292,7 +294,7 @@ function compileLooseObject(node: Node, entries: Readonly<Record<string, Node>>)
         case ANY:
           break;
         default:
-          if (!(checks[i] ??= checkOf(resolved(member.node)))(item)) return false;
+          if (!(checks[i] ??= checkOf(member.node))(item)) return false;
       }
     }
     return true;
@@ -384,7 +386,8 @@ function numberPipe(
 
 /**
  * The schema a lazy one stands for, when its getter takes no input (the generated
- * schemas'): a member's check calls the schema's own, not a wrapper's.
+ * schemas'): a check calls the schema's own, not a wrapper's. Asked when a value first
+ * reaches the lazy schema, as its own check would.
  *
  * @param node A schema.
  * @returns The schema it resolves to.
@@ -474,15 +477,13 @@ function compileVariantInOrder(key: string, options: readonly Node[]): Check {
 }
 
 /**
- * A lazy schema: the schema its getter returns for the value. A getter that takes no
- * input (the generated schemas' own) is asked once.
+ * A lazy schema whose getter reads the input: the schema it returns for each value (one
+ * whose getter takes none is resolved once by {@linkcode checkOf}).
  *
  * @param node The lazy schema.
  * @returns The check.
  */
 function compileLazy(node: Node): Check {
   const getter = node.getter!.bind(node);
-  if (node.getter!.length > 0) return (value) => checkOf(getter(value))(value);
-  let inner: Check | undefined;
-  return (value) => (inner ??= checkOf(getter(value)))(value);
+  return (value) => checkOf(getter(value))(value);
 }
