@@ -235,9 +235,20 @@ async function countCalls(body: () => Promise<void>): Promise<number> {
   }
 }
 
-/** The result of a `calls` child: the calls per turn, and nothing timed. */
-function callsResult(calls: number, turns: number): ChildResult {
-  return { ms: 0, cpuUs: 0, events: 0, peakRss: 0, peakHeap: 0, extra: { calls: calls / turns } };
+/**
+ * A `calls` child's work: `config.warmup` turns, then the calls of `config.turns` more,
+ * per turn (`extra.calls`); nothing timed.
+ */
+async function callsPerTurn(
+  config: ChildConfig,
+  run: (prompt: string) => Promise<unknown>,
+): Promise<ChildResult> {
+  for (let i = 0; i < config.warmup; i++) await run(`warm-up ${i}`);
+  const calls = await countCalls(async () => {
+    for (let i = 0; i < config.turns; i++) await run(`turn ${i}`);
+  });
+  const extra = { calls: calls / config.turns };
+  return { ms: 0, cpuUs: 0, events: 0, peakRss: 0, peakHeap: 0, extra };
 }
 
 /** Runs `turn` and records how long it took. */
@@ -288,11 +299,7 @@ async function ours(config: ChildConfig): Promise<ChildResult> {
     switch (config.scenario) {
       case "calls": {
         const thread = await codex.threadStart();
-        for (let i = 0; i < config.warmup; i++) await thread.run(`warm-up ${i}`);
-        const calls = await countCalls(async () => {
-          for (let i = 0; i < config.turns; i++) await thread.run(`turn ${i}`);
-        });
-        return callsResult(calls, config.turns);
+        return await callsPerTurn(config, (prompt) => thread.run(prompt));
       }
       case "short":
       case "warm": {
@@ -429,11 +436,7 @@ async function raw(config: ChildConfig): Promise<ChildResult> {
     switch (config.scenario) {
       case "calls": {
         const thread = await turns.thread();
-        for (let i = 0; i < config.warmup; i++) await turns.run(thread, `warm-up ${i}`);
-        const calls = await countCalls(async () => {
-          for (let i = 0; i < config.turns; i++) await turns.run(thread, `turn ${i}`);
-        });
-        return callsResult(calls, config.turns);
+        return await callsPerTurn(config, (prompt) => turns.run(thread, prompt));
       }
       case "short":
       case "warm":

@@ -347,8 +347,9 @@ export class CodexClient implements AsyncDisposable {
 
   /**
    * Whether a checked notification is kept: it passes its check, or fails it in `"report"`
-   * mode (the failure goes to `onError`). Apart from `#dispatch`, whose every notification
-   * passes through: Bun's optimizing compiler compiled this into it, for each delta too.
+   * mode (the failure goes to `onError`). Kept out of `#dispatch`, which every notification
+   * passes through: inside it, Bun's optimizing compiler compiled this code into every
+   * delta's path.
    */
   #keeps(method: string, params: unknown): boolean {
     // Validation is loaded: every notification comes after the `initialize` request.
