@@ -186,28 +186,31 @@ function compilePipe(node: Node, pipe: readonly Node[]): Check {
 }
 
 /**
- * `optional`, `exact_optional`, `nullable`, `nullish` without a default: `optional` and
- * `nullish` let `undefined` through, `nullable` and `nullish` `null`; `exact_optional` only
- * lets its key be missing, which its object checks. The wrapped schema is compiled when a
- * value first reaches it (members that are always `null` never are).
+ * `optional`, `exact_optional`, `nullable`, `nullish` without a default: what each lets
+ * through is {@linkcode NULL_PASSES} and {@linkcode UNDEFINED_PASSES}. The wrapped schema is
+ * compiled when a value first reaches it (members that are always `null` never are).
  *
  * @param type The wrapper's type.
  * @param node The wrapped schema.
  * @returns The check.
  */
 function compileWrapper(type: string, node: Node): Check {
+  const nulls = NULL_PASSES.has(type);
+  const undefineds = UNDEFINED_PASSES.has(type);
   let wrapped: Check | undefined;
-  switch (type) {
-    case "nullable":
-      return (value) => value === null || (wrapped ??= checkOf(node))(value);
-    case "nullish":
-      return (value) => value === null || value === undefined || (wrapped ??= checkOf(node))(value);
-    case "exact_optional": // present as `undefined` is checked by the wrapped schema
-      return (value) => (wrapped ??= checkOf(node))(value);
-    default:
-      return (value) => value === undefined || (wrapped ??= checkOf(node))(value);
-  }
+  return (value) =>
+    (value === null ? nulls : value === undefined && undefineds) ||
+    (wrapped ??= checkOf(node))(value);
 }
+
+/** The wrappers that let `null` through. */
+const NULL_PASSES = new Set(["nullable", "nullish"]);
+
+/**
+ * The wrappers that let `undefined` through; `exact_optional` only lets its key be missing,
+ * which its object checks (present as `undefined`, it is the wrapped schema's to judge).
+ */
+const UNDEFINED_PASSES = new Set(["optional", "nullish"]);
 
 /**
  * How an object's member is checked. Most members are a leaf (a string, an integer, a
@@ -220,12 +223,9 @@ interface Member {
   readonly key: string;
   /** Whether a missing key fails. */
   readonly required: boolean;
-  /** Whether `null` passes (a `nullable` or `nullish` wrapper). */
+  /** Whether `null` passes (a wrapper in {@linkcode NULL_PASSES}). */
   readonly nulls: boolean;
-  /**
-   * Whether `undefined` passes (an `optional` or `nullish` wrapper; an `exact_optional` one
-   * only lets the key be missing).
-   */
+  /** Whether `undefined` passes (a wrapper in {@linkcode UNDEFINED_PASSES}). */
   readonly undefineds: boolean;
   /** The leaf checked inline, or `CHECK`: the compiled check of `node`. */
   readonly leaf: Leaf;
@@ -315,8 +315,8 @@ function memberOf(key: string, entry: Node): Member {
   let undefineds = false;
   let node = entry;
   while (WRAPPER_TYPES.has(node.type) && node.pipe === undefined && node.default === undefined) {
-    nulls ||= node.type === "nullable" || node.type === "nullish";
-    undefineds ||= node.type === "optional" || node.type === "nullish";
+    nulls ||= NULL_PASSES.has(node.type);
+    undefineds ||= UNDEFINED_PASSES.has(node.type);
     node = node.wrapped!;
   }
   // One shape for every member: the object's loop reads them all alike.
@@ -332,7 +332,7 @@ function memberOf(key: string, entry: Node): Member {
     node,
   });
   if (node.pipe !== undefined) {
-    const number = numberPipe(node.type, node.pipe);
+    const number = numberPipe(node.pipe);
     return number === undefined ? member(CHECK) : member(NUMBER, undefined, number);
   }
   switch (node.type) {
@@ -361,17 +361,11 @@ const WRAPPER_TYPES = new Set([...OPTIONAL_TYPES, "nullable"]);
  * What an object checks inline of a number with `integer` and `min_value` actions (the
  * generated `int` and `uint`); `undefined` for any other pipe.
  *
- * @param type The piped schema's type.
  * @param pipe The schema and its actions.
  * @returns Whether it must be an integer and its minimum, or `undefined`.
  */
-function numberPipe(
-  type: string,
-  pipe: readonly Node[],
-): { integer: boolean; min: number } | undefined {
-  if (type !== "number" || pipe[0].type !== "number" || pipe[0].pipe !== undefined) {
-    return undefined;
-  }
+function numberPipe(pipe: readonly Node[]): { integer: boolean; min: number } | undefined {
+  if (pipe[0].type !== "number" || pipe[0].pipe !== undefined) return undefined;
   let integer = false;
   let min = -Infinity;
   for (const action of pipe.slice(1)) {
