@@ -41,8 +41,8 @@ export interface ChildConfig {
   /**
    * `ours` = the SDK, `raw` = bench/raw_client.ts (for `import`: an empty module);
    * `transport` and `connection` (the `warm` scenario): the raw loop's work on the SDK's
-   * lower layers (`bench/layer_clients.ts`); `unvalidated` (the `warm` scenario): the SDK with
-   * `validation: "off"`.
+   * lower layers (`bench/layer_clients.ts`); `unvalidated` (the `short` and `warm`
+   * scenarios): the SDK with `validation: "off"`.
    */
   readonly impl: Impl;
   /** URLs of the modules to load for this runtime. */

@@ -23,8 +23,9 @@
  * Each end-to-end scenario alternates ours and raw (ABAB…), each run with a fresh temporary
  * CODEX_HOME. `warm` also runs the raw loop's work on the SDK's transport alone and on its
  * `JsonRpcConnection` (`bench/layer_clients.ts`), and the whole SDK with `validation: "off"`:
- * what those layers, and the checks of what arrives, cost live. `calls` counts, rather than
- * times, the JavaScript function calls of a short turn (V8's precise coverage).
+ * what those layers, and the checks of what arrives, cost live; `short` runs that last one
+ * too, in a fresh process. `calls` counts, rather than times, the JavaScript function calls
+ * of a short turn (V8's precise coverage).
  *
  * @module
  */

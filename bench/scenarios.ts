@@ -256,16 +256,26 @@ async function connectScenario(context: ScenarioContext, runtime: Runtime): Prom
   })));
 }
 
-/** Short turns one after another on one thread. */
+/**
+ * Short turns one after another on one thread, in a fresh process; and the same through the
+ * SDK without checking what arrives (`validation: "off"`): what the checks cost while the
+ * schemas they meet are built and their code runs for the first time.
+ */
 async function shortScenario(context: ScenarioContext, runtime: Runtime): Promise<void> {
   const { sizes, board: { emit } } = context;
   const runs = await pairs(context, runtime, "short", KNOWN_MODEL, sizes.rounds.short, {
     turns: sizes.shortTurns,
-  });
+  }, ["unvalidated"]);
   emit(pairRow(`short ${sizes.shortTurns} turns (ms)`, runtime, runs, wall, timesRaw(1.05)));
   emit(turnRow("short turn median (ms)", runtime, runs));
   emit(pairRow(`short CPU (ms)`, runtime, runs, cpu, timesRaw(1.2)));
   for (const row of threadRows("short CPU", runtime, runs)) emit(row);
+  const unvalidated = { ours: runs.unvalidated ?? [], raw: runs.raw };
+  const name = 'short CPU, validation "off"';
+  emit(pairRow(`${name} (ms)`, runtime, unvalidated, cpu));
+  if (splitsThreads(unvalidated)) {
+    emit(pairRow(`${name}, main thread (ms)`, runtime, unvalidated, mainCpu));
+  }
 }
 
 /**

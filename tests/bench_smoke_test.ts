@@ -28,6 +28,7 @@ const SCENARIOS = [
   /^connect \(ms\)/,
   /^close, idle \(ms\)/,
   /^short \d+ turns \(ms\)/,
+  /^short CPU, validation "off" \(ms\)/,
   // V8's coverage counts the calls; JavaScriptCore keeps no such counts.
   ...(RUNTIME === "bun" ? [] : [/^short: JS function calls per turn/]),
   /^short CPU after \d+ turns \(ms\)/,
@@ -46,6 +47,7 @@ const SCENARIOS = [
     ? [
       /^short CPU, other threads \(ms\)/,
       /^short CPU after \d+, main thread \(ms\)/,
+      /^short CPU, validation "off", main thread \(ms\)/,
       /^stream SDK CPU\/event, other threads/,
       /^many CPU, other threads \(ms\)/,
       /^concurrent CPU, other threads \(ms\)/,
