@@ -3,8 +3,8 @@
  * for every generated schema, on values drawn from the schema and on those values with one
  * part replaced or removed, `conforms` and `v.is` agree; and for the schema kinds it leaves
  * to valibot (defaults, transformations, nested variants, input-dependent lazy schemas).
- * `knowsEveryKey` is `true` exactly when `unknownKeys` finds nothing, for the params of
- * every client request with a key added, replaced or removed anywhere.
+ * `conformsExactly` is `true` exactly when the value passes and `unknownKeys` finds nothing,
+ * for the params of every client request with a key added, replaced or removed anywhere.
  *
  * @module
  */
@@ -16,8 +16,8 @@ import * as v from "valibot";
 import { schemas } from "../generated/mod.ts";
 import { CLIENT_REQUEST_METHODS } from "../generated/methods.ts";
 import { clientRequestSchemas } from "../generated/registry.ts";
-import { conforms } from "../src/client/conforms.ts";
-import { knowsEveryKey, unknownKeys } from "../src/client/unknown_keys.ts";
+import { conforms, conformsExactly } from "../src/client/conforms.ts";
+import { unknownKeys } from "../src/client/unknown_keys.ts";
 
 /** The members of a valibot schema that the arbitraries read. */
 interface Node {
@@ -220,28 +220,100 @@ test("conforms leaves to valibot what it does not compile, and keeps valibot's e
   }
 });
 
-test("knowsEveryKey is true exactly when unknownKeys finds nothing, for every request's params", {
-  timeout: 240_000,
-}, () => {
-  let clean = 0;
-  let unknown = 0;
-  for (const method of CLIENT_REQUEST_METHODS) {
-    const params = clientRequestSchemas(method).params;
-    if (params === undefined) continue;
-    const keys = ["modle", "txt", "type", "text", "threadId", "input", "extra"];
-    fc.assert(
-      fc.property(sampleOf(params as unknown as Node, keys), (value) => {
-        const found = unknownKeys(conforms, params, value);
-        if (found.length === 0) clean++;
-        else unknown++;
-        assert.equal(
-          knowsEveryKey(conforms, params, value),
-          found.length === 0,
-          `${method}: ${JSON.stringify(value)} ${JSON.stringify(found)}`,
-        );
-      }),
-      { numRuns: 40, seed: method.length },
+test(
+  "conformsExactly: the value passes and unknownKeys finds nothing, for every request's params",
+  {
+    timeout: 240_000,
+  },
+  () => {
+    let exact = 0;
+    let unknown = 0;
+    let invalid = 0;
+    for (const method of CLIENT_REQUEST_METHODS) {
+      const params = clientRequestSchemas(method).params;
+      if (params === undefined) continue;
+      const keys = ["modle", "txt", "type", "text", "threadId", "input", "extra"];
+      fc.assert(
+        fc.property(sampleOf(params as unknown as Node, keys), (value) => {
+          const valid = v.is(params, value);
+          const found = unknownKeys(conforms, params, value);
+          if (!valid) invalid++;
+          else if (found.length === 0) exact++;
+          else unknown++;
+          assert.equal(
+            conformsExactly(params, value),
+            valid && found.length === 0,
+            `${method}: ${JSON.stringify(value)} ${JSON.stringify(found)}`,
+          );
+        }),
+        { numRuns: 40, seed: method.length },
+      );
+    }
+    assert.ok(
+      exact > 1000 && unknown > 300 && invalid > 300,
+      `${exact} exact, ${unknown} with unknown keys, ${invalid} invalid`,
     );
+  },
+);
+
+test("conformsExactly checks keys where unknownKeys does, and only there", {
+  timeout: 30_000,
+}, () => {
+  const cases: [v.GenericSchema, unknown, boolean][] = [
+    [v.looseObject({ a: v.string() }), { a: "x" }, true],
+    [v.looseObject({ a: v.string() }), { a: "x", b: 1 }, false],
+    // A key that is `undefined` is never sent.
+    [v.looseObject({ a: v.string() }), { a: "x", b: undefined }, true],
+    // Invalid is not exact.
+    [v.looseObject({ a: v.string() }), { a: 1 }, false],
+    [v.looseObject({ a: v.string() }), "a", false],
+    // Free-form maps: an object without entries, a record's values.
+    [v.looseObject({}), { any: 1 }, true],
+    [v.looseObject({ env: v.record(v.string(), v.looseObject({ a: v.string() })) }), {
+      env: { X: { a: "x", b: 1 } },
+    }, true],
+    // Nested objects, in arrays and behind wrappers and lazy schemas.
+    [v.looseObject({ list: v.array(v.looseObject({ a: v.string() })) }), {
+      list: [{ a: "x" }, { a: "y", c: 2 }],
+    }, false],
+    [
+      v.looseObject({ o: v.nullish(v.looseObject({ a: v.string() })) }),
+      { o: { a: "x", c: 2 } },
+      false,
+    ],
+    [
+      v.looseObject({ o: v.lazy(() => v.looseObject({ a: v.string() })) }),
+      { o: { c: 2, a: "" } },
+      false,
+    ],
+    [v.looseObject({ o: v.nullish(v.looseObject({ a: v.string() })) }), { o: null }, true],
+    // A union: some option that fits knows every key.
+    [
+      v.union([v.looseObject({ a: v.string() }), v.looseObject({ a: v.string(), b: v.number() })]),
+      { a: "x", b: 1 },
+      true,
+    ],
+    [
+      v.union([v.looseObject({ a: v.string() }), v.looseObject({ a: v.string(), b: v.number() })]),
+      { a: "x", b: "1" },
+      false,
+    ],
+    // A variant: the option its discriminator names.
+    [
+      v.variant("type", [
+        v.looseObject({ type: v.literal("text"), text: v.string() }),
+        v.looseObject({ type: v.literal("image"), url: v.string() }),
+      ]),
+      { type: "image", url: "u", text: "t" },
+      false,
+    ],
+    // What it leaves to valibot is never exact.
+    [v.looseObject({ n: v.optional(v.number(), 1) }), { n: 2 }, false],
+  ];
+  for (const [index, [schema, value, expected]] of cases.entries()) {
+    assert.equal(conformsExactly(schema, value), expected, `case ${index}`);
+    if (expected) {
+      assert.ok(v.is(schema, value) && unknownKeys(v.is, schema, value).length === 0, `${index}`);
+    }
   }
-  assert.ok(clean > 1000 && unknown > 500, `${clean} clean, ${unknown} with unknown keys`);
 });

@@ -43,8 +43,8 @@ import {
 import { assertServerHasMethod, serverHasMethod } from "./version_skew.ts";
 import type { ServerRequestOutcome } from "../turn_result.ts";
 import { turnIdOf, TurnRouter } from "./turn_router.ts";
-import { knowsEveryKey, unknownKeys } from "./unknown_keys.ts";
-import { conforms } from "./conforms.ts";
+import { unknownKeys } from "./unknown_keys.ts";
+import { conforms, conformsExactly } from "./conforms.ts";
 import {
   checksNotification,
   invalidParams,
@@ -250,11 +250,15 @@ export class CodexClient implements AsyncDisposable {
         `Cannot send ${method}: it is not a method of the pinned protocol (codex ${CODEX_VERSION})`,
       );
     }
-    if (schemas.params !== undefined) {
+    const keysChecked = this.#mode !== "off";
+    // One walk says the params pass (and hold no unknown key); the issues are found only
+    // when they do not.
+    if (
+      schemas.params !== undefined &&
+      !(keysChecked ? conformsExactly : conforms)(schemas.params, params)
+    ) {
       const issues = issuesOf(validation, schemas.params, params);
-      if (this.#mode !== "off" && !knowsEveryKey(conforms, schemas.params, params)) {
-        issues.push(...unknownKeys(conforms, schemas.params, params));
-      }
+      if (keysChecked) issues.push(...unknownKeys(conforms, schemas.params, params));
       if (issues.length > 0) throw invalidParams(method, issues);
     }
     const result = await this.connection.request(method, params, options);

@@ -7,7 +7,8 @@
  * valibot's own schema objects that allocate nothing (an object checks its members that
  * are leaves, a string or an optional integer say, in its own loop); a schema or an action
  * it does not know (a default, a fallback, a transformation) is left to valibot's `~run`,
- * so the verdict is always valibot's.
+ * so the verdict is always valibot's. {@linkcode conformsExactly} also says, in the same
+ * walk, whether every key of the value is one its schema knows: what the SDK sends.
  *
  * @module
  */
@@ -40,8 +41,9 @@ interface Node {
 /** Wrappers that let `undefined` through (and `null`, for `nullish`). */
 const OPTIONAL_TYPES = new Set(["optional", "exact_optional", "nullish"]);
 
-/** The compiled check of each schema seen so far. */
+/** The compiled check of each schema seen so far: `conforms`'s, `conformsExactly`'s. */
 const compiled = new WeakMap<object, Check>();
+const compiledExact = new WeakMap<object, Check>();
 
 /**
  * Whether `value` passes `schema`: exactly when `v.is(schema, value)` is `true`, with no
@@ -61,7 +63,31 @@ const compiled = new WeakMap<object, Check>();
  * ```
  */
 export function conforms(schema: v.GenericSchema, value: unknown): boolean {
-  return checkOf(schema as unknown as Node)(value);
+  return checkOf(schema as unknown as Node, false)(value);
+}
+
+/**
+ * Whether `value` passes `schema` and holds no key its schema does not know: `conforms`, and
+ * no issue from `unknownKeys`, in one walk. Keys whose value is `undefined` (never sent) pass,
+ * and so do the keys of free-form maps (an object schema without entries, a record's
+ * values). What `conforms` leaves to valibot is never exact here: the caller then asks the
+ * slow way, as it does for a value that is not exact.
+ *
+ * @param schema A synchronous valibot schema (the generated params of a request, say).
+ * @param value The value to check.
+ * @returns `true` when the value passes and every key of it is known.
+ *
+ * @example
+ * ```ts
+ * import * as v from "valibot";
+ * import { conformsExactly } from "./conforms.ts";
+ * const schema = v.looseObject({ model: v.optional(v.string()) });
+ * console.log(conformsExactly(schema, { model: "gpt-5" })); // true
+ * console.log(conformsExactly(schema, { modle: "gpt-5" })); // false
+ * ```
+ */
+export function conformsExactly(schema: v.GenericSchema, value: unknown): boolean {
+  return checkOf(schema as unknown as Node, true)(value);
 }
 
 /**
@@ -69,27 +95,31 @@ export function conforms(schema: v.GenericSchema, value: unknown): boolean {
  * input (each of the generated definitions) has the check of the schema it stands for.
  *
  * @param node The schema.
+ * @param exact Whether the check also fails a key the schema does not know.
  * @returns Its check.
  */
-function checkOf(node: Node): Check {
-  let check = compiled.get(node);
+function checkOf(node: Node, exact: boolean): Check {
+  const cache = exact ? compiledExact : compiled;
+  let check = cache.get(node);
   if (check === undefined) {
     const target = resolved(node);
-    check = target === node ? compile(node) : checkOf(target);
-    compiled.set(node, check);
+    check = target === node ? compile(node, exact) : checkOf(target, exact);
+    cache.set(node, check);
   }
   return check;
 }
 
 /**
- * Compiles a schema into a check that matches valibot's verdict.
+ * Compiles a schema into a check that matches valibot's verdict (and, when `exact`, also
+ * fails the keys a loose object does not know).
  *
  * @param node The schema.
+ * @param exact Whether to check the keys too.
  * @returns The check.
  */
-function compile(node: Node): Check {
-  if (node.pipe !== undefined) return compilePipe(node, node.pipe);
-  if ("default" in node && node.default !== undefined) return byValibot(node);
+function compile(node: Node, exact: boolean): Check {
+  if (node.pipe !== undefined) return compilePipe(node, node.pipe, exact);
+  if ("default" in node && node.default !== undefined) return byValibot(node, exact);
   switch (node.type) {
     case "string":
       return (value) => typeof value === "string";
@@ -114,47 +144,51 @@ function compile(node: Node): Check {
     case "exact_optional":
     case "nullable":
     case "nullish":
-      return compileWrapper(node.type, node.wrapped!);
+      return compileWrapper(node.type, node.wrapped!, exact);
     case "array": {
       let item: Check | undefined;
       return (value) => {
         if (!Array.isArray(value)) return false;
         if (value.length === 0) return true;
-        item ??= checkOf(node.item!);
+        item ??= checkOf(node.item!, exact);
         for (let i = 0; i < value.length; i++) if (!item(value[i])) return false;
         return true;
       };
     }
     case "loose_object":
-      return compileLooseObject(node, node.entries!);
+      return compileLooseObject(node, node.entries!, exact);
     case "record":
+      // A record's values are free-form maps' values: their keys are not checked.
       return compileRecord(node.key as Node, node.value!);
     case "union": {
+      // Exact when an option is: one that fits may leave a key unknown that another knows.
       const options = node.options as Node[];
       const checks: (Check | undefined)[] = [];
       return (value) => {
         for (let i = 0; i < options.length; i++) {
-          if ((checks[i] ??= checkOf(options[i]))(value)) return true;
+          if ((checks[i] ??= checkOf(options[i], exact))(value)) return true;
         }
         return false;
       };
     }
     case "variant":
-      return compileVariant(node, node.key as string, node.options as Node[]);
+      return compileVariant(node, node.key as string, node.options as Node[], exact);
     case "lazy":
-      return compileLazy(node);
+      return compileLazy(node, exact);
     default:
-      return byValibot(node);
+      return byValibot(node, exact);
   }
 }
 
 /**
- * valibot's own verdict, for what the compiler does not know.
+ * valibot's own verdict, for what the compiler does not know; never exact.
  *
  * @param node The schema.
+ * @param exact Whether the check is for `conformsExactly` (which then fails).
  * @returns A check that runs `~run`.
  */
-function byValibot(node: Node): Check {
+function byValibot(node: Node, exact: boolean): Check {
+  if (exact) return () => false;
   const config = { abortEarly: true } as v.Config<v.BaseIssue<unknown>>;
   return (value) => !node["~run"]({ typed: false, value }, config).issues;
 }
@@ -164,10 +198,11 @@ function byValibot(node: Node): Check {
  *
  * @param node The piped schema (its own members are the first item's).
  * @param pipe The schema and its actions.
+ * @param exact Whether to check keys too.
  * @returns The check.
  */
-function compilePipe(node: Node, pipe: readonly Node[]): Check {
-  const base = checkOf(pipe[0]);
+function compilePipe(node: Node, pipe: readonly Node[], exact: boolean): Check {
+  const base = checkOf(pipe[0], exact);
   const actions: Check[] = [];
   for (const action of pipe.slice(1)) {
     if (action.kind === "metadata") continue;
@@ -176,7 +211,7 @@ function compilePipe(node: Node, pipe: readonly Node[]): Check {
     else if (action.type === "min_value") actions.push((value) => (value as number) >= requirement);
     else if (action.type === "min_length") {
       actions.push((value) => (value as { length: number }).length >= requirement);
-    } else return byValibot(node);
+    } else return byValibot(node, exact);
   }
   return (value) => {
     if (!base(value)) return false;
@@ -192,15 +227,16 @@ function compilePipe(node: Node, pipe: readonly Node[]): Check {
  *
  * @param type The wrapper's type.
  * @param node The wrapped schema.
+ * @param exact Whether to check keys too.
  * @returns The check.
  */
-function compileWrapper(type: string, node: Node): Check {
+function compileWrapper(type: string, node: Node, exact: boolean): Check {
   const nulls = NULL_PASSES.has(type);
   const undefineds = UNDEFINED_PASSES.has(type);
   let wrapped: Check | undefined;
   return (value) =>
     (value === null ? nulls : value === undefined && undefineds) ||
-    (wrapped ??= checkOf(node))(value);
+    (wrapped ??= checkOf(node, exact))(value);
 }
 
 /** The wrappers that let `null` through. */
@@ -251,17 +287,25 @@ type Leaf =
 
 /**
  * A loose object: each entry checked when its key is present, missing keys allowed only
- * for optional entries, unknown keys allowed.
+ * for optional entries, unknown keys allowed (unless `exact`: then an own key that is not
+ * an entry fails, when its value is not `undefined` and the object has entries at all).
  *
  * @param node The schema.
  * @param entries Its entries.
+ * @param exact Whether to check keys too.
  * @returns The check.
  */
-function compileLooseObject(node: Node, entries: Readonly<Record<string, Node>>): Check {
+function compileLooseObject(
+  node: Node,
+  entries: Readonly<Record<string, Node>>,
+  exact: boolean,
+): Check {
   const keys = Object.keys(entries);
   const special = (entry: Node) => entry.fallback !== undefined || entry.default !== undefined;
-  if (keys.some((key) => special(entries[key]))) return byValibot(node);
+  if (keys.some((key) => special(entries[key]))) return byValibot(node, exact);
   const members = keys.map((key) => memberOf(key, entries[key]));
+  // Free-form (no entries): any key. An array passes as `unknownKeys` lets it, unwalked.
+  const known = exact && keys.length > 0 ? new Set(keys) : undefined;
   const checks: (Check | undefined)[] = [];
   return (value) => {
     if (!value || typeof value !== "object") return false;
@@ -294,7 +338,14 @@ function compileLooseObject(node: Node, entries: Readonly<Record<string, Node>>)
         case ANY:
           break;
         default:
-          if (!(checks[i] ??= checkOf(member.node))(item)) return false;
+          if (!(checks[i] ??= checkOf(member.node, exact))(item)) return false;
+      }
+    }
+    if (known !== undefined && !Array.isArray(input)) {
+      for (const key in input) {
+        if (!known.has(key) && input[key] !== undefined && Object.hasOwn(input, key)) {
+          return false;
+        }
       }
     }
     return true;
@@ -412,8 +463,8 @@ function compileRecord(keyNode: Node, itemNode: Node): Check {
         !Object.hasOwn(input, entryKey) || entryKey === "__proto__" ||
         entryKey === "prototype" || entryKey === "constructor"
       ) continue;
-      key ??= checkOf(keyNode);
-      item ??= checkOf(itemNode);
+      key ??= checkOf(keyNode, false);
+      item ??= checkOf(itemNode, false);
       if (!key(entryKey) || !item(input[entryKey])) return false;
     }
     return true;
@@ -428,13 +479,19 @@ function compileRecord(keyNode: Node, itemNode: Node): Check {
  * @param node The schema.
  * @param key The discriminator.
  * @param options The options.
+ * @param exact Whether to check keys too.
  * @returns The check.
  */
-function compileVariant(node: Node, key: string, options: readonly Node[]): Check {
-  if (options.some((option) => option.type === "variant")) return byValibot(node);
+function compileVariant(
+  node: Node,
+  key: string,
+  options: readonly Node[],
+  exact: boolean,
+): Check {
+  if (options.some((option) => option.type === "variant")) return byValibot(node, exact);
   const index = optionsByLiteral(node);
   if (index === undefined || [...index.values()].some((named) => named.length > 1)) {
-    return compileVariantInOrder(key, options);
+    return compileVariantInOrder(key, options, exact);
   }
   const checks: (Check | undefined)[] = [];
   return (value) => {
@@ -442,7 +499,7 @@ function compileVariant(node: Node, key: string, options: readonly Node[]): Chec
     const input = value as Record<string, unknown>;
     if (!(key in input)) return false;
     const i = index.get(input[key] as string)?.[0];
-    return i !== undefined && (checks[i] ??= checkOf(options[i]))(value);
+    return i !== undefined && (checks[i] ??= checkOf(options[i], exact))(value);
   };
 }
 
@@ -452,10 +509,11 @@ function compileVariant(node: Node, key: string, options: readonly Node[]): Chec
  *
  * @param key The discriminator.
  * @param options The options.
+ * @param exact Whether to check keys too.
  * @returns The check.
  */
-function compileVariantInOrder(key: string, options: readonly Node[]): Check {
-  const discriminators = options.map((option) => checkOf(option.entries![key]));
+function compileVariantInOrder(key: string, options: readonly Node[], exact: boolean): Check {
+  const discriminators = options.map((option) => checkOf(option.entries![key], false));
   const optional = options.map((option) => OPTIONAL_TYPES.has(option.entries![key].type));
   const checks: (Check | undefined)[] = [];
   return (value) => {
@@ -464,7 +522,7 @@ function compileVariantInOrder(key: string, options: readonly Node[]): Check {
     const present = key in input;
     for (let i = 0; i < options.length; i++) {
       const matches = present ? discriminators[i](input[key]) : optional[i];
-      if (matches && (checks[i] ??= checkOf(options[i]))(value)) return true;
+      if (matches && (checks[i] ??= checkOf(options[i], exact))(value)) return true;
     }
     return false;
   };
@@ -475,9 +533,10 @@ function compileVariantInOrder(key: string, options: readonly Node[]): Check {
  * whose getter takes none is resolved once by {@linkcode checkOf}).
  *
  * @param node The lazy schema.
+ * @param exact Whether to check keys too.
  * @returns The check.
  */
-function compileLazy(node: Node): Check {
+function compileLazy(node: Node, exact: boolean): Check {
   const getter = node.getter!.bind(node);
-  return (value) => checkOf(getter(value))(value);
+  return (value) => checkOf(getter(value), exact)(value);
 }
