@@ -157,6 +157,19 @@ function splitsThreads(runs: Pairs): boolean {
 }
 
 /**
+ * The CPU row of a layer run beside ours and raw (`runs[layer]`, against raw), and its main
+ * thread's where the threads are split.
+ */
+function layerRows(label: string, runtime: Runtime, runs: Runs, layer: Impl): Row[] {
+  const layerRuns = { ours: runs[layer] ?? [], raw: runs.raw };
+  const rows = [pairRow(`${label} (ms)`, runtime, layerRuns, cpu)];
+  if (splitsThreads(layerRuns)) {
+    rows.push(pairRow(`${label}, main thread (ms)`, runtime, layerRuns, mainCpu));
+  }
+  return rows;
+}
+
+/**
  * The CPU rows split by thread: `label` on the main thread (the JavaScript) and in the
  * runtime's other threads, where its JIT compilers and garbage collector run; and of those,
  * the JIT compiler's, on a runtime that names its threads.
@@ -270,11 +283,8 @@ async function shortScenario(context: ScenarioContext, runtime: Runtime): Promis
   emit(turnRow("short turn median (ms)", runtime, runs));
   emit(pairRow(`short CPU (ms)`, runtime, runs, cpu, timesRaw(1.2)));
   for (const row of threadRows("short CPU", runtime, runs)) emit(row);
-  const unvalidated = { ours: runs.unvalidated ?? [], raw: runs.raw };
-  const name = 'short CPU, validation "off"';
-  emit(pairRow(`${name} (ms)`, runtime, unvalidated, cpu));
-  if (splitsThreads(unvalidated)) {
-    emit(pairRow(`${name}, main thread (ms)`, runtime, unvalidated, mainCpu));
+  for (const row of layerRows('short CPU, validation "off"', runtime, runs, "unvalidated")) {
+    emit(row);
   }
 }
 
@@ -330,13 +340,7 @@ async function warmScenario(context: ScenarioContext, runtime: Runtime): Promise
     ["unvalidated", 'whole SDK, validation "off"'],
   ] as const;
   for (const [layer, name] of layers) {
-    const layerRuns = { ours: runs[layer] ?? [], raw: runs.raw };
-    emit(pairRow(`short CPU ${after}, ${name} (ms)`, runtime, layerRuns, cpu));
-    if (splitsThreads(layerRuns)) {
-      emit(
-        pairRow(`short CPU ${after}, ${name}, main thread (ms)`, runtime, layerRuns, mainCpu),
-      );
-    }
+    for (const row of layerRows(`short CPU ${after}, ${name}`, runtime, runs, layer)) emit(row);
   }
 }
 
