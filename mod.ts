@@ -38,6 +38,7 @@ export {
   type CodexSpawnOptions,
   type CodexTransportOptions,
   type ModelListOptions,
+  type NextNotificationOptions,
   type ThreadCallOptions,
   type ThreadForkOptions,
   type ThreadListOptions,

@@ -1,12 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  CallTimeoutError,
   Codex,
   CodexError,
   InvalidParamsError,
   InvalidRequestError,
   type ServerNotification,
   text,
+  TransportClosedError,
   TurnFailedError,
 } from "../mod.ts";
 import { SCENARIO_TEXTS, scenarios, startTestCodex } from "../testing.ts";
@@ -343,3 +345,59 @@ test(
     assert.equal(read.thread.id, thread.id);
   },
 );
+
+test(
+  "Codex.nextNotification returns the turn/completed of a compaction on the thread it names",
+  T,
+  async () => {
+    await using h = await startTestCodex();
+    const thread = await h.codex.threadStart();
+    await thread.run("Something to compact.");
+    const other = await h.codex.threadStart();
+    const compacted = h.codex.nextNotification("turn/completed", {
+      where: (params) => params.threadId === thread.id,
+      timeoutMs: 20_000,
+    });
+    await thread.compact();
+    await other.run("A turn on another thread ends first.");
+    const event = await compacted;
+    assert.equal(event.method, "turn/completed");
+    assert.equal(event.params.threadId, thread.id);
+    assert.equal(event.params.turn.status, "completed");
+  },
+);
+
+test(
+  "Codex.nextNotification rejects when the connection closes and when timeoutMs passes",
+  T,
+  async () => {
+    await using h = await startTestCodex();
+    const timedOut = h.codex.nextNotification("account/login/completed", { timeoutMs: 50 });
+    await assert.rejects(timedOut, (error: unknown) => {
+      assert.ok(error instanceof CallTimeoutError);
+      assert.equal(error.message, "wait for account/login/completed timed out after 50 ms");
+      return true;
+    });
+    const waiting = assert.rejects(
+      h.codex.nextNotification("account/login/completed"),
+      (error: unknown) => {
+        assert.ok(error instanceof TransportClosedError);
+        assert.equal(error.closedByUser, true);
+        return true;
+      },
+    );
+    await h.codex.close();
+    await waiting;
+  },
+);
+
+test("Codex.nextNotification rejects with what its where test threw", T, async () => {
+  await using h = await startTestCodex();
+  const waiting = h.codex.nextNotification("thread/started", {
+    where: () => {
+      throw new Error("the test failed");
+    },
+  });
+  await h.codex.threadStart();
+  await assert.rejects(waiting, /the test failed/);
+});

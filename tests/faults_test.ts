@@ -259,6 +259,11 @@ if (env.MODE === "handler") {
   console.log("settled " + outcome);
 } else if (env.MODE === "forget") {
   console.log("answer " + (await thread.run("hi")).finalResponse);
+} else if (env.MODE === "compact") {
+  await thread.run("hi");
+  const compacted = codex.nextNotification("turn/completed", { where: (params) => params.threadId === thread.id });
+  await thread.compact();
+  console.log("compaction " + (await compacted).params.turn.status);
 } else if (env.MODE === "pending") {
   thread.run("hi").then((result) => console.log("answer " + result.finalResponse));
 } else {
@@ -321,6 +326,20 @@ test("A program with a turn still pending stays alive until the turn is done", T
   assert.deepEqual(exited, { code: 0, signal: null });
   assert.match(p.child.stdout(), /answer Hello from the fake model\./, "it waited for the turn");
 });
+
+test(
+  "A program waiting for a notification with nextNotification stays alive until it comes",
+  T,
+  async () => {
+    await using p = await program("compact", "plain");
+    const exited = await Promise.race([
+      p.child.exited,
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 20_000)),
+    ]);
+    assert.deepEqual(exited, { code: 0, signal: null }, "the program exited by itself");
+    assert.match(p.child.stdout(), /^compaction completed$/m, "it waited for the compaction");
+  },
+);
 
 test("A parent killed while a turn streams leaves no orphan app-server", T, async () => {
   await using p = await program("stream", "slow");

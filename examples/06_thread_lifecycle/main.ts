@@ -52,15 +52,12 @@ console.log(
 const reopened = await codex.threadResume(fork.id);
 console.log(`resumed ${reopened.id}: it accepts turns again`);
 
-// Compaction runs as a turn the server starts by itself: `compact()` only starts it. Watch
-// the connection's notifications to see it finish.
-const compacted = new Promise<string>((resolve) => {
-  const stop = codex.onNotification((event) => {
-    if (event.method === "turn/completed" && event.params.threadId === thread.id) {
-      stop();
-      resolve(event.params.turn.status);
-    }
-  });
+// Compaction runs as a turn the server starts by itself: `compact()` only starts it. Wait
+// for that turn's `turn/completed` (listening from before the request; the wait keeps the
+// program alive, and fails if the connection closes or the deadline passes).
+const compacted = codex.nextNotification("turn/completed", {
+  where: (params) => params.threadId === thread.id,
+  timeoutMs: 120_000,
 });
 await thread.compact();
-console.log(`compaction finished: ${await compacted}`);
+console.log(`compaction finished: ${(await compacted).params.turn.status}`);

@@ -13,6 +13,8 @@ import type {
   InitializeResponse,
   ModelListParams,
   ModelListResponse,
+  ServerNotificationMap,
+  ServerNotificationMethod,
   ThreadForkParams,
   ThreadListParams,
   ThreadListResponse,
@@ -21,6 +23,7 @@ import type {
 } from "../../generated/mod.ts";
 import { CODEX_VERSION } from "../../generated/version.ts";
 import { type CallOptions, callScope, withoutCallOptions } from "../_util/call.ts";
+import { keepAlive } from "../_util/keep_alive.ts";
 import { rememberSecret } from "../_util/secrets.ts";
 import { raceSignal } from "../_util/wait.ts";
 import { CodexError } from "../errors.ts";
@@ -34,6 +37,7 @@ import {
   type NotificationListenerOptions,
   type ParamsOf,
   type ResultOf,
+  type ServerNotification,
   type ServerRequestOptions,
   serverVersionOf,
 } from "./client.ts";
@@ -169,6 +173,18 @@ export interface ModelListOptions extends ModelListParams, CallOptions {}
 
 /** Options of `account`: `refreshToken` to refresh the token first, with signal and timeout. */
 export interface AccountReadOptions extends GetAccountParams, CallOptions {}
+
+/**
+ * Options of `codex.nextNotification()`: which notification of the method to take, and how
+ * long to wait for it.
+ */
+export interface NextNotificationOptions<M extends ServerNotificationMethod> extends CallOptions {
+  /**
+   * Takes only a notification whose params pass this test (say, one thread's); a test that
+   * throws rejects the wait with what it threw.
+   */
+  readonly where?: (params: ServerNotificationMap[M]) => boolean;
+}
 
 const DEFAULT_CLIENT_INFO: ClientInfo = {
   name: "codex_app_server_ts",
@@ -309,6 +325,65 @@ export class Codex implements AsyncDisposable {
       this.#listeners.get(key)?.remove?.();
       this.#listeners.delete(key);
     };
+  }
+
+  /**
+   * Waits for the next notification of `method` (whose params pass `where`, if given) and
+   * returns it: the Python SDK's `next_notification()`, for what happens outside any turn
+   * you started, such as the end of a compaction. It listens from the call on: call it before
+   * the request that leads to the notification. While it waits, the program stays alive, as
+   * it does while a request is pending.
+   *
+   * @param method The notification's method.
+   * @param options `where` picks the notification by its params; `signal` / `timeoutMs`
+   * bound the wait.
+   * @returns The notification, narrowed to `method`.
+   * @throws {TransportClosedError} The connection closed first (`close()` included).
+   * @throws {CallTimeoutError} `timeoutMs` passed first.
+   *
+   * @example
+   * ```ts
+   * import type { Codex, Thread } from "codex-app-server";
+   * declare const codex: Codex;
+   * declare const thread: Thread;
+   * const compacted = codex.nextNotification("turn/completed", {
+   *   where: (params) => params.threadId === thread.id,
+   *   timeoutMs: 120_000,
+   * });
+   * await thread.compact();
+   * console.log(`compaction ${(await compacted).params.turn.status}`);
+   * ```
+   */
+  async nextNotification<M extends ServerNotificationMethod>(
+    method: M,
+    options: NextNotificationOptions<M> = {},
+  ): Promise<Extract<ServerNotification, { method: M }>> {
+    type Wanted = Extract<ServerNotification, { method: M }>;
+    const { where } = options;
+    const scope = callScope(options, `wait for ${method}`);
+    const release = keepAlive();
+    let stop = () => {};
+    try {
+      const arrived = new Promise<Wanted>((resolve, reject) => {
+        stop = this.onNotification((event) => {
+          if (event.method !== method) return;
+          try {
+            if (where === undefined || where(event.params as ServerNotificationMap[M])) {
+              resolve(event as Wanted);
+            }
+          } catch (error) {
+            reject(error);
+          }
+        });
+      });
+      const client = await raceSignal(this.#connect(), scope.signal);
+      const closed = client.closed.then((error) => Promise.reject(error));
+      return await raceSignal(Promise.race([arrived, closed]), scope.signal);
+    } finally {
+      stop();
+      release();
+      scope[Symbol.dispose]();
+    }
   }
 
   /**
