@@ -358,8 +358,9 @@ test(
       where: (params) => params.threadId === thread.id,
       timeoutMs: 20_000,
     });
+    // Another thread's turn ends while the wait listens: `where` passes over it.
+    await other.run("A turn on another thread.");
     await thread.compact();
-    await other.run("A turn on another thread ends first.");
     const event = await compacted;
     assert.equal(event.method, "turn/completed");
     assert.equal(event.params.threadId, thread.id);
@@ -393,11 +394,14 @@ test(
 
 test("Codex.nextNotification rejects with what its where test threw", T, async () => {
   await using h = await startTestCodex();
-  const waiting = h.codex.nextNotification("thread/started", {
-    where: () => {
-      throw new Error("the test failed");
-    },
-  });
+  const waiting = assert.rejects(
+    h.codex.nextNotification("thread/started", {
+      where: () => {
+        throw new Error("the test failed");
+      },
+    }),
+    /the test failed/,
+  );
   await h.codex.threadStart();
-  await assert.rejects(waiting, /the test failed/);
+  await waiting;
 });
