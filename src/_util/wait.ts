@@ -4,6 +4,9 @@
  * @module
  */
 
+import { type CallOptions, callScope } from "./call.ts";
+import { keepAlive } from "./keep_alive.ts";
+
 /**
  * Resolves `true` if `promise` settles (either way) within `ms`, else `false`. Leaves no
  * timer behind, so a finished wait never keeps the process alive.
@@ -83,4 +86,41 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/**
+ * Waits for `promise` as the SDK waits for a reply: the program stays alive meanwhile, and the
+ * wait rejects with what `ended()` resolves to if that comes first (the connection's
+ * `TransportClosedError`), or with the signal's reason or a `CallTimeoutError` naming
+ * `operation` when `options` bound it. `ended` is called once the wait's bounds are set.
+ *
+ * @param promise What to wait for.
+ * @param ended Resolves when waiting is no longer worth it, with the error to reject with.
+ * @param operation What is waited for, as a `CallTimeoutError` names it.
+ * @param options Abort signal and timeout of the wait.
+ * @returns What `promise` resolves to.
+ * @throws What `ended()` resolves to, the signal's reason, or a `CallTimeoutError`.
+ *
+ * @example
+ * ```ts
+ * import { heldWait } from "./wait.ts";
+ * const ended = () => new Promise<Error>(() => {});
+ * console.log(await heldWait(Promise.resolve("done"), ended, "example", { timeoutMs: 1_000 }));
+ * ```
+ */
+export async function heldWait<T>(
+  promise: Promise<T>,
+  ended: () => Promise<unknown>,
+  operation: string,
+  options?: CallOptions,
+): Promise<T> {
+  const scope = callScope(options, operation);
+  const release = keepAlive();
+  try {
+    const failed = ended().then((error) => Promise.reject(error));
+    return await raceSignal(Promise.race([promise, failed]), scope.signal);
+  } finally {
+    release();
+    scope[Symbol.dispose]();
+  }
 }

@@ -23,9 +23,8 @@ import type {
 } from "../../generated/mod.ts";
 import { CODEX_VERSION } from "../../generated/version.ts";
 import { type CallOptions, callScope, withoutCallOptions } from "../_util/call.ts";
-import { keepAlive } from "../_util/keep_alive.ts";
 import { rememberSecret } from "../_util/secrets.ts";
-import { raceSignal } from "../_util/wait.ts";
+import { heldWait, raceSignal } from "../_util/wait.ts";
 import { CodexError } from "../errors.ts";
 import type { LaunchOptions } from "../process/command.ts";
 import { spawnAppServer } from "../process/spawn.ts";
@@ -360,29 +359,25 @@ export class Codex implements AsyncDisposable {
   ): Promise<Extract<ServerNotification, { method: M }>> {
     type Wanted = Extract<ServerNotification, { method: M }>;
     const { where } = options;
-    const scope = callScope(options, `wait for ${method}`);
-    const release = keepAlive();
     let stop = () => {};
-    try {
-      const arrived = new Promise<Wanted>((resolve, reject) => {
-        stop = this.onNotification((event) => {
-          if (event.method !== method) return;
-          try {
-            if (where === undefined || where(event.params as ServerNotificationMap[M])) {
-              resolve(event as Wanted);
-            }
-          } catch (error) {
-            reject(error);
+    const arrived = new Promise<Wanted>((resolve, reject) => {
+      stop = this.onNotification((event) => {
+        if (event.method !== method) return;
+        try {
+          if (where === undefined || where(event.params as ServerNotificationMap[M])) {
+            resolve(event as Wanted);
           }
-        });
+        } catch (error) {
+          reject(error);
+        }
       });
-      const client = await raceSignal(this.#connect(), scope.signal);
-      const closed = client.closed.then((error) => Promise.reject(error));
-      return await raceSignal(Promise.race([arrived, closed]), scope.signal);
+    });
+    // The start-up, on a `new Codex()`, is part of the wait: bounded and held with it.
+    const ended = () => this.#connect().then((client) => client.closed);
+    try {
+      return await heldWait(arrived, ended, `wait for ${method}`, options);
     } finally {
       stop();
-      release();
-      scope[Symbol.dispose]();
     }
   }
 

@@ -9,9 +9,8 @@ import type {
   AccountLoginCompletedNotification,
   CancelLoginAccountResponse,
 } from "../../generated/mod.ts";
-import { type CallOptions, callScope } from "../_util/call.ts";
-import { keepAlive } from "../_util/keep_alive.ts";
-import { raceSignal } from "../_util/wait.ts";
+import type { CallOptions } from "../_util/call.ts";
+import { heldWait } from "../_util/wait.ts";
 import { CodexError } from "../errors.ts";
 import type { CodexClient } from "./client.ts";
 
@@ -79,16 +78,9 @@ export class LoginWaiter {
     const completion = new Promise<AccountLoginCompletedNotification>((resolve) => {
       this.#waiting.set(loginId, resolve);
     });
-    const scope = callScope(options, `login ${loginId}`);
-    const release = keepAlive();
     try {
-      return await raceSignal(
-        Promise.race([completion, this.#client.closed.then((error) => Promise.reject(error))]),
-        scope.signal,
-      );
+      return await heldWait(completion, () => this.#client.closed, `login ${loginId}`, options);
     } finally {
-      release();
-      scope[Symbol.dispose]();
       this.#waiting.delete(loginId);
     }
   }
