@@ -35,6 +35,17 @@ export type Scenario =
 /** Which client a child runs. */
 export type Impl = "ours" | "unvalidated" | "raw" | "transport" | "connection";
 
+/** One client of the `warm` scenario, which runs several in one process. */
+export interface Side {
+  readonly impl: Impl;
+  /** Its CODEX_HOME and friends, as {@linkcode ChildConfig.homeEnv}. */
+  readonly homeEnv: Readonly<Record<string, string | null>>;
+  /** Its app-server's working directory. */
+  readonly cwd: string;
+  /** The SDK entry point it loads (a copy of the SDK's code of its own); "" for `urls.sdk`. */
+  readonly sdk: string;
+}
+
 /** What the parent asks a child to do. */
 export interface ChildConfig {
   readonly scenario: Scenario;
@@ -70,6 +81,12 @@ export interface ChildConfig {
   readonly prompt: string;
   /** `warm`: turns run on the thread before the measured ones. */
   readonly warmup: number;
+  /**
+   * `warm`: the clients this one process runs, each with its own app-server and home; they
+   * take turns running blocks of `turns` turns, `blocks` rounds of them.
+   */
+  readonly sides: readonly Side[];
+  readonly blocks: number;
   readonly threads: number;
   /** Replay: deltas in the replayed turn, and measured repetitions. */
   readonly deltas: number;
@@ -282,6 +299,18 @@ async function streamTurn(thread: Sdk.Thread, prompt: string): Promise<number> {
   return events;
 }
 
+/** A client ready to run short turns on a thread of its own, whichever client it is. */
+interface TurnRunner {
+  run(prompt: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+async function oursRunner(config: ChildConfig): Promise<TurnRunner> {
+  const codex = await startOurs(config);
+  const thread = await codex.threadStart();
+  return { run: (prompt) => thread.run(prompt), close: () => codex.close() };
+}
+
 async function ours(config: ChildConfig): Promise<ChildResult> {
   if (config.scenario === "connect") {
     const sdk: typeof Sdk = await import(config.urls.sdk);
@@ -301,8 +330,7 @@ async function ours(config: ChildConfig): Promise<ChildResult> {
         const thread = await codex.threadStart();
         return await callsPerTurn(config, (prompt) => thread.run(prompt));
       }
-      case "short":
-      case "warm": {
+      case "short": {
         const thread = await codex.threadStart();
         for (let i = 0; i < config.warmup; i++) await thread.run(`warm-up ${i}`);
         return await measure(async (turnMs) => {
@@ -419,6 +447,13 @@ function transportUrl(config: ChildConfig): string {
   return config.urls.sdk.replace(/mod\.(ts|js)$/, "transport.$1");
 }
 
+async function rawRunner(config: ChildConfig): Promise<TurnRunner> {
+  const client = await startRaw(config);
+  const turns = new RawTurns(client);
+  const thread = await turns.thread();
+  return { run: (prompt) => turns.run(thread, prompt), close: () => client.close() };
+}
+
 async function raw(config: ChildConfig): Promise<ChildResult> {
   if (config.scenario === "connect") {
     let client: RawClient | undefined;
@@ -439,7 +474,6 @@ async function raw(config: ChildConfig): Promise<ChildResult> {
         return await callsPerTurn(config, (prompt) => turns.run(thread, prompt));
       }
       case "short":
-      case "warm":
       case "stream":
       case "many": {
         const thread = await turns.thread();
@@ -471,6 +505,49 @@ async function raw(config: ChildConfig): Promise<ChildResult> {
     }
   } finally {
     await client.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Several clients in one process.
+
+/**
+ * The `warm` scenario: every client of `config.sides` in this process, each on its own
+ * app-server, runs `config.warmup` turns; then, `config.blocks` rounds, each client runs a
+ * block of `config.turns` turns while the others wait, in an order reversed every round. Each
+ * block is measured alone (`extra.blocks[side][round]`): the machine's drift over the minutes
+ * falls on every client alike, where separate processes scatter by 20–40%.
+ */
+async function interleaved(config: ChildConfig): Promise<ChildResult> {
+  const runners: TurnRunner[] = [];
+  try {
+    for (const side of config.sides) {
+      const urls = { ...config.urls, sdk: side.sdk || config.urls.sdk };
+      const sideConfig = { ...config, impl: side.impl, homeEnv: side.homeEnv, cwd: side.cwd, urls };
+      const sdk = side.impl === "ours" || side.impl === "unvalidated";
+      runners.push(await (sdk ? oursRunner : rawRunner)(sideConfig));
+    }
+    for (const runner of runners) {
+      for (let i = 0; i < config.warmup; i++) await runner.run(`warm-up ${i}`);
+    }
+    const blocks: ChildResult[][] = runners.map(() => []);
+    const order = runners.map((_, i) => i);
+    for (let round = 0; round < config.blocks; round++) {
+      for (const i of order) {
+        blocks[i].push(
+          await measure(async (turnMs) => {
+            for (let t = 0; t < config.turns; t++) {
+              await timed(turnMs, () => runners[i].run(`round ${round} turn ${t}`));
+            }
+            return 0;
+          }),
+        );
+      }
+      order.reverse();
+    }
+    return { ms: 0, cpuUs: 0, events: 0, peakRss: 0, peakHeap: 0, extra: { blocks } };
+  } finally {
+    for (const runner of runners) await runner.close();
   }
 }
 
@@ -568,6 +645,7 @@ async function main(): Promise<void> {
   if (config.scenario === "import") result = await importOnly(config);
   else if (config.scenario === "framing") result = await framing(config);
   else if (config.scenario === "replay") result = await replay(config);
+  else if (config.scenario === "warm") result = await interleaved(config);
   else if (config.impl === "ours" || config.impl === "unvalidated") result = await ours(config);
   else result = await raw(config);
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);

@@ -16,8 +16,11 @@ export interface Sizes {
   /** `calls`: the turns counted, after `callWarmup` turns. */
   readonly callTurns: number;
   readonly callWarmup: number;
-  /** Turns run before the `warm` scenario's measured short turns. */
+  /** Turns each client of the `warm` scenario runs before the measured ones. */
   readonly warmupTurns: number;
+  /** `warm`: rounds of blocks in each process, and the short turns of a block. */
+  readonly warmBlocks: number;
+  readonly warmBlockTurns: number;
   readonly streamDeltas: number;
   readonly manyTurns: number;
   readonly manyDeltas: number;
@@ -37,6 +40,8 @@ export const FULL: Sizes = {
   callTurns: 20,
   callWarmup: 10,
   warmupTurns: 80,
+  warmBlocks: 12,
+  warmBlockTurns: 10,
   streamDeltas: 20_000,
   manyTurns: 10,
   manyDeltas: 200,
@@ -56,6 +61,8 @@ export const SMOKE: Sizes = {
   callTurns: 2,
   callWarmup: 1,
   warmupTurns: 2,
+  warmBlocks: 2,
+  warmBlockTurns: 1,
   streamDeltas: 200,
   manyTurns: 2,
   manyDeltas: 20,

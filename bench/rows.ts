@@ -58,6 +58,33 @@ export function timeRow(
   return { scenario, runtime, ours: os, raw: rs, ratio: ratio(o, r), goal: goal?.(o, r) };
 }
 
+/**
+ * A row of measurements taken in pairs (`ours[i]` beside `raw[i]`, in one process and one
+ * round): the medians of each, and the median of the pairs' ratios, which the machine's
+ * drift from one pair to the next does not move; `factor` is the goal "that ratio at most
+ * `factor`".
+ */
+export function pairedRow(
+  scenario: string,
+  runtime: RuntimeName,
+  ours: number[],
+  raw: number[],
+  factor?: number,
+): Row {
+  const ratios = ours.flatMap((o, i) => (raw[i] > 0 ? [o / raw[i]] : []));
+  const q = ratios.length > 0 ? median(ratios) : NaN;
+  return {
+    scenario,
+    runtime,
+    ours: fmt(median(ours)),
+    raw: fmt(median(raw)),
+    ratio: Number.isFinite(q) ? `${q.toFixed(2)}×` : "-",
+    goal: factor === undefined
+      ? undefined
+      : { text: `≤ ${factor.toFixed(2)}× raw`, pass: q <= factor },
+  };
+}
+
 /** The terminal table's columns, padded. */
 function columns(
   scenario: string,

@@ -21,11 +21,14 @@
  * it); this process runs the fake model (the testing kit's `FakeModel`) and keeps the
  * score, so neither its CPU nor the fake model's is in the child's `process.cpuUsage()`.
  * Each end-to-end scenario alternates ours and raw (ABAB…), each run with a fresh temporary
- * CODEX_HOME. `warm` also runs the raw loop's work on the SDK's transport alone and on its
- * `JsonRpcConnection` (`bench/layer_clients.ts`), and the whole SDK with `validation: "off"`:
- * what those layers, and the checks of what arrives, cost live; `short` runs that last one
- * too, in a fresh process. `calls` counts, rather than times, the JavaScript function calls
- * of a short turn (V8's precise coverage).
+ * CODEX_HOME; `short` also runs the whole SDK with `validation: "off"`, in a fresh process.
+ * `warm` runs its clients together in one process instead, each with its own app-server and
+ * CODEX_HOME, in blocks of turns taken in turn, and rates each block against the raw loop's
+ * of the same round: the SDK, the raw loop, the raw loop's work on the SDK's transport alone
+ * and on its `JsonRpcConnection` (`bench/layer_clients.ts`), and the SDK with
+ * `validation: "off"` (what those layers, and the checks of what arrives, cost live).
+ * `calls` counts, rather than times, the JavaScript function calls of a short turn (V8's
+ * precise coverage).
  *
  * @module
  */

@@ -24,7 +24,16 @@ export interface Runtime {
   /** The child script. */
   readonly script: string;
   readonly urls: ChildConfig["urls"];
+  /**
+   * The SDK's entry point (`urls.sdk`) in copies of its code, {@linkcode SDK_COPIES} of them:
+   * the clients that `warm` runs in one process load one each, so that none runs code the
+   * others' turns have compiled, as a program with one client would not.
+   */
+  readonly sdkCopies: readonly string[];
 }
+
+/** How many copies of the SDK's code each runtime has (`Runtime.sdkCopies`). */
+export const SDK_COPIES = 4;
 
 /** What {@link findRuntimes} looks for, and where. */
 export interface RuntimeSearch {
@@ -56,6 +65,7 @@ export async function findRuntimes(search: RuntimeSearch): Promise<Runtime[]> {
     generated: url("generated/mod.ts"),
     valibot: valibotUrl(),
   };
+  const srcCopies = wantsSources(search.wanted) ? await copySources(search) : [];
   const wanted = (name: string) => search.wanted?.includes(name) ?? true;
   const runtimes: Runtime[] = [];
   if (wanted("deno")) {
@@ -67,6 +77,7 @@ export async function findRuntimes(search: RuntimeSearch): Promise<Runtime[]> {
       flags: ["run", "-A", "--no-lock", "--quiet"],
       script: join(ROOT, "bench/child.ts"),
       urls: srcUrls,
+      sdkCopies: srcCopies,
     });
   }
   if (wanted("bun")) {
@@ -78,6 +89,7 @@ export async function findRuntimes(search: RuntimeSearch): Promise<Runtime[]> {
       flags: [],
       script: join(ROOT, "bench/child.ts"),
       urls: srcUrls,
+      sdkCopies: srcCopies,
     });
   }
   if (wanted("node")) {
@@ -85,6 +97,33 @@ export async function findRuntimes(search: RuntimeSearch): Promise<Runtime[]> {
     if (node !== undefined) runtimes.push(node);
   }
   return runtimes;
+}
+
+/** Whether Deno or Bun, which run the sources, is among the runtimes asked for. */
+function wantsSources(wanted: string[] | undefined): boolean {
+  return wanted === undefined || wanted.includes("deno") || wanted.includes("bun");
+}
+
+/**
+ * {@linkcode SDK_COPIES} copies of the sources (`mod.ts`, `transport.ts`, `src/`,
+ * `generated/`) in the run's temporary directory; returns the URL of each one's `mod.ts`.
+ * Their `npm:` imports resolve as the originals' do (Deno through the repository's
+ * `deno.json`, Bun through its preload).
+ */
+async function copySources(search: RuntimeSearch): Promise<string[]> {
+  const urls = [];
+  for (let i = 0; i < SDK_COPIES; i++) {
+    const dest = join(search.tmp, `sources-${i}`);
+    await Deno.mkdir(dest, { recursive: true });
+    for (const file of ["mod.ts", "transport.ts"]) {
+      await Deno.copyFile(join(search.sdkRoot, file), join(dest, file));
+    }
+    for (const dir of ["src", "generated"]) {
+      await copyTree(join(search.sdkRoot, dir), join(dest, dir), ".ts");
+    }
+    urls.push(pathToFileURL(join(dest, "mod.ts")).href);
+  }
+  return urls;
 }
 
 /** valibot, which every runtime loads from the repository's `node_modules`. */
@@ -112,8 +151,10 @@ async function nodeRuntime(search: RuntimeSearch, emptyUrl: string): Promise<Run
   if (await newestSource(search.sdkRoot) > built) {
     search.say("note: the npm build is older than src/: the Node column measures the old code.");
   }
-  const failure = await snapshotNpm(join(search.sdkRoot, "npm"), npmDir) ??
+  const copies = Array.from({ length: SDK_COPIES }, (_, i) => join(search.tmp, `npm-${i}`));
+  let failure = await snapshotNpm(join(search.sdkRoot, "npm"), npmDir) ??
     await bundleForNode(bundle);
+  for (const copy of copies) failure ??= await copyBuild(npmDir, copy);
   if (failure !== undefined) {
     search.say(`note: ${failure.split("\n")[0]}: skipping the Node column.`);
     return undefined;
@@ -134,6 +175,7 @@ async function nodeRuntime(search: RuntimeSearch, emptyUrl: string): Promise<Run
       generated: pathToFileURL(join(npmDir, "dist/generated/mod.js")).href,
       valibot: valibotUrl(),
     },
+    sdkCopies: copies.map((copy) => pathToFileURL(join(copy, "dist/mod.js")).href),
   };
 }
 
@@ -161,7 +203,7 @@ async function snapshotNpm(npm: string, dest: string): Promise<string | undefine
   try {
     await Deno.mkdir(dest, { recursive: true });
     await Deno.copyFile(join(npm, "package.json"), join(dest, "package.json"));
-    for (const dir of ["dist", "esm"]) await copyTree(join(npm, dir), join(dest, dir));
+    for (const dir of ["dist", "esm"]) await copyTree(join(npm, dir), join(dest, dir), ".js");
     await Deno.symlink(join(ROOT, "node_modules"), join(dirname(dest), "node_modules"));
     return undefined;
   } catch (error) {
@@ -169,12 +211,27 @@ async function snapshotNpm(npm: string, dest: string): Promise<string | undefine
   }
 }
 
-/** Copies the `.js` files below `from` to `to`, keeping the directory tree. */
-async function copyTree(from: string, to: string): Promise<void> {
+/**
+ * Copies a snapshot's `package.json` and `dist/` to `dest`, a sibling that shares its
+ * `node_modules` link (`Runtime.sdkCopies`). Returns why it failed, if it did.
+ */
+async function copyBuild(snapshot: string, dest: string): Promise<string | undefined> {
+  try {
+    await Deno.mkdir(dest, { recursive: true });
+    await Deno.copyFile(join(snapshot, "package.json"), join(dest, "package.json"));
+    await copyTree(join(snapshot, "dist"), join(dest, "dist"), ".js");
+    return undefined;
+  } catch (error) {
+    return `could not copy the npm build: ${error instanceof Error ? error.message : error}`;
+  }
+}
+
+/** Copies the files below `from` whose names end with `ext` to `to`, keeping the tree. */
+async function copyTree(from: string, to: string, ext: string): Promise<void> {
   await Deno.mkdir(to, { recursive: true });
   for await (const entry of Deno.readDir(from)) {
-    if (entry.isDirectory) await copyTree(join(from, entry.name), join(to, entry.name));
-    else if (entry.name.endsWith(".js")) {
+    if (entry.isDirectory) await copyTree(join(from, entry.name), join(to, entry.name), ext);
+    else if (entry.name.endsWith(ext)) {
       await Deno.copyFile(join(from, entry.name), join(to, entry.name));
     }
   }

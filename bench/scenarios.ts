@@ -5,13 +5,13 @@
  * @module
  */
 
-import { codexHome, scenarios, type ScriptFunction } from "../testing.ts";
-import type { ChildConfig, Impl, Scenario } from "./child.ts";
+import { type CodexHome, codexHome, scenarios, type ScriptFunction } from "../testing.ts";
+import type { ChildConfig, ChildResult, Impl, Scenario, Side } from "./child.ts";
 import type { ChildRun, RunChild } from "./children.ts";
 import type { FramingResult } from "./framing.ts";
 import { CODEX_BIN, ROOT } from "./machine.ts";
 import type { ScenarioName, Sizes } from "./options.ts";
-import { fmt, type Goal, mb, median, ratio, type Row, timeRow } from "./rows.ts";
+import { fmt, type Goal, mb, median, pairedRow, ratio, type Row, timeRow } from "./rows.ts";
 import type { Runtime } from "./runtimes.ts";
 import type { Scoreboard } from "./scoreboard.ts";
 
@@ -53,6 +53,8 @@ export function baseConfig(
     turns: 1,
     prompt: "",
     warmup: 0,
+    sides: [],
+    blocks: 0,
     threads: 1,
     deltas: 0,
     reps: 1,
@@ -112,18 +114,71 @@ async function pairs(
   for (let round = 0; round < (context.rounds ?? rounds); round++) {
     for (const impl of impls) {
       await using home = await codexHome({ model: context.fakeUrl, modelName: model });
-      const homeEnv: Record<string, string | null> = {};
-      for (const [key, value] of Object.entries(home.env)) homeEnv[key] = value ?? null;
       const config: ChildConfig = {
         ...baseConfig(runtime, scenario, impl),
         ...extra,
-        homeEnv,
-        cwd: home.workspace,
+        ...sideOf(impl, home),
       };
       runs[impl]!.push(await context.runChild(runtime, config, 120_000));
     }
   }
   return { ...runs, ours: runs.ours!, raw: runs.raw! };
+}
+
+/**
+ * A client's side of a child's config: its CODEX_HOME's environment and workspace, and the
+ * SDK entry point it loads ("" for the runtime's own).
+ */
+function sideOf(impl: Impl, home: CodexHome, sdk = ""): Side {
+  const homeEnv: Record<string, string | null> = {};
+  for (const [key, value] of Object.entries(home.env)) homeEnv[key] = value ?? null;
+  return { impl, homeEnv, cwd: home.workspace, sdk };
+}
+
+/**
+ * Runs `sides` together in each of `rounds` processes (the `warm` child: blocks of turns, each
+ * client in turn), each client that loads the SDK on a copy of its code of its own, and returns
+ * each side's blocks over all of them, as runs: block `i` of every side comes from the same
+ * round of the same process.
+ */
+async function interleavedBlocks(
+  context: ScenarioContext,
+  runtime: Runtime,
+  sides: readonly Impl[],
+  rounds: number,
+): Promise<Record<Impl, ChildRun[]>> {
+  const { sizes } = context;
+  const blocks = {} as Record<Impl, ChildRun[]>;
+  for (const impl of sides) blocks[impl] = [];
+  // Every client that loads the SDK loads a copy of its own (`Runtime.sdkCopies`).
+  let loaded = 0;
+  const copies = sides.map((impl) => (impl === "raw" ? "" : runtime.sdkCopies[loaded++]));
+  if (loaded > runtime.sdkCopies.length) {
+    throw new Error(`${loaded} clients load the SDK; ${runtime.sdkCopies.length} copies of it`);
+  }
+  for (let round = 0; round < (context.rounds ?? rounds); round++) {
+    const homes: CodexHome[] = [];
+    try {
+      for (const _ of sides) {
+        homes.push(await codexHome({ model: context.fakeUrl, modelName: KNOWN_MODEL }));
+      }
+      const config: ChildConfig = {
+        ...baseConfig(runtime, "warm", "ours"),
+        sides: sides.map((impl, i) => sideOf(impl, homes[i], copies[i])),
+        warmup: sizes.warmupTurns,
+        blocks: sizes.warmBlocks,
+        turns: sizes.warmBlockTurns,
+      };
+      const run = await context.runChild(runtime, config, 900_000);
+      const measured = (run.result.extra as { blocks: ChildResult[][] }).blocks;
+      sides.forEach((impl, i) => {
+        for (const result of measured[i]) blocks[impl].push({ result, wallMs: result.ms });
+      });
+    } finally {
+      for (const home of homes) await home[Symbol.asyncDispose]();
+    }
+  }
+  return blocks;
 }
 
 /** The measured wall time of a run, ms. */
@@ -156,33 +211,47 @@ function splitsThreads(runs: Pairs): boolean {
   return [...runs.ours, ...runs.raw].every((run) => run.result.mainThreadUs !== undefined);
 }
 
+/** Builds a row of `measure` over some runs, with the goal "at most `factor`× raw" if given. */
+type RowOf = (label: string, measure: (run: ChildRun) => number, factor?: number) => Row;
+
 /**
  * The CPU row of a layer run beside ours and raw (`runs[layer]`, against raw), and its main
- * thread's where the threads are split.
+ * thread's where the threads are split; each row is `rowOf`'s (by default the medians).
  */
-function layerRows(label: string, runtime: Runtime, runs: Runs, layer: Impl): Row[] {
+function layerRows(
+  label: string,
+  runtime: Runtime,
+  runs: Runs,
+  layer: Impl,
+  rowOf?: RowOf,
+): Row[] {
   const layerRuns = { ours: runs[layer] ?? [], raw: runs.raw };
-  const rows = [pairRow(`${label} (ms)`, runtime, layerRuns, cpu)];
-  if (splitsThreads(layerRuns)) {
-    rows.push(pairRow(`${label}, main thread (ms)`, runtime, layerRuns, mainCpu));
-  }
+  const row = rowOf ?? ((label, measure) => pairRow(label, runtime, layerRuns, measure));
+  const rows = [row(`${label} (ms)`, cpu)];
+  if (splitsThreads(layerRuns)) rows.push(row(`${label}, main thread (ms)`, mainCpu));
   return rows;
 }
 
 /**
  * The CPU rows split by thread: `label` on the main thread (the JavaScript) and in the
  * runtime's other threads, where its JIT compilers and garbage collector run; and of those,
- * the JIT compiler's, on a runtime that names its threads.
+ * the JIT compiler's, on a runtime that names its threads. Each row is `rowOf`'s (by default
+ * the medians of `runs`).
  */
-function threadRows(label: string, runtime: Runtime, runs: Pairs): Row[] {
+function threadRows(
+  label: string,
+  runtime: Runtime,
+  runs: Pairs,
+  rowOf: RowOf = (label, measure) => pairRow(label, runtime, runs, measure),
+): Row[] {
   if (!splitsThreads(runs)) return [];
   const rows = [
-    pairRow(`${label}, main thread (ms)`, runtime, runs, mainCpu),
-    pairRow(`${label}, other threads (ms)`, runtime, runs, otherCpu),
+    rowOf(`${label}, main thread (ms)`, mainCpu),
+    rowOf(`${label}, other threads (ms)`, otherCpu),
   ];
   const compiler = COMPILER_THREADS[runtime.name];
   if (compiler !== undefined) {
-    rows.push(pairRow(`${label}, JIT compiler threads (ms)`, runtime, runs, compilerCpu(compiler)));
+    rows.push(rowOf(`${label}, JIT compiler threads (ms)`, compilerCpu(compiler)));
   }
   return rows;
 }
@@ -314,34 +383,59 @@ async function callsScenario(context: ScenarioContext, runtime: Runtime): Promis
   });
 }
 
+/** The clients of `warm`, in the order of its first round. */
+const WARM_SIDES: readonly Impl[] = ["raw", "transport", "connection", "unvalidated", "ours"];
+
 /**
- * The short turns again, after `warmupTurns` turns on the same thread: the same work once the
- * runtime has compiled most of both clients' code paths (a fresh process's first turns are its
- * slowest; Node's optimizing compiler keeps working on the SDK's for some 250 turns, see
- * `PROFILES.md`).
+ * Short turns once the runtime has compiled most of each client's code paths (a fresh
+ * process's first turns are its slowest; Node's optimizing compiler keeps working on the
+ * SDK's for some 250 turns, see `PROFILES.md`), every client in one process: after
+ * `warmupTurns` turns each, blocks of `warmBlockTurns` turns, each client in turn
+ * (`interleaved` in `child.ts`). Each row's ratio is the median of the blocks' ratios to the
+ * raw loop's block of the same round. Besides ours and raw: the raw loop's work on the SDK's
+ * transport alone and on its `JsonRpcConnection` (`bench/layer_clients.ts`), and the whole
+ * SDK with `validation: "off"`: what those layers, and the checks of what arrives, cost live.
  */
 async function warmScenario(context: ScenarioContext, runtime: Runtime): Promise<void> {
   const { sizes, board: { emit } } = context;
-  const runs = await pairs(context, runtime, "warm", KNOWN_MODEL, sizes.rounds.warm, {
-    turns: sizes.shortTurns,
-    warmup: sizes.warmupTurns,
-  }, ["transport", "connection", "unvalidated"]);
+  const blocks = await interleavedBlocks(context, runtime, WARM_SIDES, sizes.rounds.warm);
+  const against = (side: Impl): RowOf => (label, measure, factor) =>
+    pairedRow(label, runtime.name, blocks[side].map(measure), blocks.raw.map(measure), factor);
   const after = `after ${sizes.warmupTurns}`;
-  emit(
-    pairRow(`short ${sizes.shortTurns} turns ${after} (ms)`, runtime, runs, wall, timesRaw(1.05)),
+  const ours = against("ours");
+  emit(ours(`short ${sizes.warmBlockTurns} turns ${after} (ms)`, wall, 1.05));
+  emit(ours(`short CPU ${after} turns (ms)`, cpu, 1.2));
+  const runs: Runs = { ...blocks, ours: blocks.ours, raw: blocks.raw };
+  context.board.say(
+    `note: ${runtime.name} warm: the CPU ratio in each process, ${
+      perProcess(runs, sizes.warmBlocks)
+    }.`,
   );
-  emit(pairRow(`short CPU ${after} turns (ms)`, runtime, runs, cpu, timesRaw(1.2)));
-  for (const row of threadRows(`short CPU ${after}`, runtime, runs)) emit(row);
-  // The same turns with the raw loop's work on the SDK's lower layers, and through the whole
-  // SDK without checking what arrives: what each layer, and the checks, cost live.
+  for (const row of threadRows(`short CPU ${after}`, runtime, runs, ours)) emit(row);
   const layers = [
     ["transport", "SDK transport only"],
     ["connection", "+ JsonRpcConnection only"],
     ["unvalidated", 'whole SDK, validation "off"'],
   ] as const;
   for (const [layer, name] of layers) {
-    for (const row of layerRows(`short CPU ${after}, ${name}`, runtime, runs, layer)) emit(row);
+    const rows = layerRows(`short CPU ${after}, ${name}`, runtime, runs, layer, against(layer));
+    for (const row of rows) emit(row);
   }
+}
+
+/**
+ * The median of ours' blocks' CPU ratios to raw's in each process (`blocksEach` blocks each),
+ * as a list: how far one process's compiled code can move the figure.
+ */
+function perProcess(runs: Pairs, blocksEach: number): string {
+  const medians = [];
+  for (let start = 0; start < runs.ours.length; start += blocksEach) {
+    const ratios = runs.ours.slice(start, start + blocksEach).map((run, i) =>
+      cpu(run) / cpu(runs.raw[start + i])
+    );
+    medians.push(`${median(ratios).toFixed(2)}×`);
+  }
+  return medians.join(", ");
 }
 
 /** `20k` for 20 000 deltas, `200` for 200. */
