@@ -33,7 +33,7 @@ export type Scenario =
   | "replay";
 
 /** Which client a child runs. */
-export type Impl = "ours" | "unvalidated" | "raw" | "transport" | "connection";
+export type Impl = "ours" | "unvalidated" | "raw" | "transport" | "connection" | "candidate";
 
 /** One client of the `warm` scenario, which runs several in one process. */
 export interface Side {
@@ -53,7 +53,8 @@ export interface ChildConfig {
    * `ours` = the SDK, `raw` = bench/raw_client.ts (for `import`: an empty module);
    * `transport` and `connection` (the `warm` scenario): the raw loop's work on the SDK's
    * lower layers (`bench/layer_clients.ts`); `unvalidated` (the `short` and `warm`
-   * scenarios): the SDK with `validation: "off"`.
+   * scenarios): the SDK with `validation: "off"`; `candidate` (`warm`, with `--ab`): the SDK
+   * of another checkout.
    */
   readonly impl: Impl;
   /** URLs of the modules to load for this runtime. */
@@ -515,8 +516,9 @@ async function raw(config: ChildConfig): Promise<ChildResult> {
  * The `warm` scenario: every client of `config.sides` in this process, each on its own
  * app-server, runs `config.warmup` turns; then, `config.blocks` rounds, each client runs a
  * block of `config.turns` turns while the others wait, in an order reversed every round. Each
- * block is measured alone (`extra.blocks[side][round]`): the machine's drift over the minutes
- * falls on every client alike, where separate processes scatter by 20–40%.
+ * block is measured alone (`extra.blocks[side][round]`), after one turn that is not: the
+ * machine's drift over the minutes falls on every client alike, where separate processes
+ * scatter by 20–40%, and no client's first measured turn comes after another client's.
  */
 async function interleaved(config: ChildConfig): Promise<ChildResult> {
   const runners: TurnRunner[] = [];
@@ -524,7 +526,8 @@ async function interleaved(config: ChildConfig): Promise<ChildResult> {
     for (const side of config.sides) {
       const urls = { ...config.urls, sdk: side.sdk || config.urls.sdk };
       const sideConfig = { ...config, impl: side.impl, homeEnv: side.homeEnv, cwd: side.cwd, urls };
-      const sdk = side.impl === "ours" || side.impl === "unvalidated";
+      const sdk = side.impl === "ours" || side.impl === "unvalidated" ||
+        side.impl === "candidate";
       runners.push(await (sdk ? oursRunner : rawRunner)(sideConfig));
     }
     for (const runner of runners) {
@@ -534,6 +537,9 @@ async function interleaved(config: ChildConfig): Promise<ChildResult> {
     const order = runners.map((_, i) => i);
     for (let round = 0; round < config.blocks; round++) {
       for (const i of order) {
+        // One turn first, not measured: every measured turn then follows one of its own
+        // client's, as in a program with one client, whichever client ran before.
+        await runners[i].run(`round ${round} lead-in`);
         blocks[i].push(
           await measure(async (turnMs) => {
             for (let t = 0; t < config.turns; t++) {

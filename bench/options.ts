@@ -100,6 +100,11 @@ export interface Options {
   /** Load the SDK from this checkout instead (to A/B a change to src/). */
   readonly sdkRoot?: string;
   /**
+   * `warm` also runs the SDK of this checkout, in the same process as the others (`--ab`): a
+   * change to src/ judged against the SDK block by block.
+   */
+  readonly abRoot?: string;
+  /**
    * Run every child with its runtime's optimizing compiler on the main thread (`--sync-jit`):
    * to tell the runtime's concurrent compiling from the code's own work.
    */
@@ -119,7 +124,9 @@ export function parseArgs(args: string[]): Options {
   const list = (name: string) => value(name)?.split(",");
   const unknown = args.filter((arg) =>
     arg !== "--smoke" && arg !== "--sync-jit" &&
-    !["runtimes", "only", "cpu-prof", "sdk-root", "rounds"].some((n) => arg.startsWith(`--${n}=`))
+    !["runtimes", "only", "cpu-prof", "sdk-root", "ab", "rounds"].some((n) =>
+      arg.startsWith(`--${n}=`)
+    )
   );
   if (unknown.length > 0) throw new Error(`Unknown argument(s): ${unknown.join(" ")}`);
   const only = list("only");
@@ -135,6 +142,7 @@ export function parseArgs(args: string[]): Options {
     only,
     cpuProf: value("cpu-prof"),
     sdkRoot: value("sdk-root"),
+    abRoot: value("ab"),
     rounds: rounds === undefined ? undefined : Math.max(1, Number(rounds)),
   };
 }
@@ -143,6 +151,6 @@ export function parseArgs(args: string[]): Options {
 export function writesResults(options: Options): boolean {
   const partial = options.only !== undefined || options.runtimes !== undefined ||
     options.rounds !== undefined || options.cpuProf !== undefined ||
-    options.sdkRoot !== undefined || options.syncJit;
+    options.sdkRoot !== undefined || options.abRoot !== undefined || options.syncJit;
   return !options.smoke && !partial;
 }

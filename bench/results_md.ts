@@ -90,9 +90,9 @@ async function headerLines(report: RunReport): Promise<string[]> {
     "turn, by V8's precise coverage (Node, Deno), the client's and the bench harness's.",
     "The `after N` rows come from one process per run holding every client (each with its",
     "own app-server and copy of the SDK's code), which take turns running blocks of short",
-    "turns: their `ours` and `raw` are the medians of the blocks, their `ratio` the median",
-    "of each block's ratio to the raw loop's block of the same round, and their goals are",
-    "met by that ratio.",
+    "turns, each after one turn not measured: their `ours` and `raw` are the medians of the",
+    "blocks, their `ratio` the median of each block's ratio to the raw loop's block of the",
+    "same round, and their goals are met by that ratio.",
     "",
     sizesLine(report.sizes),
     "",
@@ -104,7 +104,7 @@ function sizesLine(s: Sizes): string {
   return `Sizes: import ×${s.importRounds}; connect ×${s.rounds.connect}; short: ${s.shortTurns} ` +
     `turns ×${s.rounds.short}; calls: ${s.callTurns} turns after ${s.callWarmup} ` +
     `×${s.rounds.calls}; warm: 5 clients in one process, ${s.warmupTurns} turns each, then ` +
-    `${s.warmBlocks} rounds of ${s.warmBlockTurns} turns each ×${s.rounds.warm}; stream: 1 turn of ${s.streamDeltas} deltas ×${s.rounds.stream}; ` +
+    `${s.warmBlocks} rounds of 1 + ${s.warmBlockTurns} measured turns each ×${s.rounds.warm}; stream: 1 turn of ${s.streamDeltas} deltas ×${s.rounds.stream}; ` +
     `many: ${s.manyTurns} turns × ${s.manyDeltas} deltas ×${s.rounds.many}; concurrent: ` +
     `${s.threads} threads × ${s.threadTurns} turns ×${s.rounds.concurrent}; replay: ` +
     `${s.streamDeltas} deltas ×${s.rounds.replay}×${s.replayReps}; framing: ` +

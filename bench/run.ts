@@ -13,7 +13,9 @@
  * `--cpu-prof=DIR` (a V8 CPU profile of every child; summarize with
  * `bench/profile_summary.ts`),
  * `--sdk-root=DIR` (load the SDK from another checkout with the same layout, `npm/`
- * included, to A/B a change to `src/`), `--sync-jit` (every child runs its runtime's
+ * included, to A/B a change to `src/`), `--ab=DIR` (`warm` also runs the SDK of another
+ * checkout with the same layout, in the same process as the others: a change to `src/` judged
+ * block by block against the SDK, its rows `--ab SDK`), `--sync-jit` (every child runs its runtime's
  * optimizing compiler on its main thread: what the concurrent compiler costs shows as the
  * difference from a normal run).
  *
@@ -56,6 +58,7 @@ async function main(): Promise<number> {
   const runtimes = await findRuntimes({
     tmp,
     sdkRoot: options.sdkRoot ?? ROOT,
+    abRoot: options.abRoot,
     wanted: options.runtimes,
     say: board.say,
   });

@@ -30,6 +30,8 @@ export interface Runtime {
    * others' turns have compiled, as a program with one client would not.
    */
   readonly sdkCopies: readonly string[];
+  /** The entry point of the `--ab` checkout's SDK, copied like those; "" without `--ab`. */
+  readonly abCopy: string;
 }
 
 /** How many copies of the SDK's code each runtime has (`Runtime.sdkCopies`). */
@@ -41,6 +43,8 @@ export interface RuntimeSearch {
   readonly tmp: string;
   /** The checkout whose SDK the children load. */
   readonly sdkRoot: string;
+  /** A checkout whose SDK `warm` runs beside the others (`--ab`), if any. */
+  readonly abRoot?: string;
   /** The runtimes asked for (all when undefined). */
   readonly wanted?: string[];
   /** Prints a note and keeps it for `bench/RESULTS.md`. */
@@ -65,7 +69,11 @@ export async function findRuntimes(search: RuntimeSearch): Promise<Runtime[]> {
     generated: url("generated/mod.ts"),
     valibot: valibotUrl(),
   };
-  const srcCopies = wantsSources(search.wanted) ? await copySources(search) : [];
+  const sources = wantsSources(search.wanted);
+  const srcCopies = sources ? await copiesOfSources(search) : [];
+  const abSources = sources && search.abRoot !== undefined
+    ? await copySources(search.abRoot, join(search.tmp, "sources-ab"))
+    : "";
   const wanted = (name: string) => search.wanted?.includes(name) ?? true;
   const runtimes: Runtime[] = [];
   if (wanted("deno")) {
@@ -78,6 +86,7 @@ export async function findRuntimes(search: RuntimeSearch): Promise<Runtime[]> {
       script: join(ROOT, "bench/child.ts"),
       urls: srcUrls,
       sdkCopies: srcCopies,
+      abCopy: abSources,
     });
   }
   if (wanted("bun")) {
@@ -90,6 +99,7 @@ export async function findRuntimes(search: RuntimeSearch): Promise<Runtime[]> {
       script: join(ROOT, "bench/child.ts"),
       urls: srcUrls,
       sdkCopies: srcCopies,
+      abCopy: abSources,
     });
   }
   if (wanted("node")) {
@@ -105,25 +115,29 @@ function wantsSources(wanted: string[] | undefined): boolean {
 }
 
 /**
- * {@linkcode SDK_COPIES} copies of the sources (`mod.ts`, `transport.ts`, `src/`,
- * `generated/`) in the run's temporary directory; returns the URL of each one's `mod.ts`.
- * Their `npm:` imports resolve as the originals' do (Deno through the repository's
- * `deno.json`, Bun through its preload).
+ * {@linkcode SDK_COPIES} copies of the sources in the run's temporary directory; returns the
+ * URL of each one's `mod.ts`.
  */
-async function copySources(search: RuntimeSearch): Promise<string[]> {
+async function copiesOfSources(search: RuntimeSearch): Promise<string[]> {
   const urls = [];
   for (let i = 0; i < SDK_COPIES; i++) {
-    const dest = join(search.tmp, `sources-${i}`);
-    await Deno.mkdir(dest, { recursive: true });
-    for (const file of ["mod.ts", "transport.ts"]) {
-      await Deno.copyFile(join(search.sdkRoot, file), join(dest, file));
-    }
-    for (const dir of ["src", "generated"]) {
-      await copyTree(join(search.sdkRoot, dir), join(dest, dir), ".ts");
-    }
-    urls.push(pathToFileURL(join(dest, "mod.ts")).href);
+    urls.push(await copySources(search.sdkRoot, join(search.tmp, `sources-${i}`)));
   }
   return urls;
+}
+
+/**
+ * Copies the sources of the checkout at `root` (`mod.ts`, `transport.ts`, `src/`,
+ * `generated/`) to `dest`; returns the URL of the copy's `mod.ts`. Its `npm:` imports resolve
+ * as the originals' do (Deno through the repository's `deno.json`, Bun through its preload).
+ */
+async function copySources(root: string, dest: string): Promise<string> {
+  await Deno.mkdir(dest, { recursive: true });
+  for (const file of ["mod.ts", "transport.ts"]) {
+    await Deno.copyFile(join(root, file), join(dest, file));
+  }
+  for (const dir of ["src", "generated"]) await copyTree(join(root, dir), join(dest, dir), ".ts");
+  return pathToFileURL(join(dest, "mod.ts")).href;
 }
 
 /** valibot, which every runtime loads from the repository's `node_modules`. */
@@ -147,14 +161,20 @@ async function nodeRuntime(search: RuntimeSearch, emptyUrl: string): Promise<Run
     );
     return undefined;
   }
-  const built = (await Deno.stat(builtMod)).mtime?.getTime() ?? 0;
-  if (await newestSource(search.sdkRoot) > built) {
+  if (await newestSource(search.sdkRoot) > await builtAt(search.sdkRoot)) {
     search.say("note: the npm build is older than src/: the Node column measures the old code.");
   }
   const copies = Array.from({ length: SDK_COPIES }, (_, i) => join(search.tmp, `npm-${i}`));
   let failure = await snapshotNpm(join(search.sdkRoot, "npm"), npmDir) ??
     await bundleForNode(bundle);
   for (const copy of copies) failure ??= await copyBuild(npmDir, copy);
+  const abCopy = join(search.tmp, "npm-ab");
+  if (search.abRoot !== undefined) {
+    if (await newestSource(search.abRoot) > await builtAt(search.abRoot)) {
+      search.say("note: the --ab checkout's npm build is older than its src/.");
+    }
+    failure ??= await copyBuild(join(search.abRoot, "npm"), abCopy);
+  }
   if (failure !== undefined) {
     search.say(`note: ${failure.split("\n")[0]}: skipping the Node column.`);
     return undefined;
@@ -176,7 +196,14 @@ async function nodeRuntime(search: RuntimeSearch, emptyUrl: string): Promise<Run
       valibot: valibotUrl(),
     },
     sdkCopies: copies.map((copy) => pathToFileURL(join(copy, "dist/mod.js")).href),
+    abCopy: search.abRoot === undefined ? "" : pathToFileURL(join(abCopy, "dist/mod.js")).href,
   };
+}
+
+/** When the npm build of the checkout at `root` was made (its `npm/dist/mod.js`), 0 if never. */
+async function builtAt(root: string): Promise<number> {
+  const stat = await Deno.stat(join(root, "npm/dist/mod.js")).catch(() => undefined);
+  return stat?.mtime?.getTime() ?? 0;
 }
 
 /** Modification time of the newest `.ts` file under `mod.ts`, `src/` and `generated/`. */

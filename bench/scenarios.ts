@@ -150,9 +150,12 @@ async function interleavedBlocks(
   const { sizes } = context;
   const blocks = {} as Record<Impl, ChildRun[]>;
   for (const impl of sides) blocks[impl] = [];
-  // Every client that loads the SDK loads a copy of its own (`Runtime.sdkCopies`).
+  // Every client that loads the SDK loads a copy of its own (`Runtime.sdkCopies`; the
+  // candidate's is `Runtime.abCopy`).
   let loaded = 0;
-  const copies = sides.map((impl) => (impl === "raw" ? "" : runtime.sdkCopies[loaded++]));
+  const copies = sides.map((impl) =>
+    impl === "raw" ? "" : impl === "candidate" ? runtime.abCopy : runtime.sdkCopies[loaded++]
+  );
   if (loaded > runtime.sdkCopies.length) {
     throw new Error(`${loaded} clients load the SDK; ${runtime.sdkCopies.length} copies of it`);
   }
@@ -390,15 +393,17 @@ const WARM_SIDES: readonly Impl[] = ["raw", "transport", "connection", "unvalida
  * Short turns once the runtime has compiled most of each client's code paths (a fresh
  * process's first turns are its slowest; Node's optimizing compiler keeps working on the
  * SDK's for some 250 turns, see `PROFILES.md`), every client in one process: after
- * `warmupTurns` turns each, blocks of `warmBlockTurns` turns, each client in turn
- * (`interleaved` in `child.ts`). Each row's ratio is the median of the blocks' ratios to the
- * raw loop's block of the same round. Besides ours and raw: the raw loop's work on the SDK's
- * transport alone and on its `JsonRpcConnection` (`bench/layer_clients.ts`), and the whole
- * SDK with `validation: "off"`: what those layers, and the checks of what arrives, cost live.
+ * `warmupTurns` turns each, blocks of `warmBlockTurns` turns, each client in turn, each block
+ * after one turn not measured (`interleaved` in `child.ts`). Each row's ratio is the median
+ * of the blocks' ratios to the raw loop's block of the same round. Besides ours and raw: the
+ * raw loop's work on the SDK's transport alone and on its `JsonRpcConnection`
+ * (`bench/layer_clients.ts`), and the whole SDK with `validation: "off"`: what those layers,
+ * and the checks of what arrives, cost live.
  */
 async function warmScenario(context: ScenarioContext, runtime: Runtime): Promise<void> {
   const { sizes, board: { emit } } = context;
-  const blocks = await interleavedBlocks(context, runtime, WARM_SIDES, sizes.rounds.warm);
+  const sides = runtime.abCopy === "" ? WARM_SIDES : [...WARM_SIDES, "candidate" as const];
+  const blocks = await interleavedBlocks(context, runtime, sides, sizes.rounds.warm);
   const against = (side: Impl): RowOf => (label, measure, factor) =>
     pairedRow(label, runtime.name, blocks[side].map(measure), blocks.raw.map(measure), factor);
   const after = `after ${sizes.warmupTurns}`;
@@ -408,7 +413,7 @@ async function warmScenario(context: ScenarioContext, runtime: Runtime): Promise
   const runs: Runs = { ...blocks, ours: blocks.ours, raw: blocks.raw };
   context.board.say(
     `note: ${runtime.name} warm: the CPU ratio in each process, ${
-      perProcess(runs, sizes.warmBlocks)
+      perProcess(runs.ours, runs.raw, sizes.warmBlocks)
     }.`,
   );
   for (const row of threadRows(`short CPU ${after}`, runtime, runs, ours)) emit(row);
@@ -421,17 +426,46 @@ async function warmScenario(context: ScenarioContext, runtime: Runtime): Promise
     const rows = layerRows(`short CPU ${after}, ${name}`, runtime, runs, layer, against(layer));
     for (const row of rows) emit(row);
   }
+  if (blocks.candidate !== undefined) abRows(context, runtime, blocks, after);
 }
 
 /**
- * The median of ours' blocks' CPU ratios to raw's in each process (`blocksEach` blocks each),
- * as a list: how far one process's compiled code can move the figure.
+ * With `--ab`: the other checkout's SDK against the raw loop, then against this SDK (its
+ * `ours` column the candidate's, its `raw` column this SDK's), with each process's ratio.
  */
-function perProcess(runs: Pairs, blocksEach: number): string {
+function abRows(
+  context: ScenarioContext,
+  runtime: Runtime,
+  blocks: Record<Impl, ChildRun[]>,
+  after: string,
+): void {
+  const { emit, say } = context.board;
+  const label = `short CPU ${after}, --ab SDK`;
+  const against = (label: string, base: ChildRun[]) =>
+    layerRows(
+      label,
+      runtime,
+      { ours: blocks.ours, raw: base, candidate: blocks.candidate },
+      "candidate",
+      (label, measure) =>
+        pairedRow(label, runtime.name, blocks.candidate.map(measure), base.map(measure)),
+    );
+  for (const row of against(label, blocks.raw)) emit(row);
+  for (const row of against(`${label} ÷ this SDK`, blocks.ours)) emit(row);
+  const each = perProcess(blocks.candidate, blocks.ours, context.sizes.warmBlocks);
+  say(`note: ${runtime.name} warm: the --ab SDK's CPU ÷ this SDK's in each process, ${each}.`);
+}
+
+/**
+ * The median of the CPU ratios of `blocks` to `to`, block by block, in each process
+ * (`blocksEach` blocks each), as a list: how far one process's compiled code can move the
+ * figure.
+ */
+function perProcess(blocks: ChildRun[], to: ChildRun[], blocksEach: number): string {
   const medians = [];
-  for (let start = 0; start < runs.ours.length; start += blocksEach) {
-    const ratios = runs.ours.slice(start, start + blocksEach).map((run, i) =>
-      cpu(run) / cpu(runs.raw[start + i])
+  for (let start = 0; start < blocks.length; start += blocksEach) {
+    const ratios = blocks.slice(start, start + blocksEach).map((run, i) =>
+      cpu(run) / cpu(to[start + i])
     );
     medians.push(`${median(ratios).toFixed(2)}×`);
   }
