@@ -26,8 +26,8 @@ export interface Runtime {
   readonly urls: ChildConfig["urls"];
   /**
    * The SDK's entry point (`urls.sdk`) in copies of its code, {@linkcode SDK_COPIES} of them:
-   * the clients that `warm` runs in one process load one each, so that none runs code the
-   * others' turns have compiled, as a program with one client would not.
+   * the clients that `warm` runs in one process load one each, so that each runs code only
+   * its own turns have compiled, as in a program with one client.
    */
   readonly sdkCopies: readonly string[];
   /** The entry point of the `--ab` checkout's SDK, copied like those; "" without `--ab`. */
