@@ -12,6 +12,7 @@ import {
   TurnFailedError,
 } from "../mod.ts";
 import { SCENARIO_TEXTS, scenarios, startTestCodex } from "../testing.ts";
+import { heldWait } from "../src/_util/wait.ts";
 import { spawnAppServer } from "../transport.ts";
 import { recording } from "./support/recording.ts";
 
@@ -405,3 +406,36 @@ test("Codex.nextNotification rejects with what its where test threw", T, async (
   await h.codex.threadStart();
   await waiting;
 });
+
+test(
+  "A finished wait leaves nothing on the connection's closed promise, and a wait still ends with it",
+  T,
+  async () => {
+    // A promise's reactions cannot be removed: one per wait on the connection's `closed`
+    // kept every finished nextNotification's result (and login wait's) until the close.
+    let reactions = 0;
+    class Counted<T> extends Promise<T> {
+      override then<A = T, B = never>(
+        onFulfilled?: ((value: T) => A | PromiseLike<A>) | null,
+        onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+      ): Promise<A | B> {
+        reactions++;
+        return super.then(onFulfilled, onRejected);
+      }
+    }
+    let close!: (error: Error) => void;
+    const closed = new Counted<Error>((resolve) => (close = resolve));
+    for (let i = 0; i < 100; i++) {
+      assert.equal(await heldWait(Promise.resolve(i), () => closed, "a wait"), i);
+    }
+    assert.equal(reactions, 1, "one reaction for every wait");
+    const pending = heldWait(new Promise(() => {}), () => closed, "a wait");
+    const rejected = assert.rejects(pending, /connection closed/);
+    close(new Error("connection closed"));
+    await rejected;
+    await assert.rejects(
+      heldWait(new Promise(() => {}), () => closed, "a wait"),
+      /connection closed/,
+    );
+  },
+);

@@ -116,11 +116,51 @@ export async function heldWait<T>(
 ): Promise<T> {
   const scope = callScope(options, operation);
   const release = keepAlive();
+  let fail!: (error: unknown) => void;
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  const unwatch = whenSettled(ended(), fail);
   try {
-    const failed = ended().then((error) => Promise.reject(error));
     return await raceSignal(Promise.race([promise, failed]), scope.signal);
   } finally {
+    unwatch();
     release();
     scope[Symbol.dispose]();
   }
+}
+
+/** A long-lived promise's outcome, once it has one, and who waits for it meanwhile. */
+interface Watched {
+  outcome?: { readonly value: unknown };
+  readonly listeners: Set<(value: unknown) => void>;
+}
+
+/** Every promise {@linkcode whenSettled} watches, for as long as it lives. */
+const watched = new WeakMap<Promise<unknown>, Watched>();
+
+/**
+ * Calls `listener` with what `source` settles to (its value or its rejection), unless the
+ * returned function was called first. A promise's reactions cannot be removed, so a wait on a
+ * promise that may stay pending for a connection's life (its `closed`) would leave one behind,
+ * with the wait's result, each time; here each watched promise has one reaction, shared.
+ */
+function whenSettled(source: Promise<unknown>, listener: (value: unknown) => void): () => void {
+  let entry = watched.get(source);
+  if (entry === undefined) {
+    const created: Watched = { listeners: new Set() };
+    const settle = (value: unknown) => {
+      created.outcome = { value };
+      for (const each of created.listeners) each(value);
+      created.listeners.clear();
+    };
+    source.then(settle, settle);
+    watched.set(source, created);
+    entry = created;
+  }
+  if (entry.outcome !== undefined) {
+    listener(entry.outcome.value);
+    return () => {};
+  }
+  const listeners = entry.listeners;
+  listeners.add(listener);
+  return () => listeners.delete(listener);
 }

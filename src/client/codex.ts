@@ -372,8 +372,10 @@ export class Codex implements AsyncDisposable {
         }
       });
     });
-    // The start-up, on a `new Codex()`, is part of the wait: bounded and held with it.
-    const ended = () => this.#connect().then((client) => client.closed);
+    // The start-up, on a `new Codex()`, is part of the wait: bounded and held with it. Once
+    // connected, every wait watches the client's one `closed` promise (see `heldWait`).
+    const client = this.#closed ? undefined : this.#client;
+    const ended = () => client?.closed ?? this.#connect().then((started) => started.closed);
     try {
       return await heldWait(arrived, ended, `wait for ${method}`, options);
     } finally {
