@@ -118,8 +118,9 @@ export async function heldWait<T>(
   const release = keepAlive();
   let fail!: (error: unknown) => void;
   const failed = new Promise<never>((_, reject) => (fail = reject));
-  const unwatch = whenSettled(ended(), fail);
+  let unwatch = () => {};
   try {
+    unwatch = whenSettled(ended(), fail);
     return await raceSignal(Promise.race([promise, failed]), scope.signal);
   } finally {
     unwatch();
