@@ -35,6 +35,11 @@ export type Scenario =
 /** Which client a child runs. */
 export type Impl = "ours" | "unvalidated" | "raw" | "transport" | "connection" | "candidate";
 
+/** Whether `impl` is the SDK's own client (`Codex`), rather than the raw loop's work. */
+function runsCodex(impl: Impl): boolean {
+  return impl === "ours" || impl === "unvalidated" || impl === "candidate";
+}
+
 /** One client of the `warm` scenario, which runs several in one process. */
 export interface Side {
   readonly impl: Impl;
@@ -526,9 +531,7 @@ async function interleaved(config: ChildConfig): Promise<ChildResult> {
     for (const side of config.sides) {
       const urls = { ...config.urls, sdk: side.sdk || config.urls.sdk };
       const sideConfig = { ...config, impl: side.impl, homeEnv: side.homeEnv, cwd: side.cwd, urls };
-      const sdk = side.impl === "ours" || side.impl === "unvalidated" ||
-        side.impl === "candidate";
-      runners.push(await (sdk ? oursRunner : rawRunner)(sideConfig));
+      runners.push(await (runsCodex(side.impl) ? oursRunner : rawRunner)(sideConfig));
     }
     for (const runner of runners) {
       for (let i = 0; i < config.warmup; i++) await runner.run(`warm-up ${i}`);
@@ -652,7 +655,7 @@ async function main(): Promise<void> {
   else if (config.scenario === "framing") result = await framing(config);
   else if (config.scenario === "replay") result = await replay(config);
   else if (config.scenario === "warm") result = await interleaved(config);
-  else if (config.impl === "ours" || config.impl === "unvalidated") result = await ours(config);
+  else if (runsCodex(config.impl)) result = await ours(config);
   else result = await raw(config);
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 }
