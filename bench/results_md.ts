@@ -104,7 +104,8 @@ function sizesLine(s: Sizes): string {
   return `Sizes: import ×${s.importRounds}; connect ×${s.rounds.connect}; short: ${s.shortTurns} ` +
     `turns ×${s.rounds.short}; calls: ${s.callTurns} turns after ${s.callWarmup} ` +
     `×${s.rounds.calls}; warm: 5 clients in one process, ${s.warmupTurns} turns each, then ` +
-    `${s.warmBlocks} rounds of 1 + ${s.warmBlockTurns} measured turns each ×${s.rounds.warm}; stream: 1 turn of ${s.streamDeltas} deltas ×${s.rounds.stream}; ` +
+    `${s.warmBlocks} rounds of 1 + ${s.warmBlockTurns} measured turns each ×${s.rounds.warm}; ` +
+    `stream: 1 turn of ${s.streamDeltas} deltas ×${s.rounds.stream}; ` +
     `many: ${s.manyTurns} turns × ${s.manyDeltas} deltas ×${s.rounds.many}; concurrent: ` +
     `${s.threads} threads × ${s.threadTurns} turns ×${s.rounds.concurrent}; replay: ` +
     `${s.streamDeltas} deltas ×${s.rounds.replay}×${s.replayReps}; framing: ` +

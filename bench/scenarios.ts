@@ -445,8 +445,8 @@ function abRows(
     layerRows(
       label,
       runtime,
-      { ours: blocks.ours, raw: base, candidate: blocks.candidate },
-      "candidate",
+      { ours: blocks.candidate, raw: base },
+      "ours",
       (label, measure) =>
         pairedRow(label, runtime.name, blocks.candidate.map(measure), base.map(measure)),
     );
