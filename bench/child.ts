@@ -56,8 +56,8 @@ export interface ChildConfig {
   readonly scenario: Scenario;
   /**
    * `ours` = the SDK, `raw` = bench/raw_client.ts (for `import`: an empty module);
-   * `transport` and `connection` (the `warm` scenario): the raw loop's work on the SDK's
-   * lower layers (`bench/layer_clients.ts`); `unvalidated` (the `short` and `warm`
+   * `transport` and `connection` (the `short` and `warm` scenarios): the raw loop's work on
+   * the SDK's lower layers (`bench/layer_clients.ts`); `unvalidated` (the `short` and `warm`
    * scenarios): the SDK with `validation: "off"`; `candidate` (`warm`, with `--ab`): the SDK
    * of another checkout.
    */

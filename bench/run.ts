@@ -23,7 +23,9 @@
  * it); this process runs the fake model (the testing kit's `FakeModel`) and keeps the
  * score, so neither its CPU nor the fake model's is in the child's `process.cpuUsage()`.
  * Each end-to-end scenario alternates ours and raw (ABAB…), each run with a fresh temporary
- * CODEX_HOME; `short` also runs the whole SDK with `validation: "off"`, in a fresh process.
+ * CODEX_HOME; `short` also runs, each in a fresh process too, the raw loop's work on the
+ * SDK's transport alone and on its `JsonRpcConnection` (`bench/layer_clients.ts`) and the
+ * whole SDK with `validation: "off"`.
  * `warm` runs its clients together in one process instead, each with its own app-server and
  * CODEX_HOME, in blocks of turns taken in turn, and rates each block against the raw loop's
  * of the same round: the SDK, the raw loop, the raw loop's work on the SDK's transport alone

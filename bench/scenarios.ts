@@ -341,22 +341,30 @@ async function connectScenario(context: ScenarioContext, runtime: Runtime): Prom
   })));
 }
 
+/** The extra clients of `short`, each in a fresh process too, and the label of its rows. */
+const SHORT_LAYERS: readonly (readonly [Impl, string])[] = [
+  ["transport", "SDK transport only"],
+  ["connection", "+ JsonRpcConnection only"],
+  ["unvalidated", 'validation "off"'],
+];
+
 /**
  * Short turns one after another on one thread, in a fresh process; and the same through the
- * SDK without checking what arrives (`validation: "off"`): what the checks cost while the
- * schemas they meet are built and their code runs for the first time.
+ * raw loop's work on the SDK's transport and on its `JsonRpcConnection`, and through the SDK
+ * without checking what arrives (`validation: "off"`): what each layer, and the checks, cost
+ * while their code runs for the first time and the schemas the checks meet are built.
  */
 async function shortScenario(context: ScenarioContext, runtime: Runtime): Promise<void> {
   const { sizes, board: { emit } } = context;
   const runs = await pairs(context, runtime, "short", KNOWN_MODEL, sizes.rounds.short, {
     turns: sizes.shortTurns,
-  }, ["unvalidated"]);
+  }, SHORT_LAYERS.map(([layer]) => layer));
   emit(pairRow(`short ${sizes.shortTurns} turns (ms)`, runtime, runs, wall, timesRaw(1.05)));
   emit(turnRow("short turn median (ms)", runtime, runs));
   emit(pairRow(`short CPU (ms)`, runtime, runs, cpu, timesRaw(1.2)));
   for (const row of threadRows("short CPU", runtime, runs)) emit(row);
-  for (const row of layerRows('short CPU, validation "off"', runtime, runs, "unvalidated")) {
-    emit(row);
+  for (const [layer, name] of SHORT_LAYERS) {
+    for (const row of layerRows(`short CPU, ${name}`, runtime, runs, layer)) emit(row);
   }
 }
 

@@ -28,6 +28,8 @@ const SCENARIOS = [
   /^connect \(ms\)/,
   /^close, idle \(ms\)/,
   /^short \d+ turns \(ms\)/,
+  /^short CPU, SDK transport only \(ms\)/,
+  /^short CPU, \+ JsonRpcConnection only \(ms\)/,
   /^short CPU, validation "off" \(ms\)/,
   // V8's coverage counts the calls; JavaScriptCore keeps no such counts.
   ...(RUNTIME === "bun" ? [] : [/^short: JS function calls per turn/]),
