@@ -341,7 +341,7 @@ async function connectScenario(context: ScenarioContext, runtime: Runtime): Prom
   })));
 }
 
-/** The extra clients of `short`, each in a fresh process too, and the label of its rows. */
+/** The other clients `short` runs, each in a fresh process too, with the label of its rows. */
 const SHORT_LAYERS: readonly (readonly [Impl, string])[] = [
   ["transport", "SDK transport only"],
   ["connection", "+ JsonRpcConnection only"],
