@@ -341,10 +341,18 @@ async function connectScenario(context: ScenarioContext, runtime: Runtime): Prom
   })));
 }
 
-/** The other clients `short` runs, each in a fresh process too, with the label of its rows. */
-const SHORT_LAYERS: readonly (readonly [Impl, string])[] = [
+/**
+ * The raw loop's work on the SDK's lower layers (`bench/layer_clients.ts`), which `short` and
+ * `warm` run beside the SDK, each with the label of its rows.
+ */
+const LOWER_LAYERS: readonly (readonly [Impl, string])[] = [
   ["transport", "SDK transport only"],
   ["connection", "+ JsonRpcConnection only"],
+];
+
+/** The other clients `short` runs, each in a fresh process too, with the label of its rows. */
+const SHORT_LAYERS: readonly (readonly [Impl, string])[] = [
+  ...LOWER_LAYERS,
   ["unvalidated", 'validation "off"'],
 ];
 
@@ -425,11 +433,7 @@ async function warmScenario(context: ScenarioContext, runtime: Runtime): Promise
     }.`,
   );
   for (const row of threadRows(`short CPU ${after}`, runtime, runs, ours)) emit(row);
-  const layers = [
-    ["transport", "SDK transport only"],
-    ["connection", "+ JsonRpcConnection only"],
-    ["unvalidated", 'whole SDK, validation "off"'],
-  ] as const;
+  const layers = [...LOWER_LAYERS, ["unvalidated", 'whole SDK, validation "off"'] as const];
   for (const [layer, name] of layers) {
     const rows = layerRows(`short CPU ${after}, ${name}`, runtime, runs, layer, against(layer));
     for (const row of rows) emit(row);
@@ -449,14 +453,14 @@ function abRows(
 ): void {
   const { emit, say } = context.board;
   const label = `short CPU ${after}, --ab SDK`;
-  const against = (label: string, base: ChildRun[]) =>
+  const against = (rowsLabel: string, base: ChildRun[]) =>
     layerRows(
-      label,
+      rowsLabel,
       runtime,
       { ours: blocks.candidate, raw: base },
       "ours",
-      (label, measure) =>
-        pairedRow(label, runtime.name, blocks.candidate.map(measure), base.map(measure)),
+      (rowLabel, measure) =>
+        pairedRow(rowLabel, runtime.name, blocks.candidate.map(measure), base.map(measure)),
     );
   for (const row of against(label, blocks.raw)) emit(row);
   for (const row of against(`${label} ÷ this SDK`, blocks.ours)) emit(row);
